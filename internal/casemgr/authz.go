@@ -1,0 +1,155 @@
+package casemgr
+
+import "strconv"
+
+// Actor is who calls the API: a user (an agent, logged in through the
+// password grant) or a client application (client credentials).
+type Actor struct {
+	// User is set for a user actor.
+	User *User
+	// Client is set for a client-application actor.
+	Client *ClientApp
+	// Session is the login session the call belongs to.
+	Session string
+}
+
+// UserActor returns the actor for a user.
+func UserActor(u *User) Actor { return Actor{User: u} }
+
+// ClientActor returns the actor for a client application.
+func ClientActor(c *ClientApp) Actor { return Actor{Client: c} }
+
+// IsClient reports whether the actor is a client application.
+func (a Actor) IsClient() bool { return a.User == nil }
+
+// UserID is the ID of a user actor, 0 for a client application.
+func (a Actor) UserID() ID {
+	if a.User == nil {
+		return 0
+	}
+	return a.User.ID
+}
+
+// String names the actor for history entries and logs: "user:1001" or
+// "client:crm-bridge".
+func (a Actor) String() string {
+	switch {
+	case a.User != nil:
+		return "user:" + strconv.FormatInt(a.User.ID, 10)
+	case a.Client != nil:
+		return "client:" + a.Client.ClientID
+	}
+	return "anonymous"
+}
+
+// HasAction reports whether the actor may perform an action. Client
+// applications need no action.
+func (a Actor) HasAction(action string) bool {
+	return a.User == nil || containsString(a.User.Actions, action)
+}
+
+// HasLicense reports whether the actor holds one of the licenses. Client
+// applications need no license.
+func (a Actor) HasLicense(licenses ...string) bool {
+	if a.User == nil {
+		return true
+	}
+	for _, l := range licenses {
+		if containsString(a.User.Licenses, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasAnyLicense reports whether the actor holds at least one of the seven
+// user licenses ("Any User License"). Client applications need none.
+func (a Actor) HasAnyLicense() bool { return a.HasLicense(AllLicenses...) }
+
+// WorksIn reports whether the actor may work in a department: its home
+// department or one where the user is a foreign user. Client applications
+// work everywhere.
+func (a Actor) WorksIn(dept ID) bool {
+	if a.User == nil {
+		return true
+	}
+	return a.User.Department == dept || containsID(a.User.ForeignDepartments, dept)
+}
+
+// MemberOf reports whether a user actor belongs to a department, home or
+// foreign. A client application is a member of none.
+func (a Actor) MemberOf(dept ID) bool {
+	return a.User != nil && a.WorksIn(dept)
+}
+
+// Sees reports whether the actor may read entities of a department: a user
+// sees their home and foreign departments and the departments shared with
+// them; a client application sees everything. depts resolves department
+// IDs (for sharing); it may be nil when sharing is not to be considered.
+func (a Actor) Sees(dept ID, depts map[ID]*Department) bool {
+	if a.User == nil || a.WorksIn(dept) {
+		return true
+	}
+	d := depts[dept]
+	if d == nil {
+		return false
+	}
+	for _, own := range append([]ID{a.User.Department}, a.User.ForeignDepartments...) {
+		if d.SharedWithDept(own) {
+			return true
+		}
+		if o := depts[own]; o != nil && o.SharedWithDept(dept) {
+			return true
+		}
+	}
+	return false
+}
+
+// ActivityLicenses returns the licenses of which a user needs one to change
+// the customer or case of an activity of the given type: Advisor Desktop or
+// MailPlus for email and social, Advisor Desktop or CallTrackPlus for
+// calltrack, and any user license for other types.
+func ActivityLicenses(activityType string) []string {
+	switch activityType {
+	case TypeEmail, TypeSocial:
+		return []string{LicenseAdvisorDesktop, LicenseMailPlus}
+	case TypeCalltrack:
+		return []string{LicenseAdvisorDesktop, LicenseCallTrackPlus}
+	}
+	return AllLicenses
+}
+
+// CanPick reports whether the actor may pick an activity that is not
+// assigned to them (the Pick Activities permissions and licenses, spec 7):
+// the Pick Activities action; the Pull Activities permission on the
+// assigned user (assigned activity) or on its queue (queued activity); and
+// for email and social activities eGain MailPlus or eGain Advisor Desktop.
+// It returns "" when allowed, otherwise the reason.
+func (a Actor) CanPick(act *Activity) string {
+	if a.User == nil {
+		return ""
+	}
+	if !a.HasAction(ActionPickActivities) {
+		return "the Pick Activities action is missing"
+	}
+	switch {
+	case act.AssignedUser != 0:
+		if !containsID(a.User.PullUsers, act.AssignedUser) {
+			return "no Pull Activities permission on user " + strconv.FormatInt(act.AssignedUser, 10)
+		}
+	case act.Queue != 0:
+		if !containsID(a.User.PullQueues, act.Queue) {
+			return "no Pull Activities permission on queue " + strconv.FormatInt(act.Queue, 10)
+		}
+	}
+	if (act.Type == TypeEmail || act.Type == TypeSocial) && !a.HasLicense(LicenseMailPlus, LicenseAdvisorDesktop) {
+		return "eGain MailPlus or eGain Advisor Desktop is required"
+	}
+	return ""
+}
+
+// MayTransferTo reports whether a user actor has the Transfer Activities
+// permission on another user. Client applications may always.
+func (a Actor) MayTransferTo(user ID) bool {
+	return a.User == nil || a.User.ID == user || containsID(a.User.TransferTo, user)
+}

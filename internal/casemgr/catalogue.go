@@ -1,0 +1,134 @@
+package casemgr
+
+import "sort"
+
+// Entry describes one code of the catalogue.
+type Entry struct {
+	// Status is the HTTP status the code is answered with.
+	Status int
+	// Message is the English developer message. Placeholders in braces
+	// ({ids}, {name}, {value}, {max}, ...) are filled from the error's
+	// arguments; a translated user message uses the same placeholders.
+	Message string
+	// Rule says in one sentence which rule or condition the code enforces.
+	Rule string
+}
+
+// Catalogue maps every code to its status, message and rule. It is the one
+// place where codes are defined; docs/errors.md and the locale catalogs are
+// checked against it by tests.
+var Catalogue = map[Code]Entry{
+	CodeUnsupportedParam:      {400, "Unsupported query parameter(s) supplied: '{name}'.", "Only the query parameters an endpoint documents are accepted."},
+	CodeUnsupportedParamValue: {400, "Unsupported value '{value}' for query parameter '{name}'.", "A query parameter takes only its documented values."},
+	CodeMalformedBody:         {400, "The request body could not be read: {reason}.", "A request body must be well-formed JSON or XML."},
+	CodeUnsupportedElement:    {400, "Unsupported element '{name}' in the request body.", "A body may contain only the elements the operation allows."},
+	CodeMissingElement:        {400, "Required element '{name}' is missing from the request body.", "A body must contain every element the operation requires."},
+	CodePagingMixed:           {400, "Paging parameters $pagenum/$pagesize and $rangestart/$rangesize cannot be mixed.", "Paging uses either page parameters or range parameters."},
+	CodeTooManyIDs:            {400, "At most {max} IDs may be requested at once; {count} were sent.", "A request names at most 75 IDs in its path."},
+	CodeInvalidID:             {400, "'{value}' is not a valid ID.", "IDs are decimal numbers."},
+	CodeOrderWithoutSort:      {400, "Query parameter $order requires $sort.", "$order accompanies $sort."},
+	CodeMissingParam:          {400, "Required query parameter '{name}' is missing.", "A required query parameter must be present."},
+	CodeInvalidValue:          {400, "Invalid value '{value}' for body attribute '{name}'.", "A body attribute takes only valid values."},
+	CodeBodyRequired:          {400, "The request body is mandatory.", "Operations that take a body refuse a request without one."},
+	CodeFixtureInvalid:        {400, "The fixture document is invalid: {reason}.", "A fixture document is loaded only when every reference and enumeration in it is valid."},
+	CodeAttachmentTooLarge:    {413, "The attachment is larger than the limit of {max} bytes.", "Uploaded attachments are limited in size."},
+	CodeBodyTooLarge:          {413, "The request body is larger than the limit of {max} bytes.", "Request bodies are limited in size."},
+	CodeUnsupportedMediaType:  {415, "Content type '{value}' is not supported; send application/json or application/xml.", "A request body is JSON or XML."},
+
+	CodeInvalidToken:        {401, "The access token is invalid, expired or revoked.", "Every call carries a live access token."},
+	CodeMissingAuth:         {401, "Authorization is missing: send 'Authorization: Bearer <access token>'.", "Every call carries an access token."},
+	CodeActionNotAllowed:    {403, "The user does not have the '{action}' action required for this operation.", "A user needs the action the operation names."},
+	CodeLicenseMissing:      {403, "The user does not have the license required for activity {ids}: {license}.", "A user needs the license the operation requires for each activity type."},
+	CodeDepartmentAccess:    {403, "The user may not work in the department of {ids}.", "A user works only in their home department and the departments where they are a foreign user."},
+	CodeDepartmentNotShared: {403, "Department {department} is not shared with the department of activity {ids}.", "Activities are transferred only to departments shared with their department."},
+	CodePickNotAllowed:      {403, "The user may not pick activity {ids}: {reason}.", "Transferring an activity that is not assigned to the caller needs the Pick Activities permissions and licenses."},
+	CodeAdminForbidden:      {403, "The admin token is not valid.", "Administration endpoints need the configured admin token."},
+	CodeTooManyRequests:     {429, "Too many failed attempts; try again in {seconds} seconds.", "Failed logins are rate-limited per user and per client address."},
+
+	CodeNotFound:             {404, "No {entity} found for ID(s) {ids}.", "IDs in the request path must exist and be visible to the caller."},
+	CodeNoSuchRoute:          {404, "There is no resource at this path.", "Only documented paths exist."},
+	CodeMethodNotAllowed:     {405, "Method {method} is not allowed on this resource.", "Each resource accepts only its documented methods."},
+	CodeInvalidLanguage:      {406, "Accept-Language '{value}' is not supported.", "Accept-Language is one of the 15 supported locales."},
+	CodeNotAcceptable:        {406, "Accept '{value}' is not supported; accept application/json or application/xml.", "Responses are JSON or XML."},
+	CodeIdempotencyConflict:  {422, "Idempotency key '{value}' was already used with a different request.", "An idempotency key is reused only with the same request."},
+	CodeIdempotencyInFlight:  {409, "A request with idempotency key '{value}' is still being processed.", "Retries wait until the first request with a key has finished."},
+	CodeInternal:             {500, "An internal error occurred.", "Unexpected failures are reported without detail."},
+	CodeUnavailable:          {503, "The database is not reachable.", "The server is ready only while its database answers."},
+	CodeStaleLastModified:    {409, "Activity {ids} was modified since it was read (lastModified does not match).", "A transfer names the lastModified the client read; a changed activity is not transferred."},
+	CodeFixtureDataPresent:   {409, "The database already holds data; a fixture document is loaded only into an empty database.", "--seed loads only into an empty database."},
+	CodeFixtureIDExists:      {409, "The fixture document names IDs that already exist: {reason}.", "Adding fixtures never overwrites existing entities."},
+	CodeActivityLocked:       {403, "Activity {ids} is locked by another user.", "An activity locked by another user cannot be changed."},
+	CodeTargetNotLoggedIn:    {403, "The target user {name} is not logged in.", "A calltrack activity is assigned only to a user who is logged in."},
+	CodeTargetLicenseMissing: {403, "The target user {name} does not have the eGain CallTrackPlus license.", "A calltrack activity is assigned only to a user with eGain CallTrackPlus."},
+	CodeTransferNotPermitted: {403, "The user does not have the Transfer Activities permission on user {name}.", "Assigning a new activity to another user needs the Transfer Activities permission on that user."},
+
+	CodeNoActivities:        {400, "At least one activity must be sent.", "A bulk request names at least one activity."},
+	CodeTooManyActivities:   {400, "At most {max} activities may be sent in one request; {count} were sent.", "No more than 75 activities are sent in one request."},
+	CodeActivityNotFound:    {400, "Activity {ids} does not exist.", "Every activity named in the body must exist."},
+	CodeStatusNotAllowed:    {400, "The status of activity {ids} must be 'awaiting_assignment' or 'assigned'.", "Only activities in queue waiting to be assigned or assigned to a user are changed."},
+	CodeResponseNotComplete: {400, "Activity {ids} has a response that is not completed.", "Every existing response of an activity must be completed."},
+	CodeDuplicateActivity:   {400, "Activity {ids} is named more than once.", "Each activity is named once in a request."},
+
+	CodeContactPointCount:      {400, "Exactly one contact point must be sent for activity {ids}.", "Each activity names exactly one contact point."},
+	CodeContactPointNotFound:   {400, "Contact point {value} does not exist.", "Every contact point named in the body must exist."},
+	CodeContactPointsCustomers: {400, "The contact points of the request belong to different customers.", "All contact points of a request belong to one customer."},
+	CodeSameCustomer:           {400, "Activity {ids} already belongs to customer {value}.", "The target customer differs from the activity's current customer."},
+	CodeEmailNeedsEmailPoint:   {400, "Email activity {ids} can be associated only with an email contact point.", "An email activity takes only an email contact point."},
+	CodeCalltrackNeedsPhone:    {400, "Calltrack activity {ids} can be associated only with a phone contact point.", "A calltrack activity takes only a phone contact point."},
+	CodeSocialNeedsSocialPoint: {400, "Social activity {ids} can be associated only with a social contact point.", "A social activity takes only a social contact point."},
+	CodeSocialTypeMismatch:     {400, "Social activity {ids} of subtype {value} can be associated only with a {value} social contact point.", "Twitter, Facebook and Instagram activities take only a social contact point of their own type."},
+	CodeCustomerDepartment:     {400, "The target customer does not belong to the department of activity {ids}.", "With customer departmentalization on, the target customer is in the activity's department."},
+
+	CodeActivitiesInManyCases: {400, "The activities belong to different cases.", "All activities of a change-case request belong to one case."},
+	CodeSourceCaseMissing:     {400, "Activity {ids} does not belong to an existing case.", "The case of the activities must exist."},
+	CodeCaseCustomerMismatch:  {400, "Case {value} does not have the same customer as the activities' case.", "The original and the target case have the same customer."},
+	CodeTargetCaseNotFound:    {400, "Case {value} does not exist.", "An existing target case must exist."},
+	CodeAlreadyInCase:         {400, "The activities already belong to case {value}.", "Activities are not moved to the case they are already in."},
+	CodeExistingCaseElements:  {400, "With an existing case ID no other element is allowed: '{name}'.", "A move to an existing case names only its ID."},
+	CodeDueDateInvalid:        {400, "dueDate '{value}' must be a valid date in the future.", "A due date is a valid future date."},
+	CodeSeverityInvalid:       {400, "Severity '{value}' must be one of urgent, high, medium or low.", "Case severity is urgent, high, medium or low."},
+	CodeCaseSubjectTooLong:    {400, "The case subject has {count} characters; at most {max} are allowed.", "A case subject has at most 1024 characters."},
+	CodeAttributeUnknown:      {400, "Custom attribute '{name}' is not defined for {entity}.", "Custom attributes must be defined for the object."},
+	CodeAttributeValue:        {400, "Value '{value}' is not allowed for custom attribute '{name}'.", "An enumerated custom attribute takes only its allowed values."},
+
+	CodeNoTransferWorkflow:    {400, "Department {department} has no transfer workflow.", "The target department of a transfer has a transfer workflow."},
+	CodeTypeNotTransferable:   {400, "Activity {ids} of type {value} cannot be transferred to a department.", "Only email, task and user-defined activities are transferred; social, calltrack, chat and web are not."},
+	CodeEmailModeNotAllowed:   {400, "Email activity {ids} is {value}; only inbound or composed emails are transferred.", "Only inbound or composed email activities are transferred."},
+	CodePinnedNeedsUnpin:      {400, "Activity {ids} is pinned; send unpin=yes to transfer it.", "A pinned activity is transferred only with unpin=yes."},
+	CodeAlreadyInDepartment:   {400, "Activity {ids} already belongs to department {department}.", "No activity already belongs to the target department."},
+	CodeLastModifiedRequired:  {400, "Activity element {index} must contain 'id' and 'lastModified'.", "Each activity of a transfer names its id and lastModified."},
+	CodeLastModifiedMalformed: {400, "lastModified '{value}' is not a valid date-time.", "lastModified is an ISO-8601 date-time."},
+
+	CodeDepartmentRequired:     {400, "department.name is required.", "A calltrack activity names its department."},
+	CodeDepartmentUnknown:      {400, "Department '{name}' does not exist.", "The department of a calltrack activity exists."},
+	CodeTypeNotCalltrack:       {400, "type.value must be 'call_track', not '{value}'.", "The type of a calltrack activity is call_track."},
+	CodeSubtypeUnknown:         {400, "Calltrack subtype '{value}' is not configured.", "The subtype is one of the configured calltrack subtypes."},
+	CodeModeInvalid:            {400, "mode.value must be Inbound or Outbound, not '{value}'.", "The mode of a calltrack activity is Inbound or Outbound."},
+	CodeSubjectOrContent:       {400, "A subject or content is required.", "A calltrack activity has a subject or content."},
+	CodeCustomerIDMissing:      {400, "A customer identifier is required unless anonymousCustomer=yes.", "A calltrack activity identifies its customer unless it is anonymous."},
+	CodeCustomerIDAmbiguous:    {400, "Exactly one customer identifier may be sent; got {value}.", "A calltrack activity identifies its customer by exactly one element."},
+	CodeCustomerNotFound:       {400, "The {entity} {value} does not exist.", "The identified customer exists."},
+	CodeContactPointDataFormat: {400, "contactPointData '{value}' must be an email address or a phone number of digits only.", "contactPointData is a valid email address or a phone number of digits only."},
+	CodeContactPointDataNoCust: {400, "No customer has the contact point '{value}'.", "contactPointData belongs to a customer."},
+	CodeCustomerNotInDept:      {400, "Customer {value} does not belong to department {department}.", "With customer departmentalization on, the customer is in the activity's department."},
+	CodeAnonymousWithCustomer:  {400, "An anonymous activity cannot name a customer ('{name}').", "With anonymousCustomer=yes no customer is named."},
+	CodeCaseNotFound:           {400, "Case {value} does not exist.", "The case named by case.id exists."},
+	CodePriorityInvalid:        {400, "Priority '{value}' must be 1 to 7.", "Priority is 1 to 7."},
+	CodeSubjectTooLong:         {400, "The subject has {count} characters; at most {max} are allowed.", "An activity subject has at most 255 characters."},
+	CodeContentInvalid:         {400, "payload.calltrack.content must have text and/or html.", "Calltrack content is text and/or html."},
+	CodeAttachmentUnknown:      {400, "Attachment '{value}' does not exist.", "altId refers to an uploaded attachment."},
+	CodeAttachmentUsed:         {400, "Attachment '{value}' is already used by another activity.", "An uploaded attachment is used by one activity only."},
+	CodeTargetUserAmbiguous:    {400, "At most one of status.assigned.user id, name or customAttributes may be sent.", "The target user is identified by one element."},
+	CodeTargetUserNotFound:     {400, "Target user '{value}' does not exist.", "The target user exists and is identified uniquely."},
+	CodeTargetUserRequired:     {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
+}
+
+// Codes returns every code of the catalogue in order.
+func Codes() []Code {
+	codes := make([]Code, 0, len(Catalogue))
+	for c := range Catalogue {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
+	return codes
+}

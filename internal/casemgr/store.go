@@ -1,0 +1,191 @@
+package casemgr
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the world of casemgr. Transactions are explicit and owned by the
+// domain: an operation loads what it needs, checks every rule, and applies
+// its changes inside one Write, which commits only if fn returns nil.
+//
+// Every engine (SQLite, PostgreSQL) passes the same conformance suite
+// (internal/store/storetest).
+type Store interface {
+	// Read runs fn in a read-only transaction.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in a read-write transaction. Rows read with forUpdate
+	// are locked until it ends (PostgreSQL: SELECT ... FOR UPDATE in ID
+	// order; SQLite: one immediate write transaction at a time). If fn
+	// returns an error nothing it wrote is kept.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Engine names the engine: "sqlite" or "postgres".
+	Engine() string
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is one transaction. Getters of a single entity return nil and no error
+// when it does not exist; getters of several return those that exist, in ID
+// order. Time values are stored in whole milliseconds, UTC.
+type Tx interface {
+	// Configuration.
+	Settings() (Settings, error)
+	SetSettings(Settings) error
+	Department(id ID) (*Department, error)
+	DepartmentByName(name string) (*Department, error)
+	Departments() ([]Department, error)
+	InsertDepartment(*Department) error
+	Queue(id ID) (*Queue, error)
+	Queues() ([]Queue, error)
+	InsertQueue(*Queue) error
+	User(id ID) (*User, error)
+	UserByName(name string) (*User, error)
+	Users() ([]User, error)
+	InsertUser(*User) error
+	ClientApp(clientID string) (*ClientApp, error)
+	InsertClientApp(*ClientApp) error
+	CalltrackSubtypes() ([]string, error)
+	AddCalltrackSubtype(name string) error
+	AttributeDefs(object string) ([]AttributeDef, error)
+	InsertAttributeDef(*AttributeDef) error
+
+	// Customers, contacts and contact points.
+	Customers(ids []ID) ([]Customer, error)
+	InsertCustomer(*Customer) error // with its contacts and contact points
+	Contacts(ids []ID) ([]Contact, error)
+	ContactPoints(ids []ID) ([]ContactPoint, error)
+	// ContactPointsByValue finds contact points of a kind by their value
+	// (email addresses compare case-insensitively).
+	ContactPointsByValue(kind, value string) ([]ContactPoint, error)
+
+	// Cases.
+	Cases(ids []ID, forUpdate bool) ([]Case, error)
+	// InsertCase stores a new case; when c.ID is 0 a new ID is assigned.
+	InsertCase(c *Case) error
+	UpdateCase(c *Case) error
+	// RelateCases records that a and b are related, both ways; relating
+	// cases that are already related changes nothing.
+	RelateCases(a, b ID) error
+
+	// Activities.
+	Activities(ids []ID, forUpdate bool) ([]Activity, error)
+	// CaseActivities returns every activity of the given cases.
+	CaseActivities(caseIDs []ID, forUpdate bool) ([]Activity, error)
+	// Responses returns every activity whose ResponseTo is one of parents.
+	Responses(parents []ID, forUpdate bool) ([]Activity, error)
+	// InsertActivity stores a new activity; when a.ID is 0 a new ID is
+	// assigned.
+	InsertActivity(a *Activity) error
+	// UpdateActivities writes every field of the given activities.
+	UpdateActivities(list []*Activity) error
+	// SearchActivities returns one page of the activities matching f, and
+	// the number of all matches.
+	SearchActivities(f ActivityFilter) ([]Activity, int, error)
+
+	// History.
+	AppendHistory(entries []HistoryEntry) error
+	History(entity string, id ID) ([]HistoryEntry, error)
+
+	// Attachments.
+	InsertAttachment(*Attachment) error
+	// Attachments returns the attachments with the given altIds, without
+	// their data.
+	Attachments(ids []string, forUpdate bool) ([]Attachment, error)
+	// ActivityAttachments lists the attachments of an activity, without data.
+	ActivityAttachments(activity ID) ([]Attachment, error)
+	// AttachmentData returns one attachment with its bytes.
+	AttachmentData(id string) (*Attachment, error)
+	// AttachAttachments marks the attachments as used by an activity.
+	AttachAttachments(ids []string, activity ID) error
+
+	// Login sessions and tokens.
+	InsertSession(*Session) error
+	Session(id string) (*Session, error)
+	// ExtendSession moves a session's expiry forward.
+	ExtendSession(id string, expires time.Time) error
+	RevokeSession(id string, at time.Time) error
+	InsertToken(*Token) error
+	// Token returns a token by the hash of its secret.
+	Token(hash string) (*Token, error)
+	// UserLoggedIn reports whether the user has a live session at now.
+	UserLoggedIn(user ID, now time.Time) (bool, error)
+
+	// Idempotency of creations.
+	IdempotencyRecord(actor, key string) (*IdempotencyRecord, error)
+	// InsertIdempotencyRecord stores a record; it fails with an Error of
+	// code CodeIdempotencyInFlight when one with the same actor and key
+	// exists.
+	InsertIdempotencyRecord(*IdempotencyRecord) error
+
+	// Fixtures and administration.
+	// Empty reports whether the database holds no departments, users,
+	// customers, cases or activities.
+	Empty() (bool, error)
+	// DeleteWorld removes every entity of the world (sessions included).
+	DeleteWorld() error
+	// SyncIDs makes sure IDs assigned from now on are greater than every
+	// ID stored, after entities were inserted with given IDs.
+	SyncIDs() error
+	// Exists reports which of the IDs of an entity table exist; table is
+	// one of "department", "queue", "user", "customer", "contact",
+	// "contactpoint", "case", "activity".
+	Exists(table string, ids []ID) (map[ID]bool, error)
+}
+
+// ActivityFilter selects activities for a search.
+type ActivityFilter struct {
+	Case       ID
+	Statuses   []string
+	Types      []string
+	Modes      []string
+	Department ID
+	Customer   ID
+	AssignedTo ID
+	// Departments restricts the search to these departments; nil means all.
+	Departments []ID
+	// Sort is one of "id", "created", "lastModified", "priority",
+	// "dueDate"; empty means "id".
+	Sort       string
+	Descending bool
+	Offset     int
+	Limit      int
+}
+
+// Session is a login session: a user's (or a client application's) period
+// of access that tokens belong to. A user is logged in while one of their
+// sessions lives.
+type Session struct {
+	ID       string
+	User     ID     // 0 for a client application
+	ClientID string // the client application that obtained it
+	Created  time.Time
+	Expires  time.Time
+	Revoked  *time.Time
+}
+
+// Live reports whether the session lives at now.
+func (s *Session) Live(now time.Time) bool {
+	return s.Revoked == nil && s.Expires.After(now)
+}
+
+// Token is an access or refresh token, stored by the hash of its secret.
+type Token struct {
+	Hash    string
+	Session string
+	Kind    string // "access" or "refresh"
+	Expires time.Time
+}
+
+// IdempotencyRecord remembers the answer to a creation sent with an
+// Idempotency-Key, so a retry returns the same answer.
+type IdempotencyRecord struct {
+	Actor    string
+	Key      string
+	BodyHash string
+	Status   int
+	Location string
+	Created  time.Time
+}
