@@ -1,0 +1,311 @@
+package casemgr
+
+import (
+	"context"
+	"time"
+)
+
+// PointRef names a contact point under the key of its kind, as the body of
+// change-customer does.
+type PointRef struct {
+	Kind string
+	ID   ID
+}
+
+// ChangeCustomerItem is one activity of a change-customer request with the
+// contact points named for it (exactly one is allowed).
+type ChangeCustomerItem struct {
+	Activity ID
+	Points   []PointRef
+}
+
+// ChangeCustomer changes the customer, contact and contact point of
+// activities (PATCH /activity/changecustomer). Every rule is checked for
+// every activity; the change is applied only when none fails, in one
+// transaction.
+func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []ChangeCustomerItem) error {
+	ids := make([]ID, len(items))
+	for i, it := range items {
+		ids[i] = it.Activity
+	}
+	if err := checkActivityCount(ids); err != nil {
+		return err
+	}
+	var shape Violations
+	for _, it := range items {
+		if len(it.Points) != 1 {
+			shape.Add(PhaseRule, FormatID(it.Activity), CodeContactPointCount)
+		}
+	}
+	if err := shape.Err(); err != nil {
+		return err
+	}
+	return s.Store.Write(ctx, func(tx Tx) error {
+		return s.changeCustomer(tx, actor, items, ids)
+	})
+}
+
+func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem, ids []ID) error {
+	now := s.now()
+	acts, err := tx.Activities(ids, true)
+	if err != nil {
+		return err
+	}
+	found := byID(acts)
+	pointIDs := make([]ID, len(items))
+	for i, it := range items {
+		pointIDs[i] = it.Points[0].ID
+	}
+	points, err := tx.ContactPoints(uniqueSorted(pointIDs))
+	if err != nil {
+		return err
+	}
+	pointByID := map[ID]*ContactPoint{}
+	for i := range points {
+		pointByID[points[i].ID] = &points[i]
+	}
+
+	// Everything the body names must exist.
+	var v Violations
+	for _, it := range items {
+		if found[it.Activity] == nil {
+			v.Add(PhaseRule, FormatID(it.Activity), CodeActivityNotFound)
+		}
+	}
+	for _, it := range items {
+		ref := it.Points[0]
+		if cp := pointByID[ref.ID]; cp == nil || cp.Kind != ref.Kind {
+			v.Add(PhaseRule, FormatID(it.Activity), CodeContactPointNotFound, "value", FormatID(ref.ID))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+
+	// The actor's permissions and licenses.
+	if !actor.HasAction(ActionChangeCustomer) {
+		return E(CodeActionNotAllowed, "action", ActionChangeCustomer)
+	}
+	for _, it := range items {
+		a := found[it.Activity]
+		if !actor.WorksIn(a.Department) {
+			v.Add(PhasePermission, FormatID(a.ID), CodeDepartmentAccess)
+		} else if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
+			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
+		}
+	}
+
+	// The business rules.
+	responses, err := tx.Responses(ids, true)
+	if err != nil {
+		return err
+	}
+	checkResponses(&v, responses)
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	target := pointByID[items[0].Points[0].ID].Customer
+	for _, it := range items {
+		if pointByID[it.Points[0].ID].Customer != target {
+			v.Add(PhaseRule, "", CodeContactPointsCustomers)
+			break
+		}
+	}
+	// With customer departmentalization, the target customer belongs to
+	// the department of the activity's current customer (the activity's
+	// own department when it has none).
+	custDept := map[ID]ID{}
+	if settings.CustomerDepartmentalization {
+		want := []ID{target}
+		for _, a := range acts {
+			if a.Customer != 0 {
+				want = append(want, a.Customer)
+			}
+		}
+		list, err := tx.Customers(uniqueSorted(want))
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			custDept[c.ID] = c.Department
+		}
+	}
+	for _, it := range items {
+		a := found[it.Activity]
+		cp := pointByID[it.Points[0].ID]
+		key := FormatID(a.ID)
+		if !changeableStatus(a.Status) {
+			v.Add(PhaseRule, key, CodeStatusNotAllowed)
+		}
+		if a.LockedByOther(actor.UserID(), now) {
+			v.Add(PhaseRule, key, CodeActivityLocked)
+		}
+		if a.Customer == cp.Customer {
+			v.Add(PhaseRule, key, CodeSameCustomer, "value", FormatID(cp.Customer))
+		}
+		if code, arg := pointTypeRule(a, cp); code != "" {
+			v.Add(PhaseRule, key, code, "value", arg)
+		}
+		if settings.CustomerDepartmentalization && cp.Customer == target {
+			dept := a.Department
+			if d, ok := custDept[a.Customer]; ok && a.Customer != 0 {
+				dept = d
+			}
+			if custDept[target] != dept {
+				v.Add(PhaseRule, key, CodeCustomerDepartment)
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+
+	// Apply: the activities and their completed responses take the new
+	// customer, contact and contact point; contactPointData stays.
+	var changed []*Activity
+	var hist []HistoryEntry
+	caseOf := map[ID]bool{}
+	for _, it := range items {
+		caseOf[found[it.Activity].Case] = true
+	}
+	parentPoint := map[ID]*ContactPoint{}
+	for _, it := range items {
+		parentPoint[it.Activity] = pointByID[it.Points[0].ID]
+	}
+	apply := func(a *Activity, cp *ContactPoint) {
+		before := *a
+		a.Customer, a.Contact, a.ContactPoint = cp.Customer, cp.Contact, cp.ID
+		a.LastModified = NextModified(a.LastModified, now)
+		a.LastModifiedBy = lastModifiedBy(actor)
+		changed = append(changed, a)
+		hist = append(hist, history("activity", a.ID, "changecustomer", actor, now, before, *a))
+	}
+	for _, a := range acts {
+		a := found[a.ID]
+		apply(a, parentPoint[a.ID])
+	}
+	for i := range responses {
+		r := &responses[i]
+		if found[r.ID] != nil {
+			continue // named in the request itself
+		}
+		apply(r, parentPoint[r.ResponseTo])
+	}
+	if err := tx.UpdateActivities(changed); err != nil {
+		return err
+	}
+
+	// The case follows only when all activities of the request belong to
+	// one case and, after the change, all of that case's activities belong
+	// to the target customer.
+	if len(caseOf) == 1 {
+		for caseID := range caseOf {
+			if caseID == 0 {
+				break
+			}
+			if err := s.followCase(tx, actor, caseID, target, now, &hist); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.AppendHistory(hist)
+}
+
+func (s *Service) followCase(tx Tx, actor Actor, caseID, customer ID, now time.Time, hist *[]HistoryEntry) error {
+	cases, err := tx.Cases([]ID{caseID}, true)
+	if err != nil || len(cases) == 0 {
+		return err
+	}
+	all, err := tx.CaseActivities([]ID{caseID}, false)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if a.Customer != customer {
+			return nil
+		}
+	}
+	c := cases[0]
+	if c.Customer == customer {
+		return nil
+	}
+	before := c
+	c.Customer = customer
+	c.LastModified = NextModified(c.LastModified, now)
+	c.LastModifiedBy = lastModifiedBy(actor)
+	if err := tx.UpdateCase(&c); err != nil {
+		return err
+	}
+	*hist = append(*hist, history("case", c.ID, "changecustomer", actor, now, before, c))
+	return nil
+}
+
+// pointTypeRule checks that a contact point's kind suits the activity's
+// type: email takes email, calltrack takes phone, social takes social (of
+// its own network for Twitter, Facebook and Instagram), others take any.
+func pointTypeRule(a *Activity, cp *ContactPoint) (Code, string) {
+	switch a.Type {
+	case TypeEmail:
+		if cp.Kind != KindEmail {
+			return CodeEmailNeedsEmailPoint, ""
+		}
+	case TypeCalltrack:
+		if cp.Kind != KindPhone {
+			return CodeCalltrackNeedsPhone, ""
+		}
+	case TypeSocial:
+		if cp.Kind != KindSocial {
+			return CodeSocialNeedsSocialPoint, ""
+		}
+		if network := strictSocialNetwork(a.Subtype); network != "" && !equalFold(cp.Type, network) {
+			return CodeSocialTypeMismatch, network
+		}
+	}
+	return "", ""
+}
+
+// strictSocialNetwork returns the network a social subtype is bound to, or
+// "" for subtypes that take a social contact point of any type.
+func strictSocialNetwork(subtype string) string {
+	for _, n := range []string{"Twitter", "Facebook", "Instagram"} {
+		if equalFold(subtype, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func licenseList(l []string) string {
+	if len(l) == len(AllLicenses) {
+		return "any user license"
+	}
+	s := ""
+	for i, x := range l {
+		if i > 0 {
+			s += " or "
+		}
+		s += x
+	}
+	return s
+}
+

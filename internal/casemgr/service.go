@@ -1,0 +1,144 @@
+package casemgr
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxActivities is the most activities one bulk request may name.
+const MaxActivities = 75
+
+// Service runs the operations of the API over a Store. It holds no state of
+// its own, so any number of server processes may share one database.
+type Service struct {
+	Store Store
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return Millis(s.Now())
+	}
+	return Millis(time.Now())
+}
+
+// FormatID renders an ID as the API shows it.
+func FormatID(id ID) string { return strconv.FormatInt(id, 10) }
+
+// ParseID parses an ID as the API accepts it: a positive decimal number.
+func ParseID(s string) (ID, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func joinIDs(ids []ID) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = FormatID(id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func uniqueSorted(ids []ID) []ID {
+	out := append([]ID(nil), ids...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	n := 0
+	for i, id := range out {
+		if i == 0 || id != out[n-1] {
+			out[n] = id
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// duplicates returns the IDs named more than once.
+func duplicates(ids []ID) []ID {
+	seen := map[ID]int{}
+	var dup []ID
+	for _, id := range ids {
+		seen[id]++
+		if seen[id] == 2 {
+			dup = append(dup, id)
+		}
+	}
+	return dup
+}
+
+// byID indexes activities by ID.
+func byID(list []Activity) map[ID]*Activity {
+	m := make(map[ID]*Activity, len(list))
+	for i := range list {
+		m[list[i].ID] = &list[i]
+	}
+	return m
+}
+
+// snapshot renders an entity for a history entry.
+func snapshot(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// history records one change of an entity.
+func history(entity string, id ID, action string, actor Actor, at time.Time, before, after any) HistoryEntry {
+	h := HistoryEntry{Entity: entity, EntityID: id, Action: action, Actor: actor.String(), At: at, After: snapshot(after)}
+	if before != nil {
+		h.Before = snapshot(before)
+	}
+	return h
+}
+
+// openStatus reports whether an activity of this status still needs work.
+func openStatus(status string) bool { return status != StatusCompleted }
+
+// changeableStatus reports whether the bulk operations may change an
+// activity of this status: in queue waiting to be assigned, or assigned.
+func changeableStatus(status string) bool {
+	return status == StatusAwaitingAssignment || status == StatusAssigned
+}
+
+// checkActivityCount checks the number of activities of a bulk request.
+func checkActivityCount(ids []ID) error {
+	switch {
+	case len(ids) == 0:
+		return E(CodeNoActivities)
+	case len(ids) > MaxActivities:
+		return E(CodeTooManyActivities, "max", strconv.Itoa(MaxActivities), "count", strconv.Itoa(len(ids)))
+	}
+	if dup := duplicates(ids); len(dup) > 0 {
+		return E(CodeDuplicateActivity, "ids", joinIDs(dup))
+	}
+	return nil
+}
+
+// checkResponses adds a violation for every activity with a response that
+// is not completed (a draft reply).
+func checkResponses(v *Violations, responses []Activity) {
+	seen := map[ID]bool{}
+	for _, r := range responses {
+		if r.Status != StatusCompleted && !seen[r.ResponseTo] {
+			seen[r.ResponseTo] = true
+			v.Add(PhaseRule, FormatID(r.ResponseTo), CodeResponseNotComplete)
+		}
+	}
+}
+
+// lastModifiedBy is the user recorded as the last modifier; 0 for a client
+// application.
+func lastModifiedBy(actor Actor) ID { return actor.UserID() }
