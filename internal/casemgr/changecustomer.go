@@ -308,4 +308,3 @@ func licenseList(l []string) string {
 	}
 	return s
 }
-

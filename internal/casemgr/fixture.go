@@ -799,7 +799,6 @@ var pointFields = map[string][]string{
 }
 
 func (l *loader) checkCustomers(now time.Time) {
-	seenValue := map[string]string{}
 	for i, c := range l.f.Customers {
 		p := fmt.Sprintf("customers[%d]", i)
 		id, _ := parseFixtureID(c.ID)
@@ -847,7 +846,7 @@ func (l *loader) checkCustomers(now time.Time) {
 							point.Attrs[key] = s
 						}
 					}
-					l.checkPoint(pp, &point, seenValue)
+					l.checkPoint(pp, &point)
 					l.points[pid] = point
 					contact.ContactPoints = append(contact.ContactPoints, point)
 				}
@@ -859,7 +858,7 @@ func (l *loader) checkCustomers(now time.Time) {
 	}
 }
 
-func (l *loader) checkPoint(p string, cp *ContactPoint, seen map[string]string) {
+func (l *loader) checkPoint(p string, cp *ContactPoint) {
 	value := pointFields[cp.Kind][0]
 	switch cp.Kind {
 	case KindEmail:
@@ -886,16 +885,6 @@ func (l *loader) checkPoint(p string, cp *ContactPoint, seen map[string]string) 
 		if cp.Value == "" {
 			l.fail(p+"."+value, "url is required")
 		}
-	}
-	if cp.Kind == KindEmail || cp.Kind == KindPhone {
-		key := cp.Kind + "\x00" + strings.ToLower(cp.Value)
-		if cp.Kind == KindPhone {
-			key = cp.Kind + "\x00" + PhoneDigits(cp.Value)
-		}
-		if prev, dup := seen[key]; dup && cp.Value != "" {
-			l.fail(p+"."+value, "%q is also the contact point at %s", cp.Value, prev)
-		}
-		seen[key] = p
 	}
 }
 

@@ -167,4 +167,3 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	}
 	return tx.AppendHistory(hist)
 }
-

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/casemgr/casemgr/fixtures"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi"
+	"github.com/casemgr/casemgr/internal/store"
+)
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}
+
+func hasher(cost int) func(string) (string, error) {
+	return func(s string) (string, error) { return auth.HashSecret(s, cost) }
+}
+
+func openDB(ctx context.Context, url string) (store.DB, error) {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrating %s: %w", redact(url), err)
+	}
+	return db, nil
+}
+
+// redact hides a password in a database URL for logs.
+func redact(url string) string {
+	at := strings.LastIndex(url, "@")
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 {
+		return url
+	}
+	userinfo := url[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return url[:scheme+3] + userinfo[:i] + ":***" + url[at:]
+	}
+	return url
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", getenv, stderr)
+	addr := f.String("addr", "127.0.0.1:8080", "address to listen on")
+	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
+	seed := f.String("seed", "", "fixture document to load into an empty database at start")
+	adminToken := f.String("admin-token", "", "bearer token of the /admin endpoints (off when empty)")
+	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := f.String("log-format", "text", "log format: text or json")
+	tokenTTL, err := f.Duration("token-ttl", time.Hour, "lifetime of access tokens")
+	if err != nil {
+		return err
+	}
+	refreshTTL, err := f.Duration("refresh-ttl", 24*time.Hour, "lifetime of refresh tokens and login sessions")
+	if err != nil {
+		return err
+	}
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", f.fs.Args())
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hash := hasher(auth.DefaultCost)
+	switch {
+	case *seed != "":
+		doc, err := os.ReadFile(*seed)
+		if err != nil {
+			return fmt.Errorf("--seed: %w", err)
+		}
+		if err := casemgr.LoadFixture(ctx, db, doc, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash}); err != nil {
+			return fmt.Errorf("--seed %s: %w", *seed, err)
+		}
+		logger.Info("fixture document loaded", "file", *seed)
+	default:
+		err := casemgr.LoadFixture(ctx, db, fixtures.Demo, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash})
+		switch {
+		case err == nil:
+			logger.Info("demo world loaded into the empty database")
+		case casemgr.IsCode(err, casemgr.CodeFixtureDataPresent):
+			// The database holds a world already; serve it.
+		default:
+			return fmt.Errorf("loading the demo world: %w", err)
+		}
+	}
+
+	authSvc := auth.New(db)
+	authSvc.AccessTTL, authSvc.RefreshTTL = *tokenTTL, *refreshTTL
+	srv := &httpapi.Server{
+		Service:    &casemgr.Service{Store: db},
+		Auth:       authSvc,
+		AdminToken: *adminToken,
+		HashSecret: hash,
+		Logger:     logger,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("casemgr serving", "addr", ln.Addr().String(), "db", redact(*dbURL), "engine", db.Engine(), "version", version)
+	fmt.Fprintf(stdout, "casemgr listening on http://%s (%s)\n", ln.Addr(), db.Engine())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", getenv, stderr)
+	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "schema of %s is up to date\n", redact(*dbURL))
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("seed", getenv, stderr)
+	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
+	replace := f.Bool("replace", false, "replace the world in the database instead of requiring it to be empty")
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return errors.New("usage: casemgr seed [--db URL] [--replace] FILE")
+	}
+	file := f.fs.Arg(0)
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	mode := casemgr.LoadIntoEmpty
+	if *replace {
+		mode = casemgr.LoadReplace
+	}
+	if err := casemgr.LoadFixture(ctx, db, doc, casemgr.LoadOptions{Mode: mode, Hash: hasher(auth.DefaultCost)}); err != nil {
+		var e *casemgr.Error
+		if errors.As(err, &e) && e.Status() < 500 {
+			return fmt.Errorf("%s: %s", file, e.DeveloperMessage())
+		}
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	fmt.Fprintf(stdout, "loaded %s into %s\n", file, redact(*dbURL))
+	return nil
+}

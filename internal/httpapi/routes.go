@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"net/http"
+)
+
+// Handler returns the whole HTTP API: every route of the server on one
+// screen.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+
+	// Process and database health.
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+
+	// Authentication (spec 3): RFC 6749 and RFC 7009 bodies, not eGain's.
+	mux.Handle("POST /core/authmgr/v3/oauth2/token", s.Auth.TokenHandler())
+	mux.Handle("POST /core/authmgr/v3/oauth2/revoke", s.Auth.RevokeHandler())
+	mux.Handle("DELETE /core/authmgr/v3/user/logout", s.Auth.LogoutHandler())
+
+	// The four operations (spec 5).
+	mux.Handle("PATCH /core/casemgr/v3/activity/changecustomer", s.api(s.changeCustomer))
+	mux.Handle("PATCH /core/casemgr/v3/activity/{ids}/changecase", s.api(s.changeCase))
+	mux.Handle("PATCH /core/casemgr/v3/activity/transfer/department/{id}", s.api(s.transfer))
+	mux.Handle("POST /core/casemgr/v3/activity/calltrack", s.api(s.createCalltrack))
+
+	// Neighbouring calls a client needs (spec 6).
+	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.searchActivities))
+	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.activityAttributes))
+	mux.Handle("GET /core/casemgr/v3/activity/{ids}", s.api(s.getActivities))
+	mux.Handle("GET /core/casemgr/v3/activity/{id}/history", s.api(s.activityHistory))
+	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment", s.api(s.activityAttachments))
+	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment/{attachmentId}", s.api(s.attachmentContent))
+	mux.Handle("POST /core/casemgr/v3/attachment", s.api(s.uploadAttachment))
+	mux.Handle("GET /core/casemgr/v3/case/{ids}", s.api(s.getCases))
+	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.getCustomers))
+	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
+
+	// Administration: fixtures replace or extend the world.
+	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
+	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
+
+	// Everything else is an eGain-shaped 404.
+	mux.Handle("/", s.negotiate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errf("404-100"))
+	})))
+	return s.outer(mux)
+}

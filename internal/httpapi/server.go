@@ -1,0 +1,327 @@
+// Package httpapi is the wire protocol of casemgr: the routes of the eGain
+// Case Management API v3, content negotiation (JSON and XML, 15 locales),
+// the eGain error body, and the administration endpoints.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/i18n"
+)
+
+// DefaultMaxBody is the default limit of a request body.
+const DefaultMaxBody = 1 << 20
+
+// Server serves the API over a Service.
+type Server struct {
+	Service *casemgr.Service
+	Auth    *auth.Service
+	// AdminToken enables the administration endpoints; empty disables them.
+	AdminToken string
+	// HashSecret hashes passwords and secrets of loaded fixtures.
+	HashSecret func(string) (string, error)
+	Logger     *slog.Logger
+	// MaxBody limits request bodies; 0 means DefaultMaxBody.
+	MaxBody int64
+	// MaxAttachment limits uploaded attachments; 0 means 10 MiB.
+	MaxAttachment int64
+}
+
+func (s *Server) store() casemgr.Store { return s.Service.Store }
+
+func (s *Server) maxBody() int64 {
+	if s.MaxBody > 0 {
+		return s.MaxBody
+	}
+	return DefaultMaxBody
+}
+
+func (s *Server) maxAttachment() int64 {
+	if s.MaxAttachment > 0 {
+		return s.MaxAttachment
+	}
+	return 10 << 20
+}
+
+type ctxKey struct{}
+
+// reqCtx is what the middleware learned about a request.
+type reqCtx struct {
+	id          string
+	locale      string
+	xml         bool
+	userMessage bool
+	actor       casemgr.Actor
+	logger      *slog.Logger
+}
+
+func ctxOf(r *http.Request) *reqCtx {
+	if rc, ok := r.Context().Value(ctxKey{}).(*reqCtx); ok {
+		return rc
+	}
+	return &reqCtx{locale: i18n.Default}
+}
+
+func (s *Server) log(r *http.Request) *slog.Logger {
+	if rc := ctxOf(r); rc.logger != nil {
+		return rc.logger
+	}
+	return s.logger()
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// outer gives every request an id, a logger that carries it, a recovered
+// panic answered as 500-100, and one access-log line.
+func (s *Server) outer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = newRequestID()
+		}
+		rc := &reqCtx{id: id, locale: i18n.Default, logger: s.logger().With("request_id", id)}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, rc))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				rc.logger.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, casemgr.Internal(fmt.Errorf("panic: %v", p)))
+				}
+			}
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			rc.logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds(), "actor", rc.actor.String())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// negotiate checks Accept and Accept-Language (406 otherwise) and notes the
+// format, locale and whether userMessage is wanted.
+func (s *Server) negotiate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := ctxOf(r)
+		w.Header().Add("Vary", "Accept, Accept-Language")
+		rc.userMessage = strings.EqualFold(strings.TrimSpace(r.Header.Get("X-egain-error-message")), "yes")
+		xmlWanted, ok := acceptXML(r.Header.Get("Accept"))
+		if !ok {
+			s.writeError(w, r, errf(casemgr.CodeNotAcceptable, "value", r.Header.Get("Accept")))
+			return
+		}
+		rc.xml = xmlWanted
+		loc, ok := i18n.Negotiate(r.Header.Get("Accept-Language"))
+		if !ok {
+			w.Header().Set("Content-Language", i18n.Default)
+			s.writeError(w, r, errf(casemgr.CodeInvalidLanguage, "value", r.Header.Get("Accept-Language")))
+			return
+		}
+		rc.locale = loc
+		w.Header().Set("Content-Language", loc)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// acceptXML reads an Accept header: JSON (the default) or XML; anything
+// else is not acceptable.
+func acceptXML(h string) (xmlWanted bool, ok bool) {
+	if strings.TrimSpace(h) == "" {
+		return false, true
+	}
+	bestQ, found := -1.0, false
+	for _, part := range strings.Split(h, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if qs, ok := params["q"]; ok {
+			if _, err := fmt.Sscanf(qs, "%g", &q); err != nil {
+				continue
+			}
+		}
+		if q <= 0 {
+			continue
+		}
+		var isXML bool
+		switch mt {
+		case "application/json", "application/*", "*/*":
+			isXML = false
+		case "application/xml", "text/xml":
+			isXML = true
+		default:
+			continue
+		}
+		if q > bestQ {
+			bestQ, xmlWanted, found = q, isXML, true
+		}
+	}
+	return xmlWanted, found
+}
+
+// authenticated requires a live access token.
+func (s *Server) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, err := s.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rc := ctxOf(r)
+		rc.actor = actor
+		rc.logger = rc.logger.With("actor", actor.String())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// api wraps an API handler: negotiation then authentication.
+func (s *Server) api(h http.HandlerFunc) http.Handler {
+	return s.negotiate(s.authenticated(h))
+}
+
+// readBody reads a JSON or XML request body into a tree, within the size
+// limit. It returns the tree, the XML root element name ("" for JSON) and
+// the raw bytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (any, string, []byte, error) {
+	ct := r.Header.Get("Content-Type")
+	mt := "application/json"
+	if ct != "" {
+		var err error
+		if mt, _, err = mime.ParseMediaType(ct); err != nil {
+			return nil, "", nil, errf(casemgr.CodeUnsupportedMediaType, "value", ct)
+		}
+	}
+	isXML := false
+	switch mt {
+	case "application/json":
+	case "application/xml", "text/xml":
+		isXML = true
+	default:
+		return nil, "", nil, errf(casemgr.CodeUnsupportedMediaType, "value", ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody()))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", nil, errf(casemgr.CodeBodyTooLarge, "max", fmt.Sprint(s.maxBody()))
+		}
+		return nil, "", nil, errf(casemgr.CodeMalformedBody, "reason", "the body could not be read")
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, "", nil, errf(casemgr.CodeBodyRequired)
+	}
+	if isXML {
+		root, tree, err := decodeXML(body)
+		return tree, root, body, err
+	}
+	tree, err := decodeJSON(body)
+	return tree, "", body, err
+}
+
+// checkParams enforces strict query parameters: unknown names are 400-101,
+// and a parameter given twice is 400-102.
+func checkParams(r *http.Request, allowed ...string) error {
+	q := r.URL.Query()
+	for name, vals := range q {
+		ok := false
+		for _, a := range allowed {
+			if a == name {
+				ok = true
+			}
+		}
+		if !ok {
+			return errf(casemgr.CodeUnsupportedParam, "name", name)
+		}
+		if len(vals) > 1 {
+			return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", strings.Join(vals, ","))
+		}
+	}
+	return nil
+}
+
+// yesParam reads a parameter that accepts only "yes".
+func yesParam(r *http.Request, name string) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has(name) {
+		return false, nil
+	}
+	if v := q.Get(name); v != "yes" {
+		return false, errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", v)
+	}
+	return true, nil
+}
+
+// adminOnly guards the administration endpoints with the admin token; they
+// do not exist when no token is configured.
+func (s *Server) adminOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.AdminToken == "" {
+			s.writeError(w, r, errf(casemgr.CodeNoSuchRoute))
+			return
+		}
+		h := r.Header.Get("Authorization")
+		tok, found := strings.CutPrefix(h, "Bearer ")
+		if !found || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="casemgr-admin"`)
+			s.writeError(w, r, errf(casemgr.CodeInvalidToken))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
