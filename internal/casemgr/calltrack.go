@@ -244,7 +244,7 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 		return E(CodeDepartmentAccess, "ids", dept.Name)
 	}
 	if !actor.HasLicense(LicenseCallTrackPlus) {
-		return E(CodeLicenseMissing, "ids", "", "license", LicenseCallTrackPlus)
+		return E(CodeLicenseMissing, "ids", "the new calltrack activity", "license", LicenseCallTrackPlus)
 	}
 	if actor.User == nil || target.ID != actor.User.ID {
 		if !actor.MayTransferTo(target.ID) {

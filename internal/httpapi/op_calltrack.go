@@ -1,0 +1,346 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// createCalltrack serves POST /core/casemgr/v3/activity/calltrack.
+func (s *Server) createCalltrack(w http.ResponseWriter, r *http.Request) {
+	req, err := s.parseCalltrack(w, r)
+	var res casemgr.CreateResult
+	if err == nil {
+		res, err = s.Service.CreateCalltrack(r.Context(), ctxOf(r).actor, req)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/core/casemgr/v3/activity/"+casemgr.FormatID(res.Activity))
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr.CalltrackRequest, error) {
+	var req casemgr.CalltrackRequest
+	if err := checkParams(r, "anonymousCustomer"); err != nil {
+		return req, err
+	}
+	var err error
+	if req.Anonymous, err = yesParam(r, "anonymousCustomer"); err != nil {
+		return req, err
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if len(key) > 255 {
+			return req, errf(casemgr.CodeInvalidValue, "name", "Idempotency-Key", "value", key[:32]+"...")
+		}
+		req.IdempotencyKey = key
+	}
+	tree, root, raw, err := s.readBody(w, r)
+	if err != nil {
+		return req, err
+	}
+	sum := sha256.Sum256(raw)
+	req.BodyHash = hex.EncodeToString(sum[:])
+	if err := checkRoot(root, "activity"); err != nil {
+		return req, err
+	}
+	body, err := asObj("", tree)
+	if err != nil {
+		return req, err
+	}
+
+	// value reads obj.key.value of an enumerated field.
+	value := func(o *obj, key string, required bool) (*obj, string, error) {
+		e, err := o.object(key)
+		if err != nil {
+			return nil, "", err
+		}
+		if e == nil {
+			if required {
+				return nil, "", errf(casemgr.CodeMissingElement, "name", o.sub(key)+".value")
+			}
+			return nil, "", nil
+		}
+		v, err := e.str("value")
+		if err != nil {
+			return nil, "", err
+		}
+		if v == nil && required {
+			return nil, "", errf(casemgr.CodeMissingElement, "name", e.sub("value"))
+		}
+		if v == nil {
+			return e, "", nil
+		}
+		return e, *v, nil
+	}
+
+	dept, err := body.object("department")
+	if err != nil {
+		return req, err
+	}
+	if dept == nil {
+		return req, errf(casemgr.CodeDepartmentRequired)
+	}
+	name, err := dept.str("name")
+	if err != nil {
+		return req, err
+	}
+	if name != nil {
+		req.Department = *name
+	}
+	if _, err := dept.str("id"); err != nil {
+		return req, err
+	}
+	delete(dept.seen, "id")
+	if err := dept.done(); err != nil {
+		return req, err
+	}
+
+	typ, tv, err := value(body, "type", true)
+	if err != nil {
+		return req, err
+	}
+	req.Type = tv
+	_, sv, err := value(typ, "subtype", true)
+	if err != nil {
+		return req, err
+	}
+	req.Subtype = sv
+	if _, err := typ.str("displayValue"); err != nil {
+		return req, err
+	}
+	if err := typ.done(); err != nil {
+		return req, err
+	}
+	mode, mv, err := value(body, "mode", true)
+	if err != nil {
+		return req, err
+	}
+	req.Mode = mv
+	if _, err := mode.str("displayValue"); err != nil {
+		return req, err
+	}
+	if err := mode.done(); err != nil {
+		return req, err
+	}
+	if req.Subject, err = body.str("subject"); err != nil {
+		return req, err
+	}
+	if req.ContactPointData, err = body.str("contactPointData"); err != nil {
+		return req, err
+	}
+	if req.Priority, err = body.str("priority"); err != nil {
+		return req, err
+	}
+	if req.DueDate, err = body.str("dueDate"); err != nil {
+		return req, err
+	}
+
+	payload, err := body.object("payload")
+	if err != nil {
+		return req, err
+	}
+	if payload != nil {
+		ct, err := payload.object("calltrack")
+		if err != nil {
+			return req, err
+		}
+		if ct != nil {
+			content, err := ct.object("content")
+			if err != nil {
+				return req, err
+			}
+			if content != nil {
+				c := &casemgr.CalltrackContent{}
+				if c.Text, err = content.str("text"); err != nil {
+					return req, err
+				}
+				if c.HTML, err = content.str("html"); err != nil {
+					return req, err
+				}
+				if err := content.done(); err != nil {
+					return req, err
+				}
+				req.Content = c
+			}
+			if err := ct.done(); err != nil {
+				return req, err
+			}
+		}
+		if err := payload.done(); err != nil {
+			return req, err
+		}
+	}
+
+	cust, err := body.object("customer")
+	if err != nil {
+		return req, err
+	}
+	if cust != nil {
+		if req.CustomerID, err = cust.id("id"); err != nil {
+			return req, err
+		}
+		contacts, err := cust.object("contacts")
+		if err != nil {
+			return req, err
+		}
+		if contacts != nil {
+			list, _ := contacts.list("contact")
+			for i, raw := range list {
+				c, err := asObj(fmt.Sprintf("%s.contact[%d]", contacts.path, i), raw)
+				if err != nil {
+					return req, err
+				}
+				id, err := c.id("id")
+				if err != nil {
+					return req, err
+				}
+				if id != nil {
+					req.ContactIDs = append(req.ContactIDs, *id)
+				}
+				for _, kind := range casemgr.ContactPointKinds {
+					points, _ := c.list(kind)
+					for j, praw := range points {
+						p, err := asObj(fmt.Sprintf("%s.%s[%d]", c.path, kind, j), praw)
+						if err != nil {
+							return req, err
+						}
+						pid, err := p.id("id")
+						if err != nil {
+							return req, err
+						}
+						if pid == nil {
+							return req, errf(casemgr.CodeMissingElement, "name", p.sub("id"))
+						}
+						if err := p.done(); err != nil {
+							return req, err
+						}
+						req.Points = append(req.Points, casemgr.PointRef{Kind: kind, ID: *pid})
+					}
+				}
+				if err := c.done(); err != nil {
+					return req, err
+				}
+			}
+			if err := contacts.done(); err != nil {
+				return req, err
+			}
+		}
+		if err := cust.done(); err != nil {
+			return req, err
+		}
+	}
+
+	cs, err := body.object("case")
+	if err != nil {
+		return req, err
+	}
+	if cs != nil {
+		if req.Case, err = cs.id("id"); err != nil {
+			return req, err
+		}
+		if req.Case == nil {
+			return req, errf(casemgr.CodeMissingElement, "name", "case.id")
+		}
+		if err := cs.done(); err != nil {
+			return req, err
+		}
+	}
+
+	att, err := body.object("attachments")
+	if err != nil {
+		return req, err
+	}
+	if att != nil {
+		list, _ := att.list("attachment")
+		for i, raw := range list {
+			a, err := asObj(fmt.Sprintf("attachments.attachment[%d]", i), raw)
+			if err != nil {
+				return req, err
+			}
+			alt, err := a.str("altId")
+			if err != nil {
+				return req, err
+			}
+			if alt == nil || *alt == "" {
+				return req, errf(casemgr.CodeMissingElement, "name", a.sub("altId"))
+			}
+			if err := a.done(); err != nil {
+				return req, err
+			}
+			req.Attachments = append(req.Attachments, *alt)
+		}
+		if err := att.done(); err != nil {
+			return req, err
+		}
+	}
+	if req.CustomAttributes, err = customAttributes(body); err != nil {
+		return req, err
+	}
+
+	status, err := body.object("status")
+	if err != nil {
+		return req, err
+	}
+	if status != nil {
+		if _, err := status.str("value"); err != nil {
+			return req, err
+		}
+		delete(status.seen, "value")
+		assigned, err := status.object("assigned")
+		if err != nil {
+			return req, err
+		}
+		if assigned != nil {
+			user, err := assigned.object("user")
+			if err != nil {
+				return req, err
+			}
+			if user != nil {
+				if req.TargetID, err = user.id("id"); err != nil {
+					return req, err
+				}
+				if req.TargetName, err = user.str("name"); err != nil {
+					return req, err
+				}
+				attrs, err := customAttributes(user)
+				if err != nil {
+					return req, err
+				}
+				if attrs != nil {
+					req.TargetAttrs = map[string]string{}
+					keys := make([]string, 0, len(attrs))
+					for k := range attrs {
+						keys = append(keys, k)
+					}
+					sort.Strings(keys)
+					for _, k := range keys {
+						if len(attrs[k]) != 1 {
+							return req, errf(casemgr.CodeInvalidValue, "name", "status.assigned.user.customAttributes."+k, "value", strings.Join(attrs[k], ","))
+						}
+						req.TargetAttrs[k] = attrs[k][0]
+					}
+				}
+				if err := user.done(); err != nil {
+					return req, err
+				}
+			}
+			if err := assigned.done(); err != nil {
+				return req, err
+			}
+		}
+		if err := status.done(); err != nil {
+			return req, err
+		}
+	}
+	return req, body.done()
+}
