@@ -1,0 +1,293 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+var cases = newTable("cases", "department_id", "status", "owner_id", "customer_id", "severity",
+	"subject", "description", "solution", "due_date", "originating_channel", "custom_attributes",
+	"created", "created_by", "last_modified", "last_modified_by", "last_closed")
+
+func scanCase(r scanner) (casemgr.Case, error) {
+	var c casemgr.Case
+	var due, closed sql.NullInt64
+	var attrs string
+	var created, modified int64
+	if err := r.Scan(&c.ID, &c.Department, &c.Status, &c.Owner, &c.Customer, &c.Severity,
+		&c.Subject, &c.Description, &c.Solution, &due, &c.OriginatingChannel, &attrs,
+		&created, &c.CreatedBy, &modified, &c.LastModifiedBy, &closed); err != nil {
+		return c, err
+	}
+	c.DueDate, c.LastClosed = fromNullMillis(due), fromNullMillis(closed)
+	c.Created, c.LastModified = fromMillis(created), fromMillis(modified)
+	var err error
+	c.CustomAttributes, err = decMap[[]string](attrs, "case customAttributes")
+	return c, err
+}
+
+func caseValues(c *casemgr.Case) []any {
+	return []any{c.Department, c.Status, c.Owner, c.Customer, c.Severity,
+		c.Subject, c.Description, c.Solution, millisPtr(c.DueDate), c.OriginatingChannel,
+		encMap(c.CustomAttributes), millis(c.Created), c.CreatedBy, millis(c.LastModified),
+		c.LastModifiedBy, millisPtr(c.LastClosed)}
+}
+
+// Cases returns the cases with the given IDs in ID order, each with its
+// related cases (sorted), locking them when forUpdate is set in a Write.
+func (t *tx) Cases(ids []casemgr.ID, forUpdate bool) ([]casemgr.Case, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := queryList(t, "cases", scanCase, t.byIDs(cases, forUpdate), t.d.ids(ids))
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	found := make([]casemgr.ID, len(list))
+	for i, c := range list {
+		found[i] = c.ID
+	}
+	type rel struct{ a, b casemgr.ID }
+	rels, err := queryList(t, "related cases", func(r scanner) (rel, error) {
+		var x rel
+		err := r.Scan(&x.a, &x.b)
+		return x, err
+	}, `SELECT case_id, related_id FROM case_relations WHERE `+t.d.in("case_id")+` ORDER BY case_id, related_id`,
+		t.d.ids(found))
+	if err != nil {
+		return nil, err
+	}
+	related := map[casemgr.ID][]casemgr.ID{}
+	for _, x := range rels {
+		related[x.a] = append(related[x.a], x.b)
+	}
+	for i := range list {
+		list[i].RelatedCases = related[list[i].ID]
+	}
+	return list, nil
+}
+
+// InsertCase stores a new case; a zero ID is assigned and written back. Its
+// RelatedCases are related to it, both ways.
+func (t *tx) InsertCase(c *casemgr.Case) error {
+	const op = "insert case"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if err := t.insertRow(op, cases, &c.ID, caseValues(c)...); err != nil {
+		return err
+	}
+	return t.relate(op, c.ID, c.RelatedCases)
+}
+
+// UpdateCase writes every field of an existing case. Cases in RelatedCases
+// that are not related yet are related (both ways); relations are never
+// removed here, so a stale RelatedCases cannot undo a RelateCases.
+func (t *tx) UpdateCase(c *casemgr.Case) error {
+	const op = "update case"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if err := t.updateRow(op, cases, c.ID, caseValues(c)...); err != nil {
+		return err
+	}
+	return t.relate(op, c.ID, c.RelatedCases)
+}
+
+// RelateCases records that a and b are related, both ways; relating related
+// cases (or a case to itself) changes nothing.
+func (t *tx) RelateCases(a, b casemgr.ID) error {
+	const op = "relate cases"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	return t.relate(op, a, []casemgr.ID{b})
+}
+
+func (t *tx) relate(op string, a casemgr.ID, others []casemgr.ID) error {
+	for _, b := range others {
+		if b == a || b == 0 {
+			continue
+		}
+		if _, err := t.exec(op, `INSERT INTO case_relations (case_id, related_id) VALUES (?, ?), (?, ?)
+			ON CONFLICT (case_id, related_id) DO NOTHING`, a, b, b, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var activities = newTable("activities", "case_id", "department_id", "last_department_id", "queue_id",
+	"type", "subtype", "mode", "status", "assigned_user_id", "locked_by", "lock_expires", "pinned",
+	"response_to", "customer_id", "contact_id", "contact_point_id", "contact_point_data",
+	"subject", "content_text", "content_html", "priority", "due_date", "custom_attributes",
+	"created", "created_by", "last_modified", "last_modified_by")
+
+func scanActivity(r scanner) (casemgr.Activity, error) {
+	var a casemgr.Activity
+	var lockExpires, due sql.NullInt64
+	var attrs string
+	var created, modified int64
+	if err := r.Scan(&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
+		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
+		&a.ResponseTo, &a.Customer, &a.Contact, &a.ContactPoint, &a.ContactPointData,
+		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &attrs,
+		&created, &a.CreatedBy, &modified, &a.LastModifiedBy); err != nil {
+		return a, err
+	}
+	a.LockExpires, a.DueDate = fromNullMillis(lockExpires), fromNullMillis(due)
+	a.Created, a.LastModified = fromMillis(created), fromMillis(modified)
+	var err error
+	a.CustomAttributes, err = decMap[[]string](attrs, "activity customAttributes")
+	return a, err
+}
+
+func activityValues(a *casemgr.Activity) []any {
+	return []any{a.Case, a.Department, a.LastDepartment, a.Queue,
+		a.Type, a.Subtype, a.Mode, a.Status, a.AssignedUser, a.LockedBy, millisPtr(a.LockExpires), a.Pinned,
+		a.ResponseTo, a.Customer, a.Contact, a.ContactPoint, a.ContactPointData,
+		a.Subject, a.ContentText, a.ContentHTML, a.Priority, millisPtr(a.DueDate), encMap(a.CustomAttributes),
+		millis(a.Created), a.CreatedBy, millis(a.LastModified), a.LastModifiedBy}
+}
+
+// Activities returns the activities with the given IDs in ID order, locking
+// them when forUpdate is set in a Write: one query.
+func (t *tx) Activities(ids []casemgr.ID, forUpdate bool) ([]casemgr.Activity, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return queryList(t, "activities", scanActivity, t.byIDs(activities, forUpdate), t.d.ids(ids))
+}
+
+// CaseActivities returns every activity of the given cases, in ID order.
+func (t *tx) CaseActivities(caseIDs []casemgr.ID, forUpdate bool) ([]casemgr.Activity, error) {
+	if len(caseIDs) == 0 {
+		return nil, nil
+	}
+	return queryList(t, "case activities", scanActivity,
+		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("case_id")+` ORDER BY id`+t.d.forUpdate(forUpdate && t.write),
+		t.d.ids(caseIDs))
+}
+
+// Responses returns every activity whose ResponseTo is one of parents, in ID
+// order.
+func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity, error) {
+	if len(parents) == 0 {
+		return nil, nil
+	}
+	return queryList(t, "responses", scanActivity,
+		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("response_to")+` ORDER BY id`+t.d.forUpdate(forUpdate && t.write),
+		t.d.ids(parents))
+}
+
+// InsertActivity stores a new activity; a zero ID is assigned and written
+// back.
+func (t *tx) InsertActivity(a *casemgr.Activity) error {
+	const op = "insert activity"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	return t.insertRow(op, activities, &a.ID, activityValues(a)...)
+}
+
+// UpdateActivities writes every field of the given activities, which must
+// exist.
+func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
+	const op = "update activities"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	for _, a := range list {
+		if err := t.updateRow(op, activities, a.ID, activityValues(a)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortColumns maps the sort names of ActivityFilter to columns. Only these
+// columns are ever put into the ORDER BY of a search.
+var sortColumns = map[string]string{
+	"":             "id",
+	"id":           "id",
+	"created":      "created",
+	"lastModified": "last_modified",
+	"priority":     "priority",
+	"dueDate":      "due_date",
+}
+
+// SearchActivities returns one page of the activities matching f, and the
+// number of all matches. Activities without a due date sort after those with
+// one, in either direction; ties are broken by ID in the sort's direction. A
+// Limit of 0 means no limit.
+func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int, error) {
+	const op = "search activities"
+	col, ok := sortColumns[f.Sort]
+	if !ok {
+		return nil, 0, t.wrap(op, fmt.Errorf("unknown sort %q", f.Sort))
+	}
+	if f.Departments != nil && len(f.Departments) == 0 {
+		return nil, 0, nil // restricted to no department at all
+	}
+	var where []string
+	var args []any
+	eq := func(col string, v casemgr.ID) {
+		if v != 0 {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	in := func(col string, vals []string) {
+		if len(vals) > 0 {
+			where = append(where, t.d.in(col))
+			args = append(args, t.d.strs(vals))
+		}
+	}
+	eq("case_id", f.Case)
+	in("status", f.Statuses)
+	in("type", f.Types)
+	in("mode", f.Modes)
+	eq("department_id", f.Department)
+	eq("customer_id", f.Customer)
+	eq("assigned_user_id", f.AssignedTo)
+	if f.Departments != nil {
+		where = append(where, t.d.in("department_id"))
+		args = append(args, t.d.ids(f.Departments))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+
+	var total int
+	if err := t.queryRow(`SELECT COUNT(*) FROM activities`+cond, args, &total); err != nil {
+		return nil, 0, t.wrap(op, err)
+	}
+	offset := max(f.Offset, 0)
+	if total == 0 || offset >= total {
+		return nil, total, nil
+	}
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	order := col + dir
+	if col == "due_date" {
+		order += " NULLS LAST"
+	}
+	if col != "id" {
+		order += ", id" + dir
+	}
+	limit := int64(math.MaxInt64)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	list, err := queryList(t, op, scanActivity,
+		`SELECT `+activities.all+` FROM activities`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	return list, total, err
+}

@@ -1,0 +1,360 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// ---- History ----
+
+// AppendHistory appends entries; the database numbers them, and each
+// entry's Seq is set to its number.
+func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
+	const op = "append history"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	for i := range entries {
+		e := &entries[i]
+		if err := t.queryRow(`INSERT INTO history
+			(entity, entity_id, action, actor, at, before_json, after_json)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			[]any{e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After}, &e.Seq); err != nil {
+			return t.wrap(op, err)
+		}
+	}
+	return nil
+}
+
+// History returns the history of one entity, oldest first.
+func (t *tx) History(entity string, id casemgr.ID) ([]casemgr.HistoryEntry, error) {
+	return queryList(t, "history", func(r scanner) (casemgr.HistoryEntry, error) {
+		var e casemgr.HistoryEntry
+		var at int64
+		err := r.Scan(&e.Seq, &e.Entity, &e.EntityID, &e.Action, &e.Actor, &at, &e.Before, &e.After)
+		e.At = fromMillis(at)
+		return e, err
+	}, `SELECT seq, entity, entity_id, action, actor, at, before_json, after_json
+		FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq`, entity, id)
+}
+
+// ---- Attachments ----
+
+// attachmentCols are the columns of an attachment but its data.
+const attachmentCols = `id, activity_id, name, content_type, size, created, uploaded_by`
+
+func scanAttachment(r scanner) (casemgr.Attachment, error) {
+	var a casemgr.Attachment
+	var created int64
+	err := r.Scan(&a.ID, &a.Activity, &a.Name, &a.ContentType, &a.Size, &created, &a.UploadedBy)
+	a.Created = fromMillis(created)
+	return a, err
+}
+
+// InsertAttachment stores a new attachment with its bytes.
+func (t *tx) InsertAttachment(a *casemgr.Attachment) error {
+	const op = "insert attachment"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	data := a.Data
+	if data == nil {
+		data = []byte{} // the column is NOT NULL: no data is empty data
+	}
+	_, err := t.exec(op, `INSERT INTO attachments (`+attachmentCols+`, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Activity, a.Name, a.ContentType, a.Size, millis(a.Created), a.UploadedBy, data)
+	return err
+}
+
+// Attachments returns the attachments with the given altIds, without their
+// data, in ID order.
+func (t *tx) Attachments(ids []string, forUpdate bool) ([]casemgr.Attachment, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return queryList(t, "attachments", scanAttachment,
+		`SELECT `+attachmentCols+` FROM attachments WHERE `+t.d.in("id")+` ORDER BY id`+t.d.forUpdate(forUpdate && t.write),
+		t.d.strs(ids))
+}
+
+// ActivityAttachments lists the attachments of an activity, without data,
+// in the order they were uploaded.
+func (t *tx) ActivityAttachments(activity casemgr.ID) ([]casemgr.Attachment, error) {
+	return queryList(t, "activity attachments", scanAttachment,
+		`SELECT `+attachmentCols+` FROM attachments WHERE activity_id = ? ORDER BY created, id`, activity)
+}
+
+// AttachmentData returns one attachment with its bytes (nil when it has
+// none).
+func (t *tx) AttachmentData(id string) (*casemgr.Attachment, error) {
+	return queryOne(t, "attachment data", func(r scanner) (casemgr.Attachment, error) {
+		var a casemgr.Attachment
+		var created int64
+		err := r.Scan(&a.ID, &a.Activity, &a.Name, &a.ContentType, &a.Size, &created, &a.UploadedBy, &a.Data)
+		a.Created = fromMillis(created)
+		if len(a.Data) == 0 {
+			a.Data = nil
+		}
+		return a, err
+	}, `SELECT `+attachmentCols+`, data FROM attachments WHERE id = ?`, id)
+}
+
+// AttachAttachments marks the attachments as used by an activity; every one
+// of them must exist.
+func (t *tx) AttachAttachments(ids []string, activity casemgr.ID) error {
+	const op = "attach attachments"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	unique := map[string]bool{}
+	for _, id := range ids {
+		unique[id] = true
+	}
+	r, err := t.exec(op, `UPDATE attachments SET activity_id = ? WHERE `+t.d.in("id"), activity, t.d.strs(ids))
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return t.wrap(op, err)
+	} else if n != int64(len(unique)) {
+		return t.wrap(op, fmt.Errorf("%d of %d attachments do not exist", int64(len(unique))-n, len(unique)))
+	}
+	return nil
+}
+
+// ---- Sessions and tokens ----
+
+// InsertSession stores a new login session.
+func (t *tx) InsertSession(s *casemgr.Session) error {
+	const op = "insert session"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	_, err := t.exec(op, `INSERT INTO sessions (id, user_id, client_id, created, expires, revoked) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.ID, s.User, s.ClientID, millis(s.Created), millis(s.Expires), millisPtr(s.Revoked))
+	return err
+}
+
+// Session returns a session by ID.
+func (t *tx) Session(id string) (*casemgr.Session, error) {
+	return queryOne(t, "session", func(r scanner) (casemgr.Session, error) {
+		var s casemgr.Session
+		var created, expires int64
+		var revoked sql.NullInt64
+		err := r.Scan(&s.ID, &s.User, &s.ClientID, &created, &expires, &revoked)
+		s.Created, s.Expires, s.Revoked = fromMillis(created), fromMillis(expires), fromNullMillis(revoked)
+		return s, err
+	}, `SELECT id, user_id, client_id, created, expires, revoked FROM sessions WHERE id = ?`, id)
+}
+
+// ExtendSession moves a session's expiry; an unknown session is no error.
+func (t *tx) ExtendSession(id string, expires time.Time) error {
+	const op = "extend session"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	_, err := t.exec(op, `UPDATE sessions SET expires = ? WHERE id = ?`, millis(expires), id)
+	return err
+}
+
+// RevokeSession ends a session at a time. Revoking a revoked session keeps
+// the first revocation; an unknown session is no error.
+func (t *tx) RevokeSession(id string, at time.Time) error {
+	const op = "revoke session"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	_, err := t.exec(op, `UPDATE sessions SET revoked = ? WHERE id = ? AND revoked IS NULL`, millis(at), id)
+	return err
+}
+
+// InsertToken stores a new token by the hash of its secret.
+func (t *tx) InsertToken(k *casemgr.Token) error {
+	const op = "insert token"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	_, err := t.exec(op, `INSERT INTO tokens (hash, session_id, kind, expires) VALUES (?, ?, ?, ?)`,
+		k.Hash, k.Session, k.Kind, millis(k.Expires))
+	return err
+}
+
+// Token returns a token by the hash of its secret.
+func (t *tx) Token(hash string) (*casemgr.Token, error) {
+	return queryOne(t, "token", func(r scanner) (casemgr.Token, error) {
+		var k casemgr.Token
+		var expires int64
+		err := r.Scan(&k.Hash, &k.Session, &k.Kind, &expires)
+		k.Expires = fromMillis(expires)
+		return k, err
+	}, `SELECT hash, session_id, kind, expires FROM tokens WHERE hash = ?`, hash)
+}
+
+// UserLoggedIn reports whether the user has a session, not revoked, that
+// expires after now. Sessions of client applications (user 0) never count.
+func (t *tx) UserLoggedIn(user casemgr.ID, now time.Time) (bool, error) {
+	if user == 0 {
+		return false, nil
+	}
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM sessions
+		WHERE user_id = ? AND revoked IS NULL AND expires > ? LIMIT 1) live`, []any{user, millis(now)}, &n)
+	if err != nil {
+		return false, t.wrap("user logged in", err)
+	}
+	return n > 0, nil
+}
+
+// ---- Idempotency ----
+
+// IdempotencyRecord returns the record of an actor's key.
+func (t *tx) IdempotencyRecord(actor, key string) (*casemgr.IdempotencyRecord, error) {
+	return queryOne(t, "idempotency record", func(r scanner) (casemgr.IdempotencyRecord, error) {
+		var rec casemgr.IdempotencyRecord
+		var created int64
+		err := r.Scan(&rec.Actor, &rec.Key, &rec.BodyHash, &rec.Status, &rec.Location, &created)
+		rec.Created = fromMillis(created)
+		return rec, err
+	}, `SELECT actor, key, body_hash, status, location, created FROM idempotency_records WHERE actor = ? AND key = ?`,
+		actor, key)
+}
+
+// InsertIdempotencyRecord stores a record, or fails with
+// CodeIdempotencyInFlight when the actor's key has one. The conflict is
+// detected with ON CONFLICT DO NOTHING rather than by a failed INSERT,
+// which would abort a PostgreSQL transaction.
+func (t *tx) InsertIdempotencyRecord(rec *casemgr.IdempotencyRecord) error {
+	const op = "insert idempotency record"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	r, err := t.exec(op, `INSERT INTO idempotency_records (actor, key, body_hash, status, location, created)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (actor, key) DO NOTHING`,
+		rec.Actor, rec.Key, rec.BodyHash, rec.Status, rec.Location, millis(rec.Created))
+	if err != nil {
+		return err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return t.wrap(op, err)
+	}
+	if n == 0 {
+		return casemgr.E(casemgr.CodeIdempotencyInFlight, "value", rec.Key)
+	}
+	return nil
+}
+
+// ---- Fixtures and administration ----
+
+// Empty reports whether the database holds no departments, users,
+// customers, cases or activities.
+func (t *tx) Empty() (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM departments LIMIT 1) a) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1) b) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1) c) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM cases LIMIT 1) d) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM activities LIMIT 1) e)`, nil, &n)
+	if err != nil {
+		return false, t.wrap("empty", err)
+	}
+	return n == 0, nil
+}
+
+// worldTables lists every table of the world, each after the tables that
+// refer to it, so deleting in this order satisfies the foreign keys.
+var worldTables = []string{
+	"tokens", "sessions", "idempotency_records", "history", "attachments",
+	"case_relations", "activities", "cases",
+	"contact_points", "contacts", "customers",
+	"users", "client_apps", "queues", "departments",
+	"calltrack_subtypes", "attribute_defs", "settings",
+}
+
+// DeleteWorld removes every entity of the world, with sessions, tokens,
+// attachments, history, idempotency records, settings, calltrack subtypes
+// and attribute definitions. The schema and its migrations stay.
+func (t *tx) DeleteWorld() error {
+	const op = "delete world"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	for _, table := range worldTables {
+		if _, err := t.exec(op, `DELETE FROM `+table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idTables are the tables whose IDs the database assigns, by the entity
+// names of Exists.
+var idTables = map[string]string{
+	"department":   "departments",
+	"queue":        "queues",
+	"user":         "users",
+	"customer":     "customers",
+	"contact":      "contacts",
+	"contactpoint": "contact_points",
+	"case":         "cases",
+	"activity":     "activities",
+}
+
+// SyncIDs makes IDs assigned from now on greater than every stored ID. On
+// PostgreSQL each identity sequence is set to follow the largest ID of its
+// table (so, as on SQLite, the next ID is the largest plus one); SQLite
+// always assigns the largest plus one and needs nothing.
+func (t *tx) SyncIDs() error {
+	const op = "sync ids"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if !t.d.lockRows {
+		return nil
+	}
+	for _, table := range []string{"departments", "queues", "users", "customers", "contacts",
+		"contact_points", "cases", "activities"} {
+		if _, err := t.exec(op, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'),
+			COALESCE((SELECT MAX(id) FROM `+table+`), 0) + 1, false)`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exists reports, for each of the IDs, whether the entity exists; table is
+// one of "department", "queue", "user", "customer", "contact",
+// "contactpoint", "case", "activity". Every ID asked for is a key of the
+// answer.
+func (t *tx) Exists(table string, ids []casemgr.ID) (map[casemgr.ID]bool, error) {
+	name, ok := idTables[table]
+	if !ok {
+		return nil, t.wrap("exists", fmt.Errorf("unknown entity table %q", table))
+	}
+	out := make(map[casemgr.ID]bool, len(ids))
+	for _, id := range ids {
+		out[id] = false
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	found, err := queryList(t, "exists", func(r scanner) (casemgr.ID, error) {
+		var id casemgr.ID
+		err := r.Scan(&id)
+		return id, err
+	}, `SELECT id FROM `+name+` WHERE `+t.d.in("id"), t.d.ids(ids))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}

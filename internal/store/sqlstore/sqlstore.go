@@ -1,0 +1,249 @@
+// Package sqlstore is the one SQL implementation of casemgr.Store, over
+// database/sql, for SQLite (modernc.org/sqlite, pure Go) and PostgreSQL
+// (pgx). The queries are written once; a small dialect covers placeholders,
+// row locks, list parameters and retryable errors.
+//
+// Conventions of the stored data: times are integer milliseconds since the
+// Unix epoch and read back in UTC; a missing reference is 0; lists and maps
+// are JSON text, and empty ones read back as nil.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Store is a casemgr.Store on SQLite or PostgreSQL.
+type Store struct {
+	d *dialect
+	// writer runs Write. On SQLite it has a single connection whose
+	// transactions BEGIN IMMEDIATE: writers queue in-process instead of
+	// failing with SQLITE_BUSY and retrying.
+	writer *sql.DB
+	// reader runs Read. On SQLite it is a pool of query-only connections
+	// that read in parallel with the writer (WAL); on PostgreSQL it is the
+	// writer's pool.
+	reader *sql.DB
+}
+
+var _ casemgr.Store = (*Store)(nil)
+
+// sqliteBusyTimeout is how long a SQLite connection waits for a lock held by
+// another process before giving up.
+const sqliteBusyTimeout = 10 * time.Second
+
+// OpenSQLite opens (creating if needed) the SQLite database at path. The path
+// may carry extra modernc.org/sqlite DSN parameters after a '?'. The parent
+// directory is created when missing. The schema is not migrated.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	path, extra, _ := strings.Cut(path, "?")
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	if path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		// The reader and writer pools would each see their own database.
+		return nil, errors.New("sqlite: in-memory databases are not supported; use a file (for example under a temporary directory)")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory of database: %w", err)
+		}
+	}
+	extraQ, err := url.ParseQuery(extra)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: parameters of database URL: %w", err)
+	}
+	common := func() url.Values {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10)+")")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		for k, vs := range extraQ {
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+		return q
+	}
+	wq := common()
+	wq.Add("_pragma", "journal_mode(WAL)")
+	wq.Set("_txlock", "immediate")
+	rq := common()
+	rq.Add("_pragma", "query_only(1)")
+
+	writer, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	// Connect the writer first: it switches the file to WAL before any
+	// reader opens it.
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	return &Store{d: sqliteDialect, writer: writer, reader: reader}, nil
+}
+
+// defaultPostgresConns is the pool size of one server process; several
+// processes share one database, so it stays well below max_connections.
+const defaultPostgresConns = 10
+
+// OpenPostgres connects to PostgreSQL. dsn is a postgres:// URL as pgx reads
+// it; unknown parameters are sent as run-time parameters (search_path=...).
+// The parameter pool_max_conns, read here and not sent, sizes the pool
+// (default 10). The schema is not migrated.
+func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	conns := defaultPostgresConns
+	if u, err := url.Parse(dsn); err == nil {
+		q := u.Query()
+		if v := q.Get("pool_max_conns"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("postgres: pool_max_conns %q is not a positive integer", v)
+			}
+			conns = n
+			q.Del("pool_max_conns")
+			u.RawQuery = q.Encode()
+			dsn = u.String()
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return &Store{d: postgresDialect, writer: db, reader: db}, nil
+}
+
+// Engine names the engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.d.name }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("%s: ping: %w", s.d.name, err)
+	}
+	if s.reader != s.writer {
+		if err := s.reader.PingContext(ctx); err != nil {
+			return fmt.Errorf("%s: ping: %w", s.d.name, err)
+		}
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// Read runs fn in a read-only transaction. On PostgreSQL it is REPEATABLE
+// READ, so every query of fn sees one snapshot (as SQLite's read
+// transactions do).
+func (s *Store) Read(ctx context.Context, fn func(casemgr.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.dollar {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return s.run(ctx, s.reader, opts, false, fn)
+}
+
+// maxWriteAttempts bounds the transparent retries of a Write that lost a race
+// (PostgreSQL serialization failure or deadlock).
+const maxWriteAttempts = 5
+
+// Write runs fn in a read-write transaction (PostgreSQL: READ COMMITTED with
+// row locks taken by forUpdate reads; SQLite: one immediate write transaction
+// at a time). Nothing fn wrote is kept when it returns an error or panics;
+// the panic goes on after the rollback. On PostgreSQL a transaction that
+// failed with a serialization failure or a deadlock is run again, so fn must
+// be safe to run more than once.
+func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
+	opts := &sql.TxOptions{}
+	if s.d.dollar {
+		opts.Isolation = sql.LevelReadCommitted
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.run(ctx, s.writer, opts, true, fn)
+		if err == nil || attempt == maxWriteAttempts || !s.d.retryable(err) {
+			return err
+		}
+		// Back off a little, at random, so the racing transactions
+		// don't meet again at once.
+		wait := time.Duration(attempt) * time.Duration(5+rand.IntN(20)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// run runs fn in one transaction of db and commits it when fn succeeds in a
+// write transaction.
+func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(casemgr.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
+	}
+	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write}
+	finished := false
+	// The deferred rollback also runs while a panic of fn unwinds, which
+	// then goes on: the transaction never outlives fn.
+	defer func() {
+		if !finished {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err // fn's own error, unwrapped: it may carry a casemgr code
+	}
+	finished = true
+	if !write {
+		// Nothing to keep; rolling back ends a read transaction cheaply.
+		if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+			return fmt.Errorf("%s: end read transaction: %w", s.d.name, err)
+		}
+		return nil
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", s.d.name, err)
+	}
+	return nil
+}

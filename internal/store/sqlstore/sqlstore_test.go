@@ -1,0 +1,122 @@
+package sqlstore_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/store/storetest"
+)
+
+// A PostgreSQL Write that fails with a serialization failure or a deadlock
+// runs again, from a clean transaction, a bounded number of times.
+func TestPostgresWriteRetriesRaces(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	for _, code := range []string{"40001", "40P01"} {
+		var attempts int
+		err := db.Write(t.Context(), func(tx casemgr.Tx) error {
+			attempts++
+			// The same ID every time: a leftover of an earlier
+			// attempt would make this fail.
+			if err := tx.InsertDepartment(&casemgr.Department{ID: 1, Name: "d" + code}); err != nil {
+				return err
+			}
+			if attempts < 3 {
+				return casemgr.Internal(fmt.Errorf("query: %w", &pgconn.PgError{Code: code}))
+			}
+			return nil
+		})
+		if err != nil || attempts != 3 {
+			t.Errorf("%s: Write = %v after %d attempts; want success after 3", code, err, attempts)
+		}
+		if err := db.Write(t.Context(), casemgr.Tx.DeleteWorld); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var attempts int
+	err := db.Write(t.Context(), func(tx casemgr.Tx) error {
+		attempts++
+		return &pgconn.PgError{Code: "40001"}
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || attempts < 2 || attempts > 10 {
+		t.Errorf("endless race: Write = %v after %d attempts; want the error after a few", err, attempts)
+	}
+
+	attempts = 0
+	_ = db.Write(t.Context(), func(tx casemgr.Tx) error {
+		attempts++
+		return &pgconn.PgError{Code: "23505"}
+	})
+	if attempts != 1 {
+		t.Errorf("a unique violation was retried: %d attempts", attempts)
+	}
+}
+
+// Two writers that lock two activities in opposite orders, one row at a
+// time, deadlock; PostgreSQL aborts one, and Write runs it again.
+func TestPostgresDeadlockIsRetried(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	if err := db.Write(t.Context(), func(tx casemgr.Tx) error {
+		return errors.Join(tx.InsertActivity(&casemgr.Activity{ID: 1}), tx.InsertActivity(&casemgr.Activity{ID: 2}))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var holding sync.WaitGroup
+	holding.Add(2)
+	var attempts atomic.Int32
+	lock := func(first, second casemgr.ID) error {
+		var once sync.Once
+		return db.Write(t.Context(), func(tx casemgr.Tx) error {
+			attempts.Add(1)
+			a, err := tx.Activities([]casemgr.ID{first}, true)
+			if err != nil {
+				return err
+			}
+			// Only the first attempts wait for each other; a retry
+			// goes straight on.
+			once.Do(func() { holding.Done(); holding.Wait() })
+			b, err := tx.Activities([]casemgr.ID{second}, true)
+			if err != nil {
+				return err
+			}
+			a[0].Subject += "x"
+			b[0].Subject += "x"
+			return tx.UpdateActivities([]*casemgr.Activity{&a[0], &b[0]})
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- lock(1, 2) }()
+	go func() { errs <- lock(2, 1) }()
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the deadlock was not resolved")
+		}
+	}
+	if n := attempts.Load(); n < 3 {
+		t.Errorf("%d attempts; want a deadlock and a retry", n)
+	}
+	if err := db.Read(t.Context(), func(tx casemgr.Tx) error {
+		list, err := tx.Activities([]casemgr.ID{1, 2}, false)
+		for _, a := range list {
+			if a.Subject != "xx" {
+				t.Errorf("activity %d subject %q, want both writes", a.ID, a.Subject)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
