@@ -180,3 +180,76 @@ func TestSQLiteSharedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkStore measures the hot paths of the operations on each engine:
+// loading and locking a full bulk request (75 activities), writing it back,
+// and a search page.
+func BenchmarkStore(b *testing.B) {
+	engines := []struct {
+		name string
+		open func(testing.TB) store.DB
+	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}}
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			db := e.open(b)
+			const n = 75
+			list := make([]casemgr.ID, n)
+			if err := db.Write(b.Context(), func(tx casemgr.Tx) error {
+				for i := range 1000 {
+					a := &casemgr.Activity{ID: casemgr.ID(i + 1), Case: casemgr.ID(2000 + i/10), Department: casemgr.ID(10 + i%3),
+						Status: casemgr.StatusAssigned, Type: casemgr.TypeEmail, Subject: "subject",
+						CustomAttributes: map[string][]string{"k": {"v"}}, Created: time.Now(), LastModified: time.Now()}
+					if err := tx.InsertActivity(a); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range list {
+				list[i] = casemgr.ID(i*13 + 1)
+			}
+			b.Run("read_75_activities", func(b *testing.B) {
+				for b.Loop() {
+					if err := db.Read(b.Context(), func(tx casemgr.Tx) error {
+						_, err := tx.Activities(list, false)
+						return err
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("lock_and_update_75_activities", func(b *testing.B) {
+				for b.Loop() {
+					if err := db.Write(b.Context(), func(tx casemgr.Tx) error {
+						acts, err := tx.Activities(list, true)
+						if err != nil {
+							return err
+						}
+						ptrs := make([]*casemgr.Activity, len(acts))
+						for i := range acts {
+							acts[i].LastModified = casemgr.NextModified(acts[i].LastModified, time.Now())
+							ptrs[i] = &acts[i]
+						}
+						return tx.UpdateActivities(ptrs)
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("search_page_25", func(b *testing.B) {
+				f := casemgr.ActivityFilter{Departments: []casemgr.ID{10, 11}, Statuses: []string{casemgr.StatusAssigned},
+					Sort: "lastModified", Descending: true, Offset: 100, Limit: 25}
+				for b.Loop() {
+					if err := db.Read(b.Context(), func(tx casemgr.Tx) error {
+						_, _, err := tx.SearchActivities(f)
+						return err
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}

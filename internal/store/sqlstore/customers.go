@@ -13,12 +13,26 @@ var (
 )
 
 // valueKey is the form of a contact point value that lookups compare: email
-// addresses case-insensitively, everything else exactly. It is computed here
-// rather than with SQL lower(), which folds only ASCII on SQLite but follows
-// the collation on PostgreSQL.
+// addresses case-insensitively, phone numbers by their digits (a number
+// stored as "(408) 555-1234" is found by "4085551234", the form a caller
+// gives), everything else exactly. It is computed here rather than with SQL
+// lower(), which folds only ASCII on SQLite but follows the collation on
+// PostgreSQL, so both engines find the same points.
 func valueKey(kind, value string) string {
-	if kind == casemgr.KindEmail {
+	switch kind {
+	case casemgr.KindEmail:
 		return strings.ToLower(value)
+	case casemgr.KindPhone:
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, value)
+		if digits == "" {
+			return value // not a number at all: compare as given
+		}
+		return digits
 	}
 	return value
 }
@@ -156,7 +170,8 @@ func (t *tx) ContactPoints(ids []casemgr.ID) ([]casemgr.ContactPoint, error) {
 }
 
 // ContactPointsByValue finds the contact points of a kind by value, in ID
-// order: email addresses compare case-insensitively, other values exactly.
+// order: email addresses compare case-insensitively, phone numbers by their
+// digits, other values exactly.
 func (t *tx) ContactPointsByValue(kind, value string) ([]casemgr.ContactPoint, error) {
 	return queryList(t, "contact points by value", scanContactPoint,
 		`SELECT `+contactPoints.all+` FROM contact_points WHERE kind = ? AND value_key = ? ORDER BY id`,

@@ -400,8 +400,9 @@ func testContactPointsByValue(t *testing.T, db store.DB) {
 		return out
 	}
 	same(t, "email, any case", byValue(casemgr.KindEmail, "john@EXAMPLE.com"), ids(700, 710))
-	same(t, "phone, exact", byValue(casemgr.KindPhone, "4085551234"), ids(701))
-	same(t, "phone, other format", byValue(casemgr.KindPhone, "408-555-1234"), ids(711))
+	same(t, "phone, by its digits", byValue(casemgr.KindPhone, "4085551234"), ids(701, 711))
+	same(t, "phone, formatted", byValue(casemgr.KindPhone, "(408) 555-1234"), ids(701, 711))
+	same(t, "phone, other digits", byValue(casemgr.KindPhone, "14085551234"), []casemgr.ID(nil))
 	same(t, "social, exact", byValue(casemgr.KindSocial, "@JT"), []casemgr.ID(nil))
 	same(t, "email value of another kind", byValue(casemgr.KindWebsite, "john@example.com"), []casemgr.ID(nil))
 	same(t, "points keep their value as given", get(t, db, func(tx casemgr.Tx) ([]casemgr.ContactPoint, error) {

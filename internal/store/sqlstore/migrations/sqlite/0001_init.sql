@@ -84,8 +84,9 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_customer ON contacts (customer_id);
 
 -- Contact points of all five kinds share one table, so their ids are unique
--- across kinds. value_key is the value as it is looked up: email addresses
--- folded to lower case (in Go, identically for both engines), others as given.
+-- across kinds. value_key is the value as it is looked up, computed in Go
+-- (identically for both engines): email addresses in lower case, phone
+-- numbers as their digits, others as given.
 CREATE TABLE contact_points (
     id          INTEGER PRIMARY KEY,
     contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
