@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -307,10 +308,14 @@ var idTables = map[string]string{
 	"activity":     "activities",
 }
 
-// SyncIDs makes IDs assigned from now on greater than every stored ID. On
-// PostgreSQL each identity sequence is set to follow the largest ID of its
-// table (so, as on SQLite, the next ID is the largest plus one); SQLite
-// always assigns the largest plus one and needs nothing.
+// SyncIDs makes IDs assigned from now on greater than every stored ID: the
+// next ID of each table is its largest ID plus one, on both engines (so a
+// world reloaded after DeleteWorld numbers new entities as SQLite does).
+// SQLite always assigns the largest plus one and needs nothing. On
+// PostgreSQL each table is locked against writers first (SHARE), so an
+// insert in flight elsewhere is counted rather than handed a duplicate ID,
+// and the sequence is moved with ALTER SEQUENCE, which, unlike setval,
+// rolls back with the transaction.
 func (t *tx) SyncIDs() error {
 	const op = "sync ids"
 	if err := t.writable(op); err != nil {
@@ -321,8 +326,18 @@ func (t *tx) SyncIDs() error {
 	}
 	for _, table := range []string{"departments", "queues", "users", "customers", "contacts",
 		"contact_points", "cases", "activities"} {
-		if _, err := t.exec(op, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'),
-			COALESCE((SELECT MAX(id) FROM `+table+`), 0) + 1, false)`); err != nil {
+		if _, err := t.exec(op, `LOCK TABLE `+table+` IN SHARE MODE`); err != nil {
+			return err
+		}
+		var seq string
+		var next int64
+		if err := t.queryRow(`SELECT pg_get_serial_sequence('`+table+`', 'id'), COALESCE(MAX(id), 0) + 1 FROM `+table,
+			nil, &seq, &next); err != nil {
+			return t.wrap(op, err)
+		}
+		// seq comes quoted from pg_get_serial_sequence and next is an
+		// integer: ALTER SEQUENCE takes no parameters.
+		if _, err := t.exec(op, `ALTER SEQUENCE `+seq+` RESTART WITH `+strconv.FormatInt(next, 10)); err != nil {
 			return err
 		}
 	}

@@ -1139,6 +1139,33 @@ func testSyncIDs(t *testing.T, db store.DB) {
 	if c2.ID <= c.ID {
 		t.Errorf("case ID %d after %d", c2.ID, c.ID)
 	}
+
+	// A SyncIDs whose Write fails is undone with it.
+	_ = db.Write(t.Context(), func(tx casemgr.Tx) error {
+		if err := tx.InsertCase(&casemgr.Case{ID: 9000}); err != nil {
+			return err
+		}
+		if err := tx.SyncIDs(); err != nil {
+			return err
+		}
+		return errors.New("undo")
+	})
+	var c3 casemgr.Case
+	write(t, db, func(tx casemgr.Tx) error { return tx.InsertCase(&c3) })
+	if c3.ID <= c2.ID || c3.ID >= 9000 {
+		t.Errorf("case ID %d after %d and an undone SyncIDs past 9000", c3.ID, c2.ID)
+	}
+
+	// After DeleteWorld and a reload, new IDs follow the reloaded world, as
+	// they do on every engine: the largest ID plus one.
+	write(t, db, func(tx casemgr.Tx) error {
+		return errors.Join(tx.DeleteWorld(), tx.InsertCase(&casemgr.Case{ID: 100}), tx.SyncIDs())
+	})
+	var c4 casemgr.Case
+	write(t, db, func(tx casemgr.Tx) error { return tx.InsertCase(&c4) })
+	if c4.ID != 101 {
+		t.Errorf("first case ID after a reload up to 100: %d, want 101", c4.ID)
+	}
 }
 
 func testRollbackOnError(t *testing.T, db store.DB) {
