@@ -193,7 +193,9 @@ const maxWriteAttempts = 5
 // at a time). Nothing fn wrote is kept when it returns an error or panics;
 // the panic goes on after the rollback. On PostgreSQL a transaction that
 // failed with a serialization failure or a deadlock is run again, so fn must
-// be safe to run more than once.
+// be safe to run more than once. fn must not call Write itself: on SQLite the
+// one writer connection is taken, and the inner Write would wait for it
+// until ctx ends.
 func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 	opts := &sql.TxOptions{}
 	if s.d.dollar {

@@ -5,7 +5,10 @@
 // PostgreSQL tests read the server's URL from CASEMGR_TEST_POSTGRES, for
 // example postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without
 // it they are skipped, unless CASEMGR_REQUIRE_POSTGRES=1 (as in CI), which
-// turns the skip into a failure.
+// turns the skip into a failure. The whole store suite, on both engines:
+//
+//	CASEMGR_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	CASEMGR_REQUIRE_POSTGRES=1 go test ./internal/store/...
 package storetest
 
 import (
