@@ -17,7 +17,9 @@ type Store interface {
 	// Write runs fn in a read-write transaction. Rows read with forUpdate
 	// are locked until it ends (PostgreSQL: SELECT ... FOR UPDATE in ID
 	// order; SQLite: one immediate write transaction at a time). If fn
-	// returns an error nothing it wrote is kept.
+	// returns an error nothing it wrote is kept. On PostgreSQL fn may run
+	// more than once (a deadlock or serialization failure is retried), so
+	// it must not have effects outside the transaction. Writes do not nest.
 	Write(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -29,7 +31,9 @@ type Store interface {
 
 // Tx is one transaction. Getters of a single entity return nil and no error
 // when it does not exist; getters of several return those that exist, in ID
-// order. Time values are stored in whole milliseconds, UTC.
+// order. Time values are stored in whole milliseconds, UTC; empty lists read
+// back as nil. Insert methods write the assigned IDs back into their
+// arguments.
 type Tx interface {
 	// Configuration.
 	Settings() (Settings, error)
@@ -57,14 +61,18 @@ type Tx interface {
 	InsertCustomer(*Customer) error // with its contacts and contact points
 	Contacts(ids []ID) ([]Contact, error)
 	ContactPoints(ids []ID) ([]ContactPoint, error)
-	// ContactPointsByValue finds contact points of a kind by their value
-	// (email addresses compare case-insensitively).
+	// ContactPointsByValue finds contact points of a kind by their value:
+	// email addresses compare case-insensitively, phone numbers by their
+	// digits, other kinds exactly.
 	ContactPointsByValue(kind, value string) ([]ContactPoint, error)
 
 	// Cases.
 	Cases(ids []ID, forUpdate bool) ([]Case, error)
 	// InsertCase stores a new case; when c.ID is 0 a new ID is assigned.
 	InsertCase(c *Case) error
+	// UpdateCase writes every field of a case. Related cases are only
+	// ever added (both ways), never removed, so a case read before a
+	// RelateCases cannot undo it.
 	UpdateCase(c *Case) error
 	// RelateCases records that a and b are related, both ways; relating
 	// cases that are already related changes nothing.
