@@ -195,10 +195,12 @@ type LoadOptions struct {
 	Now time.Time
 }
 
-// ParseFixture decodes a fixture document strictly: unknown keys are refused.
+// ParseFixture decodes a fixture document. Keys the format does not know are
+// ignored, so documents written for richer eGain worlds (middle names,
+// salutations, availability of phones) still load; every key the format
+// knows is checked.
 func ParseFixture(doc []byte) (*Fixture, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.DisallowUnknownFields()
 	var f Fixture
 	if err := dec.Decode(&f); err != nil {
 		return nil, E(CodeFixtureInvalid, "reason", describeJSONError(doc, err))
@@ -828,14 +830,14 @@ func (l *loader) checkCustomers(now time.Time) {
 						if key == "id" {
 							continue
 						}
-						if !containsString(allowed, key) {
-							l.fail(pp+"."+key, "unknown %s contact point field", kind)
-							continue
-						}
 						s, ok := v.(string)
 						if !ok {
-							l.fail(pp+"."+key, "must be a string")
-							continue
+							if containsString(allowed, key) {
+								l.fail(pp+"."+key, "must be a string")
+								continue
+							}
+							b, _ := json.Marshal(v)
+							s = string(b)
 						}
 						switch {
 						case key == allowed[0]:
