@@ -1,0 +1,79 @@
+package auth
+
+import (
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// DefaultCost is the bcrypt cost of stored passwords and client secrets.
+// The dummy hash that stands in for unknown users and clients uses it too,
+// so production hashes must be made with it for the timing of "unknown
+// name" and "wrong secret" to match.
+const DefaultCost = bcrypt.DefaultCost
+
+// maxSecretLen is bcrypt's limit: it looks at no more than 72 bytes, so a
+// longer secret is refused rather than silently truncated.
+const maxSecretLen = 72
+
+// HashSecret returns a salted bcrypt hash of a password or client secret,
+// the only form in which secrets are stored. cost is normally DefaultCost;
+// tests use bcrypt.MinCost to run fast. Secrets longer than 72 bytes are
+// refused (bcrypt would ignore the rest).
+func HashSecret(secret string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(secret), cost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}
+
+// CheckSecret reports whether secret matches a hash made by HashSecret. The
+// comparison is constant-time. A hash that is empty or malformed (a user
+// who has no password) never matches, but still costs one bcrypt
+// comparison so that it cannot be told apart from a wrong password.
+func CheckSecret(hash, secret string) bool {
+	if len(secret) > maxSecretLen {
+		// Every path below costs a bcrypt run; this one is refused
+		// before because its length is known to the caller anyway and
+		// bcrypt would compare only its first 72 bytes.
+		return false
+	}
+	if _, err := bcrypt.Cost([]byte(hash)); err != nil {
+		burnComparison(secret)
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil
+}
+
+// burnComparison runs one bcrypt comparison whose result is thrown away. It
+// is called where no real hash exists (unknown user or client), so that
+// answering "no such name" takes as long as "wrong secret" and response
+// times do not reveal which names exist.
+func burnComparison(secret string) {
+	if len(secret) > maxSecretLen {
+		secret = secret[:maxSecretLen]
+	}
+	_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(secret))
+}
+
+var (
+	dummyOnce sync.Once
+	dummy     []byte
+)
+
+// dummyHash is a hash of a random-looking fixed string at DefaultCost. It is
+// computed on first use rather than at init so that programs which never
+// check a secret do not pay for it at start-up.
+func dummyHash() []byte {
+	dummyOnce.Do(func() {
+		h, err := bcrypt.GenerateFromPassword([]byte("casemgr dummy secret: no account has it"), DefaultCost)
+		if err != nil {
+			// GenerateFromPassword fails only on a bad cost or a
+			// secret over 72 bytes; neither can happen here.
+			panic("auth: dummy hash: " + err.Error())
+		}
+		dummy = h
+	})
+	return dummy
+}
