@@ -2,12 +2,18 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
 // Handler returns the whole HTTP API: every route of the server on one
 // screen.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if s.Auth.WriteError == nil {
+		// 405, 429 and 500 of the token endpoints in the eGain form.
+		s.Auth.WriteError = func(w http.ResponseWriter, r *http.Request, err *casemgr.Error) { s.writeError(w, r, err) }
+	}
 
 	// Process and database health.
 	mux.HandleFunc("GET /healthz", s.healthz)
