@@ -16,8 +16,12 @@ type TransferItem struct {
 type TransferRequest struct {
 	Department ID
 	Items      []TransferItem
-	Unpin      bool
-	Reassign   bool
+	// Unpin allows pinned activities to be transferred (unpin=yes).
+	Unpin bool
+	// Reassign keeps activities assigned to the caller assigned to the
+	// caller when the caller is a member of the target department
+	// (reassign=yes).
+	Reassign bool
 }
 
 // transferable reports whether activities of a type may be transferred to
@@ -33,6 +37,15 @@ func transferable(activityType string) bool {
 
 // Transfer moves activities to a department's transfer-workflow queue
 // (PATCH /activity/transfer/department/{id}), all or nothing.
+//
+// The checks run in the order of spec 7: the number of activities (a
+// malformed request), the department of the path (404), the existence of
+// every activity (400), the actor's license, department access, sharing and
+// Pick Activities permissions (403), then the business rules. Among the
+// business rules a stale lastModified comes first (409): the client decided
+// on a state that no longer exists, so the other rules, judged on the
+// current state, would only mislead it; every rule broken is still listed
+// in the details.
 func (s *Service) Transfer(ctx context.Context, actor Actor, req TransferRequest) error {
 	ids := make([]ID, len(req.Items))
 	for i, it := range req.Items {
@@ -53,7 +66,7 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	if target == nil {
 		return E(CodeNotFound, "entity", "department", "ids", FormatID(req.Department))
 	}
-	acts, err := tx.Activities(uniqueSorted(ids), true)
+	acts, responses, err := transferLock(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -67,23 +80,30 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	if err := v.Err(); err != nil {
 		return err
 	}
+	// Only the activities of the request, in the order they were named.
+	named := make([]*Activity, len(ids))
+	for i, id := range ids {
+		named[i] = found[id]
+	}
 
 	deptName := target.Name
 	if actor.User != nil {
 		if !actor.HasAnyLicense() {
 			return E(CodeLicenseMissing, "ids", joinIDs(ids), "license", "any user license")
 		}
-		for _, a := range acts {
+		for _, a := range named {
 			key := FormatID(a.ID)
-			switch {
-			case !actor.WorksIn(a.Department):
+			if !actor.WorksIn(a.Department) {
 				v.Add(PhasePermission, key, CodeDepartmentAccess)
-			case a.Department != target.ID && !target.SharedWithDept(a.Department):
+				continue
+			}
+			// An activity already in the target department breaks a
+			// business rule (spec 7), not the sharing permission.
+			if a.Department != target.ID && !target.SharedWithDept(a.Department) {
 				v.Add(PhasePermission, key, CodeDepartmentNotShared, "department", deptName)
-			case a.AssignedUser != actor.UserID():
-				if why := actor.CanPick(&a); why != "" {
-					v.Add(PhasePermission, key, CodePickNotAllowed, "reason", why)
-				}
+			}
+			if a.AssignedUser != actor.UserID() {
+				transferPickRule(&v, actor, a)
 			}
 		}
 		if err := v.Err(); err != nil {
@@ -94,11 +114,13 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	if !target.HasTransferWorkflow() {
 		return E(CodeNoTransferWorkflow, "department", deptName)
 	}
-	stamp := map[ID]time.Time{}
 	for _, it := range req.Items {
-		stamp[it.Activity] = it.LastModified
+		a := found[it.Activity]
+		if !a.LastModified.Equal(it.LastModified) {
+			v.Add(PhaseRule, FormatID(a.ID), CodeStaleLastModified)
+		}
 	}
-	for _, a := range acts {
+	for _, a := range named {
 		key := FormatID(a.ID)
 		if !transferable(a.Type) {
 			v.Add(PhaseRule, key, CodeTypeNotTransferable, "value", a.Type)
@@ -108,7 +130,7 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		if !changeableStatus(a.Status) {
 			v.Add(PhaseRule, key, CodeStatusNotAllowed)
 		}
-		if a.LockedByOther(actor.UserID(), now) {
+		if transferLockedByAssignee(a, actor, now) {
 			v.Add(PhaseRule, key, CodeActivityLocked)
 		}
 		if a.Pinned && !req.Unpin {
@@ -117,31 +139,22 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		if a.Department == target.ID {
 			v.Add(PhaseRule, key, CodeAlreadyInDepartment, "department", deptName)
 		}
-		if !a.LastModified.Equal(stamp[a.ID]) {
-			v.Add(PhaseRule, key, CodeStaleLastModified)
-		}
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 
-	// Draft replies of inbound emails move with their activity.
-	responses, err := tx.Responses(ids, true)
-	if err != nil {
-		return err
-	}
+	// Apply. The activities land unassigned, unpinned and unlocked in the
+	// target's transfer-workflow queue, unless reassign=yes keeps one that
+	// the caller holds with the caller (a member of the target).
 	var changed []*Activity
 	var hist []HistoryEntry
-	keep := req.Reassign && actor.MemberOf(target.ID)
-	for i := range acts {
-		a := &acts[i]
+	keepCaller := req.Reassign && actor.MemberOf(target.ID)
+	move := func(a *Activity, status string, user ID) {
 		before := *a
 		a.LastDepartment, a.Department = a.Department, target.ID
 		a.Queue = target.TransferQueue
-		a.Status, a.AssignedUser = StatusAwaitingAssignment, 0
-		if keep {
-			a.Status, a.AssignedUser = StatusAssigned, actor.UserID()
-		}
+		a.Status, a.AssignedUser = status, user
 		a.Pinned = false
 		a.LockedBy, a.LockExpires = 0, nil
 		a.LastModified = NextModified(a.LastModified, now)
@@ -149,21 +162,100 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		changed = append(changed, a)
 		hist = append(hist, history("activity", a.ID, "transfer", actor, now, before, *a))
 	}
+	for _, a := range named {
+		status, user := StatusAwaitingAssignment, ID(0)
+		if keepCaller && a.AssignedUser == actor.UserID() {
+			status, user = StatusAssigned, actor.UserID()
+		}
+		move(a, status, user)
+	}
+	// Draft replies of inbound emails move with their activity and follow
+	// it: same department, queue and assignment.
 	for i := range responses {
 		r := &responses[i]
 		parent := found[r.ResponseTo]
-		if found[r.ID] != nil || r.Status == StatusCompleted || parent == nil || parent.Type != TypeEmail || parent.Mode != ModeInbound {
+		if found[r.ID] != nil || r.Status == StatusCompleted || parent == nil ||
+			parent.Type != TypeEmail || parent.Mode != ModeInbound {
 			continue
 		}
-		prev := *r
-		r.LastDepartment, r.Department = r.Department, target.ID
-		r.LastModified = NextModified(r.LastModified, now)
-		r.LastModifiedBy = lastModifiedBy(actor)
-		changed = append(changed, r)
-		hist = append(hist, history("activity", r.ID, "transfer", actor, now, prev, *r))
+		move(r, parent.Status, parent.AssignedUser)
 	}
 	if err := tx.UpdateActivities(changed); err != nil {
 		return err
 	}
 	return tx.AppendHistory(hist)
+}
+
+// transferPickRule adds the violations of the Pick Activities permissions
+// and licenses (spec 7) that transferring an activity not assigned to the
+// caller needs: the Pick Activities action (403-105), the Pull Activities
+// permission on the assigned user or on the queue (403-109), and for email
+// and social activities eGain MailPlus or eGain Advisor Desktop (403-106).
+func transferPickRule(v *Violations, actor Actor, a *Activity) {
+	key := FormatID(a.ID)
+	if !actor.HasAction(ActionPickActivities) {
+		v.Add(PhasePermission, key, CodeActionNotAllowed, "action", ActionPickActivities)
+	}
+	switch {
+	case a.AssignedUser != 0:
+		if !containsID(actor.User.PullUsers, a.AssignedUser) {
+			v.Add(PhasePermission, key, CodePickNotAllowed,
+				"reason", "no Pull Activities permission on user "+FormatID(a.AssignedUser))
+		}
+	case a.Queue != 0:
+		if !containsID(actor.User.PullQueues, a.Queue) {
+			v.Add(PhasePermission, key, CodePickNotAllowed,
+				"reason", "no Pull Activities permission on queue "+FormatID(a.Queue))
+		}
+	}
+	if (a.Type == TypeEmail || a.Type == TypeSocial) && !actor.HasLicense(LicenseMailPlus, LicenseAdvisorDesktop) {
+		v.Add(PhasePermission, key, CodeLicenseMissing, "license", LicenseMailPlus+" or "+LicenseAdvisorDesktop)
+	}
+}
+
+// transferLockedByAssignee is the lock rule of a transfer: an activity
+// assigned to a user other than the caller must not be locked (by anyone
+// but the caller; an expired lock does not count). The seed scopes the rule
+// to activities assigned to another user, so a lock on an activity that is
+// queued or assigned to the caller does not stop a transfer; the transfer
+// releases it.
+func transferLockedByAssignee(a *Activity, actor Actor, now time.Time) bool {
+	if a.Status != StatusAssigned || a.AssignedUser == 0 || a.AssignedUser == actor.UserID() {
+		return false
+	}
+	return a.LockedByOther(actor.UserID(), now)
+}
+
+// transferLock loads the activities of ids and every response of them, all
+// locked in one pass in ID order, so that two transfers (or a transfer and
+// another operation) never lock a parent and its reply in opposite orders.
+// Which activity a response answers never changes, so the responses are
+// first found without a lock. responses are the loaded activities that
+// answer one of ids.
+func transferLock(tx Tx, ids []ID) (acts, responses []Activity, err error) {
+	pre, err := tx.Responses(ids, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := append([]ID(nil), ids...)
+	for _, r := range pre {
+		all = append(all, r.ID)
+	}
+	loaded, err := tx.Activities(uniqueSorted(all), true)
+	if err != nil {
+		return nil, nil, err
+	}
+	want := map[ID]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, a := range loaded {
+		if want[a.ID] {
+			acts = append(acts, a)
+		}
+		if a.ResponseTo != 0 && want[a.ResponseTo] {
+			responses = append(responses, a)
+		}
+	}
+	return acts, responses, nil
 }

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -49,11 +51,11 @@ func (s *Server) parseTransfer(w http.ResponseWriter, r *http.Request) (casemgr.
 		return req, err
 	}
 	list, ok := body.list("activity")
-	if !ok {
-		return req, errf(casemgr.CodeMissingElement, "name", "activity")
-	}
 	if err := body.done(); err != nil {
 		return req, err
+	}
+	if !ok {
+		return req, errf(casemgr.CodeMissingElement, "name", "activity")
 	}
 	for i, raw := range list {
 		item, err := asObj(fmt.Sprintf("activity[%d]", i), raw)
@@ -68,15 +70,18 @@ func (s *Server) parseTransfer(w http.ResponseWriter, r *http.Request) (casemgr.
 		if err != nil {
 			return req, err
 		}
+		if err := item.done(); err != nil {
+			return req, err
+		}
 		if id == nil || lm == nil {
 			return req, errf(casemgr.CodeLastModifiedRequired, "index", itoa(i))
 		}
-		t, perr := casemgr.ParseTime(*lm)
+		// Not casemgr.ParseTime: it truncates to milliseconds, and a
+		// lastModified that differs from the stored one in any digit
+		// is stale.
+		t, perr := time.Parse(time.RFC3339Nano, strings.TrimSpace(*lm))
 		if perr != nil {
 			return req, errf(casemgr.CodeLastModifiedMalformed, "value", *lm)
-		}
-		if err := item.done(); err != nil {
-			return req, err
 		}
 		req.Items = append(req.Items, casemgr.TransferItem{Activity: *id, LastModified: t})
 	}
