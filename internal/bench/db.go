@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, as the store uses it
+	_ "modernc.org/sqlite"             // the "sqlite" driver, as the store uses it
+)
+
+// Engines.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is a direct handle on the database of a casemgr URL, through the same
+// drivers and settings as the store: the bulk loader and the raw
+// transactions use it, without the store, the rules or HTTP.
+type DB struct {
+	Engine string
+	// Write runs writes. On SQLite it has one connection whose
+	// transactions BEGIN IMMEDIATE, as the store's writer: writers queue
+	// in-process rather than retrying on SQLITE_BUSY.
+	Write *sql.DB
+	// Read runs reads; on PostgreSQL it is Write.
+	Read *sql.DB
+}
+
+// OpenDB opens the database of a casemgr URL (sqlite://PATH or
+// postgres://...). conns sizes the PostgreSQL pool and the SQLite reader
+// pool.
+func OpenDB(ctx context.Context, dbURL string, conns int) (*DB, error) {
+	scheme, rest, ok := strings.Cut(dbURL, "://")
+	if !ok {
+		return nil, errors.New("database URL has no scheme; want sqlite://PATH or postgres://...")
+	}
+	conns = max(conns, 1)
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		path, extra, _ := strings.Cut(rest, "?")
+		q, err := url.ParseQuery(extra)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite URL parameters: %w", err)
+		}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		wq := url.Values{}
+		for k, v := range q {
+			wq[k] = append([]string(nil), v...)
+		}
+		wq.Add("_pragma", "journal_mode(WAL)")
+		wq.Set("_txlock", "immediate")
+		w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		if err := w.PingContext(ctx); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		q.Add("_pragma", "query_only(1)")
+		r, err := sql.Open("sqlite", path+"?"+q.Encode())
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		r.SetMaxOpenConns(conns)
+		r.SetMaxIdleConns(conns)
+		return &DB{Engine: SQLite, Write: w, Read: r}, nil
+	case "postgres", "postgresql":
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			return nil, fmt.Errorf("postgres URL: %w", err)
+		}
+		q := u.Query()
+		q.Del("pool_max_conns") // the store's own parameter, not the server's
+		u.RawQuery = q.Encode()
+		db, err := sql.Open("pgx", u.String())
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("postgres: connect: %w", err)
+		}
+		return &DB{Engine: Postgres, Write: db, Read: db}, nil
+	}
+	return nil, fmt.Errorf("unsupported database URL scheme %q", scheme)
+}
+
+// Close closes the handles.
+func (d *DB) Close() error {
+	err := d.Write.Close()
+	if d.Read != d.Write {
+		err = errors.Join(err, d.Read.Close())
+	}
+	return err
+}
+
+// pg reports whether the engine is PostgreSQL.
+func (d *DB) pg() bool { return d.Engine == Postgres }
