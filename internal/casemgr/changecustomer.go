@@ -47,7 +47,7 @@ func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []Chang
 
 func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem, ids []ID) error {
 	now := s.now()
-	acts, err := tx.Activities(ids, true)
+	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -65,24 +65,28 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 		pointByID[points[i].ID] = &points[i]
 	}
 
-	// Everything the body names must exist.
+	// Everything the body names must exist. Violations are recorded
+	// activity by activity in body order, so the code answered is that of
+	// the first rule broken by the first failing activity.
 	var v Violations
 	for _, it := range items {
+		key := FormatID(it.Activity)
 		if found[it.Activity] == nil {
-			v.Add(PhaseRule, FormatID(it.Activity), CodeActivityNotFound)
+			v.Add(PhaseRule, key, CodeActivityNotFound)
 		}
-	}
-	for _, it := range items {
+		// A point named under a key that is not its kind does not exist
+		// as a point of that kind.
 		ref := it.Points[0]
 		if cp := pointByID[ref.ID]; cp == nil || cp.Kind != ref.Kind {
-			v.Add(PhaseRule, FormatID(it.Activity), CodeContactPointNotFound, "value", FormatID(ref.ID))
+			v.Add(PhaseRule, key, CodeContactPointNotFound, "value", FormatID(ref.ID))
 		}
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 
-	// The actor's permissions and licenses.
+	// The actor's permissions and licenses (403) come before the
+	// business rules (spec 7).
 	if !actor.HasAction(ActionChangeCustomer) {
 		return E(CodeActionNotAllowed, "action", ActionChangeCustomer)
 	}
@@ -94,27 +98,28 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
 		}
 	}
-
-	// The business rules.
-	responses, err := tx.Responses(ids, true)
-	if err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
-	checkResponses(&v, responses)
+
+	// The business rules.
 	settings, err := tx.Settings()
 	if err != nil {
 		return err
 	}
-	target := pointByID[items[0].Points[0].ID].Customer
-	for _, it := range items {
-		if pointByID[it.Points[0].ID].Customer != target {
-			v.Add(PhaseRule, "", CodeContactPointsCustomers)
-			break
+	draft := map[ID]bool{} // activities with a response not completed
+	for _, r := range responses {
+		if r.Status != StatusCompleted {
+			draft[r.ResponseTo] = true
 		}
 	}
+	// The target is the customer of the first contact point; every
+	// activity whose point belongs to another customer is named.
+	target := pointByID[items[0].Points[0].ID].Customer
 	// With customer departmentalization, the target customer belongs to
 	// the department of the activity's current customer (the activity's
-	// own department when it has none).
+	// own department when it has none): the seed compares "the customer
+	// of the target contact point and the customer of the activity".
 	custDept := map[ID]ID{}
 	if settings.CustomerDepartmentalization {
 		want := []ID{target}
@@ -138,8 +143,14 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 		if !changeableStatus(a.Status) {
 			v.Add(PhaseRule, key, CodeStatusNotAllowed)
 		}
+		if draft[a.ID] {
+			v.Add(PhaseRule, key, CodeResponseNotComplete)
+		}
 		if a.LockedByOther(actor.UserID(), now) {
 			v.Add(PhaseRule, key, CodeActivityLocked)
+		}
+		if cp.Customer != target {
+			v.Add(PhaseRule, key, CodeContactPointsCustomers)
 		}
 		if a.Customer == cp.Customer {
 			v.Add(PhaseRule, key, CodeSameCustomer, "value", FormatID(cp.Customer))
@@ -210,6 +221,41 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 		}
 	}
 	return tx.AppendHistory(hist)
+}
+
+// lockWithResponses loads the activities of ids and every response of them,
+// all locked in one pass in ID order. Locking parents and responses in two
+// statements could deadlock two requests on PostgreSQL when a response has
+// a lower ID than its parent; one ordered pass cannot. The response IDs are
+// first read without a lock: which activity a response answers never
+// changes. responses are the loaded activities that answer one of ids
+// (including any named in ids themselves).
+func lockWithResponses(tx Tx, ids []ID) (acts, responses []Activity, err error) {
+	pre, err := tx.Responses(ids, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := append([]ID(nil), ids...)
+	for _, r := range pre {
+		all = append(all, r.ID)
+	}
+	locked, err := tx.Activities(uniqueSorted(all), true)
+	if err != nil {
+		return nil, nil, err
+	}
+	named := map[ID]bool{}
+	for _, id := range ids {
+		named[id] = true
+	}
+	for _, a := range locked {
+		if named[a.ID] {
+			acts = append(acts, a)
+		}
+		if a.ResponseTo != 0 && named[a.ResponseTo] {
+			responses = append(responses, a)
+		}
+	}
+	return acts, responses, nil
 }
 
 func (s *Service) followCase(tx Tx, actor Actor, caseID, customer ID, now time.Time, hist *[]HistoryEntry) error {
