@@ -1,0 +1,654 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// The read endpoints of spec 6: activities, cases and customers by ID, the
+// activity search, the activity attributes and an activity's history. Each
+// runs in one read transaction; what the caller may not see answers as not
+// found (spec 6, visibility).
+
+// notFound is 404-101 naming the missing IDs, one detail per ID.
+func notFound(entity string, ids []string) error {
+	e := casemgr.E(casemgr.CodeNotFound, "entity", entity, "ids", strings.Join(ids, ", "))
+	for _, v := range ids {
+		e.Details = append(e.Details, casemgr.Detail{Key: v, Code: casemgr.CodeNotFound,
+			Args: map[string]string{"entity": entity, "ids": v}})
+	}
+	return e
+}
+
+// uniqueInOrder drops repeated IDs, keeping the order of their first
+// mention, so a response lists each entity once in the order asked for.
+func uniqueInOrder(ids []casemgr.ID) []casemgr.ID {
+	seen := make(map[casemgr.ID]bool, len(ids))
+	out := ids[:0:0]
+	for _, v := range ids {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// getActivities serves GET /core/casemgr/v3/activity/{ids}: up to 75
+// activities, in the order asked for, as {"activity": [...]}. An ID that
+// does not exist or that the caller may not see is 404-101, naming every
+// such ID.
+func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	fields, ids, err := s.readByIDsRequest(r, activityFields, activitySummary())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out []any
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		list, err := tx.Activities(ids, false)
+		if err != nil {
+			return err
+		}
+		l, err := newLookup(tx)
+		if err != nil {
+			return err
+		}
+		byID := make(map[casemgr.ID]*casemgr.Activity, len(list))
+		for i := range list {
+			if rc.actor.Sees(list[i].Department, l.depts) {
+				byID[list[i].ID] = &list[i]
+			}
+		}
+		var missing []string
+		ordered := make([]casemgr.Activity, 0, len(ids))
+		for _, v := range ids {
+			if a := byID[v]; a != nil {
+				ordered = append(ordered, *a)
+			} else {
+				missing = append(missing, wireID(v))
+			}
+		}
+		if len(missing) > 0 {
+			return notFound("activity", missing)
+		}
+		out, err = s.representActivities(r, l, ordered, fields)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "", map[string]any{"activity": out})
+}
+
+// readByIDsRequest reads the common request of the get-by-IDs endpoints:
+// only $attribute as query parameter, and up to 75 IDs in the path.
+func (s *Server) readByIDsRequest(r *http.Request, fields []string, def fieldSet) (fieldSet, []casemgr.ID, error) {
+	if err := checkParams(r, "$attribute"); err != nil {
+		return nil, nil, err
+	}
+	want, err := parseAttribute(r, fields, def)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := pathIDs(r.PathValue("ids"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return want, uniqueInOrder(ids), nil
+}
+
+// representActivities renders activities with the names they show loaded
+// for all of them at once.
+func (s *Server) representActivities(r *http.Request, l *lookup, list []casemgr.Activity, want fieldSet) ([]any, error) {
+	if err := l.prepareActivities(list); err != nil {
+		return nil, err
+	}
+	rp := s.newRep(r, l)
+	out := make([]any, 0, len(list))
+	for i := range list {
+		m, err := rp.activity(&list[i], want)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Search parameters of GET /core/casemgr/v3/activity.
+var searchParams = []string{
+	"caseID", "case", "status", "type", "mode", "department", "customerID", "assignedTo",
+	"$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute",
+}
+
+// Paging limits (egain-reference 6).
+const (
+	defaultPageSize = 25
+	maxPageSize     = 75
+)
+
+// searchRequest is a parsed activity search.
+type searchRequest struct {
+	filter casemgr.ActivityFilter
+	// departments are the departments asked for; nil means any.
+	departments []casemgr.ID
+	fields      fieldSet
+	// ranged is true for $rangestart/$rangesize paging.
+	ranged bool
+	// page and size are $pagenum/$pagesize, or $rangestart/$rangesize.
+	page, size int
+}
+
+// parseSearch reads the parameters of an activity search strictly.
+func parseSearch(r *http.Request) (*searchRequest, error) {
+	if err := checkParams(r, searchParams...); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	bad := func(name string) error {
+		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
+	}
+	pageMode := q.Has("$pagenum") || q.Has("$pagesize")
+	rangeMode := q.Has("$rangestart") || q.Has("$rangesize")
+	if pageMode && rangeMode {
+		return nil, errf(casemgr.CodePagingMixed)
+	}
+	if q.Has("$order") && !q.Has("$sort") {
+		return nil, errf(casemgr.CodeOrderWithoutSort)
+	}
+	sr := &searchRequest{ranged: rangeMode, page: 1, size: defaultPageSize}
+
+	// intParam reads a positive number no larger than limit.
+	intParam := func(name string, limit int64, into *int) error {
+		if !q.Has(name) {
+			return nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(q.Get(name)), 10, 32)
+		if err != nil || n < 1 || n > limit {
+			return bad(name)
+		}
+		*into = int(n)
+		return nil
+	}
+	first, size := "$pagenum", "$pagesize"
+	if rangeMode {
+		first, size = "$rangestart", "$rangesize"
+	}
+	if err := intParam(first, 1<<31-1, &sr.page); err != nil {
+		return nil, err
+	}
+	if err := intParam(size, maxPageSize, &sr.size); err != nil {
+		return nil, err
+	}
+	f := &sr.filter
+	if rangeMode {
+		f.Offset = sr.page - 1
+	} else {
+		f.Offset = (sr.page - 1) * sr.size
+	}
+	f.Limit = sr.size
+
+	if q.Has("$sort") {
+		switch v := q.Get("$sort"); v {
+		case "id", "created", "lastModified", "priority", "dueDate":
+			f.Sort = v
+		default:
+			return nil, bad("$sort")
+		}
+	}
+	if q.Has("$order") {
+		switch strings.ToLower(q.Get("$order")) {
+		case "asc":
+		case "desc":
+			f.Descending = true
+		default:
+			return nil, bad("$order")
+		}
+	}
+
+	// idParam reads a parameter holding one ID.
+	idParam := func(name string) (casemgr.ID, error) {
+		if !q.Has(name) {
+			return 0, nil
+		}
+		v, ok := casemgr.ParseID(strings.TrimSpace(q.Get(name)))
+		if !ok {
+			return 0, bad(name)
+		}
+		return v, nil
+	}
+	// listParam reads a comma list of non-empty values.
+	listParam := func(name string) ([]string, error) {
+		if !q.Has(name) {
+			return nil, nil
+		}
+		var out []string
+		for _, v := range strings.Split(q.Get(name), ",") {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				return nil, bad(name)
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+
+	if q.Has("caseID") && q.Has("case") {
+		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "case", "value", "caseID and case together")
+	}
+	var err error
+	caseParam := "case"
+	if q.Has("caseID") {
+		caseParam = "caseID"
+	}
+	if f.Case, err = idParam(caseParam); err != nil {
+		return nil, err
+	}
+	if f.Customer, err = idParam("customerID"); err != nil {
+		return nil, err
+	}
+	if f.AssignedTo, err = idParam("assignedTo"); err != nil {
+		return nil, err
+	}
+	if f.Statuses, err = listParam("status"); err != nil {
+		return nil, err
+	}
+	for _, v := range f.Statuses {
+		if !containsStr(casemgr.ActivityStatuses, v) {
+			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "status", "value", v)
+		}
+	}
+	if f.Types, err = listParam("type"); err != nil {
+		return nil, err
+	}
+	modes, err := listParam("mode")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range modes {
+		m := strings.ToLower(v)
+		if m != casemgr.ModeInbound && m != casemgr.ModeOutbound && m != casemgr.ModeComposed {
+			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "mode", "value", v)
+		}
+		f.Modes = append(f.Modes, m)
+	}
+	depts, err := listParam("department")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range depts {
+		d, ok := casemgr.ParseID(v)
+		if !ok {
+			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "department", "value", v)
+		}
+		sr.departments = append(sr.departments, d)
+	}
+	if sr.fields, err = parseAttribute(r, activityFields, activitySummary()); err != nil {
+		return nil, err
+	}
+	return sr, nil
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// restrict narrows the search to the departments asked for that the actor
+// sees (visible nil: all).
+func (sr *searchRequest) restrict(visible []casemgr.ID) {
+	switch {
+	case sr.departments == nil:
+		sr.filter.Departments = visible
+	case visible == nil:
+		sr.filter.Departments = sr.departments
+	default:
+		see := make(map[casemgr.ID]bool, len(visible))
+		for _, d := range visible {
+			see[d] = true
+		}
+		sr.filter.Departments = []casemgr.ID{}
+		for _, d := range sr.departments {
+			if see[d] {
+				sr.filter.Departments = append(sr.filter.Departments, d)
+			}
+		}
+	}
+}
+
+// searchActivities serves GET /core/casemgr/v3/activity: one page of the
+// activities the caller sees that match every filter given (none: all), as
+// {"activity": [...], "paginationInfo": {...}}; 204 when the page is empty.
+func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	sr, err := parseSearch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out []any
+	var total int
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		l, err := newLookup(tx)
+		if err != nil {
+			return err
+		}
+		sr.restrict(l.visibleDepartments(rc.actor))
+		list, n, err := tx.SearchActivities(sr.filter)
+		if err != nil {
+			return err
+		}
+		total = n
+		if len(list) == 0 {
+			return nil
+		}
+		out, err = s.representActivities(r, l, list, sr.fields)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(out) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "activities", map[string]any{
+		"activity":       out,
+		"paginationInfo": sr.pagination(r, total, len(out)),
+	})
+}
+
+// pagination describes the page: the number of all matches, the page (or
+// range) and links to the previous and next ones when they exist.
+func (sr *searchRequest) pagination(r *http.Request, total, shown int) map[string]any {
+	firstName, sizeName := "$pagenum", "$pagesize"
+	if sr.ranged {
+		firstName, sizeName = "$rangestart", "$rangesize"
+	}
+	info := map[string]any{"count": total, firstName[1:]: sr.page, sizeName[1:]: sr.size}
+	href := func(first int) string {
+		q := r.URL.Query()
+		q.Set(firstName, strconv.Itoa(first))
+		q.Set(sizeName, strconv.Itoa(sr.size))
+		// $ and , are allowed in a query; keeping them makes links
+		// readable.
+		return r.URL.Path + "?" + strings.NewReplacer("%24", "$", "%2C", ",").Replace(q.Encode())
+	}
+	var ls []any
+	offset := sr.filter.Offset
+	if offset > 0 {
+		prev := sr.page - 1
+		if sr.ranged {
+			prev = max(1, sr.page-sr.size)
+		}
+		ls = append(ls, map[string]any{"rel": "prev", "href": href(prev)})
+	}
+	if offset+shown < total {
+		next := sr.page + 1
+		if sr.ranged {
+			next = sr.page + shown
+		}
+		ls = append(ls, map[string]any{"rel": "next", "href": href(next)})
+	}
+	if len(ls) > 0 {
+		info["link"] = ls
+	}
+	return info
+}
+
+// activityAttributes serves GET /core/casemgr/v3/activity/attributes?$attribute=type:
+// the activity types with their subtypes (the calltrack subtypes are
+// configuration), localized.
+func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	if err := checkParams(r, "$attribute"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if !q.Has("$attribute") {
+		s.writeError(w, r, errf(casemgr.CodeMissingParam, "name", "$attribute"))
+		return
+	}
+	if v := strings.TrimSpace(q.Get("$attribute")); v != "type" {
+		s.writeError(w, r, errf(casemgr.CodeUnsupportedParamValue, "name", "$attribute", "value", v))
+		return
+	}
+	var calltrack []string
+	err := s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
+		calltrack, err = tx.CalltrackSubtypes()
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rp := &rep{locale: rc.locale}
+	subtypes := map[string][]string{
+		casemgr.TypeEmail:     {"general"},
+		casemgr.TypeCalltrack: calltrack,
+		casemgr.TypeSocial:    {"Twitter", "Facebook", "Instagram"},
+	}
+	var values []any
+	for _, t := range []string{casemgr.TypeEmail, casemgr.TypeCalltrack, casemgr.TypeSocial,
+		casemgr.TypeChat, casemgr.TypeWeb, casemgr.TypeTask} {
+		v := rp.enum("activityType", t)
+		kind := "activitySubtype"
+		if t == casemgr.TypeSocial {
+			kind = "socialType"
+		}
+		if subs := subtypes[t]; len(subs) > 0 {
+			list := make([]any, 0, len(subs))
+			for _, st := range subs {
+				list = append(list, rp.enum(kind, st))
+			}
+			v["subtype"] = list
+		}
+		values = append(values, v)
+	}
+	writeTree(w, rc, http.StatusOK, "", map[string]any{
+		"attribute": []any{map[string]any{"name": "type", "value": values}},
+	})
+}
+
+// activityHistory serves GET /core/casemgr/v3/activity/{id}/history: the
+// recorded changes of an activity, oldest first, each with the activity
+// before and after it; 204 when there are none.
+func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	actID, ok := casemgr.ParseID(r.PathValue("id"))
+	if !ok {
+		s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", r.PathValue("id")))
+		return
+	}
+	var out []any
+	err := s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		l, err := s.visibleActivity(tx, rc.actor, actID)
+		if err != nil {
+			return err
+		}
+		entries, err := tx.History("activity", actID)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		// Snapshots are rendered like the activity itself, so that a
+		// client compares them field by field.
+		var snaps []casemgr.Activity
+		for _, e := range entries {
+			for _, raw := range []string{e.Before, e.After} {
+				if a, ok := historySnapshot(raw); ok {
+					snaps = append(snaps, a)
+				}
+			}
+		}
+		if err := l.prepareActivities(snaps); err != nil {
+			return err
+		}
+		rp := s.newRep(r, l)
+		want := activitySummary()
+		want["customAttributes"] = true
+		for _, e := range entries {
+			m := map[string]any{"action": e.Action, "actor": e.Actor, "at": casemgr.FormatTime(e.At)}
+			for key, raw := range map[string]string{"before": e.Before, "after": e.After} {
+				a, ok := historySnapshot(raw)
+				if !ok {
+					continue
+				}
+				// A snapshot has no attachments to count; want
+				// excludes them.
+				v, err := rp.activity(&a, want)
+				if err != nil {
+					return err
+				}
+				m[key] = v
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(out) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "", map[string]any{"history": out})
+}
+
+// visibleActivity checks that an activity exists and that the actor sees
+// it (404-101 otherwise), and returns a lookup for its representation.
+func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casemgr.ID) (*lookup, error) {
+	list, err := tx.Activities([]casemgr.ID{actID}, false)
+	if err != nil {
+		return nil, err
+	}
+	l, err := newLookup(tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 || !actor.Sees(list[0].Department, l.depts) {
+		return nil, notFound("activity", []string{wireID(actID)})
+	}
+	return l, nil
+}
+
+// getCases serves GET /core/casemgr/v3/case/{ids}: up to 75 cases as
+// {"case": [...]}; a case the caller may not see (by its department) is not
+// found.
+func (s *Server) getCases(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	fields, ids, err := s.readByIDsRequest(r, caseFields, allFields(caseFields))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out []any
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		list, err := tx.Cases(ids, false)
+		if err != nil {
+			return err
+		}
+		l, err := newLookup(tx)
+		if err != nil {
+			return err
+		}
+		byID := make(map[casemgr.ID]*casemgr.Case, len(list))
+		for i := range list {
+			if rc.actor.Sees(list[i].Department, l.depts) {
+				byID[list[i].ID] = &list[i]
+			}
+		}
+		var missing []string
+		ordered := make([]casemgr.Case, 0, len(ids))
+		for _, v := range ids {
+			if c := byID[v]; c != nil {
+				ordered = append(ordered, *c)
+			} else {
+				missing = append(missing, wireID(v))
+			}
+		}
+		if len(missing) > 0 {
+			return notFound("case", missing)
+		}
+		if err := l.prepareCases(ordered); err != nil {
+			return err
+		}
+		rp := s.newRep(r, l)
+		for i := range ordered {
+			out = append(out, rp.caseRep(&ordered[i], fields))
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "", map[string]any{"case": out})
+}
+
+// getCustomers serves GET /core/customermgr/v3/customer/{ids}: up to 75
+// customers with their contacts and contact points as {"customer": [...]}.
+// A user sees the customers of the departments they see, and customers of
+// no department.
+func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	fields, ids, err := s.readByIDsRequest(r, customerFields, allFields(customerFields))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out []any
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		list, err := tx.Customers(ids)
+		if err != nil {
+			return err
+		}
+		l, err := newLookup(tx)
+		if err != nil {
+			return err
+		}
+		byID := make(map[casemgr.ID]*casemgr.Customer, len(list))
+		for i := range list {
+			c := &list[i]
+			if c.Department == 0 || rc.actor.Sees(c.Department, l.depts) {
+				byID[c.ID] = c
+			}
+		}
+		var missing []string
+		for _, v := range ids {
+			if byID[v] == nil {
+				missing = append(missing, wireID(v))
+			}
+		}
+		if len(missing) > 0 {
+			return notFound("customer", missing)
+		}
+		rp := s.newRep(r, l)
+		for _, v := range ids {
+			out = append(out, rp.customer(byID[v], fields))
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "", map[string]any{"customer": out})
+}
