@@ -39,8 +39,10 @@ type CalltrackRequest struct {
 
 	// IdempotencyKey, when set, makes a retry with the same BodyHash return
 	// the activity created first.
-	IdempotencyKey string
-	BodyHash       string
+	IdempotencyKey string `json:"-"`
+	// BodyHash identifies the request for idempotency: two requests with
+	// the same key are the same request when their hashes are equal.
+	BodyHash string `json:"-"`
 }
 
 // CalltrackContent is the content of a calltrack activity.
@@ -57,17 +59,43 @@ type CreateResult struct {
 	Replayed bool
 }
 
+// MaxSubject is the most characters the subject of an activity may have.
+const MaxSubject = 255
+
+// Keys of the details of a create-calltrack refusal: the request element
+// that broke a rule.
+const (
+	keyDepartment = "department.name"
+	keyType       = "type.value"
+	keySubtype    = "type.subtype.value"
+	keyMode       = "mode.value"
+	keySubject    = "subject"
+	keyContent    = "payload.calltrack.content"
+	keyCustomer   = "customer"
+	keyCPData     = "contactPointData"
+	keyCase       = "case.id"
+	keyPriority   = "priority"
+	keyDueDate    = "dueDate"
+	keyAttributes = "customAttributes"
+	keyAttachment = "attachments.attachment.altId"
+	keyTarget     = "status.assigned.user"
+	keyActor      = "actor"
+)
+
 // CreateCalltrack creates a calltrack activity (POST /activity/calltrack),
 // with a new case when none is named, in one transaction.
+//
+// The checks follow spec 7: an idempotent replay first (the answer of the
+// first request with the key), then the permissions and licenses of the
+// caller and of the target user (403), then the business rules (400).
+// Every violation of the phase that fails is listed in the error's details.
 func (s *Service) CreateCalltrack(ctx context.Context, actor Actor, req CalltrackRequest) (CreateResult, error) {
 	now := s.now()
-	if err := checkCalltrackShape(actor, &req, now); err != nil {
-		return CreateResult{}, err
-	}
 	var res CreateResult
 	var err error
-	// Two requests with one idempotency key race to record it; the loser
-	// retries and finds the winner's record.
+	// Two requests with one idempotency key race to record it; the loser's
+	// transaction is rolled back and run again, and then finds the
+	// winner's record (the record's insert waits for the winner to end).
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.Store.Write(ctx, func(tx Tx) error {
 			res = CreateResult{}
@@ -80,100 +108,15 @@ func (s *Service) CreateCalltrack(ctx context.Context, actor Actor, req Calltrac
 	return res, err
 }
 
-// checkCalltrackShape checks everything that needs no database.
-func checkCalltrackShape(actor Actor, req *CalltrackRequest, now time.Time) error {
-	if strings.TrimSpace(req.Department) == "" {
-		return E(CodeDepartmentRequired)
-	}
-	if req.Type != TypeCalltrack {
-		return E(CodeTypeNotCalltrack, "value", req.Type)
-	}
-	switch strings.ToLower(req.Mode) {
-	case ModeInbound, ModeOutbound:
-		req.Mode = strings.ToLower(req.Mode)
-	default:
-		return E(CodeModeInvalid, "value", req.Mode)
-	}
-	if c := req.Content; c != nil && (c.Text == nil || *c.Text == "") && (c.HTML == nil || *c.HTML == "") {
-		return E(CodeContentInvalid)
-	}
-	if (req.Subject == nil || *req.Subject == "") && req.Content == nil {
-		return E(CodeSubjectOrContent)
-	}
-	if req.Subject != nil {
-		if n := len([]rune(*req.Subject)); n > 255 {
-			return E(CodeSubjectTooLong, "count", strconv.Itoa(n), "max", "255")
-		}
-	}
-	idents := 0
-	var named []string
-	if req.CustomerID != nil {
-		idents++
-		named = append(named, "customer.id")
-	}
-	if len(req.ContactIDs) > 0 {
-		idents += len(req.ContactIDs)
-		named = append(named, "customer.contacts.contact.id")
-	}
-	for _, p := range req.Points {
-		idents++
-		named = append(named, "customer.contacts.contact."+p.Kind+".id")
-	}
-	if req.Anonymous {
-		if idents > 0 {
-			return E(CodeAnonymousWithCustomer, "name", named[0])
-		}
-	} else {
-		if req.ContactPointData != nil {
-			idents++
-			named = append(named, "contactPointData")
-		}
-		switch {
-		case idents == 0:
-			return E(CodeCustomerIDMissing)
-		case idents > 1:
-			return E(CodeCustomerIDAmbiguous, "value", strings.Join(named, ", "))
-		}
-	}
-	if d := req.ContactPointData; d != nil && !ValidEmail(*d) && !allDigits(*d) {
-		return E(CodeContactPointDataFormat, "value", *d)
-	}
-	if p := req.Priority; p != nil {
-		if n, err := strconv.Atoi(*p); err != nil || n < 1 || n > 7 || strconv.Itoa(n) != *p {
-			return E(CodePriorityInvalid, "value", *p)
-		}
-	}
-	if d := req.DueDate; d != nil {
-		t, err := ParseTime(*d)
-		if err != nil || !t.After(now) {
-			return E(CodeDueDateInvalid, "value", *d)
-		}
-	}
-	targets := 0
-	for _, set := range []bool{req.TargetID != nil, req.TargetName != nil, req.TargetAttrs != nil} {
-		if set {
-			targets++
-		}
-	}
-	if targets > 1 {
-		return E(CodeTargetUserAmbiguous)
-	}
-	if targets == 0 && actor.IsClient() {
-		return E(CodeTargetUserRequired)
-	}
-	return nil
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+// calltrackPlan is what the checks of a request resolved, for the writes.
+type calltrackPlan struct {
+	dept    *Department
+	subtype string
+	mode    string
+	target  *User
+	due     *time.Time
+	act     Activity
+	caseID  ID
 }
 
 func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now time.Time, res *CreateResult) error {
@@ -192,79 +135,20 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 		}
 	}
 
-	dept, err := tx.DepartmentByName(req.Department)
-	if err != nil {
+	var v Violations
+	var p calltrackPlan
+	if err := s.checkCalltrack(tx, actor, req, now, &v, &p); err != nil {
 		return err
 	}
-	if dept == nil {
-		return E(CodeDepartmentUnknown, "name", req.Department)
-	}
-	subtypes, err := tx.CalltrackSubtypes()
-	if err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
-	subtype := ""
-	for _, st := range subtypes {
-		if strings.EqualFold(st, req.Subtype) {
-			subtype = st
-		}
-	}
-	if subtype == "" {
-		return E(CodeSubtypeUnknown, "value", req.Subtype)
-	}
 
-	// The target user.
-	target := actor.User
-	switch {
-	case req.TargetID != nil:
-		if target, err = tx.User(*req.TargetID); err != nil {
-			return err
-		}
-		if target == nil {
-			return E(CodeTargetUserNotFound, "value", FormatID(*req.TargetID))
-		}
-	case req.TargetName != nil:
-		if target, err = tx.UserByName(*req.TargetName); err != nil {
-			return err
-		}
-		if target == nil {
-			return E(CodeTargetUserNotFound, "value", *req.TargetName)
-		}
-	case req.TargetAttrs != nil:
-		if target, err = userByAttributes(tx, req.TargetAttrs); err != nil {
-			return err
-		}
-	}
-
-	// The caller's permissions and licenses, then the target's.
-	if !actor.HasAction(ActionCreateActivity) {
-		return E(CodeActionNotAllowed, "action", ActionCreateActivity)
-	}
-	if !actor.WorksIn(dept.ID) {
-		return E(CodeDepartmentAccess, "ids", dept.Name)
-	}
-	if !actor.HasLicense(LicenseCallTrackPlus) {
-		return E(CodeLicenseMissing, "ids", "the new calltrack activity", "license", LicenseCallTrackPlus)
-	}
-	if actor.User == nil || target.ID != actor.User.ID {
-		if !actor.MayTransferTo(target.ID) {
-			return E(CodeTransferNotPermitted, "name", target.Name)
-		}
-		live, err := tx.UserLoggedIn(target.ID, now)
-		if err != nil {
-			return err
-		}
-		if !live {
-			return E(CodeTargetNotLoggedIn, "name", target.Name)
-		}
-		if !containsString(target.Licenses, LicenseCallTrackPlus) {
-			return E(CodeTargetLicenseMissing, "name", target.Name)
-		}
-	}
-
-	act := Activity{Department: dept.ID, Type: TypeCalltrack, Subtype: subtype, Mode: req.Mode,
-		Status: StatusAssigned, AssignedUser: target.ID, Created: now, CreatedBy: lastModifiedBy(actor),
-		LastModified: now, LastModifiedBy: lastModifiedBy(actor)}
+	act := p.act
+	act.Department, act.Type, act.Subtype, act.Mode = p.dept.ID, TypeCalltrack, p.subtype, p.mode
+	act.Status, act.AssignedUser = StatusAssigned, p.target.ID
+	act.Created, act.CreatedBy = now, lastModifiedBy(actor)
+	act.LastModified, act.LastModifiedBy = now, lastModifiedBy(actor)
 	if req.Subject != nil {
 		act.Subject = *req.Subject
 	}
@@ -279,61 +163,22 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 	if req.Priority != nil {
 		act.Priority = *req.Priority
 	}
-	if req.DueDate != nil {
-		t, _ := ParseTime(*req.DueDate)
-		act.DueDate = &t
-	}
+	act.DueDate = p.due
 	if req.ContactPointData != nil {
 		act.ContactPointData = *req.ContactPointData
 	}
-	if err := s.identifyCustomer(tx, req, dept, &act); err != nil {
-		return err
-	}
-	if err := CheckCustomAttributes(tx, "activity", req.CustomAttributes); err != nil {
-		return err
-	}
-	act.CustomAttributes = req.CustomAttributes
-
-	var cs *Case
-	if req.Case != nil {
-		list, err := tx.Cases([]ID{*req.Case}, false)
-		if err != nil {
-			return err
-		}
-		if len(list) == 0 {
-			return E(CodeCaseNotFound, "value", FormatID(*req.Case))
-		}
-		act.Case = list[0].ID
-	} else {
-		cs = &Case{Department: dept.ID, Status: CaseOpen, Owner: target.ID, Customer: act.Customer,
-			Subject: act.Subject, OriginatingChannel: TypeCalltrack, Created: now, CreatedBy: lastModifiedBy(actor),
-			LastModified: now, LastModifiedBy: lastModifiedBy(actor)}
-	}
-
-	if len(req.Attachments) > 0 {
-		ids := append([]string(nil), req.Attachments...)
-		sort.Strings(ids)
-		list, err := tx.Attachments(ids, true)
-		if err != nil {
-			return err
-		}
-		have := map[string]Attachment{}
-		for _, a := range list {
-			have[a.ID] = a
-		}
-		for i, id := range ids {
-			a, ok := have[id]
-			switch {
-			case !ok:
-				return E(CodeAttachmentUnknown, "value", id)
-			case a.Activity != 0 || (i > 0 && ids[i-1] == id):
-				return E(CodeAttachmentUsed, "value", id)
-			}
-		}
+	if len(req.CustomAttributes) > 0 {
+		act.CustomAttributes = req.CustomAttributes
 	}
 
 	var hist []HistoryEntry
-	if cs != nil {
+	act.Case = p.caseID
+	if act.Case == 0 {
+		// No case named: a new open case in the activity's department,
+		// owned by the assigned user, with the activity's customer.
+		cs := &Case{Department: p.dept.ID, Status: CaseOpen, Owner: p.target.ID, Customer: act.Customer,
+			Subject: act.Subject, OriginatingChannel: TypeCalltrack, Created: now, CreatedBy: lastModifiedBy(actor),
+			LastModified: now, LastModifiedBy: lastModifiedBy(actor)}
 		if err := tx.InsertCase(cs); err != nil {
 			return err
 		}
@@ -362,88 +207,367 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 	return nil
 }
 
-// userByAttributes finds the one user whose custom attributes match.
-func userByAttributes(tx Tx, attrs map[string]string) (*User, error) {
+// checkCalltrack checks every rule of a request, recording violations in v
+// and what it resolved in p. It returns an error only when the store fails.
+func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now time.Time, v *Violations, p *calltrackPlan) error {
+	// The department, needed by the permission checks.
+	if strings.TrimSpace(req.Department) == "" {
+		v.Add(PhaseRule, keyDepartment, CodeDepartmentRequired)
+	} else {
+		dept, err := tx.DepartmentByName(req.Department)
+		if err != nil {
+			return err
+		}
+		if dept == nil {
+			v.Add(PhaseRule, keyDepartment, CodeDepartmentUnknown, "name", req.Department)
+		}
+		p.dept = dept
+	}
+
+	// The target user: the caller unless one is named.
+	if err := resolveTarget(tx, actor, req, v, p); err != nil {
+		return err
+	}
+
+	// The caller's permissions and licenses.
+	if !actor.HasAction(ActionCreateActivity) {
+		v.Add(PhasePermission, keyActor, CodeActionNotAllowed, "action", ActionCreateActivity)
+	}
+	if !actor.HasLicense(LicenseCallTrackPlus) {
+		v.Add(PhasePermission, keyActor, CodeLicenseMissing, "ids", "(new calltrack)", "license", LicenseCallTrackPlus)
+	}
+	if p.dept != nil && !actor.WorksIn(p.dept.ID) {
+		v.Add(PhasePermission, keyDepartment, CodeDepartmentAccess, "ids", p.dept.Name)
+	}
+	// A target other than the caller: the Transfer Activities permission
+	// on them, a live login session, and eGain CallTrackPlus.
+	if t := p.target; t != nil && (actor.User == nil || t.ID != actor.User.ID) {
+		if !actor.MayTransferTo(t.ID) {
+			v.Add(PhasePermission, keyTarget, CodeTransferNotPermitted, "name", t.Name)
+		}
+		live, err := tx.UserLoggedIn(t.ID, now)
+		if err != nil {
+			return err
+		}
+		if !live {
+			v.Add(PhasePermission, keyTarget, CodeTargetNotLoggedIn, "name", t.Name)
+		}
+		if !containsString(t.Licenses, LicenseCallTrackPlus) {
+			v.Add(PhasePermission, keyTarget, CodeTargetLicenseMissing, "name", t.Name)
+		}
+	}
+
+	// The business rules, in the order of the seed.
+	if req.Type != TypeCalltrack {
+		v.Add(PhaseRule, keyType, CodeTypeNotCalltrack, "value", req.Type)
+	}
+	subtypes, err := tx.CalltrackSubtypes()
+	if err != nil {
+		return err
+	}
+	for _, st := range subtypes {
+		if strings.EqualFold(st, req.Subtype) {
+			p.subtype = st
+		}
+	}
+	if p.subtype == "" {
+		v.Add(PhaseRule, keySubtype, CodeSubtypeUnknown, "value", req.Subtype)
+	}
+	switch m := strings.ToLower(req.Mode); m {
+	case ModeInbound, ModeOutbound:
+		p.mode = m
+	default:
+		v.Add(PhaseRule, keyMode, CodeModeInvalid, "value", req.Mode)
+	}
+	hasText := func(s *string) bool { return s != nil && *s != "" }
+	if c := req.Content; c != nil && !hasText(c.Text) && !hasText(c.HTML) {
+		v.Add(PhaseRule, keyContent, CodeContentInvalid)
+	} else if !hasText(req.Subject) && c == nil {
+		v.Add(PhaseRule, keySubject, CodeSubjectOrContent)
+	}
+	if req.Subject != nil {
+		if n := len([]rune(*req.Subject)); n > MaxSubject {
+			v.Add(PhaseRule, keySubject, CodeSubjectTooLong, "count", strconv.Itoa(n), "max", strconv.Itoa(MaxSubject))
+		}
+	}
+	if err := identifyCustomer(tx, req, p.dept, v, &p.act); err != nil {
+		return err
+	}
+	if req.Case != nil {
+		if err := checkCase(tx, actor, *req.Case, v, p); err != nil {
+			return err
+		}
+	}
+	if pr := req.Priority; pr != nil {
+		if n, err := strconv.Atoi(*pr); err != nil || n < 1 || n > 7 || strconv.Itoa(n) != *pr {
+			v.Add(PhaseRule, keyPriority, CodePriorityInvalid, "value", *pr)
+		}
+	}
+	if d := req.DueDate; d != nil {
+		t, err := ParseTime(*d)
+		if err != nil || !t.After(now) {
+			v.Add(PhaseRule, keyDueDate, CodeDueDateInvalid, "value", *d)
+		} else {
+			p.due = &t
+		}
+	}
+	if err := CheckCustomAttributes(tx, "activity", req.CustomAttributes); err != nil {
+		e, ok := err.(*Error)
+		if !ok {
+			return err
+		}
+		v.Add(PhaseRule, keyAttributes, e.Code, argList(e.Args)...)
+	}
+	return checkAttachments(tx, req.Attachments, v)
+}
+
+// argList turns error arguments back into name/value pairs.
+func argList(args map[string]string) []string {
+	kv := make([]string, 0, 2*len(args))
+	for _, k := range sortedKeys(args) {
+		kv = append(kv, k, args[k])
+	}
+	return kv
+}
+
+// resolveTarget finds the target user: at most one of id, name or custom
+// attributes; required when the caller is a client application; otherwise
+// the caller.
+func resolveTarget(tx Tx, actor Actor, req *CalltrackRequest, v *Violations, p *calltrackPlan) error {
+	named := 0
+	for _, set := range []bool{req.TargetID != nil, req.TargetName != nil, req.TargetAttrs != nil} {
+		if set {
+			named++
+		}
+	}
+	var err error
+	switch {
+	case named > 1:
+		v.Add(PhaseRule, keyTarget, CodeTargetUserAmbiguous)
+	case named == 0 && actor.IsClient():
+		v.Add(PhaseRule, keyTarget, CodeTargetUserRequired)
+	case named == 0:
+		p.target = actor.User
+	case req.TargetID != nil:
+		if p.target, err = tx.User(*req.TargetID); err == nil && p.target == nil {
+			v.Add(PhaseRule, keyTarget, CodeTargetUserNotFound, "value", FormatID(*req.TargetID))
+		}
+	case req.TargetName != nil:
+		if p.target, err = tx.UserByName(*req.TargetName); err == nil && p.target == nil {
+			v.Add(PhaseRule, keyTarget, CodeTargetUserNotFound, "value", *req.TargetName)
+		}
+	default:
+		p.target, err = userByAttributes(tx, req.TargetAttrs, v)
+	}
+	return err
+}
+
+// userByAttributes finds the one user whose custom attributes match; none,
+// or more than one, is a violation.
+func userByAttributes(tx Tx, attrs map[string]string, v *Violations) (*User, error) {
 	users, err := tx.Users()
 	if err != nil {
 		return nil, err
 	}
 	var match *User
-	desc := make([]string, 0, len(attrs))
-	for _, k := range sortedKeys(attrs) {
-		desc = append(desc, k+"="+attrs[k])
-	}
+	n := 0
 	for i := range users {
 		ok := len(attrs) > 0
-		for k, v := range attrs {
-			if users[i].CustomAttributes[k] != v {
+		for k, val := range attrs {
+			if users[i].CustomAttributes[k] != val {
 				ok = false
 			}
 		}
 		if ok {
-			if match != nil {
-				return nil, E(CodeTargetUserNotFound, "value", strings.Join(desc, ", "))
-			}
 			match = &users[i]
+			n++
 		}
 	}
-	if match == nil {
-		return nil, E(CodeTargetUserNotFound, "value", strings.Join(desc, ", "))
+	if n != 1 {
+		desc := make([]string, 0, len(attrs))
+		for _, k := range sortedKeys(attrs) {
+			desc = append(desc, k+"="+attrs[k])
+		}
+		v.Add(PhaseRule, keyTarget, CodeTargetUserNotFound, "value", strings.Join(desc, ", "))
+		return nil, nil
 	}
 	return match, nil
 }
 
-// identifyCustomer resolves the customer identification of a calltrack
-// request onto the activity's customer, contact and contact point.
-func (s *Service) identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, act *Activity) error {
-	if req.Anonymous {
+// checkCase checks the case named by case.id: it exists and the caller may
+// see it (a case of a department the user cannot see is answered as not
+// existing, as reads answer it).
+func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error {
+	list, err := tx.Cases([]ID{id}, false)
+	if err != nil {
+		return err
+	}
+	visible := len(list) == 1
+	if visible && !actor.WorksIn(list[0].Department) {
+		depts, err := tx.Departments()
+		if err != nil {
+			return err
+		}
+		byID := make(map[ID]*Department, len(depts))
+		for i := range depts {
+			byID[depts[i].ID] = &depts[i]
+		}
+		visible = actor.Sees(list[0].Department, byID)
+	}
+	if !visible {
+		v.Add(PhaseRule, keyCase, CodeCaseNotFound, "value", FormatID(id))
 		return nil
 	}
+	p.caseID = list[0].ID
+	return nil
+}
+
+// checkAttachments checks that every altId names an uploaded attachment
+// that no activity uses yet, and that none is named twice. The attachments
+// are locked, in altId order, so that two requests cannot both use one.
+func checkAttachments(tx Tx, altIDs []string, v *Violations) error {
+	if len(altIDs) == 0 {
+		return nil
+	}
+	ids := append([]string(nil), altIDs...)
+	sort.Strings(ids)
+	list, err := tx.Attachments(uniqueStrings(ids), true)
+	if err != nil {
+		return err
+	}
+	have := map[string]Attachment{}
+	for _, a := range list {
+		have[a.ID] = a
+	}
+	seen := map[string]bool{}
+	for _, id := range altIDs {
+		a, ok := have[id]
+		switch {
+		case !ok:
+			v.Add(PhaseRule, keyAttachment, CodeAttachmentUnknown, "value", id)
+		case a.Activity != 0 || seen[id]:
+			v.Add(PhaseRule, keyAttachment, CodeAttachmentUsed, "value", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func uniqueStrings(sorted []string) []string {
+	out := sorted[:0:0]
+	for i, s := range sorted {
+		if i == 0 || s != sorted[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// identifyCustomer checks the customer identification of a request and
+// resolves it onto the activity's customer, contact and contact point.
+// dept is the activity's department, nil when it is unknown (then the
+// department of the customer is not checked).
+func identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, v *Violations, act *Activity) error {
+	var named []string
+	if req.CustomerID != nil {
+		named = append(named, "customer.id")
+	}
+	for range req.ContactIDs {
+		named = append(named, "customer.contacts.contact.id")
+	}
+	for _, p := range req.Points {
+		named = append(named, "customer.contacts.contact."+p.Kind+".id")
+	}
+	data := req.ContactPointData
+	if data != nil && !ValidEmail(*data) && !allDigits(*data) {
+		v.Add(PhaseRule, keyCPData, CodeContactPointDataFormat, "value", *data)
+		data = nil
+	}
+	if req.Anonymous {
+		// Not linked to any customer; contactPointData is only recorded.
+		if len(named) > 0 {
+			v.Add(PhaseRule, keyCustomer, CodeAnonymousWithCustomer, "name", named[0])
+		}
+		return nil
+	}
+	if req.ContactPointData != nil {
+		named = append(named, "contactPointData")
+	}
+	switch {
+	case len(named) == 0:
+		v.Add(PhaseRule, keyCustomer, CodeCustomerIDMissing)
+		return nil
+	case len(named) > 1:
+		v.Add(PhaseRule, keyCustomer, CodeCustomerIDAmbiguous, "value", strings.Join(named, ", "))
+		return nil
+	}
+
 	settings, err := tx.Settings()
 	if err != nil {
 		return err
 	}
-	inDept := func(c *Customer) error {
-		if settings.CustomerDepartmentalization && c.Department != dept.ID {
-			return E(CodeCustomerNotInDept, "value", FormatID(c.ID), "department", dept.Name)
-		}
-		return nil
+	// inDept reports whether a customer may be the customer of an activity
+	// of the department.
+	inDept := func(c *Customer) bool {
+		return dept == nil || !settings.CustomerDepartmentalization || c.Department == dept.ID
 	}
-	loadCustomer := func(id ID) (*Customer, error) {
+	deptName := ""
+	if dept != nil {
+		deptName = dept.Name
+	}
+	// customer loads the customer of an identification and checks its
+	// department.
+	customer := func(id ID) (*Customer, error) {
 		list, err := tx.Customers([]ID{id})
 		if err != nil || len(list) == 0 {
 			return nil, err
 		}
-		return &list[0], nil
+		c := &list[0]
+		if !inDept(c) {
+			v.Add(PhaseRule, keyCustomer, CodeCustomerNotInDept, "value", FormatID(c.ID), "department", deptName)
+		}
+		return c, nil
 	}
+
 	switch {
 	case req.CustomerID != nil:
-		c, err := loadCustomer(*req.CustomerID)
+		c, err := customer(*req.CustomerID)
 		if err != nil {
 			return err
 		}
 		if c == nil {
-			return E(CodeCustomerNotFound, "entity", "customer", "value", FormatID(*req.CustomerID))
+			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "customer", "value", FormatID(*req.CustomerID))
+			return nil
 		}
 		act.Customer = c.ID
 		if len(c.Contacts) > 0 {
 			act.Contact = c.Contacts[0].ID
 		}
-		return inDept(c)
 	case len(req.ContactIDs) > 0:
 		list, err := tx.Contacts(req.ContactIDs)
 		if err != nil {
 			return err
 		}
 		if len(list) == 0 {
-			return E(CodeCustomerNotFound, "entity", "contact", "value", FormatID(req.ContactIDs[0]))
+			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "contact", "value", FormatID(req.ContactIDs[0]))
+			return nil
 		}
-		c, err := loadCustomer(list[0].Customer)
-		if err != nil || c == nil {
+		if _, err := customer(list[0].Customer); err != nil {
 			return err
 		}
-		act.Customer, act.Contact = c.ID, list[0].ID
-		return inDept(c)
+		act.Customer, act.Contact = list[0].Customer, list[0].ID
 	case len(req.Points) > 0:
 		ref := req.Points[0]
 		list, err := tx.ContactPoints([]ID{ref.ID})
@@ -451,55 +575,53 @@ func (s *Service) identifyCustomer(tx Tx, req *CalltrackRequest, dept *Departmen
 			return err
 		}
 		if len(list) == 0 || list[0].Kind != ref.Kind {
-			return E(CodeCustomerNotFound, "entity", ref.Kind+" contact point", "value", FormatID(ref.ID))
+			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", ref.Kind+" contact point", "value", FormatID(ref.ID))
+			return nil
 		}
-		c, err := loadCustomer(list[0].Customer)
-		if err != nil || c == nil {
+		if _, err := customer(list[0].Customer); err != nil {
 			return err
 		}
-		act.Customer, act.Contact, act.ContactPoint = c.ID, list[0].Contact, list[0].ID
-		return inDept(c)
-	case req.ContactPointData != nil:
-		data := *req.ContactPointData
-		kind := KindPhone
-		if ValidEmail(data) {
-			kind = KindEmail
-		}
-		points, err := tx.ContactPointsByValue(kind, data)
-		if err != nil {
-			return err
-		}
-		if len(points) == 0 {
-			return E(CodeContactPointDataNoCust, "value", data)
-		}
-		custIDs := make([]ID, 0, len(points))
-		for _, p := range points {
-			custIDs = append(custIDs, p.Customer)
-		}
-		custs, err := tx.Customers(uniqueSorted(custIDs))
-		if err != nil {
-			return err
-		}
-		var firstErr error
-		for _, p := range points {
-			for i := range custs {
-				if custs[i].ID != p.Customer {
-					continue
-				}
-				if err := inDept(&custs[i]); err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					continue
-				}
-				act.Customer, act.Contact, act.ContactPoint = p.Customer, p.Contact, p.ID
-				return nil
-			}
-		}
-		if firstErr != nil {
-			return firstErr
-		}
-		return E(CodeContactPointDataNoCust, "value", data)
+		act.Customer, act.Contact, act.ContactPoint = list[0].Customer, list[0].Contact, list[0].ID
+	case data != nil:
+		return identifyByData(tx, *data, inDept, deptName, v, act)
 	}
+	return nil
+}
+
+// identifyByData finds the customer of contactPointData: an email address
+// or a phone number of a customer (with customer departmentalization, of a
+// customer of the activity's department).
+func identifyByData(tx Tx, data string, inDept func(*Customer) bool, deptName string, v *Violations, act *Activity) error {
+	kind := KindPhone
+	if ValidEmail(data) {
+		kind = KindEmail
+	}
+	points, err := tx.ContactPointsByValue(kind, data)
+	if err != nil {
+		return err
+	}
+	if len(points) == 0 {
+		v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
+		return nil
+	}
+	custIDs := make([]ID, 0, len(points))
+	for _, p := range points {
+		custIDs = append(custIDs, p.Customer)
+	}
+	custs, err := tx.Customers(uniqueSorted(custIDs))
+	if err != nil {
+		return err
+	}
+	byCustomer := map[ID]*Customer{}
+	for i := range custs {
+		byCustomer[custs[i].ID] = &custs[i]
+	}
+	for _, p := range points {
+		if c := byCustomer[p.Customer]; c != nil && inDept(c) {
+			act.Customer, act.Contact, act.ContactPoint = p.Customer, p.Contact, p.ID
+			return nil
+		}
+	}
+	v.Add(PhaseRule, keyCPData, CodeCustomerNotInDept, "value", FormatID(points[0].Customer), "department", deptName)
 	return nil
 }

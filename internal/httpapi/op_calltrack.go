@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -44,12 +45,10 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 		}
 		req.IdempotencyKey = key
 	}
-	tree, root, raw, err := s.readBody(w, r)
+	tree, root, _, err := s.readBody(w, r)
 	if err != nil {
 		return req, err
 	}
-	sum := sha256.Sum256(raw)
-	req.BodyHash = hex.EncodeToString(sum[:])
 	if err := checkRoot(root, "activity"); err != nil {
 		return req, err
 	}
@@ -58,78 +57,56 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 		return req, err
 	}
 
-	// value reads obj.key.value of an enumerated field.
-	value := func(o *obj, key string, required bool) (*obj, string, error) {
+	// enum reads the enumerated field o.key, {"value", "displayValue"},
+	// and the keys that more reads (the subtype of type). A missing field
+	// or value is "": the domain refuses it under the field's own rule.
+	enum := func(o *obj, key string, more func(e *obj) error) (string, error) {
 		e, err := o.object(key)
-		if err != nil {
-			return nil, "", err
-		}
-		if e == nil {
-			if required {
-				return nil, "", errf(casemgr.CodeMissingElement, "name", o.sub(key)+".value")
-			}
-			return nil, "", nil
+		if err != nil || e == nil {
+			return "", err
 		}
 		v, err := e.str("value")
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
-		if v == nil && required {
-			return nil, "", errf(casemgr.CodeMissingElement, "name", e.sub("value"))
+		if _, err := e.str("displayValue"); err != nil {
+			return "", err
 		}
-		if v == nil {
-			return e, "", nil
+		if more != nil {
+			if err := more(e); err != nil {
+				return "", err
+			}
 		}
-		return e, *v, nil
+		if err := e.done(); err != nil || v == nil {
+			return "", err
+		}
+		return *v, nil
 	}
 
+	// department.name; a missing one is refused by the domain (400-250).
 	dept, err := body.object("department")
 	if err != nil {
 		return req, err
 	}
-	if dept == nil {
-		return req, errf(casemgr.CodeDepartmentRequired)
+	if dept != nil {
+		name, err := dept.str("name")
+		if err != nil {
+			return req, err
+		}
+		if err := dept.done(); err != nil {
+			return req, err
+		}
+		if name != nil {
+			req.Department = *name
+		}
 	}
-	name, err := dept.str("name")
-	if err != nil {
+	if req.Type, err = enum(body, "type", func(typ *obj) (err error) {
+		req.Subtype, err = enum(typ, "subtype", nil)
+		return err
+	}); err != nil {
 		return req, err
 	}
-	if name != nil {
-		req.Department = *name
-	}
-	if _, err := dept.str("id"); err != nil {
-		return req, err
-	}
-	delete(dept.seen, "id")
-	if err := dept.done(); err != nil {
-		return req, err
-	}
-
-	typ, tv, err := value(body, "type", true)
-	if err != nil {
-		return req, err
-	}
-	req.Type = tv
-	_, sv, err := value(typ, "subtype", true)
-	if err != nil {
-		return req, err
-	}
-	req.Subtype = sv
-	if _, err := typ.str("displayValue"); err != nil {
-		return req, err
-	}
-	if err := typ.done(); err != nil {
-		return req, err
-	}
-	mode, mv, err := value(body, "mode", true)
-	if err != nil {
-		return req, err
-	}
-	req.Mode = mv
-	if _, err := mode.str("displayValue"); err != nil {
-		return req, err
-	}
-	if err := mode.done(); err != nil {
+	if req.Mode, err = enum(body, "mode", nil); err != nil {
 		return req, err
 	}
 	if req.Subject, err = body.str("subject"); err != nil {
@@ -218,11 +195,11 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 						if err != nil {
 							return req, err
 						}
-						if pid == nil {
-							return req, errf(casemgr.CodeMissingElement, "name", p.sub("id"))
-						}
 						if err := p.done(); err != nil {
 							return req, err
+						}
+						if pid == nil {
+							return req, errf(casemgr.CodeMissingElement, "name", p.sub("id"))
 						}
 						req.Points = append(req.Points, casemgr.PointRef{Kind: kind, ID: *pid})
 					}
@@ -248,11 +225,11 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 		if req.Case, err = cs.id("id"); err != nil {
 			return req, err
 		}
-		if req.Case == nil {
-			return req, errf(casemgr.CodeMissingElement, "name", "case.id")
-		}
 		if err := cs.done(); err != nil {
 			return req, err
+		}
+		if req.Case == nil {
+			return req, errf(casemgr.CodeMissingElement, "name", "case.id")
 		}
 	}
 
@@ -271,11 +248,11 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 			if err != nil {
 				return req, err
 			}
-			if alt == nil || *alt == "" {
-				return req, errf(casemgr.CodeMissingElement, "name", a.sub("altId"))
-			}
 			if err := a.done(); err != nil {
 				return req, err
+			}
+			if alt == nil || *alt == "" {
+				return req, errf(casemgr.CodeMissingElement, "name", a.sub("altId"))
 			}
 			req.Attachments = append(req.Attachments, *alt)
 		}
@@ -292,10 +269,6 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 		return req, err
 	}
 	if status != nil {
-		if _, err := status.str("value"); err != nil {
-			return req, err
-		}
-		delete(status.seen, "value")
 		assigned, err := status.object("assigned")
 		if err != nil {
 			return req, err
@@ -342,5 +315,24 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 			return req, err
 		}
 	}
-	return req, body.done()
+	if err := body.done(); err != nil {
+		return req, err
+	}
+	req.BodyHash = calltrackHash(req)
+	return req, nil
+}
+
+// calltrackHash identifies a request for its idempotency key: the hash of
+// everything the request asks for (the body's elements and the query), so
+// that a retry is recognised whether it is sent as JSON or XML, with any
+// spacing, and a request that asks for something else is not.
+func calltrackHash(req casemgr.CalltrackRequest) string {
+	// IdempotencyKey and BodyHash are not marshalled (json:"-"); maps are
+	// marshalled in key order.
+	b, err := json.Marshal(req)
+	if err != nil {
+		panic(err) // strings, IDs, maps and slices always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
