@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -62,6 +63,7 @@ func newHarness(t testing.TB, db store.DB, doc []byte) *harness {
 		Auth:       auth.New(db),
 		AdminToken: adminToken,
 		HashSecret: testHash,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), tokens: map[string]string{}}
 }

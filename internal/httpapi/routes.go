@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -46,9 +47,32 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
 	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
 
-	// Everything else is an eGain-shaped 404.
+	// Everything else is an eGain-shaped 405 (a known path, another
+	// method) or 404.
 	mux.Handle("/", s.negotiate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, errf("404-100"))
+		if allowed := allowedMethods(mux, r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			s.writeError(w, r, errf(casemgr.CodeMethodNotAllowed, "method", r.Method))
+			return
+		}
+		s.writeError(w, r, errf(casemgr.CodeNoSuchRoute))
 	})))
 	return s.outer(mux)
+}
+
+// allowedMethods lists the methods for which the mux has a route at the
+// request's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
