@@ -203,6 +203,38 @@ func checkFileName(att *casemgr.Attachment, fromParam bool) error {
 // activityAttachments serves GET /core/casemgr/v3/activity/{id}/attachment:
 // the attachments of an activity the caller sees, without their bytes; 204
 // when it has none.
+// uploadedAttachment serves GET /core/casemgr/v3/attachment/{altId}, the
+// Location of an upload: its name, type and size, for the actor who
+// uploaded it (or any client application).
+func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("altId")
+	var list []casemgr.Attachment
+	err := s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
+		list, err = tx.Attachments([]string{id}, false)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(list) != 1 || (!rc.actor.IsClient() && list[0].UploadedBy != rc.actor.String()) {
+		s.writeError(w, r, errf(casemgr.CodeNotFound, "entity", "attachment", "ids", id))
+		return
+	}
+	a := list[0]
+	writeTree(w, rc, http.StatusOK, "", map[string]any{"attachment": []any{map[string]any{
+		"altId":       a.ID,
+		"name":        a.Name,
+		"contentType": a.ContentType,
+		"size":        a.Size,
+	}}})
+}
+
 func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) {
 	rc := ctxOf(r)
 	if err := checkParams(r); err != nil {

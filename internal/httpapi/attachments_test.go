@@ -242,3 +242,33 @@ func TestAttachmentForCalltrack(t *testing.T) {
 		rtWant(t, "type", rtStr(res.JSON(t), "activity.0.type.subtype.value"), "General")
 	})
 }
+
+func TestUploadedAttachmentLocation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		h := rtHarness(t, db)
+		jenny := h.login("jenny")
+		res := h.do("POST", uploadPath+"?name=notes.txt", jenny, "hello", "Content-Type", "text/plain")
+		res.expect(t, 201, "")
+		loc := res.Header.Get("Location")
+		altID := rtStr(res.JSON(t), "attachment.0.altId")
+		if loc != uploadPath+"/"+altID {
+			t.Fatalf("Location %q, want %q", loc, uploadPath+"/"+altID)
+		}
+		t.Run("the_uploader_reads_it", func(t *testing.T) {
+			got := h.do("GET", loc, jenny, "")
+			got.expect(t, 200, "")
+			if name := rtStr(got.JSON(t), "attachment.0.name"); name != "notes.txt" {
+				t.Fatalf("name %q", name)
+			}
+		})
+		t.Run("a_client_application_reads_it", func(t *testing.T) {
+			h.do("GET", loc, h.client(), "").expect(t, 200, "")
+		})
+		t.Run("another_user_gets_404", func(t *testing.T) {
+			h.do("GET", loc, h.login("frank"), "").expect(t, 404, "404-101")
+		})
+		t.Run("an_unknown_altId_is_404", func(t *testing.T) {
+			h.do("GET", uploadPath+"/"+uuid.NewString(), jenny, "").expect(t, 404, "404-101")
+		})
+	})
+}

@@ -34,8 +34,17 @@ func writeTree(w http.ResponseWriter, rc *reqCtx, status int, root string, v map
 	if rc.xml {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		if root == "" {
+			// A collection: the plural of its one list (a map may carry
+			// paging information beside it).
+			keys := make([]string, 0, len(v))
 			for k := range v {
-				root = plural(k)
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if _, isList := v[k].([]any); isList || root == "" {
+					root = plural(k)
+				}
 			}
 		}
 		body = renderXML(root, v)
