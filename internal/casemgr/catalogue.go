@@ -77,7 +77,7 @@ var Catalogue = map[Code]Entry{
 	CodeCalltrackNeedsPhone:    {400, "Calltrack activity {ids} can be associated only with a phone contact point.", "A calltrack activity takes only a phone contact point."},
 	CodeSocialNeedsSocialPoint: {400, "Social activity {ids} can be associated only with a social contact point.", "A social activity takes only a social contact point."},
 	CodeSocialTypeMismatch:     {400, "Social activity {ids} of subtype {value} can be associated only with a {value} social contact point.", "Twitter, Facebook and Instagram activities take only a social contact point of their own type."},
-	CodeCustomerDepartment:     {400, "The target customer does not belong to the department of activity {ids}.", "With customer departmentalization on, the target customer is in the activity's department."},
+	CodeCustomerDepartment:     {400, "The target customer does not belong to the department of the current customer of activity {ids}.", "With customer departmentalization on, the target customer belongs to the department of the activity's current customer (of the activity, when it has none)."},
 
 	CodeActivitiesInManyCases: {400, "The activities belong to different cases.", "All activities of a change-case request belong to one case."},
 	CodeSourceCaseMissing:     {400, "Activity {ids} does not belong to an existing case.", "The case of the activities must exist."},
