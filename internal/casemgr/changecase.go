@@ -2,6 +2,7 @@ package casemgr
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -27,15 +28,25 @@ type ChangeCaseRequest struct {
 	RelateCase bool
 }
 
+// maxCaseText is the most characters a case subject, description or
+// solution may have.
+const maxCaseText = 1024
+
 // ChangeCase moves activities of one case, with their completed responses,
 // to another case (PATCH /activity/{ids}/changecase). It returns the ID of
 // the case created, or 0 when the target existed.
+//
+// The checks run in the order of spec 7: the request itself (number of
+// activities, the new case's elements), then the activities named in the
+// path (404), then the actor's action, departments and licenses (403), then
+// the business rules of the seed, collected for every activity. Nothing
+// changes unless every check passes; everything changes in one transaction.
 func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseRequest) (ID, error) {
-	if len(req.Activities) > MaxActivities {
-		return 0, E(CodeTooManyActivities, "max", strconv.Itoa(MaxActivities), "count", strconv.Itoa(len(req.Activities)))
-	}
 	if err := checkActivityCount(req.Activities); err != nil {
 		return 0, err
+	}
+	if req.TargetCase == 0 && req.New == nil {
+		req.New = &NewCaseFields{}
 	}
 	now := s.now()
 	var due *time.Time
@@ -54,6 +65,9 @@ func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseReq
 	return created, err
 }
 
+// checkNewCase checks the elements of a new target case that need no
+// database: dueDate a valid date in the future, severity one of the four,
+// subject (and description and solution, spec 4) at most 1024 characters.
 func checkNewCase(n *NewCaseFields, now time.Time) (*time.Time, error) {
 	var due *time.Time
 	if n.DueDate != nil {
@@ -67,8 +81,20 @@ func checkNewCase(n *NewCaseFields, now time.Time) (*time.Time, error) {
 		return nil, E(CodeSeverityInvalid, "value", *n.Severity)
 	}
 	if n.Subject != nil {
-		if l := len([]rune(*n.Subject)); l > 1024 {
-			return nil, E(CodeCaseSubjectTooLong, "count", strconv.Itoa(l), "max", "1024")
+		if l := len([]rune(*n.Subject)); l > maxCaseText {
+			return nil, E(CodeCaseSubjectTooLong, "count", strconv.Itoa(l), "max", strconv.Itoa(maxCaseText))
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"description", n.Description}, {"solution", n.Solution}} {
+		if f.value == nil {
+			continue
+		}
+		if l := len([]rune(*f.value)); l > maxCaseText {
+			return nil, E(CodeInvalidValue, "name", f.name,
+				"value", fmt.Sprintf("%d characters, at most %d are allowed", l, maxCaseText))
 		}
 	}
 	return due, nil
@@ -104,14 +130,50 @@ func CheckCustomAttributes(tx Tx, object string, attrs map[string][]string) erro
 	return nil
 }
 
+// changeCaseLock loads the named activities and every response of them,
+// locked in one pass in ID order: two requests then never wait for each
+// other's activities in opposite orders (a response may have a lower ID
+// than its parent). The response IDs are first read without a lock; which
+// activity a response answers never changes. Cases are locked afterwards,
+// as every operation does: activities first, then cases.
+func changeCaseLock(tx Tx, ids []ID) (acts, responses []Activity, err error) {
+	pre, err := tx.Responses(ids, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := append([]ID(nil), ids...)
+	for _, r := range pre {
+		all = append(all, r.ID)
+	}
+	locked, err := tx.Activities(uniqueSorted(all), true)
+	if err != nil {
+		return nil, nil, err
+	}
+	named := make(map[ID]bool, len(ids))
+	for _, id := range ids {
+		named[id] = true
+	}
+	for _, a := range locked {
+		if named[a.ID] {
+			acts = append(acts, a)
+		}
+		if a.ResponseTo != 0 && named[a.ResponseTo] {
+			responses = append(responses, a)
+		}
+	}
+	return acts, responses, nil
+}
+
 func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *time.Time, now time.Time) (ID, error) {
 	if req.New != nil {
 		if err := CheckCustomAttributes(tx, "case", req.New.CustomAttributes); err != nil {
 			return 0, err
 		}
 	}
+
+	// The activities of the path exist (404 otherwise).
 	ids := uniqueSorted(req.Activities)
-	acts, err := tx.Activities(ids, true)
+	acts, responses, err := changeCaseLock(tx, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -123,13 +185,20 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		}
 	}
 	if len(missing) > 0 {
-		return 0, E(CodeNotFound, "entity", "activity", "ids", joinIDs(missing))
+		e := E(CodeNotFound, "entity", "activity", "ids", joinIDs(missing))
+		for _, id := range missing {
+			e.Details = append(e.Details, Detail{Key: FormatID(id), Code: CodeNotFound,
+				Args: map[string]string{"entity": "activity", "ids": FormatID(id)}})
+		}
+		return 0, e
 	}
 
-	var v Violations
+	// The actor: the Change Case action on Activity, every activity in a
+	// department the user works in, the license for its type (403).
 	if !actor.HasAction(ActionChangeCase) {
 		return 0, E(CodeActionNotAllowed, "action", ActionChangeCase)
 	}
+	var v Violations
 	for _, a := range acts {
 		if !actor.WorksIn(a.Department) {
 			v.Add(PhasePermission, FormatID(a.ID), CodeDepartmentAccess)
@@ -141,18 +210,29 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		return 0, err
 	}
 
+	// The business rules, in the order of the seed, for every activity.
 	// All activities belong to one case, which exists.
 	source := acts[0].Case
+	oneCase := true
 	for _, a := range acts {
 		if a.Case != source {
-			return 0, E(CodeActivitiesInManyCases)
+			oneCase = false
 		}
 	}
-	caseIDs := []ID{source}
-	if req.TargetCase != 0 {
-		caseIDs = uniqueSorted([]ID{source, req.TargetCase})
+	if !oneCase {
+		source = 0
+		for _, a := range acts {
+			v.Add(PhaseRule, FormatID(a.ID), CodeActivitiesInManyCases, "value", FormatID(a.Case))
+		}
 	}
-	cases, err := tx.Cases(caseIDs, true)
+	var caseIDs []ID
+	if source != 0 {
+		caseIDs = append(caseIDs, source)
+	}
+	if req.TargetCase != 0 {
+		caseIDs = append(caseIDs, req.TargetCase)
+	}
+	cases, err := tx.Cases(uniqueSorted(caseIDs), true)
 	if err != nil {
 		return 0, err
 	}
@@ -165,49 +245,62 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 			dst = &cases[i]
 		}
 	}
-	responses, err := tx.Responses(ids, true)
-	if err != nil {
-		return 0, err
-	}
-	if src == nil {
+	if oneCase && src == nil {
 		for _, a := range acts {
 			v.Add(PhaseRule, FormatID(a.ID), CodeSourceCaseMissing)
 		}
 	}
+	// Status: in queue waiting to be assigned, or assigned to a user.
 	for _, a := range acts {
-		key := FormatID(a.ID)
 		if !changeableStatus(a.Status) {
-			v.Add(PhaseRule, key, CodeStatusNotAllowed)
-		}
-		if a.LockedByOther(actor.UserID(), now) {
-			v.Add(PhaseRule, key, CodeActivityLocked)
+			v.Add(PhaseRule, FormatID(a.ID), CodeStatusNotAllowed)
 		}
 	}
-	checkResponses(&v, responses)
+	// An existing target: it exists, it is not the case of the activities,
+	// and it has the same customer (no customer matches only no customer).
 	if req.TargetCase != 0 {
-		switch {
-		case dst == nil:
-			v.Add(PhaseRule, "", CodeTargetCaseNotFound, "value", FormatID(req.TargetCase))
-		case req.TargetCase == source:
-			v.Add(PhaseRule, "", CodeAlreadyInCase, "value", FormatID(source))
-		case src != nil && src.Customer != dst.Customer:
-			v.Add(PhaseRule, "", CodeCaseCustomerMismatch, "value", FormatID(dst.ID))
+		target := FormatID(req.TargetCase)
+		for _, a := range acts {
+			key := FormatID(a.ID)
+			switch {
+			case dst == nil:
+				v.Add(PhaseRule, key, CodeTargetCaseNotFound, "value", target)
+			case a.Case == req.TargetCase:
+				v.Add(PhaseRule, key, CodeAlreadyInCase, "value", target)
+			case src != nil && src.Customer != dst.Customer:
+				v.Add(PhaseRule, key, CodeCaseCustomerMismatch, "value", target)
+			}
+		}
+	}
+	// Existing responses are completed.
+	checkResponses(&v, responses)
+	// No activity is locked by another user (403).
+	for _, a := range acts {
+		if a.LockedByOther(actor.UserID(), now) {
+			v.Add(PhaseRule, FormatID(a.ID), CodeActivityLocked)
 		}
 	}
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
 
+	// The effects.
 	var hist []HistoryEntry
+	by := lastModifiedBy(actor)
+	srcBefore := *src
+	srcChanged := false
 	var created ID
+	var dstBefore Case
+	dstChanged := false
 	if dst == nil {
 		// A new case like the original: same department, owner, customer
-		// and originating channel, open.
-		c := Case{Department: src.Department, Status: CaseOpen, Owner: src.Owner, Customer: src.Customer,
-			Severity: src.Severity, Subject: src.Subject, OriginatingChannel: src.OriginatingChannel,
-			DueDate: due, CustomAttributes: req.New.CustomAttributes,
-			Created: now, CreatedBy: lastModifiedBy(actor), LastModified: now, LastModifiedBy: lastModifiedBy(actor)}
+		// and originating channel, open; the subject of the original unless
+		// one is sent. Nothing else is copied (the seed names no more).
 		n := req.New
+		c := Case{Department: src.Department, Status: CaseOpen, Owner: src.Owner, Customer: src.Customer,
+			Subject: src.Subject, OriginatingChannel: src.OriginatingChannel,
+			DueDate: due, CustomAttributes: n.CustomAttributes,
+			Created: now, CreatedBy: by, LastModified: now, LastModifiedBy: by}
 		if n.Subject != nil {
 			c.Subject = *n.Subject
 		}
@@ -220,30 +313,40 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		if n.Solution != nil {
 			c.Solution = *n.Solution
 		}
+		if req.RelateCase {
+			// InsertCase relates it both ways.
+			c.RelatedCases = []ID{src.ID}
+		}
 		if err := tx.InsertCase(&c); err != nil {
 			return 0, err
 		}
 		created = c.ID
 		dst = &c
 		hist = append(hist, history("case", c.ID, "create", actor, now, nil, c))
-	} else if dst.Status == CaseClosed {
-		before := *dst
-		dst.Status = CaseOpen
-		dst.LastModified = NextModified(dst.LastModified, now)
-		dst.LastModifiedBy = lastModifiedBy(actor)
-		if err := tx.UpdateCase(dst); err != nil {
-			return 0, err
+	} else {
+		dstBefore = *dst
+		if dst.Status == CaseClosed {
+			// A closed target reopens.
+			dst.Status = CaseOpen
+			dstChanged = true
 		}
-		hist = append(hist, history("case", dst.ID, "reopen", actor, now, before, *dst))
+		if req.RelateCase && !containsID(dst.RelatedCases, src.ID) {
+			dst.RelatedCases = append(append([]ID(nil), dst.RelatedCases...), src.ID)
+			dstChanged = true
+		}
+	}
+	if req.RelateCase && !containsID(src.RelatedCases, dst.ID) {
+		src.RelatedCases = append(append([]ID(nil), src.RelatedCases...), dst.ID)
+		srcChanged = true
 	}
 
 	// Move the activities and their completed responses.
-	var changed []*Activity
+	changed := make([]*Activity, 0, len(acts)+len(responses))
 	move := func(a *Activity) {
 		before := *a
 		a.Case = dst.ID
 		a.LastModified = NextModified(a.LastModified, now)
-		a.LastModifiedBy = lastModifiedBy(actor)
+		a.LastModifiedBy = by
 		changed = append(changed, a)
 		hist = append(hist, history("activity", a.ID, "changecase", actor, now, before, *a))
 	}
@@ -272,22 +375,27 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		}
 	}
 	if !open && src.Status != CaseClosed {
-		before := *src
 		src.Status = CaseClosed
 		t := now
 		src.LastClosed = &t
-		src.LastModified = NextModified(src.LastModified, now)
-		src.LastModifiedBy = lastModifiedBy(actor)
-		if err := tx.UpdateCase(src); err != nil {
-			return 0, err
-		}
-		hist = append(hist, history("case", src.ID, "close", actor, now, before, *src))
+		srcChanged = true
 	}
-	if req.RelateCase {
-		if err := tx.RelateCases(src.ID, dst.ID); err != nil {
+
+	// Write the existing cases that changed, each with one history entry.
+	for _, c := range []struct {
+		changed bool
+		before  Case
+		after   *Case
+	}{{srcChanged, srcBefore, src}, {dstChanged, dstBefore, dst}} {
+		if !c.changed {
+			continue
+		}
+		c.after.LastModified = NextModified(c.after.LastModified, now)
+		c.after.LastModifiedBy = by
+		if err := tx.UpdateCase(c.after); err != nil {
 			return 0, err
 		}
-		hist = append(hist, history("case", src.ID, "relate", actor, now, nil, map[string]ID{"relatedCase": dst.ID}))
+		hist = append(hist, history("case", c.after.ID, "changecase", actor, now, c.before, *c.after))
 	}
 	sort.SliceStable(hist, func(i, j int) bool { return hist[i].Entity < hist[j].Entity })
 	return created, tx.AppendHistory(hist)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -26,6 +27,11 @@ func (s *Server) changeCase(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// parseChangeCase reads the request: relateCase (only "yes"), the IDs of
+// the path (one, or up to 75 comma-separated) and the body, a JSON or XML
+// case, wrapped in "case" or not. A body with an id names an existing
+// target case and may hold nothing else; any other body describes the new
+// target case.
 func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemgr.ChangeCaseRequest, error) {
 	var req casemgr.ChangeCaseRequest
 	if err := checkParams(r, "relateCase"); err != nil {
@@ -49,7 +55,7 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 	if err := checkRoot(root, "case"); err != nil {
 		return req, err
 	}
-	body, err := asObj("", tree)
+	body, err := changeCaseBody(tree, root != "")
 	if err != nil {
 		return req, err
 	}
@@ -58,6 +64,9 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 		inner, err := body.object("case")
 		if err != nil {
 			return req, err
+		}
+		if inner == nil {
+			return req, errf(casemgr.CodeInvalidValue, "name", "case", "value", "null")
 		}
 		if err := body.done(); err != nil {
 			return req, err
@@ -73,10 +82,26 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 			return req, errf(casemgr.CodeMissingElement, "name", body.sub("id"))
 		}
 		req.TargetCase = *id
+		// With an existing case no other element is allowed: an element
+		// of a new case is that rule (400-226), anything else is simply
+		// unsupported (400-104).
+		var known, unknown []string
 		for k := range body.m {
-			if k != "id" {
-				return req, errf(casemgr.CodeExistingCaseElements, "name", body.sub(k))
+			switch {
+			case k == "id":
+			case changeCaseNewElements[k]:
+				known = append(known, k)
+			default:
+				unknown = append(unknown, k)
 			}
+		}
+		sort.Strings(known)
+		sort.Strings(unknown)
+		if len(unknown) > 0 {
+			return req, errf(casemgr.CodeUnsupportedElement, "name", body.sub(unknown[0]))
+		}
+		if len(known) > 0 {
+			return req, errf(casemgr.CodeExistingCaseElements, "name", body.sub(known[0]))
 		}
 		return req, nil
 	}
@@ -118,4 +143,24 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 	}
 	req.New = n
 	return req, nil
+}
+
+// changeCaseNewElements are the elements of a new target case.
+var changeCaseNewElements = map[string]bool{
+	"subject": true, "severity": true, "dueDate": true,
+	"description": true, "solution": true, "customAttributes": true,
+}
+
+// changeCaseBody views the request tree as the case object; a body that is
+// not an object (a list, a bare value) cannot be read as a case.
+func changeCaseBody(tree any, isXML bool) (*obj, error) {
+	switch x := tree.(type) {
+	case map[string]any:
+		return asObj("", x)
+	case string:
+		if isXML && strings.TrimSpace(x) == "" {
+			return asObj("", x) // an empty XML <case/>: a new case
+		}
+	}
+	return nil, errf(casemgr.CodeMalformedBody, "reason", "the body must be a case object")
 }
