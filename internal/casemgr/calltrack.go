@@ -117,6 +117,8 @@ type calltrackPlan struct {
 	due     *time.Time
 	act     Activity
 	caseID  ID
+	// existing is the case named by case.id, locked.
+	existing *Case
 }
 
 func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now time.Time, res *CreateResult) error {
@@ -184,6 +186,17 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 		}
 		act.Case = cs.ID
 		hist = append(hist, history("case", cs.ID, "create", actor, now, nil, *cs))
+	} else if c := p.existing; c != nil && c.Status == CaseClosed {
+		// A closed case that receives an open activity reopens, as the
+		// target of a change-case does.
+		before := *c
+		c.Status = CaseOpen
+		c.LastModified = NextModified(c.LastModified, now)
+		c.LastModifiedBy = lastModifiedBy(actor)
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		hist = append(hist, history("case", c.ID, "reopen", actor, now, before, *c))
 	}
 	if err := tx.InsertActivity(&act); err != nil {
 		return err
@@ -398,7 +411,9 @@ func userByAttributes(tx Tx, attrs map[string]string, v *Violations) (*User, err
 // see it (a case of a department the user cannot see is answered as not
 // existing, as reads answer it).
 func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error {
-	list, err := tx.Cases([]ID{id}, false)
+	// Locked: a change-case moving this case's last open activity away
+	// must not close it while the new activity lands in it.
+	list, err := tx.Cases([]ID{id}, true)
 	if err != nil {
 		return err
 	}
@@ -419,6 +434,7 @@ func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error
 		return nil
 	}
 	p.caseID = list[0].ID
+	p.existing = &list[0]
 	return nil
 }
 

@@ -359,6 +359,23 @@ func TestCreateCalltrack(t *testing.T) {
 			ctWant(t, h.ctRead("jenny", id), "case.id", "2001")
 		})
 	})
+	t.Run("reopens_closed_case_it_is_added_to", func(t *testing.T) {
+		ctEach(t, func(t *testing.T, h *harness) {
+			if st := h.caseOf(2002).Status; st != casemgr.CaseClosed {
+				t.Fatalf("case 2002 of the base world is %s, want closed", st)
+			}
+			id := h.ctCreate("jenny", ctBody("case", map[string]any{"id": "2002"}))
+			if got := h.activity(id).Case; got != 2002 {
+				t.Errorf("activity in case %d, want 2002", got)
+			}
+			if st := h.caseOf(2002).Status; st != casemgr.CaseOpen {
+				t.Errorf("case 2002 is %s after an open activity landed in it, want open", st)
+			}
+			if hist := h.ctHistory("case", 2002); len(hist) != 1 || hist[0].Action != "reopen" {
+				t.Errorf("case 2002 history %+v, want one reopen entry", hist)
+			}
+		})
+	})
 	t.Run("refuses_case_that_does_not_exist", func(t *testing.T) {
 		ctEach(t, func(t *testing.T, h *harness) {
 			h.ctRefused(400, "400-263", "jenny", "", ctBody("case", map[string]any{"id": "2999"}))
