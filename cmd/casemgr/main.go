@@ -7,6 +7,7 @@
 //	casemgr serve   [--addr ADDR] [--db URL] [--seed FILE] [--admin-token TOKEN]
 //	casemgr migrate [--db URL]
 //	casemgr seed    [--db URL] [--replace] FILE
+//	casemgr bench   world|run|raw [flags]
 //	casemgr version
 package main
 
@@ -41,6 +42,7 @@ Commands:
   serve     run the server (migrates the schema; loads the demo world into an empty database)
   migrate   apply the schema migrations
   seed      load a fixture document into a database
+  bench     load tests: generate a world, drive a server, measure raw SQL (docs/performance.md)
   version   print the version
 
 Run 'casemgr COMMAND -h' for a command's flags. Every flag has a CASEMGR_*
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "casemgr", version)
 		return nil

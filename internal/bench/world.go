@@ -19,8 +19,9 @@ type WorldConfig struct {
 	// (password BenchPassword), who may do everything everywhere.
 	BenchUsers int
 	// BulkCases is the number of cases holding BulkCaseSize changeable
-	// activities each, for the 75-activity change-case workload; each
-	// has a partner case of the same customer to move them to.
+	// inbound emails each, the batches of the 75-activity workloads
+	// (change case, transfer, change customer: a third each); each has a
+	// partner case of the same customer that change-case moves them to.
 	BulkCases int
 	// Seed makes the world reproducible: one seed, one world.
 	Seed uint64
@@ -32,7 +33,9 @@ type WorldConfig struct {
 // Defaults of a world.
 const (
 	DefaultBenchUsers = 64
-	DefaultBulkCases  = 40
+	// DefaultBulkCases gives each 75-activity operation 32 batches, one
+	// per client of a 32-client run.
+	DefaultBulkCases = 96
 	// BulkCaseSize is the number of activities of a bulk case: enough for
 	// one 75-activity change-case, with some to spare.
 	BulkCaseSize = 80

@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the report as a table: per operation the HTTP figures,
+// the raw transaction's rate and the ratio, then the errors.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "engine %s, %d activities, %d clients, %s per phase, %d run(s), medians; %d CPUs shared by server, database and load\n",
+		r.Engine, r.Activities, r.Clients, r.Duration, r.Runs, r.CPUs)
+	if r.Mix != "" {
+		fmt.Fprintf(w, "mix: %s\n", r.Mix)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\traw tx/s\traw p99 ms\tratio to raw\tratio to healthz\tbatches\t")
+	row := func(name string, s, raw *Summary, ratio, hratio float64, batches int) {
+		cells := []string{name}
+		if s != nil {
+			cells = append(cells, fmt.Sprintf("%.0f", s.RPS), ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), fmt.Sprint(errorCount(s)))
+		} else {
+			cells = append(cells, "-", "-", "-", "-", "-", "-")
+		}
+		if raw != nil {
+			cells = append(cells, fmt.Sprintf("%.0f", raw.RPS), ms(raw.P99))
+		} else {
+			cells = append(cells, "-", "-")
+		}
+		cells = append(cells, ratioText(ratio), ratioText(hratio))
+		if batches > 0 {
+			cells = append(cells, fmt.Sprint(batches))
+		} else {
+			cells = append(cells, "")
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	if r.Healthz != nil {
+		row("healthz", r.Healthz, nil, 0, 0, 0)
+	}
+	for _, op := range r.Ops {
+		row(op.Op, op.HTTP, op.Raw, op.RawRatio, op.HealthzRatio, op.Batches)
+		if op.Fetch != nil {
+			row("  (fetch)", op.Fetch, nil, 0, 0, 0)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, op := range r.Ops {
+		for kind, s := range map[string]*Summary{"http": op.HTTP, "raw": op.Raw, "fetch": op.Fetch} {
+			if s == nil || len(s.Errors) == 0 {
+				continue
+			}
+			keys := make([]string, 0, len(s.Errors))
+			for k := range s.Errors {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s ×%d", k, s.Errors[k]))
+			}
+			fmt.Fprintf(w, "errors of %s (%s, all runs): %s\n", op.Op, kind, strings.Join(parts, "; "))
+		}
+	}
+	if r.ServerRSSMaxKB > 0 {
+		fmt.Fprintf(w, "server memory: RSS at most %.1f MB while measured, peak (VmHWM) %.1f MB\n",
+			float64(r.ServerRSSMaxKB)/1024, float64(r.ServerHWMKB)/1024)
+	}
+	return nil
+}
+
+func ms(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func ratioText(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func errorCount(s *Summary) int {
+	n := 0
+	for _, c := range s.Errors {
+		n += c
+	}
+	return n
+}
