@@ -418,16 +418,10 @@ func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error
 		return err
 	}
 	visible := len(list) == 1
-	if visible && !actor.WorksIn(list[0].Department) {
-		depts, err := tx.Departments()
-		if err != nil {
+	if visible {
+		if visible, err = sees(tx, actor, list[0].Department); err != nil {
 			return err
 		}
-		byID := make(map[ID]*Department, len(depts))
-		for i := range depts {
-			byID[depts[i].ID] = &depts[i]
-		}
-		visible = actor.Sees(list[0].Department, byID)
 	}
 	if !visible {
 		v.Add(PhaseRule, keyCase, CodeCaseNotFound, "value", FormatID(id))

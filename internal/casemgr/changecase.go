@@ -245,6 +245,17 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 			dst = &cases[i]
 		}
 	}
+	if dst != nil {
+		// A target case the user may not see does not exist for them, as
+		// the reads answer it.
+		visible, err := sees(tx, actor, dst.Department)
+		if err != nil {
+			return 0, err
+		}
+		if !visible {
+			dst = nil
+		}
+	}
 	if oneCase && src == nil {
 		for _, a := range acts {
 			v.Add(PhaseRule, FormatID(a.ID), CodeSourceCaseMissing)

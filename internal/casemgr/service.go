@@ -142,3 +142,20 @@ func checkResponses(v *Violations, responses []Activity) {
 // lastModifiedBy is the user recorded as the last modifier; 0 for a client
 // application.
 func lastModifiedBy(actor Actor) ID { return actor.UserID() }
+
+// sees reports whether the actor may see entities of a department, loading
+// the departments only when sharing has to be considered.
+func sees(tx Tx, actor Actor, dept ID) (bool, error) {
+	if actor.WorksIn(dept) {
+		return true, nil
+	}
+	depts, err := tx.Departments()
+	if err != nil {
+		return false, err
+	}
+	byID := make(map[ID]*Department, len(depts))
+	for i := range depts {
+		byID[depts[i].ID] = &depts[i]
+	}
+	return actor.Sees(dept, byID), nil
+}

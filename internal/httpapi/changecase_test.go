@@ -332,6 +332,11 @@ func TestChangeCase(t *testing.T) {
 		h.refused(400, "400-223", "PATCH", chcPath("3200", ""), tok, `{"case": {"id": "9999"}}`)
 	})
 
+	chcRun(t, "target_case_the_user_cannot_see_does_not_exist_for_them", func(t *testing.T, h *harness) {
+		// Case 2006 is in Legal, which jenny neither works in nor shares.
+		h.refused(400, "400-223", "PATCH", chcPath("3200", ""), h.login("jenny"), `{"id": "2006"}`)
+	})
+
 	chcRun(t, "refuses_activities_with_responses_not_completed", func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-205", "PATCH", chcPath("3212", ""), tok, `{"id": "2000"}`)
