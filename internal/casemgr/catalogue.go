@@ -88,6 +88,7 @@ var Catalogue = map[Code]Entry{
 	CodeDueDateInvalid:        {400, "dueDate '{value}' must be a valid date in the future.", "A due date is a valid future date."},
 	CodeSeverityInvalid:       {400, "Severity '{value}' must be one of urgent, high, medium or low.", "Case severity is urgent, high, medium or low."},
 	CodeCaseSubjectTooLong:    {400, "The case subject has {count} characters; at most {max} are allowed.", "A case subject has at most 1024 characters."},
+	CodeCaseTextTooLong:       {400, "The case {name} has {count} characters; at most {max} are allowed.", "A case description or solution has at most 1024 characters."},
 	CodeAttributeUnknown:      {400, "Custom attribute '{name}' is not defined for {entity}.", "Custom attributes must be defined for the object."},
 	CodeAttributeValue:        {400, "Value '{value}' is not allowed for custom attribute '{name}'.", "An enumerated custom attribute takes only its allowed values."},
 

@@ -2,7 +2,6 @@ package casemgr
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -93,8 +92,7 @@ func checkNewCase(n *NewCaseFields, now time.Time) (*time.Time, error) {
 			continue
 		}
 		if l := len([]rune(*f.value)); l > maxCaseText {
-			return nil, E(CodeInvalidValue, "name", f.name,
-				"value", fmt.Sprintf("%d characters, at most %d are allowed", l, maxCaseText))
+			return nil, E(CodeCaseTextTooLong, "name", f.name, "count", strconv.Itoa(l), "max", strconv.Itoa(maxCaseText))
 		}
 	}
 	return due, nil

@@ -88,6 +88,7 @@ const (
 	CodeCaseSubjectTooLong    Code = "400-229"
 	CodeAttributeUnknown      Code = "400-230"
 	CodeAttributeValue        Code = "400-231"
+	CodeCaseTextTooLong       Code = "400-232"
 
 	// Transfer activities to department.
 	CodeNoTransferWorkflow    Code = "400-240"

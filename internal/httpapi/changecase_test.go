@@ -490,11 +490,11 @@ func TestChangeCase(t *testing.T) {
 	chcRun(t, "new_case_description_and_solution_at_most_1024_characters", func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		long := strings.Repeat("x", 1025)
-		res := h.refused(400, "400-152", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"description": %q}`, long))
+		res := h.refused(400, "400-232", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"description": %q}`, long))
 		if msg := chcDevMessage(t, res); !strings.Contains(msg, "description") {
 			t.Fatalf("developerMessage %q", msg)
 		}
-		h.refused(400, "400-152", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"case": {"solution": %q}}`, long))
+		h.refused(400, "400-232", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"case": {"solution": %q}}`, long))
 	})
 
 	chcRun(t, "new_case_custom_attributes_must_be_defined_for_cases", func(t *testing.T, h *harness) {
