@@ -214,7 +214,7 @@ func Discover(ctx context.Context, db *DB, singles int) (*Workload, error) {
 	var cuCand []single
 	if err := scanAll(ctx, db, `SELECT a.id, a.case_id, cu.department_id FROM activities a JOIN customers cu ON cu.id = a.customer_id
 		WHERE `+eligibleEmail+` AND a.case_id % 2 = 1
-		AND NOT EXISTS (SELECT 1 FROM activities r WHERE r.response_to = a.id AND r.status <> 'completed')
+		AND NOT EXISTS (SELECT 1 FROM activities r WHERE r.response_to = a.id AND r.response_to <> 0 AND r.status <> 'completed')
 		ORDER BY a.id LIMIT ?`, []any{singles + 2*len(bulks)}, func(r *sql.Rows) error {
 		var s single
 		var c int64

@@ -179,8 +179,11 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 	if len(parents) == 0 {
 		return nil, nil
 	}
+	// "response_to <> 0" lets the planner use the partial index of the
+	// responses (migration 0002) whatever the parents named.
 	return queryList(t, "responses", scanActivity,
-		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("response_to")+` ORDER BY id`+t.d.forUpdate(forUpdate && t.write),
+		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("response_to")+` AND response_to <> 0 ORDER BY id`+
+			t.d.forUpdate(forUpdate && t.write),
 		t.d.ids(parents))
 }
 
@@ -201,12 +204,120 @@ func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
+	if t.d.dollar && len(list) > 1 {
+		return t.updateActivitiesSet(op, list)
+	}
 	for _, a := range list {
 		if err := t.updateRow(op, activities, a.ID, activityValues(a)...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// activityTypes are the PostgreSQL types of the columns of activities (after
+// id), for the arrays of a set-based update.
+var activityTypes = []string{"bigint", "bigint", "bigint", "bigint",
+	"text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean",
+	"bigint", "bigint", "bigint", "bigint", "text",
+	"text", "text", "text", "text", "bigint", "text",
+	"bigint", "bigint", "bigint", "bigint"}
+
+// activitiesSetUpdate is the one UPDATE of updateActivitiesSet: every column
+// from one array per column, joined on the id array.
+var activitiesSetUpdate = func() string {
+	sets := make([]string, len(activities.cols))
+	arrays := make([]string, len(activities.cols))
+	for i, c := range activities.cols {
+		sets[i] = c + " = u." + c
+		arrays[i] = "?::" + activityTypes[i] + "[]"
+	}
+	return "UPDATE activities AS a SET " + strings.Join(sets, ", ") +
+		" FROM unnest(?::bigint[], " + strings.Join(arrays, ", ") + ") AS u(id, " + strings.Join(activities.cols, ", ") + ")" +
+		" WHERE a.id = u.id"
+}()
+
+// updateActivitiesSet writes activities with one statement on PostgreSQL, so
+// a bulk operation costs one round trip rather than one per activity. An
+// activity named twice is written as its last mention, as one UPDATE per
+// mention would leave it.
+func (t *tx) updateActivitiesSet(op string, list []*casemgr.Activity) error {
+	last := make(map[casemgr.ID]int, len(list))
+	for i, a := range list {
+		last[a.ID] = i
+	}
+	n := len(last)
+	ids := make([]int64, 0, n)
+	cols := make([][]any, len(activities.cols))
+	for i := range cols {
+		cols[i] = make([]any, 0, n)
+	}
+	for i, a := range list {
+		if last[a.ID] != i {
+			continue
+		}
+		ids = append(ids, a.ID)
+		for j, v := range activityValues(a) {
+			cols[j] = append(cols[j], v)
+		}
+	}
+	args := make([]any, 0, len(cols)+1)
+	args = append(args, ids)
+	for j, c := range cols {
+		arr, err := typedArray(activityTypes[j], c)
+		if err != nil {
+			return t.wrap(op, fmt.Errorf("column %s: %w", activities.cols[j], err))
+		}
+		args = append(args, arr)
+	}
+	r, err := t.exec(op, activitiesSetUpdate, args...)
+	if err != nil {
+		return err
+	}
+	if got, err := r.RowsAffected(); err != nil {
+		return t.wrap(op, err)
+	} else if got != int64(n) {
+		return t.wrap(op, fmt.Errorf("%d of %d activities do not exist", int64(n)-got, n))
+	}
+	return nil
+}
+
+// typedArray turns the values of one column into the slice pgx sends as an
+// array of the type: NULLs of a bigint column become nil pointers.
+func typedArray(typ string, vals []any) (any, error) {
+	switch typ {
+	case "bigint":
+		out := make([]*int64, len(vals))
+		for i, v := range vals {
+			switch x := v.(type) {
+			case int64:
+				out[i] = &x
+			case nil:
+			default:
+				return nil, fmt.Errorf("bigint value of type %T", v)
+			}
+		}
+		return out, nil
+	case "boolean":
+		out := make([]bool, len(vals))
+		for i, v := range vals {
+			b, ok := v.(bool)
+			if !ok {
+				return nil, fmt.Errorf("boolean value of type %T", v)
+			}
+			out[i] = b
+		}
+		return out, nil
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("text value of type %T", v)
+		}
+		out[i] = str
+	}
+	return out, nil
 }
 
 // sortColumns maps the sort names of ActivityFilter to columns. Only these
