@@ -86,6 +86,20 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		named[i] = found[id]
 	}
 
+	// A stale lastModified comes first: the client decided on a state that
+	// has changed since, so every later check (even a permission that
+	// depends on the new queue or assignee) would answer a question the
+	// client did not ask. The loser of two concurrent transfers gets 409.
+	for _, it := range req.Items {
+		a := found[it.Activity]
+		if !a.LastModified.Equal(it.LastModified) {
+			v.Add(PhaseRule, FormatID(a.ID), CodeStaleLastModified)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+
 	deptName := target.Name
 	if actor.User != nil {
 		if !actor.HasAnyLicense() {
@@ -98,8 +112,12 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 				continue
 			}
 			// An activity already in the target department breaks a
-			// business rule (spec 7), not the sharing permission.
-			if a.Department != target.ID && !target.SharedWithDept(a.Department) {
+			// business rule (spec 7), not a permission: neither sharing
+			// nor picking is asked of it.
+			if a.Department == target.ID {
+				continue
+			}
+			if !target.SharedWithDept(a.Department) {
 				v.Add(PhasePermission, key, CodeDepartmentNotShared, "department", deptName)
 			}
 			if a.AssignedUser != actor.UserID() {
@@ -113,12 +131,6 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 
 	if !target.HasTransferWorkflow() {
 		return E(CodeNoTransferWorkflow, "department", deptName)
-	}
-	for _, it := range req.Items {
-		a := found[it.Activity]
-		if !a.LastModified.Equal(it.LastModified) {
-			v.Add(PhaseRule, FormatID(a.ID), CodeStaleLastModified)
-		}
 	}
 	for _, a := range named {
 		key := FormatID(a.ID)

@@ -648,6 +648,28 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
+	t.Run("already_in_target_is_400_not_403_picking", func(t *testing.T) {
+		transferEach(t, func(t *testing.T, h *harness) {
+			// frank works in Billing but may pull from no queue; a Billing
+			// task waiting in queue 110, sent to Billing, breaks the
+			// business rule, not the Pick Activities permission.
+			h.add(`{"activities": [{"id": "3900", "case": "2004", "department": "11", "type": "task",
+				"status": "awaiting_assignment", "queue": "110", "customer": "502", "created": "2026-02-01T08:00:00.000Z"}]}`)
+			h.refused(400, "400-244", "PATCH", transferPath("11", ""), h.login("frank"), h.transferBody(3900))
+		})
+	})
+
+	t.Run("loser_of_a_race_gets_409_even_without_pick_permission_on_the_new_queue", func(t *testing.T) {
+		transferEach(t, func(t *testing.T, h *harness) {
+			// carl may pull from queue 100 (Service) but not from 110
+			// (Billing); the client moves the task to Billing first, so
+			// carl's transfer with the lastModified he read is stale.
+			read := h.transferBody(3002)
+			h.do("PATCH", transferPath("11", ""), h.client(), read).expect(t, 204, "")
+			h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("carl"), read)
+		})
+	})
+
 	// --- lastModified (issue, spec 5.3). ---
 
 	t.Run("refuses_stale_lastModified_409", func(t *testing.T) {
@@ -732,7 +754,6 @@ func TestTransfer(t *testing.T) {
 			body := `{"activity": [{"id": "3102", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
 			res = h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), body)
 			transferHasDetail(t, res, "3102", "409-101")
-			transferHasDetail(t, res, "3102", "400-242")
 		})
 	})
 
@@ -842,11 +863,19 @@ func TestTransfer(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
 			// nadia may not pick jenny's chat (403) although chats are
 			// never transferred (400); leo may not touch Service's outbound
-			// email; a stale lastModified does not beat a 403 either.
+			// email.
 			h.refused(403, "403-105", "PATCH", transferPath("11", ""), h.login("nadia"), h.transferBody(3106))
 			h.refused(403, "403-107", "PATCH", transferPath("11", ""), h.login("leo"), h.transferBody(3102))
 			h.refused(403, "403-106", "PATCH", transferPath("13", ""), h.login("nolan"), h.transferBody(3000))
-			h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"),
+			h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), h.transferBody(3000))
+		})
+	})
+
+	t.Run("stale_lastModified_comes_before_permissions", func(t *testing.T) {
+		transferEach(t, func(t *testing.T, h *harness) {
+			// The client decided on a state that has changed since; the
+			// permissions of the new state are not its question.
+			h.refused(409, "409-101", "PATCH", transferPath("12", ""), h.login("jenny"),
 				`{"activity": [{"id": "3000", "lastModified": "2020-01-01T00:00:00.000Z"}]}`)
 		})
 	})
