@@ -324,6 +324,7 @@ func (t *tx) DeleteWorld() error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
+	t.configChanged()
 	for _, table := range worldTables {
 		if _, err := t.exec(op, `DELETE FROM `+table); err != nil {
 			return err

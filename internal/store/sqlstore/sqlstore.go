@@ -39,6 +39,8 @@ type Store struct {
 	// that read in parallel with the writer (WAL); on PostgreSQL it is the
 	// writer's pool.
 	reader *sql.DB
+	// config is the copy of the configuration (config.go).
+	config *configCache
 }
 
 var _ casemgr.Store = (*Store)(nil)
@@ -108,7 +110,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	return &Store{d: sqliteDialect, writer: writer, reader: reader}, nil
+	return &Store{d: sqliteDialect, writer: writer, reader: reader, config: &configCache{}}, nil
 }
 
 // defaultPostgresConns is the pool size of one server process; several
@@ -145,7 +147,20 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	return &Store{d: postgresDialect, writer: db, reader: db}, nil
+	// The configuration copy is read on a connection of its own and kept
+	// fresh by a listening connection (config.go).
+	loadDB, err := sql.Open("pgx", dsn)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	loadDB.SetMaxOpenConns(1)
+	loadDB.SetMaxIdleConns(1)
+	loadDB.SetConnMaxIdleTime(5 * time.Minute)
+	listenCtx, stop := context.WithCancel(context.Background())
+	cache := &configCache{loadDB: loadDB, stop: stop, done: make(chan struct{})}
+	go cache.listen(listenCtx, dsn)
+	return &Store{d: postgresDialect, writer: db, reader: db, config: cache}, nil
 }
 
 // Engine names the engine: "sqlite" or "postgres".
@@ -166,7 +181,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (s *Store) Close() error {
-	err := s.writer.Close()
+	err := s.config.close()
+	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
@@ -224,7 +240,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err != nil {
 		return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
 	}
-	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write}
+	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write, cache: s.config}
 	finished := false
 	// The deferred rollback also runs while a panic of fn unwinds, which
 	// then goes on: the transaction never outlives fn.
@@ -236,6 +252,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err := fn(t); err != nil {
 		return err // fn's own error, unwrapped: it may carry a casemgr code
 	}
+	if t.configDirty {
+		if err := t.markConfigVersion(); err != nil {
+			return err
+		}
+	}
 	finished = true
 	if !write {
 		// Nothing to keep; rolling back ends a read transaction cheaply.
@@ -245,7 +266,14 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		return nil
 	}
 	if err := sqlTx.Commit(); err != nil {
+		if t.configDirty {
+			// Whether it committed is unknown: assume it did.
+			s.config.invalidate()
+		}
 		return fmt.Errorf("%s: commit: %w", s.d.name, err)
+	}
+	if t.configDirty {
+		s.config.invalidate()
 	}
 	return nil
 }

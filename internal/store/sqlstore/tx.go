@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -20,6 +21,12 @@ type tx struct {
 	// stmts holds the statements prepared in this transaction (SQLite),
 	// so a loop of inserts or updates prepares its statement once.
 	stmts map[string]*sql.Stmt
+	// cache is the Store's copy of the configuration (config.go); nil
+	// reads the database. cfg is the copy this transaction uses, once
+	// checked; configDirty records a change of the configuration.
+	cache       *configCache
+	cfg         *configSnap
+	configDirty bool
 }
 
 var _ casemgr.Tx = (*tx)(nil)
@@ -210,6 +217,16 @@ func (t *tx) byIDs(tb *table, lock bool) string {
 
 // Settings returns the server-wide settings; the zero Settings when never set.
 func (t *tx) Settings() (casemgr.Settings, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		if c == nil {
+			return casemgr.Settings{}, err
+		}
+		return c.settings, nil
+	}
+	return t.dbSettings()
+}
+
+func (t *tx) dbSettings() (casemgr.Settings, error) {
 	s, err := queryOne(t, "settings", func(r scanner) (casemgr.Settings, error) {
 		var s casemgr.Settings
 		err := r.Scan(&s.CustomerDepartmentalization)
@@ -226,6 +243,7 @@ func (t *tx) SetSettings(s casemgr.Settings) error {
 	if err := t.writable("set settings"); err != nil {
 		return err
 	}
+	t.configChanged()
 	_, err := t.exec("set settings", `INSERT INTO settings (id, customer_departmentalization) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET customer_departmentalization = excluded.customer_departmentalization`,
 		s.CustomerDepartmentalization)
@@ -247,18 +265,31 @@ func scanDepartment(r scanner) (casemgr.Department, error) {
 
 // Department returns a department by ID.
 func (t *tx) Department(id casemgr.ID) (*casemgr.Department, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.department(id), err
+	}
 	return queryOne(t, "department", scanDepartment,
 		`SELECT `+departments.all+` FROM departments WHERE id = ?`, id)
 }
 
 // DepartmentByName returns a department by its exact name.
 func (t *tx) DepartmentByName(name string) (*casemgr.Department, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.departmentByName(name), err
+	}
 	return queryOne(t, "department by name", scanDepartment,
 		`SELECT `+departments.all+` FROM departments WHERE name = ?`, name)
 }
 
 // Departments lists every department.
 func (t *tx) Departments() ([]casemgr.Department, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.departments(), err
+	}
+	return t.dbDepartments()
+}
+
+func (t *tx) dbDepartments() ([]casemgr.Department, error) {
 	return queryList(t, "departments", scanDepartment,
 		`SELECT `+departments.all+` FROM departments ORDER BY id`)
 }
@@ -268,6 +299,7 @@ func (t *tx) InsertDepartment(d *casemgr.Department) error {
 	if err := t.writable("insert department"); err != nil {
 		return err
 	}
+	t.configChanged()
 	return t.insertRow("insert department", departments, &d.ID, d.Name, encList(d.SharedWith), d.TransferQueue)
 }
 
@@ -281,11 +313,24 @@ func scanQueue(r scanner) (casemgr.Queue, error) {
 
 // Queue returns a queue by ID.
 func (t *tx) Queue(id casemgr.ID) (*casemgr.Queue, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.queue(id), err
+	}
 	return queryOne(t, "queue", scanQueue, `SELECT `+queues.all+` FROM queues WHERE id = ?`, id)
 }
 
 // Queues lists every queue.
 func (t *tx) Queues() ([]casemgr.Queue, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		if c == nil || len(c.queues) == 0 {
+			return nil, err
+		}
+		return slices.Clone(c.queues), nil
+	}
+	return t.dbQueues()
+}
+
+func (t *tx) dbQueues() ([]casemgr.Queue, error) {
 	return queryList(t, "queues", scanQueue, `SELECT `+queues.all+` FROM queues ORDER BY id`)
 }
 
@@ -294,6 +339,7 @@ func (t *tx) InsertQueue(q *casemgr.Queue) error {
 	if err := t.writable("insert queue"); err != nil {
 		return err
 	}
+	t.configChanged()
 	return t.insertRow("insert queue", queues, &q.ID, q.Name, q.Department)
 }
 
@@ -322,16 +368,29 @@ func scanUser(r scanner) (casemgr.User, error) {
 
 // User returns a user by ID.
 func (t *tx) User(id casemgr.ID) (*casemgr.User, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.user(id), err
+	}
 	return queryOne(t, "user", scanUser, `SELECT `+users.all+` FROM users WHERE id = ?`, id)
 }
 
 // UserByName returns a user by login name (exact).
 func (t *tx) UserByName(name string) (*casemgr.User, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.userByLogin(name), err
+	}
 	return queryOne(t, "user by name", scanUser, `SELECT `+users.all+` FROM users WHERE name = ?`, name)
 }
 
 // Users lists every user.
 func (t *tx) Users() ([]casemgr.User, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		return c.allUsers(), err
+	}
+	return t.dbUsers()
+}
+
+func (t *tx) dbUsers() ([]casemgr.User, error) {
 	return queryList(t, "users", scanUser, `SELECT `+users.all+` FROM users ORDER BY id`)
 }
 
@@ -340,18 +399,29 @@ func (t *tx) InsertUser(u *casemgr.User) error {
 	if err := t.writable("insert user"); err != nil {
 		return err
 	}
+	t.configChanged()
 	return t.insertRow("insert user", users, &u.ID, u.Name, u.FirstName, u.LastName, u.Department,
 		encList(u.ForeignDepartments), encList(u.Licenses), encList(u.Actions), encList(u.TransferTo),
 		encList(u.PullUsers), encList(u.PullQueues), encMap(u.CustomAttributes), u.PasswordHash)
 }
 
+func scanClientApp(r scanner) (casemgr.ClientApp, error) {
+	var c casemgr.ClientApp
+	err := r.Scan(&c.ClientID, &c.Name, &c.SecretHash)
+	return c, err
+}
+
 // ClientApp returns a client application by its client ID.
 func (t *tx) ClientApp(clientID string) (*casemgr.ClientApp, error) {
-	return queryOne(t, "client app", func(r scanner) (casemgr.ClientApp, error) {
-		var c casemgr.ClientApp
-		err := r.Scan(&c.ClientID, &c.Name, &c.SecretHash)
-		return c, err
-	}, `SELECT client_id, name, secret_hash FROM client_apps WHERE client_id = ?`, clientID)
+	if c, err := t.config(); err != nil || c != nil {
+		return c.clientApp(clientID), err
+	}
+	return queryOne(t, "client app", scanClientApp,
+		`SELECT client_id, name, secret_hash FROM client_apps WHERE client_id = ?`, clientID)
+}
+
+func (t *tx) dbClientApps() ([]casemgr.ClientApp, error) {
+	return queryList(t, "client apps", scanClientApp, `SELECT client_id, name, secret_hash FROM client_apps ORDER BY client_id`)
 }
 
 // InsertClientApp stores a new client application.
@@ -359,6 +429,7 @@ func (t *tx) InsertClientApp(c *casemgr.ClientApp) error {
 	if err := t.writable("insert client app"); err != nil {
 		return err
 	}
+	t.configChanged()
 	_, err := t.exec("insert client app", `INSERT INTO client_apps (client_id, name, secret_hash) VALUES (?, ?, ?)`,
 		c.ClientID, c.Name, c.SecretHash)
 	return err
@@ -366,6 +437,16 @@ func (t *tx) InsertClientApp(c *casemgr.ClientApp) error {
 
 // CalltrackSubtypes lists the calltrack subtypes in the order they were added.
 func (t *tx) CalltrackSubtypes() ([]string, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		if c == nil || len(c.subtypes) == 0 {
+			return nil, err
+		}
+		return slices.Clone(c.subtypes), nil
+	}
+	return t.dbCalltrackSubtypes()
+}
+
+func (t *tx) dbCalltrackSubtypes() ([]string, error) {
 	return queryList(t, "calltrack subtypes", func(r scanner) (string, error) {
 		var s string
 		err := r.Scan(&s)
@@ -379,6 +460,7 @@ func (t *tx) AddCalltrackSubtype(name string) error {
 	if err := t.writable("add calltrack subtype"); err != nil {
 		return err
 	}
+	t.configChanged()
 	_, err := t.exec("add calltrack subtype",
 		`INSERT INTO calltrack_subtypes (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, name)
 	return err
@@ -387,6 +469,16 @@ func (t *tx) AddCalltrackSubtype(name string) error {
 // AttributeDefs lists the custom attribute definitions of an object ("case",
 // "activity" or "user"; "" for all), in the order they were added.
 func (t *tx) AttributeDefs(object string) ([]casemgr.AttributeDef, error) {
+	if c, err := t.config(); err != nil || c != nil {
+		if c == nil {
+			return nil, err
+		}
+		return c.attributeDefs(object), nil
+	}
+	return t.dbAttributeDefs(object)
+}
+
+func (t *tx) dbAttributeDefs(object string) ([]casemgr.AttributeDef, error) {
 	return queryList(t, "attribute defs", func(r scanner) (casemgr.AttributeDef, error) {
 		var a casemgr.AttributeDef
 		var vals string
@@ -406,6 +498,7 @@ func (t *tx) InsertAttributeDef(a *casemgr.AttributeDef) error {
 	if err := t.writable("insert attribute def"); err != nil {
 		return err
 	}
+	t.configChanged()
 	_, err := t.exec("insert attribute def",
 		`INSERT INTO attribute_defs (object, name, type, vals, is_unique) VALUES (?, ?, ?, ?, ?)`,
 		a.Object, a.Name, a.Type, encList(a.Values), a.Unique)
