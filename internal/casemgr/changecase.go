@@ -128,40 +128,6 @@ func CheckCustomAttributes(tx Tx, object string, attrs map[string][]string) erro
 	return nil
 }
 
-// changeCaseLock loads the named activities and every response of them,
-// locked in one pass in ID order: two requests then never wait for each
-// other's activities in opposite orders (a response may have a lower ID
-// than its parent). The response IDs are first read without a lock; which
-// activity a response answers never changes. Cases are locked afterwards,
-// as every operation does: activities first, then cases.
-func changeCaseLock(tx Tx, ids []ID) (acts, responses []Activity, err error) {
-	pre, err := tx.Responses(ids, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	all := append([]ID(nil), ids...)
-	for _, r := range pre {
-		all = append(all, r.ID)
-	}
-	locked, err := tx.Activities(uniqueSorted(all), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	named := make(map[ID]bool, len(ids))
-	for _, id := range ids {
-		named[id] = true
-	}
-	for _, a := range locked {
-		if named[a.ID] {
-			acts = append(acts, a)
-		}
-		if a.ResponseTo != 0 && named[a.ResponseTo] {
-			responses = append(responses, a)
-		}
-	}
-	return acts, responses, nil
-}
-
 func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *time.Time, now time.Time) (ID, error) {
 	if req.New != nil {
 		if err := CheckCustomAttributes(tx, "case", req.New.CustomAttributes); err != nil {
@@ -171,7 +137,7 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 
 	// The activities of the path exist (404 otherwise).
 	ids := uniqueSorted(req.Activities)
-	acts, responses, err := changeCaseLock(tx, ids)
+	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
 		return 0, err
 	}

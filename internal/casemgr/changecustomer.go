@@ -223,41 +223,6 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 	return tx.AppendHistory(hist)
 }
 
-// lockWithResponses loads the activities of ids and every response of them,
-// all locked in one pass in ID order. Locking parents and responses in two
-// statements could deadlock two requests on PostgreSQL when a response has
-// a lower ID than its parent; one ordered pass cannot. The response IDs are
-// first read without a lock: which activity a response answers never
-// changes. responses are the loaded activities that answer one of ids
-// (including any named in ids themselves).
-func lockWithResponses(tx Tx, ids []ID) (acts, responses []Activity, err error) {
-	pre, err := tx.Responses(ids, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	all := append([]ID(nil), ids...)
-	for _, r := range pre {
-		all = append(all, r.ID)
-	}
-	locked, err := tx.Activities(uniqueSorted(all), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	named := map[ID]bool{}
-	for _, id := range ids {
-		named[id] = true
-	}
-	for _, a := range locked {
-		if named[a.ID] {
-			acts = append(acts, a)
-		}
-		if a.ResponseTo != 0 && named[a.ResponseTo] {
-			responses = append(responses, a)
-		}
-	}
-	return acts, responses, nil
-}
-
 func (s *Service) followCase(tx Tx, actor Actor, caseID, customer ID, now time.Time, hist *[]HistoryEntry) error {
 	cases, err := tx.Cases([]ID{caseID}, true)
 	if err != nil || len(cases) == 0 {

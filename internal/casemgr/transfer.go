@@ -66,7 +66,7 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	if target == nil {
 		return E(CodeNotFound, "entity", "department", "ids", FormatID(req.Department))
 	}
-	acts, responses, err := transferLock(tx, ids)
+	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
 		return err
 	}
@@ -236,38 +236,4 @@ func transferLockedByAssignee(a *Activity, actor Actor, now time.Time) bool {
 		return false
 	}
 	return a.LockedByOther(actor.UserID(), now)
-}
-
-// transferLock loads the activities of ids and every response of them, all
-// locked in one pass in ID order, so that two transfers (or a transfer and
-// another operation) never lock a parent and its reply in opposite orders.
-// Which activity a response answers never changes, so the responses are
-// first found without a lock. responses are the loaded activities that
-// answer one of ids.
-func transferLock(tx Tx, ids []ID) (acts, responses []Activity, err error) {
-	pre, err := tx.Responses(ids, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	all := append([]ID(nil), ids...)
-	for _, r := range pre {
-		all = append(all, r.ID)
-	}
-	loaded, err := tx.Activities(uniqueSorted(all), true)
-	if err != nil {
-		return nil, nil, err
-	}
-	want := map[ID]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	for _, a := range loaded {
-		if want[a.ID] {
-			acts = append(acts, a)
-		}
-		if a.ResponseTo != 0 && want[a.ResponseTo] {
-			responses = append(responses, a)
-		}
-	}
-	return acts, responses, nil
 }

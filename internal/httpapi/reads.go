@@ -58,23 +58,11 @@ func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		byID := make(map[casemgr.ID]*casemgr.Activity, len(list))
-		for i := range list {
-			if rc.actor.Sees(list[i].Department, l.depts) {
-				byID[list[i].ID] = &list[i]
-			}
-		}
-		var missing []string
-		ordered := make([]casemgr.Activity, 0, len(ids))
-		for _, v := range ids {
-			if a := byID[v]; a != nil {
-				ordered = append(ordered, *a)
-			} else {
-				missing = append(missing, wireID(v))
-			}
-		}
-		if len(missing) > 0 {
-			return notFound("activity", missing)
+		ordered, err := visibleInOrder(ids, list, "activity", func(a *casemgr.Activity) (casemgr.ID, bool) {
+			return a.ID, rc.actor.Sees(a.Department, l.depts)
+		})
+		if err != nil {
+			return err
 		}
 		out, err = s.representActivities(r, l, ordered, fields)
 		return err
@@ -569,23 +557,11 @@ func (s *Server) getCases(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		byID := make(map[casemgr.ID]*casemgr.Case, len(list))
-		for i := range list {
-			if rc.actor.Sees(list[i].Department, l.depts) {
-				byID[list[i].ID] = &list[i]
-			}
-		}
-		var missing []string
-		ordered := make([]casemgr.Case, 0, len(ids))
-		for _, v := range ids {
-			if c := byID[v]; c != nil {
-				ordered = append(ordered, *c)
-			} else {
-				missing = append(missing, wireID(v))
-			}
-		}
-		if len(missing) > 0 {
-			return notFound("case", missing)
+		ordered, err := visibleInOrder(ids, list, "case", func(c *casemgr.Case) (casemgr.ID, bool) {
+			return c.ID, rc.actor.Sees(c.Department, l.depts)
+		})
+		if err != nil {
+			return err
 		}
 		if err := l.prepareCases(ordered); err != nil {
 			return err
@@ -624,25 +600,16 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		byID := make(map[casemgr.ID]*casemgr.Customer, len(list))
-		for i := range list {
-			c := &list[i]
-			if c.Department == 0 || rc.actor.Sees(c.Department, l.depts) {
-				byID[c.ID] = c
-			}
-		}
-		var missing []string
-		for _, v := range ids {
-			if byID[v] == nil {
-				missing = append(missing, wireID(v))
-			}
-		}
-		if len(missing) > 0 {
-			return notFound("customer", missing)
+		// A customer of no department is everyone's.
+		ordered, err := visibleInOrder(ids, list, "customer", func(c *casemgr.Customer) (casemgr.ID, bool) {
+			return c.ID, c.Department == 0 || rc.actor.Sees(c.Department, l.depts)
+		})
+		if err != nil {
+			return err
 		}
 		rp := s.newRep(r, l)
-		for _, v := range ids {
-			out = append(out, rp.customer(byID[v], fields))
+		for i := range ordered {
+			out = append(out, rp.customer(&ordered[i], fields))
 		}
 		return nil
 	})
@@ -651,4 +618,29 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeTree(w, rc, http.StatusOK, "", map[string]any{"customer": out})
+}
+
+// visibleInOrder returns the entities of list in the order of ids (an ID
+// may be asked for once). Every ID that does not exist or that the caller
+// may not see (visible reports it) makes a 404-101 naming all of them.
+func visibleInOrder[T any](ids []casemgr.ID, list []T, entity string, visible func(*T) (casemgr.ID, bool)) ([]T, error) {
+	byID := make(map[casemgr.ID]*T, len(list))
+	for i := range list {
+		if id, ok := visible(&list[i]); ok {
+			byID[id] = &list[i]
+		}
+	}
+	var missing []string
+	ordered := make([]T, 0, len(ids))
+	for _, v := range ids {
+		if e := byID[v]; e != nil {
+			ordered = append(ordered, *e)
+		} else {
+			missing = append(missing, wireID(v))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, notFound(entity, missing)
+	}
+	return ordered, nil
 }
