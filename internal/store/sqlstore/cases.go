@@ -38,38 +38,51 @@ func caseValues(c *casemgr.Case) []any {
 }
 
 // Cases returns the cases with the given IDs in ID order, each with its
-// related cases (sorted), locking them when forUpdate is set in a Write.
+// related cases (sorted), locking them when forUpdate is set in a Write:
+// one query (a row per relation).
 func (t *tx) Cases(ids []casemgr.ID, forUpdate bool) ([]casemgr.Case, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := queryList(t, "cases", scanCase, t.byIDs(cases, forUpdate), t.d.ids(ids))
-	if err != nil || len(list) == 0 {
-		return list, err
+	lock := ""
+	if forUpdate && t.write && t.d.lockRows {
+		lock = " FOR UPDATE OF c" // not the relations: they are only ever added
 	}
-	found := make([]casemgr.ID, len(list))
-	for i, c := range list {
-		found[i] = c.ID
+	type row struct {
+		c       casemgr.Case
+		related sql.NullInt64
 	}
-	type rel struct{ a, b casemgr.ID }
-	rels, err := queryList(t, "related cases", func(r scanner) (rel, error) {
-		var x rel
-		err := r.Scan(&x.a, &x.b)
+	cols := "c." + strings.ReplaceAll(cases.all, ", ", ", c.")
+	rows, err := queryList(t, "cases", func(r scanner) (row, error) {
+		var x row
+		var err error
+		x.c, err = scanCase(relatedScanner{r, &x.related})
 		return x, err
-	}, `SELECT case_id, related_id FROM case_relations WHERE `+t.d.in("case_id")+` ORDER BY case_id, related_id`,
-		t.d.ids(found))
-	if err != nil {
+	}, `SELECT `+cols+`, r.related_id FROM cases c LEFT JOIN case_relations r ON r.case_id = c.id
+		WHERE `+t.d.in("c.id")+` ORDER BY c.id, r.related_id`+lock, t.d.ids(ids))
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	related := map[casemgr.ID][]casemgr.ID{}
-	for _, x := range rels {
-		related[x.a] = append(related[x.a], x.b)
-	}
-	for i := range list {
-		list[i].RelatedCases = related[list[i].ID]
+	var list []casemgr.Case
+	for _, x := range rows {
+		if n := len(list); n == 0 || list[n-1].ID != x.c.ID {
+			list = append(list, x.c)
+		}
+		if x.related.Valid {
+			c := &list[len(list)-1]
+			c.RelatedCases = append(c.RelatedCases, x.related.Int64)
+		}
 	}
 	return list, nil
 }
+
+// relatedScanner scans a case row followed by one more column.
+type relatedScanner struct {
+	r    scanner
+	last any
+}
+
+func (s relatedScanner) Scan(dest ...any) error { return s.r.Scan(append(dest, s.last)...) }
 
 // InsertCase stores a new case; a zero ID is assigned and written back. Its
 // RelatedCases are related to it, both ways.

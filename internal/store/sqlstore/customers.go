@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -63,36 +64,66 @@ func scanContactPoint(r scanner) (casemgr.ContactPoint, error) {
 }
 
 // Customers returns the customers with the given IDs, each with its contacts
-// and their contact points, in ID order: three queries, whatever the number.
+// and their contact points, in ID order: one query (a row per contact
+// point), whatever the number.
 func (t *tx) Customers(ids []casemgr.ID) ([]casemgr.Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := queryList(t, "customers", scanCustomer, t.byIDs(customers, false), t.d.ids(ids))
-	if err != nil || len(list) == 0 {
-		return list, err
+	type row struct {
+		c  casemgr.Customer
+		ct *casemgr.Contact
+		p  *casemgr.ContactPoint
 	}
-	found := make([]casemgr.ID, len(list))
-	for i, c := range list {
-		found[i] = c.ID
-	}
-	cs, err := queryList(t, "customer contacts", scanContact,
-		`SELECT `+contacts.all+` FROM contacts WHERE `+t.d.in("customer_id")+` ORDER BY id`, t.d.ids(found))
-	if err != nil {
+	rows, err := queryList(t, "customers", func(r scanner) (row, error) {
+		var x row
+		var created, modified int64
+		var ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
+		var ctFirst, ctLast, pKind, pType, pValue, pKey, pAttrs sql.NullString
+		if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified,
+			&ctID, &ctCustomer, &ctFirst, &ctLast,
+			&pID, &pContact, &pCustomer, &pKind, &pType, &pValue, &pKey, &pAttrs); err != nil {
+			return x, err
+		}
+		x.c.Created, x.c.LastModified = fromMillis(created), fromMillis(modified)
+		if ctID.Valid {
+			x.ct = &casemgr.Contact{ID: ctID.Int64, Customer: ctCustomer.Int64, FirstName: ctFirst.String, LastName: ctLast.String}
+		}
+		if pID.Valid {
+			x.p = &casemgr.ContactPoint{ID: pID.Int64, Contact: pContact.Int64, Customer: pCustomer.Int64,
+				Kind: pKind.String, Type: pType.String, Value: pValue.String}
+			var err error
+			if x.p.Attrs, err = decMap[string](pAttrs.String, "contact point attrs"); err != nil {
+				return x, err
+			}
+		}
+		return x, nil
+	}, `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified,
+		ct.id, ct.customer_id, ct.first_name, ct.last_name,
+		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
+		FROM customers c
+		LEFT JOIN contacts ct ON ct.customer_id = c.id
+		LEFT JOIN contact_points p ON p.contact_id = ct.id
+		WHERE `+t.d.in("c.id")+` ORDER BY c.id, ct.id, p.id`, t.d.ids(ids))
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	points, err := queryList(t, "customer contact points", scanContactPoint,
-		`SELECT `+contactPoints.all+` FROM contact_points WHERE `+t.d.in("customer_id")+` ORDER BY id`, t.d.ids(found))
-	if err != nil {
-		return nil, err
-	}
-	attachPoints(cs, points)
-	byCustomer := map[casemgr.ID][]casemgr.Contact{}
-	for _, c := range cs {
-		byCustomer[c.Customer] = append(byCustomer[c.Customer], c)
-	}
-	for i := range list {
-		list[i].Contacts = byCustomer[list[i].ID]
+	var list []casemgr.Customer
+	for _, x := range rows {
+		if n := len(list); n == 0 || list[n-1].ID != x.c.ID {
+			list = append(list, x.c)
+		}
+		c := &list[len(list)-1]
+		if x.ct == nil {
+			continue
+		}
+		if n := len(c.Contacts); n == 0 || c.Contacts[n-1].ID != x.ct.ID {
+			c.Contacts = append(c.Contacts, *x.ct)
+		}
+		if x.p != nil {
+			ct := &c.Contacts[len(c.Contacts)-1]
+			ct.ContactPoints = append(ct.ContactPoints, *x.p)
+		}
 	}
 	return list, nil
 }

@@ -27,6 +27,9 @@ type tx struct {
 	cache       *configCache
 	cfg         *configSnap
 	configDirty bool
+	// sessions holds the sessions read with tokens in a read transaction
+	// (nil: no such session).
+	sessions map[string]*casemgr.Session
 }
 
 var _ casemgr.Tx = (*tx)(nil)
