@@ -121,6 +121,9 @@ var Catalogue = map[Code]Entry{
 	CodeAttachmentUsed:         {400, "Attachment '{value}' is already used by another activity.", "An uploaded attachment is used by one activity only."},
 	CodeTargetUserAmbiguous:    {400, "At most one of status.assigned.user id, name or customAttributes may be sent.", "The target user is identified by one element."},
 	CodeTargetUserNotFound:     {400, "Target user '{value}' does not exist.", "The target user exists and is identified uniquely."},
+	CodeCaseNotOpen:            {400, "Case {ids} is not open.", "Only an open case changes its customer."},
+	CodeCaseSameCustomer:       {400, "Case {ids} already belongs to customer {value}.", "The target customer of a case differs from its current customer."},
+	CodeCaseCustomerDepartment: {400, "The target customer does not belong to the department of the current customer of case {ids}.", "With customer departmentalization on, a case's new customer belongs to the department of its current customer (of the case, when it has none)."},
 	CodeTargetUserRequired:     {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
 }
 

@@ -122,4 +122,9 @@ const (
 	CodeTargetUserAmbiguous    Code = "400-275"
 	CodeTargetUserNotFound     Code = "400-276"
 	CodeTargetUserRequired     Code = "400-277"
+
+	// Change customer of a case.
+	CodeCaseNotOpen            Code = "400-280"
+	CodeCaseSameCustomer       Code = "400-281"
+	CodeCaseCustomerDepartment Code = "400-282"
 )

@@ -41,6 +41,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /core/casemgr/v3/attachment", s.api(s.uploadAttachment))
 	mux.Handle("GET /core/casemgr/v3/attachment/{altId}", s.api(s.uploadedAttachment))
 	mux.Handle("GET /core/casemgr/v3/case/{ids}", s.api(s.getCases))
+	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.getCustomers))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
 
