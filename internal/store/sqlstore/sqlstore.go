@@ -41,6 +41,8 @@ type Store struct {
 	reader *sql.DB
 	// config is the copy of the configuration (config.go).
 	config *configCache
+	// stmts are the statements prepared on each SQLite pool (stmts.go).
+	stmts map[*sql.DB]*stmtCache
 }
 
 var _ casemgr.Store = (*Store)(nil)
@@ -110,7 +112,8 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	return &Store{d: sqliteDialect, writer: writer, reader: reader, config: &configCache{}}, nil
+	return &Store{d: sqliteDialect, writer: writer, reader: reader, config: &configCache{},
+		stmts: map[*sql.DB]*stmtCache{writer: newStmtCache(writer), reader: newStmtCache(reader)}}, nil
 }
 
 // defaultPostgresConns is the pool size of one server process; several
@@ -182,6 +185,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the database.
 func (s *Store) Close() error {
 	err := s.config.close()
+	for _, c := range s.stmts {
+		c.close()
+	}
 	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -240,13 +246,18 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err != nil {
 		return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
 	}
-	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write, cache: s.config}
+	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db]}
 	finished := false
 	// The deferred rollback also runs while a panic of fn unwinds, which
-	// then goes on: the transaction never outlives fn.
+	// then goes on: the transaction never outlives fn. Statements first
+	// prepared in it are then prepared on the pool, whose connection is
+	// free again.
 	defer func() {
 		if !finished {
 			_ = sqlTx.Rollback()
+		}
+		if t.prepared != nil {
+			t.prepared.preparePending(ctx)
 		}
 	}()
 	if err := fn(t); err != nil {

@@ -18,9 +18,11 @@ type tx struct {
 	sqlTx *sql.Tx
 	d     *dialect
 	write bool
-	// stmts holds the statements prepared in this transaction (SQLite),
-	// so a loop of inserts or updates prepares its statement once.
-	stmts map[string]*sql.Stmt
+	// stmts holds the statements bound to this transaction (SQLite), so
+	// a loop of inserts or updates binds its statement once; prepared is
+	// the pool's cache they come from.
+	stmts    map[string]*sql.Stmt
+	prepared *stmtCache
 	// cache is the Store's copy of the configuration (config.go); nil
 	// reads the database. cfg is the copy this transaction uses, once
 	// checked; configDirty records a change of the configuration.
@@ -49,10 +51,11 @@ func (t *tx) writable(op string) error {
 	return nil
 }
 
-// stmt returns q prepared in this transaction on SQLite, where preparing is
-// local and cheap to keep. On PostgreSQL it returns nil: pgx keeps its own
-// cache of prepared statements per connection, and preparing here would
-// cost a round trip for every statement run once.
+// stmt returns q prepared for this transaction on SQLite: from the pool's
+// cache of prepared statements (stmts.go), or prepared in the transaction.
+// On PostgreSQL it returns nil: pgx keeps its own cache of prepared
+// statements per connection, and preparing here would cost a round trip for
+// every statement run once.
 func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	if t.d.dollar {
 		return nil, nil
@@ -60,9 +63,14 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.sqlTx.PrepareContext(t.ctx, q)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if cached := t.prepared.get(q); cached != nil {
+		st = t.sqlTx.StmtContext(t.ctx, cached)
+	} else {
+		var err error
+		if st, err = t.sqlTx.PrepareContext(t.ctx, q); err != nil {
+			return nil, err
+		}
 	}
 	if t.stmts == nil {
 		t.stmts = map[string]*sql.Stmt{}
@@ -212,8 +220,12 @@ func (t *tx) updateRow(op string, tb *table, id int64, vals ...any) error {
 
 // byIDs is the query of the rows of tb with the given IDs, in ID order,
 // locked when lock is true and the engine has row locks.
-func (t *tx) byIDs(tb *table, lock bool) string {
-	return "SELECT " + tb.all + " FROM " + tb.name + " WHERE " + t.d.in("id") + " ORDER BY id" + t.d.forUpdate(lock && t.write)
+func (t *tx) byIDs(tb *table, lock bool) string { return t.d.byIDs(tb, lock && t.write) }
+
+// byIDs is the query of the rows of tb with the given IDs, in ID order,
+// locked when lock is true and the engine has row locks.
+func (d *dialect) byIDs(tb *table, lock bool) string {
+	return "SELECT " + tb.all + " FROM " + tb.name + " WHERE " + d.in("id") + " ORDER BY id" + d.forUpdate(lock)
 }
 
 // ---- Configuration ----
