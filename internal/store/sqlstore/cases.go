@@ -181,9 +181,7 @@ func (t *tx) CaseActivities(caseIDs []casemgr.ID, forUpdate bool) ([]casemgr.Act
 	if len(caseIDs) == 0 {
 		return nil, nil
 	}
-	return queryList(t, "case activities", scanActivity,
-		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("case_id")+` ORDER BY id`+t.d.forUpdate(forUpdate && t.write),
-		t.d.ids(caseIDs))
+	return queryList(t, "case activities", scanActivity, t.d.caseActivitiesSQL(forUpdate && t.write), t.d.ids(caseIDs))
 }
 
 // Responses returns every activity whose ResponseTo is one of parents, in ID
@@ -192,12 +190,7 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 	if len(parents) == 0 {
 		return nil, nil
 	}
-	// "response_to <> 0" lets the planner use the partial index of the
-	// responses (migration 0002) whatever the parents named.
-	return queryList(t, "responses", scanActivity,
-		`SELECT `+activities.all+` FROM activities WHERE `+t.d.in("response_to")+` AND response_to <> 0 ORDER BY id`+
-			t.d.forUpdate(forUpdate && t.write),
-		t.d.ids(parents))
+	return queryList(t, "responses", scanActivity, t.d.responsesSQL(forUpdate && t.write), t.d.ids(parents))
 }
 
 // InsertActivity stores a new activity; a zero ID is assigned and written
@@ -357,8 +350,28 @@ func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int
 	if f.Departments != nil && len(f.Departments) == 0 {
 		return nil, 0, nil // restricted to no department at all
 	}
+	countQ, pageQ, args := t.d.searchSQL(f, col)
+	var total int
+	if err := t.queryRow(countQ, args, &total); err != nil {
+		return nil, 0, t.wrap(op, err)
+	}
+	offset := max(f.Offset, 0)
+	if total == 0 || offset >= total {
+		return nil, total, nil
+	}
+	limit := int64(math.MaxInt64)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	list, err := queryList(t, op, scanActivity, pageQ, append(args, limit, offset)...)
+	return list, total, err
+}
+
+// searchSQL returns the queries of a search — the count of all matches, and
+// one page (its LIMIT and OFFSET the last two parameters) — with the
+// parameters of its filters.
+func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page string, args []any) {
 	var where []string
-	var args []any
 	eq := func(col string, v casemgr.ID) {
 		if v != 0 {
 			where = append(where, col+" = ?")
@@ -367,8 +380,8 @@ func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int
 	}
 	in := func(col string, vals []string) {
 		if len(vals) > 0 {
-			where = append(where, t.d.in(col))
-			args = append(args, t.d.strs(vals))
+			where = append(where, d.in(col))
+			args = append(args, d.strs(vals))
 		}
 	}
 	eq("case_id", f.Case)
@@ -379,21 +392,12 @@ func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int
 	eq("customer_id", f.Customer)
 	eq("assigned_user_id", f.AssignedTo)
 	if f.Departments != nil {
-		where = append(where, t.d.in("department_id"))
-		args = append(args, t.d.ids(f.Departments))
+		where = append(where, d.in("department_id"))
+		args = append(args, d.ids(f.Departments))
 	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-
-	var total int
-	if err := t.queryRow(`SELECT COUNT(*) FROM activities`+cond, args, &total); err != nil {
-		return nil, 0, t.wrap(op, err)
-	}
-	offset := max(f.Offset, 0)
-	if total == 0 || offset >= total {
-		return nil, total, nil
 	}
 	dir := " ASC"
 	if f.Descending {
@@ -406,12 +410,20 @@ func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int
 	if col != "id" {
 		order += ", id" + dir
 	}
-	limit := int64(math.MaxInt64)
-	if f.Limit > 0 {
-		limit = int64(f.Limit)
-	}
-	list, err := queryList(t, op, scanActivity,
-		`SELECT `+activities.all+` FROM activities`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	return list, total, err
+	return `SELECT COUNT(*) FROM activities` + cond,
+		`SELECT ` + activities.all + ` FROM activities` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+}
+
+// caseActivitiesSQL is the query of the activities of cases.
+func (d *dialect) caseActivitiesSQL(lock bool) string {
+	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("case_id") + ` ORDER BY id` + d.forUpdate(lock)
+}
+
+// responsesSQL is the query of the responses of activities. "response_to
+// <> 0" lets the planner use the partial index of the responses
+// (migration 0002) whatever the parents named: without it SQLite scans
+// every activity, and so does PostgreSQL's generic plan.
+func (d *dialect) responsesSQL(lock bool) string {
+	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("response_to") + ` AND response_to <> 0 ORDER BY id` +
+		d.forUpdate(lock)
 }

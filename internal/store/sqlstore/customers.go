@@ -98,13 +98,7 @@ func (t *tx) Customers(ids []casemgr.ID) ([]casemgr.Customer, error) {
 			}
 		}
 		return x, nil
-	}, `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified,
-		ct.id, ct.customer_id, ct.first_name, ct.last_name,
-		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
-		FROM customers c
-		LEFT JOIN contacts ct ON ct.customer_id = c.id
-		LEFT JOIN contact_points p ON p.contact_id = ct.id
-		WHERE `+t.d.in("c.id")+` ORDER BY c.id, ct.id, p.id`, t.d.ids(ids))
+	}, t.d.customersSQL(), t.d.ids(ids))
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -204,7 +198,21 @@ func (t *tx) ContactPoints(ids []casemgr.ID) ([]casemgr.ContactPoint, error) {
 // order: email addresses compare case-insensitively, phone numbers by their
 // digits, other values exactly.
 func (t *tx) ContactPointsByValue(kind, value string) ([]casemgr.ContactPoint, error) {
-	return queryList(t, "contact points by value", scanContactPoint,
-		`SELECT `+contactPoints.all+` FROM contact_points WHERE kind = ? AND value_key = ? ORDER BY id`,
-		kind, valueKey(kind, value))
+	return queryList(t, "contact points by value", scanContactPoint, contactPointsByValueSQL, kind, valueKey(kind, value))
+}
+
+// contactPointsByValueSQL finds contact points by kind and lookup value.
+var contactPointsByValueSQL = `SELECT ` + contactPoints.all + ` FROM contact_points WHERE kind = ? AND value_key = ? ORDER BY id`
+
+// customersSQL is the query of customers with their contacts and contact
+// points: a row per point (or contact without points, or customer without
+// contacts).
+func (d *dialect) customersSQL() string {
+	return `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified,
+		ct.id, ct.customer_id, ct.first_name, ct.last_name,
+		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
+		FROM customers c
+		LEFT JOIN contacts ct ON ct.customer_id = c.id
+		LEFT JOIN contact_points p ON p.contact_id = ct.id
+		WHERE ` + d.in("c.id") + ` ORDER BY c.id, ct.id, p.id`
 }

@@ -1,5 +1,57 @@
 package sqlstore
 
+import "github.com/casemgr/casemgr/internal/casemgr"
+
 // HasConfigCopy reports whether the store holds a copy of the
 // configuration, for the tests of the cache.
 func HasConfigCopy(s *Store) bool { return s.config.current() != nil }
+
+// HotQuery is a query of a hot path as the store runs it, with realistic
+// parameters, for the EXPLAIN tests.
+type HotQuery struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// HotQueries lists the queries of the hot paths on an engine ("sqlite" or
+// "postgres"), in the engine's placeholder style. The IDs are those of a
+// generated world (internal/bench) of at least 40000 activities.
+func HotQueries(engine string) []HotQuery {
+	d := sqliteDialect
+	if engine == "postgres" {
+		d = postgresDialect
+	}
+	var out []HotQuery
+	add := func(name, q string, args ...any) {
+		out = append(out, HotQuery{Name: name, SQL: d.sql(q), Args: args})
+	}
+	acts := d.ids([]int64{17, 2048, 20001, 33333, 39999})
+	add("activities by id list", d.byIDs(activities, false), acts)
+	add("activities by id list, locked", d.byIDs(activities, true), acts)
+	add("activities of cases", d.caseActivitiesSQL(false), d.ids([]int64{12, 4321}))
+	add("activities of cases, locked", d.caseActivitiesSQL(true), d.ids([]int64{12, 4321}))
+	add("responses of activities", d.responsesSQL(false), acts)
+	add("responses of activities, locked", d.responsesSQL(true), acts)
+	add("customers with contacts and points", d.customersSQL(), d.ids([]int64{7, 3210}))
+	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))
+	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
+	add("contact points by value", contactPointsByValueSQL, "email", "ada.anders.12@example.com")
+	add("cases by id list", d.byIDs(cases, false), d.ids([]int64{12, 4321}))
+	add("token with its session", tokenWithSessionSQL, "h777")
+	add("live session of a user", userLoggedInSQL, int64(105), int64(1))
+	add("history of an activity", historySQL, "activity", int64(1234))
+	search := func(name string, f casemgr.ActivityFilter) {
+		col := sortColumns[f.Sort]
+		count, page, args := d.searchSQL(f, col)
+		add("search "+name+" (count)", count, args...)
+		add("search "+name+" (page)", page, append(args, int64(25), int64(0))...)
+	}
+	all := []casemgr.ID{1, 2, 3, 4, 5}
+	search("by case", casemgr.ActivityFilter{Case: 1234, Departments: all})
+	search("by customer", casemgr.ActivityFilter{Customer: 321, Departments: all})
+	search("an agent's assigned work, newest first", casemgr.ActivityFilter{AssignedTo: 105,
+		Statuses: []string{casemgr.StatusAssigned}, Sort: "lastModified", Descending: true, Departments: all})
+	search("by case and status", casemgr.ActivityFilter{Case: 1234, Statuses: []string{casemgr.StatusAssigned}, Departments: all})
+	return out
+}

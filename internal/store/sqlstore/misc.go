@@ -75,8 +75,7 @@ func (t *tx) History(entity string, id casemgr.ID) ([]casemgr.HistoryEntry, erro
 		err := r.Scan(&e.Seq, &e.Entity, &e.EntityID, &e.Action, &e.Actor, &at, &e.Before, &e.After)
 		e.At = fromMillis(at)
 		return e, err
-	}, `SELECT seq, entity, entity_id, action, actor, at, before_json, after_json
-		FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq`, entity, id)
+	}, historySQL, entity, id)
 }
 
 // ---- Attachments ----
@@ -260,8 +259,7 @@ func (t *tx) Token(hash string) (*casemgr.Token, error) {
 				Created: fromMillis(created.Int64), Expires: fromMillis(sexpires.Int64), Revoked: fromNullMillis(revoked)}
 		}
 		return x, nil
-	}, `SELECT t.hash, t.session_id, t.kind, t.expires, s.id, s.user_id, s.client_id, s.created, s.expires, s.revoked
-		FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?`, hash)
+	}, tokenWithSessionSQL, hash)
 	if err != nil || ts == nil {
 		return nil, err
 	}
@@ -271,6 +269,18 @@ func (t *tx) Token(hash string) (*casemgr.Token, error) {
 	t.sessions[ts.k.Session] = ts.s
 	return &ts.k, nil
 }
+
+// tokenWithSessionSQL reads a token with its session.
+const tokenWithSessionSQL = `SELECT t.hash, t.session_id, t.kind, t.expires, s.id, s.user_id, s.client_id, s.created, s.expires, s.revoked
+	FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?`
+
+// userLoggedInSQL counts (0 or 1) the live sessions of a user.
+const userLoggedInSQL = `SELECT COUNT(*) FROM (SELECT 1 FROM sessions
+	WHERE user_id = ? AND revoked IS NULL AND expires > ? LIMIT 1) live`
+
+// historySQL is the history of one entity.
+const historySQL = `SELECT seq, entity, entity_id, action, actor, at, before_json, after_json
+	FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq`
 
 func scanToken(r scanner) (casemgr.Token, error) {
 	var k casemgr.Token
@@ -287,8 +297,7 @@ func (t *tx) UserLoggedIn(user casemgr.ID, now time.Time) (bool, error) {
 		return false, nil
 	}
 	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM sessions
-		WHERE user_id = ? AND revoked IS NULL AND expires > ? LIMIT 1) live`, []any{user, millis(now)}, &n)
+	err := t.queryRow(userLoggedInSQL, []any{user, millis(now)}, &n)
 	if err != nil {
 		return false, t.wrap("user logged in", err)
 	}

@@ -1,0 +1,178 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/casemgr/casemgr/internal/bench"
+	"github.com/casemgr/casemgr/internal/store/sqlstore"
+	"github.com/casemgr/casemgr/internal/store/storetest"
+)
+
+// bigTables are the tables that grow with the world: a hot query must never
+// read one of them whole.
+var bigTables = map[string]bool{"activities": true, "cases": true, "customers": true, "contacts": true,
+	"contact_points": true, "tokens": true, "sessions": true, "history": true}
+
+// explainWorld fills the database of url with a generated world of 40000
+// activities, 50000 sessions (of 20000 users) with their tokens and 100000
+// history entries, and refreshes the planner's statistics, so that its
+// choices are those of a real database: on a table of a few rows a full
+// scan is the right plan.
+func explainWorld(t *testing.T, url string) *bench.DB {
+	t.Helper()
+	ctx := t.Context()
+	cfg := bench.WorldConfig{Customers: 4000, Cases: 10000, Activities: 40000, BenchUsers: 4, BulkCases: 3, Seed: 3}
+	if _, err := bench.LoadWorld(ctx, url, cfg, bench.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bench.OpenDB(ctx, url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	series := func(n int) string {
+		if db.Engine == bench.Postgres {
+			return fmt.Sprintf("generate_series(1, %d) AS g(x)", n)
+		}
+		return fmt.Sprintf("(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < %d) SELECT x FROM s) g", n)
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (id, user_id, client_id, created, expires) SELECT 's' || x, 101 + x % 20000, '', 0, 9999999999999 FROM ` + series(50000),
+		`INSERT INTO tokens (hash, session_id, kind, expires) SELECT 'h' || x, 's' || x, 'access', 9999999999999 FROM ` + series(50000),
+		`INSERT INTO history (entity, entity_id, action, actor, at) SELECT 'activity', x % 40000, 'transfer', 'user:1', 0 FROM ` + series(100000),
+		`ANALYZE`,
+	} {
+		if _, err := db.Write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return db
+}
+
+// The queries of the hot paths read the big tables through their indexes,
+// on both engines: no sequential scan of activities, cases, customers,
+// contacts, contact points, tokens, sessions or history. On PostgreSQL both
+// the plan for the parameters at hand and the generic plan that a cached
+// prepared statement may switch to are checked.
+func TestHotQueriesUseIndexes(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		db := explainWorld(t, "sqlite://"+filepath.Join(t.TempDir(), "explain.db"))
+		for _, q := range sqlstore.HotQueries("sqlite") {
+			rows, err := db.Read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.SQL, q.Args...)
+			if err != nil {
+				t.Fatalf("%s: %v", q.Name, err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			for _, step := range plan {
+				// "SCAN t" reads t whole (its rows or one of its
+				// indexes); "SEARCH t USING ..." does not.
+				f := strings.Fields(step)
+				if len(f) >= 2 && f[0] == "SCAN" && bigTables[f[1]] {
+					t.Errorf("%s scans %s:\n%s\n%s", q.Name, f[1], q.SQL, strings.Join(plan, "\n"))
+				}
+			}
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db := explainWorld(t, storetest.PostgresSchema(t))
+		ctx := t.Context()
+		// One connection, so the session setting below holds for every
+		// statement.
+		conn, err := db.Read.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for i, q := range sqlstore.HotQueries("postgres") {
+			var raw string
+			if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+q.SQL, q.Args...).Scan(&raw); err != nil {
+				t.Fatalf("%s: %v", q.Name, err)
+			}
+			checkPostgresPlan(t, q.Name+" (plan for its parameters)", q.SQL, raw)
+
+			name := fmt.Sprintf("hot%d", i)
+			if _, err := conn.ExecContext(ctx, "PREPARE "+name+" AS "+q.SQL); err != nil {
+				t.Fatalf("%s: prepare: %v", q.Name, err)
+			}
+			if err := generic(ctx, conn, name, q.Args, &raw); err != nil {
+				t.Fatalf("%s: %v", q.Name, err)
+			}
+			checkPostgresPlan(t, q.Name+" (generic plan)", q.SQL, raw)
+		}
+	})
+}
+
+// generic explains the generic plan of a prepared statement.
+func generic(ctx context.Context, conn *sql.Conn, name string, args []any, raw *string) error {
+	lits := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case int64:
+			lits[i] = fmt.Sprint(v)
+		case string:
+			lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case []int64:
+			parts := make([]string, len(v))
+			for j, x := range v {
+				parts[j] = fmt.Sprint(x)
+			}
+			lits[i] = "'{" + strings.Join(parts, ",") + "}'"
+		case []string:
+			lits[i] = "'{" + strings.Join(v, ",") + "}'"
+		default:
+			return fmt.Errorf("no literal for %T", a)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET plan_cache_mode") //nolint:errcheck // the connection is the test's
+	exec := "EXECUTE " + name
+	if len(lits) > 0 {
+		exec += "(" + strings.Join(lits, ", ") + ")"
+	}
+	return conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+exec).Scan(raw)
+}
+
+// checkPostgresPlan fails the test when the plan reads a big table with a
+// sequential scan.
+func checkPostgresPlan(t *testing.T, name, query, raw string) {
+	t.Helper()
+	var plans []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) == 0 {
+		t.Fatalf("%s: unreadable plan %s: %v", name, raw, err)
+	}
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if n.NodeType == "Seq Scan" && bigTables[n.Relation] {
+			t.Errorf("%s scans %s sequentially:\n%s\n%s", name, n.Relation, query, raw)
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(plans[0].Plan)
+}
+
+type planNode struct {
+	NodeType string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Plans    []planNode `json:"Plans"`
+}
