@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"runtime"
 	"sort"
@@ -187,9 +188,13 @@ func errorKey(err error) string {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return "timeout"
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL varies; the cause does not
+	}
 	s := err.Error()
-	if len(s) > 80 {
-		s = s[:80]
+	if len(s) > 100 {
+		s = s[:100]
 	}
 	return "error: " + s
 }
