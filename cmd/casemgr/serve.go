@@ -80,6 +80,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	idempotencyTTL, err := f.Duration("idempotency-ttl", 24*time.Hour, "how long a retried creation with the same Idempotency-Key returns the first answer")
+	if err != nil {
+		return err
+	}
+	purgeEvery, err := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
+	if err != nil {
+		return err
+	}
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
@@ -146,6 +154,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if *purgeEvery > 0 {
+		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -211,4 +222,31 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "loaded %s into %s\n", file, redact(*dbURL))
 	return nil
+}
+
+// purge deletes expired sessions and tokens and old idempotency records
+// every interval until ctx ends. Several processes on one database may
+// purge at once: the deletes are idempotent.
+func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		var n int64
+		err := db.Write(ctx, func(tx casemgr.Tx) (err error) {
+			n, err = tx.Purge(now, now.Add(-idempotencyTTL))
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("purge failed", "err", err)
+		case n > 0:
+			logger.Info("purged expired sessions, tokens and idempotency records", "rows", n)
+		}
+	}
 }

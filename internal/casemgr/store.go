@@ -121,6 +121,12 @@ type Tx interface {
 	// UserLoggedIn reports whether the user has a live session at now.
 	UserLoggedIn(user ID, now time.Time) (bool, error)
 
+	// Purge deletes what has no use any more: tokens that expired before
+	// sessionsBefore, sessions that expired or were revoked before it (with
+	// their tokens), and idempotency records created before
+	// idempotencyBefore. It returns the number of rows deleted.
+	Purge(sessionsBefore, idempotencyBefore time.Time) (int64, error)
+
 	// Idempotency of creations.
 	IdempotencyRecord(actor, key string) (*IdempotencyRecord, error)
 	// InsertIdempotencyRecord stores a record; it fails with an Error of

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"attachments", testAttachments},
 		{"sessions_tokens_and_logged_in", testSessions},
 		{"idempotency_records", testIdempotency},
+		{"purge_removes_dead_sessions_tokens_and_old_records", testPurge},
 		{"not_found_is_nil_without_error", testNotFound},
 		{"empty_exists_delete_world", testEmptyExistsDeleteWorld},
 		{"sync_ids_assigns_above_given_ids", testSyncIDs},
@@ -942,6 +943,68 @@ func testIdempotency(t *testing.T, db store.DB) {
 		return tx.IdempotencyRecord("user:1002", "k-1")
 	}); r == nil {
 		t.Error("the same key of another actor was not stored")
+	}
+}
+
+func testPurge(t *testing.T, db store.DB) {
+	now := ms(at(0))
+	write(t, db, func(tx casemgr.Tx) error {
+		for _, s := range []*casemgr.Session{
+			{ID: "live", User: 1001, Created: now, Expires: now.Add(time.Hour)},
+			{ID: "expired", User: 1002, Created: now.Add(-2 * time.Hour), Expires: now.Add(-time.Hour)},
+			{ID: "revoked", User: 1003, Created: now, Expires: now.Add(time.Hour), Revoked: ptr(now.Add(-time.Minute))},
+		} {
+			if err := tx.InsertSession(s); err != nil {
+				return err
+			}
+		}
+		for _, k := range []*casemgr.Token{
+			{Hash: "live-access", Session: "live", Kind: "access", Expires: now.Add(time.Hour)},
+			{Hash: "live-old-access", Session: "live", Kind: "access", Expires: now.Add(-time.Second)},
+			{Hash: "expired-refresh", Session: "expired", Kind: "refresh", Expires: now.Add(time.Hour)},
+			{Hash: "revoked-access", Session: "revoked", Kind: "access", Expires: now.Add(time.Hour)},
+		} {
+			if err := tx.InsertToken(k); err != nil {
+				return err
+			}
+		}
+		for _, r := range []*casemgr.IdempotencyRecord{
+			{Actor: "user:1001", Key: "old", Created: now.Add(-48 * time.Hour)},
+			{Actor: "user:1001", Key: "new", Created: now},
+		} {
+			if err := tx.InsertIdempotencyRecord(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var n int64
+	write(t, db, func(tx casemgr.Tx) (err error) { n, err = tx.Purge(now, now.Add(-24*time.Hour)); return err })
+	if n != 6 {
+		t.Errorf("Purge deleted %d rows, want 6 (3 tokens, 2 sessions, 1 record)", n)
+	}
+	for hash, want := range map[string]bool{"live-access": true, "live-old-access": false, "expired-refresh": false, "revoked-access": false} {
+		tok := get(t, db, func(tx casemgr.Tx) (*casemgr.Token, error) { return tx.Token(hash) })
+		if (tok != nil) != want {
+			t.Errorf("token %s kept = %v, want %v", hash, tok != nil, want)
+		}
+	}
+	for id, want := range map[string]bool{"live": true, "expired": false, "revoked": false} {
+		s := get(t, db, func(tx casemgr.Tx) (*casemgr.Session, error) { return tx.Session(id) })
+		if (s != nil) != want {
+			t.Errorf("session %s kept = %v, want %v", id, s != nil, want)
+		}
+	}
+	for key, want := range map[string]bool{"old": false, "new": true} {
+		r := get(t, db, func(tx casemgr.Tx) (*casemgr.IdempotencyRecord, error) { return tx.IdempotencyRecord("user:1001", key) })
+		if (r != nil) != want {
+			t.Errorf("idempotency record %s kept = %v, want %v", key, r != nil, want)
+		}
+	}
+	// Purging again finds nothing.
+	write(t, db, func(tx casemgr.Tx) (err error) { n, err = tx.Purge(now, now.Add(-24*time.Hour)); return err })
+	if n != 0 {
+		t.Errorf("a second Purge deleted %d rows", n)
 	}
 }
 
