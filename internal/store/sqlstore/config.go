@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -31,9 +32,10 @@ import (
 //     exactly the configuration of its snapshot, even with several
 //     processes on one file.
 //   - PostgreSQL: a connection of each Store LISTENs on casemgr_config,
-//     and every notification (and every change committed by the Store
-//     itself) discards the copy; the next transaction reads a new one on a
-//     connection of its own. A change committed by another process is thus
+//     and every notification about its schema (and every change committed
+//     by the Store itself) discards the copy; the next transaction reads a
+//     new one on a connection of its own. A change committed by another
+//     process is thus
 //     seen once its notification arrives (well under a millisecond on one
 //     host); one committed by this process, at once. While the listening
 //     connection is down the copy is not used at all.
@@ -42,8 +44,13 @@ import (
 //
 // Getters return deep copies, so callers may change what they get.
 
-// configChannel is the notification channel of configuration changes.
-const configChannel = "casemgr_config"
+// configChannel is the notification channel of configuration changes; a
+// notification's payload is the schema of the store that sent it
+// (currentSchema).
+const (
+	configChannel = "casemgr_config"
+	currentSchema = "coalesce(current_schema(), '')"
+)
 
 // configSnap is one copy of the configuration.
 type configSnap struct {
@@ -118,6 +125,13 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 	defer close(c.done)
 	for ctx.Err() == nil {
 		conn, err := pgx.Connect(ctx, dsn)
+		// Notifications name the schema whose configuration changed:
+		// stores of other schemas of the database (other deployments,
+		// tests) share the channel.
+		var schema string
+		if err == nil {
+			err = conn.QueryRow(ctx, "SELECT "+currentSchema).Scan(&schema)
+		}
 		if err == nil {
 			_, err = conn.Exec(ctx, "LISTEN "+configChannel)
 		}
@@ -126,10 +140,13 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 			c.invalidate()
 			c.listening.Store(true)
 			for {
-				if _, err = conn.WaitForNotification(ctx); err != nil {
+				var n *pgconn.Notification
+				if n, err = conn.WaitForNotification(ctx); err != nil {
 					break
 				}
-				c.invalidate()
+				if n.Payload == schema {
+					c.invalidate()
+				}
 			}
 			c.listening.Store(false)
 			c.invalidate()
@@ -274,7 +291,7 @@ func (t *tx) markConfigVersion() error {
 		return err
 	}
 	if t.d.dollar {
-		if _, err := t.exec("configuration notification", `SELECT pg_notify('`+configChannel+`', '')`); err != nil {
+		if _, err := t.exec("configuration notification", `SELECT pg_notify('`+configChannel+`', `+currentSchema+`)`); err != nil {
 			return err
 		}
 	}

@@ -199,11 +199,8 @@ func (s *Store) Close() error {
 // READ, so every query of fn sees one snapshot (as SQLite's read
 // transactions do).
 func (s *Store) Read(ctx context.Context, fn func(casemgr.Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if s.d.dollar {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	return s.run(ctx, s.reader, opts, false, fn)
+	// On PostgreSQL the options are pgBegin's.
+	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
 }
 
 // maxWriteAttempts bounds the transparent retries of a Write that lost a race
@@ -219,10 +216,7 @@ const maxWriteAttempts = 5
 // one writer connection is taken, and the inner Write would wait for it
 // until ctx ends.
 func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
-	opts := &sql.TxOptions{}
-	if s.d.dollar {
-		opts.Isolation = sql.LevelReadCommitted
-	}
+	opts := &sql.TxOptions{} // on PostgreSQL, pgBegin's
 	for attempt := 1; ; attempt++ {
 		err := s.run(ctx, s.writer, opts, true, fn)
 		if err == nil || attempt == maxWriteAttempts || !s.d.retryable(err) {
@@ -240,13 +234,30 @@ func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 }
 
 // run runs fn in one transaction of db and commits it when fn succeeds in a
-// write transaction.
+// write transaction. On PostgreSQL the transaction runs on a connection of
+// the pool and begins with its first statement (pipeline.go).
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(casemgr.Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
+	t := &tx{ctx: ctx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db]}
+	if s.d.dollar {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
+		}
+		defer conn.Close()
+		t.conn, t.begin = conn, pgBegin(write)
+	} else {
+		sqlTx, err := db.BeginTx(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
+		}
+		t.sqlTx = sqlTx
 	}
-	t := &tx{ctx: ctx, sqlTx: sqlTx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db]}
+	rollback := func() error {
+		if t.sqlTx != nil {
+			return t.sqlTx.Rollback()
+		}
+		return t.end(false)
+	}
 	finished := false
 	// The deferred rollback also runs while a panic of fn unwinds, which
 	// then goes on: the transaction never outlives fn. Statements first
@@ -254,7 +265,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	// free again.
 	defer func() {
 		if !finished {
-			_ = sqlTx.Rollback()
+			_ = rollback()
 		}
 		if t.prepared != nil {
 			t.prepared.preparePending(ctx)
@@ -271,12 +282,18 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	finished = true
 	if !write {
 		// Nothing to keep; rolling back ends a read transaction cheaply.
-		if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		if err := rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
 			return fmt.Errorf("%s: end read transaction: %w", s.d.name, err)
 		}
 		return nil
 	}
-	if err := sqlTx.Commit(); err != nil {
+	var err error
+	if t.sqlTx != nil {
+		err = t.sqlTx.Commit()
+	} else {
+		err = t.end(true)
+	}
+	if err != nil {
 		if t.configDirty {
 			// Whether it committed is unknown: assume it did.
 			s.config.invalidate()

@@ -14,8 +14,14 @@ import (
 // tx is one transaction. It keeps the context of the Read or Write it
 // belongs to and uses it for every query.
 type tx struct {
-	ctx   context.Context
+	ctx context.Context
+	// sqlTx is the transaction on SQLite. On PostgreSQL the transaction
+	// runs on conn: begin is its BEGIN, sent with its first statement
+	// (pipeline.go), and begun records that it was.
 	sqlTx *sql.Tx
+	conn  *sql.Conn
+	begin string
+	begun bool
 	d     *dialect
 	write bool
 	// stmts holds the statements bound to this transaction (SQLite), so
@@ -89,20 +95,54 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	if st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
-	return t.sqlTx.ExecContext(t.ctx, q, args...)
+	if !t.pgStarted() {
+		return t.firstExec(q, args)
+	}
+	return t.on().ExecContext(t.ctx, q, args...)
 }
 
-// query runs a query written with ? placeholders.
-func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+// queryer runs statements: the SQLite transaction or the PostgreSQL
+// connection.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (t *tx) on() queryer {
+	if t.sqlTx != nil {
+		return t.sqlTx
+	}
+	return t.conn
+}
+
+// each runs a query written with ? placeholders and calls fn for every
+// row.
+func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	q = t.d.sql(q)
 	st, err := t.stmt(q)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if st != nil {
-		return st.QueryContext(t.ctx, args...)
+	var rows *sql.Rows
+	switch {
+	case st != nil:
+		rows, err = st.QueryContext(t.ctx, args...)
+	case !t.pgStarted():
+		return t.firstEach(q, args, fn)
+	default:
+		rows, err = t.on().QueryContext(t.ctx, q, args...)
 	}
-	return t.sqlTx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // queryRow runs a query of one row written with ? placeholders and scans it.
@@ -115,7 +155,10 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	if st != nil {
 		return st.QueryRowContext(t.ctx, args...).Scan(dest...)
 	}
-	return t.sqlTx.QueryRowContext(t.ctx, q, args...).Scan(dest...)
+	if !t.pgStarted() {
+		return t.firstRow(q, args, dest)
+	}
+	return t.on().QueryRowContext(t.ctx, q, args...).Scan(dest...)
 }
 
 func (t *tx) exec(op, q string, args ...any) (sql.Result, error) {
@@ -126,25 +169,19 @@ func (t *tx) exec(op, q string, args ...any) (sql.Result, error) {
 	return r, nil
 }
 
-// scanner is a *sql.Rows or a *sql.Row.
+// scanner is a *sql.Rows, a *sql.Row or a pgx.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 // queryList runs a query and scans every row.
 func queryList[T any](t *tx, op string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := t.query(q, args...)
-	if err != nil {
-		return nil, t.wrap(op, err)
-	}
-	defer rows.Close()
 	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, t.wrap(op, err)
+	if err := t.each(q, args, func(r scanner) error {
+		v, err := scan(r)
+		if err == nil {
+			out = append(out, v)
 		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return nil, t.wrap(op, err)
 	}
 	return out, nil
