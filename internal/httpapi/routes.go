@@ -49,6 +49,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
 	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
 
+	// Go's profiles (pprof.go), behind the admin token: a diagnostic, not
+	// part of the API (so not in api/openapi.yaml); its own mux takes GET
+	// only.
+	mux.Handle("/debug/pprof/", s.adminOnly(profiling()))
+
 	// Everything else is an eGain-shaped 405 (a known path, another
 	// method) or 404.
 	mux.Handle("/", s.negotiate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
