@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -450,12 +451,38 @@ func rawTransfer(name string) func(context.Context, *env, *rand.Rand, recordFunc
 			return
 		}
 		defer e.w.pools[name].put(b)
+		// The client's read of lastModified, as over HTTP.
 		t := time.Now()
+		seen := map[int64]int64{}
+		st, err := e.raw.stmt(ctx, e.db.Read, `SELECT id, last_modified FROM activities WHERE `+e.raw.in("id"))
+		if err == nil {
+			var rows *sql.Rows
+			if rows, err = st.QueryContext(ctx, e.raw.ids(b.ids)); err == nil {
+				for rows.Next() {
+					var id, lm int64
+					if err = rows.Scan(&id, &lm); err != nil {
+						break
+					}
+					seen[id] = lm
+				}
+				rows.Close()
+			}
+		}
+		recordRaw(rec, name+" (fetch)", t, err)
+		if err != nil {
+			return
+		}
+		t = time.Now()
 		now := casemgr.Millis(t)
 		err = e.raw.write(ctx, func(tx *sql.Tx) error {
 			acts, err := e.raw.lockBatch(ctx, tx, b.ids)
 			if err != nil {
 				return err
+			}
+			for _, a := range acts {
+				if seen[a.ID] != a.LastModified.UnixMilli() {
+					return fmt.Errorf("activity %d: lastModified is stale", a.ID)
+				}
 			}
 			target := e.w.service
 			if acts[0].Department == e.w.service {

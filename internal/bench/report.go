@@ -43,15 +43,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for _, op := range r.Ops {
 		row(op.Op, op.HTTP, op.Raw, op.RawRatio, op.HealthzRatio, op.Batches)
-		if op.Fetch != nil {
-			row("  (fetch)", op.Fetch, nil, 0, 0, 0)
+		if op.Fetch != nil || op.RawFetch != nil {
+			row("  (fetch)", op.Fetch, op.RawFetch, 0, 0, 0)
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, op := range r.Ops {
-		for kind, s := range map[string]*Summary{"http": op.HTTP, "raw": op.Raw, "fetch": op.Fetch} {
+		for kind, s := range map[string]*Summary{"http": op.HTTP, "raw": op.Raw, "fetch": op.Fetch, "raw fetch": op.RawFetch} {
 			if s == nil || len(s.Errors) == 0 {
 				continue
 			}
