@@ -129,6 +129,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	authSvc := auth.New(db)
 	authSvc.AccessTTL, authSvc.RefreshTTL = *tokenTTL, *refreshTTL
+	authSvc.Logger = logger
 	srv := &httpapi.Server{
 		Service:    &casemgr.Service{Store: db},
 		Auth:       authSvc,
