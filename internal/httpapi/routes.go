@@ -45,6 +45,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.getCustomers))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
 
+	// Directory reads a client needs to fill its forms (directory.go).
+	mux.Handle("GET /core/casemgr/v3/department", s.api(s.listDepartments))
+	mux.Handle("GET /core/casemgr/v3/user/me", s.api(s.currentUser))
+
 	// Administration: fixtures replace or extend the world.
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
 	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
