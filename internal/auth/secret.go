@@ -29,22 +29,31 @@ func HashSecret(secret string, cost int) (string, error) {
 }
 
 // CheckSecret reports whether secret matches a hash made by HashSecret. The
-// comparison is constant-time. A hash that is empty or malformed (a user
-// who has no password) never matches, but still costs one bcrypt
-// comparison so that it cannot be told apart from a wrong password.
+// comparison is constant-time. Every call costs exactly one bcrypt
+// comparison, whatever the outcome, so that response times reveal neither
+// whether a name exists nor why its secret was refused:
+//
+//   - a hash that is empty or malformed (a user who has no password) never
+//     matches, and is compared against the dummy hash instead;
+//   - a secret over 72 bytes never matches (bcrypt would look at its first
+//     72 bytes only, so a longer secret cannot be what was stored), and is
+//     compared too, exactly as burnComparison does for an unknown name.
 func CheckSecret(hash, secret string) bool {
 	if len(secret) > maxSecretLen {
-		// Every path below costs a bcrypt run; this one is refused
-		// before because its length is known to the caller anyway and
-		// bcrypt would compare only its first 72 bytes.
+		burnComparison(secret)
 		return false
 	}
 	if _, err := bcrypt.Cost([]byte(hash)); err != nil {
 		burnComparison(secret)
 		return false
 	}
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil
+	return compare([]byte(hash), []byte(secret)) == nil
 }
+
+// compare is the bcrypt comparison behind every secret check; tests replace
+// it to count comparisons, which is how they prove that every refusal costs
+// the same without measuring time.
+var compare = bcrypt.CompareHashAndPassword
 
 // burnComparison runs one bcrypt comparison whose result is thrown away. It
 // is called where no real hash exists (unknown user or client), so that
@@ -54,7 +63,7 @@ func burnComparison(secret string) {
 	if len(secret) > maxSecretLen {
 		secret = secret[:maxSecretLen]
 	}
-	_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(secret))
+	_ = compare(dummyHash(), []byte(secret))
 }
 
 var (
