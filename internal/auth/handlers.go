@@ -65,11 +65,11 @@ func (s *Service) TokenHandler() http.Handler {
 		case "":
 			err = badRequest("grant_type is required")
 		case "client_credentials":
-			resp, err = s.clientCredentialsGrant(r.Context(), creds)
+			resp, err = s.clientCredentialsGrant(r, creds)
 		case "password":
 			resp, err = s.passwordGrant(r, form, creds)
 		case "refresh_token":
-			resp, err = s.refreshGrant(r.Context(), form, creds)
+			resp, err = s.refreshGrant(r, form, creds)
 		default:
 			err = &oauthError{status: http.StatusBadRequest, code: errUnsupportedGrantType,
 				desc: "grant_type must be client_credentials, password or refresh_token"}
@@ -236,10 +236,23 @@ func clientCredentials(r *http.Request, form url.Values) (credentials, error) {
 
 // authenticateClient checks client credentials. An unknown client costs a
 // bcrypt comparison like a known one, so that timing does not reveal which
-// client IDs exist.
-func (s *Service) authenticateClient(ctx context.Context, c credentials) (*casemgr.ClientApp, error) {
+// client IDs exist. Failures count in the limiter per client ID and per
+// address, like failed user logins, so that secrets cannot be guessed at
+// speed; a locked client ID or address is refused (429) before its secret
+// is looked at. A success clears the count of the client ID.
+func (s *Service) authenticateClient(r *http.Request, c credentials) (*casemgr.ClientApp, error) {
+	now, window := s.now(), s.failureWindow()
+	clientKey := limitKey("client", c.id)
+	limits := []limit{
+		{key: clientKey, max: orDefault(s.MaxClientFailures, DefaultMaxClientFailures)},
+		s.addressLimit(r),
+	}
+	lim := s.limiter()
+	if wait, locked := lim.locked(now, window, limits...); locked {
+		return nil, &rateLimited{wait: wait}
+	}
 	var app *casemgr.ClientApp
-	err := s.Store.Read(ctx, func(tx casemgr.Tx) error {
+	err := s.Store.Read(r.Context(), func(tx casemgr.Tx) error {
 		var err error
 		app, err = tx.ClientApp(c.id)
 		return err
@@ -247,24 +260,35 @@ func (s *Service) authenticateClient(ctx context.Context, c credentials) (*casem
 	if err != nil {
 		return nil, err
 	}
+	ok := false
 	if app == nil {
 		burnComparison(c.secret)
+	} else {
+		ok = CheckSecret(app.SecretHash, c.secret)
+	}
+	if !ok {
+		lim.fail(now, window, limits...)
 		return nil, badClient("client authentication failed", c.basic)
 	}
-	if !CheckSecret(app.SecretHash, c.secret) {
-		return nil, badClient("client authentication failed", c.basic)
-	}
+	lim.reset(clientKey)
 	return app, nil
+}
+
+// addressLimit is the limiter's counter of the request's client address,
+// shared by failed user logins and failed client authentications.
+func (s *Service) addressLimit(r *http.Request) limit {
+	return limit{key: limitKey("addr", s.clientAddress(r)), max: orDefault(s.MaxAddressFailures, DefaultMaxAddressFailures)}
 }
 
 // clientCredentialsGrant gives a client application an access token. Its
 // session lasts as long as the token: with no refresh token there is
 // nothing to extend it.
-func (s *Service) clientCredentialsGrant(ctx context.Context, c credentials) (*tokenResponse, error) {
+func (s *Service) clientCredentialsGrant(r *http.Request, c credentials) (*tokenResponse, error) {
+	ctx := r.Context()
 	if !c.given {
 		return nil, badClient("client credentials are required", false)
 	}
-	app, err := s.authenticateClient(ctx, c)
+	app, err := s.authenticateClient(r, c)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +335,7 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 	userKey := limitKey("user", username)
 	limits := []limit{
 		{key: userKey, max: orDefault(s.MaxUserFailures, DefaultMaxUserFailures)},
-		{key: limitKey("addr", s.clientAddress(r)), max: orDefault(s.MaxAddressFailures, DefaultMaxAddressFailures)},
+		s.addressLimit(r),
 	}
 	lim := s.limiter()
 	if wait, locked := lim.locked(now, window, limits...); locked {
@@ -319,7 +343,7 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 	}
 	var clientID string
 	if c.given {
-		app, err := s.authenticateClient(ctx, c)
+		app, err := s.authenticateClient(r, c)
 		if err != nil {
 			return nil, err
 		}
@@ -380,7 +404,8 @@ var errReused = badGrant("the refresh token was already used; its session has be
 // token (rotatedKey) inserted in the same transaction as the new tokens; if
 // two requests race with one refresh token, the tombstone's primary key
 // lets only one commit, and the retry of the other finds the tombstone.
-func (s *Service) refreshGrant(ctx context.Context, form url.Values, c credentials) (*tokenResponse, error) {
+func (s *Service) refreshGrant(r *http.Request, form url.Values, c credentials) (*tokenResponse, error) {
+	ctx := r.Context()
 	token := form.Get("refresh_token")
 	if token == "" {
 		return nil, badRequest("refresh_token is required")
@@ -388,7 +413,7 @@ func (s *Service) refreshGrant(ctx context.Context, form url.Values, c credentia
 	var app *casemgr.ClientApp
 	if c.given {
 		var err error
-		if app, err = s.authenticateClient(ctx, c); err != nil {
+		if app, err = s.authenticateClient(r, c); err != nil {
 			return nil, err
 		}
 	}
@@ -521,7 +546,7 @@ func (s *Service) revoke(w http.ResponseWriter, r *http.Request) error {
 	}
 	var app *casemgr.ClientApp
 	if c.given {
-		if app, err = s.authenticateClient(r.Context(), c); err != nil {
+		if app, err = s.authenticateClient(r, c); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 const (
 	DefaultMaxUserFailures    = 10
 	DefaultMaxAddressFailures = 30
+	DefaultMaxClientFailures  = 10
 	DefaultFailureWindow      = time.Minute
 )
 

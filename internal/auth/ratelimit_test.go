@@ -3,6 +3,7 @@ package auth_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +138,79 @@ func TestRateLimitOnlyPasswords(t *testing.T) {
 				"client_id", crm, "client_secret", "wrong")}), 401, "invalid_client")
 		}
 		e.login("alice", alicePW)
+	})
+}
+
+// TestClientAuthenticationIsRateLimited pins that failed client
+// authentications count per client ID and per address, like failed user
+// logins, with every grant that authenticates a client (client
+// credentials, and client credentials sent with the password, refresh and
+// revoke requests): once a client ID has MaxClientFailures in the window it
+// is refused with 429 and Retry-After, even with its right secret, and
+// nothing is issued.
+func TestClientAuthenticationIsRateLimited(t *testing.T) {
+	const addr = "192.0.2.9:1000"
+	wrongWith := map[string]func(secret string) req{
+		"client_credentials": func(secret string) req {
+			return req{form: form("grant_type", "client_credentials"), header: basic(crm, secret), addr: addr}
+		},
+		"password": func(secret string) req {
+			return req{form: form("grant_type", "password", "username", "alice", "password", alicePW,
+				"client_id", crm, "client_secret", secret), addr: addr}
+		},
+		"refresh_token": func(secret string) req {
+			return req{form: form("grant_type", "refresh_token", "refresh_token", strings.Repeat("A", 43)),
+				header: basic(crm, secret), addr: addr}
+		},
+		"revoke": func(secret string) req {
+			return req{path: revokePath, form: form("token", strings.Repeat("A", 43)), header: basic(crm, secret), addr: addr}
+		},
+	}
+	for grant, mk := range wrongWith {
+		t.Run(grant, func(t *testing.T) {
+			each(t, func(t *testing.T, e *env) {
+				for range 10 {
+					oauthErr(t, e.do(mk("wrong")), 401, "invalid_client")
+					e.clk.Advance(time.Second)
+				}
+				// Locked: the right secret is not looked at, in
+				// any grant, from any address.
+				tooMany(t, e.do(mk(crmSecret)), 50)
+				tooMany(t, e.do(req{form: form("grant_type", "client_credentials"), header: basic(crm, crmSecret), addr: "198.51.100.1:1"}), 50)
+				if e.loggedIn(alice) {
+					t.Fatal("a locked client logged alice in")
+				}
+				// Another client from another address is not locked.
+				e.grant(req{form: form("grant_type", "client_credentials"), header: basic(other, otherSecret), addr: "198.51.100.1:1"})
+				e.clk.Advance(50 * time.Second)
+				e.grant(req{form: form("grant_type", "client_credentials"), header: basic(crm, crmSecret), addr: addr})
+			})
+		})
+	}
+	t.Run("per address", func(t *testing.T) {
+		each(t, func(t *testing.T, e *env) {
+			// Unknown client IDs, each failing once, exhaust the
+			// address with failed logins: 20 + 10 = 30.
+			for i := range 20 {
+				oauthErr(t, e.do(req{form: form("grant_type", "client_credentials"),
+					header: basic(fmt.Sprint("guess", i), "x"), addr: addr}), 401, "invalid_client")
+			}
+			for range 10 {
+				oauthErr(t, e.do(passwordReq("bob", "wrong", addr)), 400, "invalid_grant")
+			}
+			tooMany(t, e.do(req{form: form("grant_type", "client_credentials"), header: basic(crm, crmSecret), addr: addr}), 60)
+			tooMany(t, e.do(passwordReq("alice", alicePW, addr)), 60)
+			e.grant(req{form: form("grant_type", "client_credentials"), header: basic(crm, crmSecret), addr: "198.51.100.1:1"})
+		})
+	})
+	t.Run("success clears the client count", func(t *testing.T) {
+		each(t, func(t *testing.T, e *env) {
+			for range 2 {
+				for range 9 {
+					oauthErr(t, e.do(req{form: form("grant_type", "client_credentials"), header: basic(crm, "wrong")}), 401, "invalid_client")
+				}
+				e.grant(req{form: form("grant_type", "client_credentials"), header: basic(crm, crmSecret)})
+			}
+		})
 	})
 }

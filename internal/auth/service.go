@@ -69,6 +69,11 @@ type Service struct {
 	// within FailureWindow lock that address until the window ends
 	// (default 30; a negative value disables the limit).
 	MaxAddressFailures int
+	// MaxClientFailures failed client authentications of one client ID
+	// within FailureWindow lock that client ID until the window ends
+	// (default 10; a negative value disables the limit). Failed client
+	// authentications also count against the address, with failed logins.
+	MaxClientFailures int
 	// FailureWindow is the window of the failure counts (default 1m).
 	FailureWindow time.Duration
 	// ClientAddress names the client address of a request for the
@@ -98,6 +103,7 @@ func New(store casemgr.Store) *Service {
 		Now:                time.Now,
 		MaxUserFailures:    DefaultMaxUserFailures,
 		MaxAddressFailures: DefaultMaxAddressFailures,
+		MaxClientFailures:  DefaultMaxClientFailures,
 		FailureWindow:      DefaultFailureWindow,
 	}
 }
