@@ -86,10 +86,16 @@ func (s *Service) TokenHandler() http.Handler {
 // form parameter token (an access or a refresh token; token_type_hint is
 // accepted and not needed, since both kinds are found by their hash) ends
 // the whole session it belongs to, so every token of the session stops
-// working at once. Client credentials are optional; when sent they must be
-// valid, and a token issued to another client is refused
-// (unauthorized_client). An unknown, expired or already revoked token is
-// answered 200, as RFC 7009 2.2 says.
+// working at once. As RFC 7009 2.1 says, a token issued to a client
+// application (a client-credentials token, or a user's token obtained with
+// client credentials) is revoked only by that client, authenticated:
+// without client authentication the answer is 401 invalid_client, by
+// another client 400 unauthorized_client, and the token keeps working. A
+// token issued without client credentials may be revoked by anyone who
+// holds it. An Authorization header of another scheme than Basic (the
+// Bearer header a generated client sends everywhere) is ignored. An
+// unknown, expired or already revoked token is answered 200, as RFC 7009
+// 2.2 says.
 func (s *Service) RevokeHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -203,9 +209,22 @@ type credentials struct {
 // user and password are form-encoded by the client, as the RFC says. Only
 // the shape is checked here; the secret is checked by authenticateClient.
 func clientCredentials(r *http.Request, form url.Values) (credentials, error) {
+	return readCredentials(r, form, false)
+}
+
+// readCredentials is clientCredentials; with ignoreOtherSchemes, an
+// Authorization header of another scheme than Basic is ignored rather than
+// refused: the revocation endpoint gets the Bearer header that generated
+// clients send with every request, and that header says nothing about who
+// the client is.
+func readCredentials(r *http.Request, form url.Values, ignoreOtherSchemes bool) (credentials, error) {
 	_, idInBody := form["client_id"]
 	_, secretInBody := form["client_secret"]
-	if h := r.Header.Get("Authorization"); h != "" {
+	h := r.Header.Get("Authorization")
+	if scheme, _, _ := strings.Cut(strings.TrimSpace(h), " "); ignoreOtherSchemes && !strings.EqualFold(scheme, "Basic") {
+		h = ""
+	}
+	if h != "" {
 		if idInBody || secretInBody {
 			return credentials{}, badRequest("client credentials were sent both with HTTP Basic and in the body")
 		}
@@ -536,7 +555,7 @@ func (s *Service) revoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := clientCredentials(r, form)
+	c, err := readCredentials(r, form, true)
 	if err != nil {
 		return err
 	}
@@ -564,7 +583,12 @@ func (s *Service) revoke(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || sess == nil || !sess.Live(now) {
 			return err
 		}
-		if app != nil && sess.ClientID != "" && sess.ClientID != app.ClientID {
+		// RFC 7009 2.1: a token issued to a (confidential) client
+		// is revoked by that client only, authenticated.
+		switch {
+		case sess.ClientID != "" && app == nil:
+			return badClient("this token was issued to a client: authenticate as that client to revoke it", false)
+		case app != nil && sess.ClientID != "" && sess.ClientID != app.ClientID:
 			return &oauthError{status: http.StatusBadRequest, code: errUnauthorizedClient,
 				desc: "the token was issued to another client"}
 		}

@@ -415,8 +415,8 @@ func TestTwoServices(t *testing.T) {
 		if b.loggedIn(bob) {
 			t.Error("bob logged in after logout")
 		}
-		// B revokes the client token; A refuses it at once.
-		if resp := b.do(req{path: revokePath, form: form("token", cc.access)}); resp.Code != 200 {
+		// B revokes the client token (for its client); A refuses it at once.
+		if resp := b.do(req{path: revokePath, form: form("token", cc.access), header: basic(crm, crmSecret)}); resp.Code != 200 {
 			t.Fatalf("revoke on B: %d", resp.Code)
 		}
 		e.mustNotAuth(cc.access)
