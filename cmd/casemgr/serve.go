@@ -15,6 +15,7 @@ import (
 	"github.com/casemgr/casemgr/fixtures"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/store"
 )
@@ -111,12 +112,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return fmt.Errorf("--seed: %w", err)
 		}
-		if err := casemgr.LoadFixture(ctx, db, doc, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash}); err != nil {
+		if err := fixture.Load(ctx, db, doc, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash}); err != nil {
 			return fmt.Errorf("--seed %s: %w", *seed, err)
 		}
 		logger.Info("fixture document loaded", "file", *seed)
 	default:
-		err := casemgr.LoadFixture(ctx, db, fixtures.Demo, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash})
+		err := fixture.Load(ctx, db, fixtures.Demo, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash})
 		switch {
 		case err == nil:
 			logger.Info("demo world loaded into the empty database")
@@ -210,11 +211,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	mode := casemgr.LoadIntoEmpty
+	mode := fixture.LoadIntoEmpty
 	if *replace {
-		mode = casemgr.LoadReplace
+		mode = fixture.LoadReplace
 	}
-	if err := casemgr.LoadFixture(ctx, db, doc, casemgr.LoadOptions{Mode: mode, Hash: hasher(auth.DefaultCost)}); err != nil {
+	if err := fixture.Load(ctx, db, doc, fixture.LoadOptions{Mode: mode, Hash: hasher(auth.DefaultCost)}); err != nil {
 		var e *casemgr.Error
 		if errors.As(err, &e) && e.Status() < 500 {
 			return fmt.Errorf("%s: %s", file, e.DeveloperMessage())

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 )
 
 // Fixture renders the whole world as a fixture document (docs/fixtures.md):
@@ -11,7 +12,7 @@ import (
 // activity. It is meant for small worlds: the tests load it through the
 // fixture loader, which checks every invariant of a world, and compare it
 // with the same world loaded in bulk.
-func (s *Skeleton) Fixture() (*casemgr.Fixture, error) {
+func (s *Skeleton) Fixture() (*fixture.Document, error) {
 	f := ConfigFixture(s.cfg)
 	id := func(v casemgr.ID) string {
 		if v == 0 {
@@ -21,9 +22,9 @@ func (s *Skeleton) Fixture() (*casemgr.Fixture, error) {
 	}
 	for i := range s.customers {
 		c := s.Customer(casemgr.ID(i + 1))
-		fc := casemgr.FixtureCustomer{ID: id(c.ID), CustomerName: c.Name, Type: c.Type, Department: id(c.Department)}
+		fc := fixture.Customer{ID: id(c.ID), CustomerName: c.Name, Type: c.Type, Department: id(c.Department)}
 		for _, ct := range c.Contacts {
-			fct := casemgr.FixtureContact{ID: id(ct.ID), FirstName: ct.FirstName, LastName: ct.LastName}
+			fct := fixture.Contact{ID: id(ct.ID), FirstName: ct.FirstName, LastName: ct.LastName}
 			for _, p := range ct.ContactPoints {
 				m := map[string]any{"id": id(p.ID)}
 				for k, v := range p.Attrs {
@@ -53,7 +54,7 @@ func (s *Skeleton) Fixture() (*casemgr.Fixture, error) {
 	}
 	for i := range s.cases {
 		c := s.Case(casemgr.ID(i + 1))
-		fc := casemgr.FixtureCase{ID: id(c.ID), Department: id(c.Department), Status: c.Status, Owner: id(c.Owner),
+		fc := fixture.Case{ID: id(c.ID), Department: id(c.Department), Status: c.Status, Owner: id(c.Owner),
 			Customer: id(c.Customer), Subject: c.Subject, Description: c.Description, Solution: c.Solution,
 			Severity: c.Severity, OriginatingChannel: c.OriginatingChannel,
 			Created: casemgr.FormatTime(c.Created), LastModified: casemgr.FormatTime(c.LastModified)}
@@ -68,14 +69,14 @@ func (s *Skeleton) Fixture() (*casemgr.Fixture, error) {
 		f.Cases = append(f.Cases, fc)
 	}
 	err := s.Activities(func(a *casemgr.Activity) error {
-		fa := casemgr.FixtureActivity{ID: id(a.ID), Case: id(a.Case), Department: id(a.Department),
+		fa := fixture.Activity{ID: id(a.ID), Case: id(a.Case), Department: id(a.Department),
 			LastDepartment: id(a.LastDepartment), Queue: id(a.Queue), Type: a.Type, Subtype: a.Subtype,
 			Mode: a.Mode, Status: a.Status, AssignedUser: id(a.AssignedUser), LockedBy: id(a.LockedBy),
 			Pinned: a.Pinned, ResponseTo: id(a.ResponseTo), Customer: id(a.Customer), Contact: id(a.Contact),
 			ContactPoint: id(a.ContactPoint), ContactPointData: a.ContactPointData, Subject: a.Subject,
 			Priority: a.Priority, Created: casemgr.FormatTime(a.Created), LastModified: casemgr.FormatTime(a.LastModified)}
 		if a.ContentText != "" || a.ContentHTML != "" {
-			fa.Content = &casemgr.FixtureContent{Text: a.ContentText, HTML: a.ContentHTML}
+			fa.Content = &fixture.Content{Text: a.ContentText, HTML: a.ContentHTML}
 		}
 		if a.LockExpires != nil {
 			fa.LockExpires = casemgr.FormatTime(*a.LockExpires)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -93,7 +94,7 @@ func LoadWorld(ctx context.Context, dbURL string, cfg WorldConfig, opts LoadOpti
 		h, err := bcrypt.GenerateFromPassword([]byte(s), bcrypt.MinCost)
 		return string(h), err
 	}
-	if err := casemgr.LoadFixture(ctx, st, doc, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash, Now: skel.now}); err != nil {
+	if err := fixture.Load(ctx, st, doc, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash, Now: skel.now}); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	stats.Config = time.Since(t)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 )
 
 // WorldConfig sizes a generated world.
@@ -116,33 +117,33 @@ func BenchUserName(n int) string { return fmt.Sprintf("bench-%03d", n) }
 // document: settings, departments, queues, agents, bench users, the client
 // application, calltrack subtypes and custom attribute definitions. The
 // bulk of the world (customers, cases, activities) is loaded separately.
-func ConfigFixture(cfg WorldConfig) *casemgr.Fixture {
+func ConfigFixture(cfg WorldConfig) *fixture.Document {
 	id := casemgr.FormatID
-	f := &casemgr.Fixture{
-		Settings:          &casemgr.FixtureSettings{CustomerDepartmentalization: true},
+	f := &fixture.Document{
+		Settings:          &fixture.Settings{CustomerDepartmentalization: true},
 		CalltrackSubtypes: calltrackSubtypes,
-		CustomAttributes: &casemgr.FixtureAttributes{
-			Case:     []casemgr.FixtureAttrDef{{Name: "tier", Type: "enum", Values: []string{"gold", "silver", "bronze"}}},
-			Activity: []casemgr.FixtureAttrDef{{Name: "region", Type: "enum", Values: []string{"EMEA", "AMER", "APAC"}}},
-			User:     []casemgr.FixtureAttrDef{{Name: "employee_id", Type: "string", Unique: true}},
+		CustomAttributes: &fixture.Attributes{
+			Case:     []fixture.AttrDef{{Name: "tier", Type: "enum", Values: []string{"gold", "silver", "bronze"}}},
+			Activity: []fixture.AttrDef{{Name: "region", Type: "enum", Values: []string{"EMEA", "AMER", "APAC"}}},
+			User:     []fixture.AttrDef{{Name: "employee_id", Type: "string", Unique: true}},
 		},
-		ClientApplications: []casemgr.FixtureClient{{ClientID: BenchClientID, ClientSecret: BenchClientSecret, Name: "casemgr bench"}},
+		ClientApplications: []fixture.Client{{ClientID: BenchClientID, ClientSecret: BenchClientSecret, Name: "casemgr bench"}},
 	}
 	var allQueues, allUsers []string
 	for _, d := range worldDepts {
-		fd := casemgr.FixtureDept{ID: id(d.id), Name: d.name}
+		fd := fixture.Department{ID: id(d.id), Name: d.name}
 		if d.id != DeptLegal {
 			for _, o := range worldDepts {
 				if o.id != d.id && o.id != DeptLegal {
 					fd.SharedWith = append(fd.SharedWith, id(o.id))
 				}
 			}
-			fd.TransferWorkflow = &casemgr.FixtureWorkflow{Queue: id(inboxQueue(d.id))}
+			fd.TransferWorkflow = &fixture.Workflow{Queue: id(inboxQueue(d.id))}
 		}
 		f.Departments = append(f.Departments, fd)
 		f.Queues = append(f.Queues,
-			casemgr.FixtureQueue{ID: id(inboxQueue(d.id)), Name: d.name + " inbox", Department: id(d.id)},
-			casemgr.FixtureQueue{ID: id(escalationQueue(d.id)), Name: d.name + " escalations", Department: id(d.id)})
+			fixture.Queue{ID: id(inboxQueue(d.id)), Name: d.name + " inbox", Department: id(d.id)},
+			fixture.Queue{ID: id(escalationQueue(d.id)), Name: d.name + " escalations", Department: id(d.id)})
 		allQueues = append(allQueues, id(inboxQueue(d.id)), id(escalationQueue(d.id)))
 	}
 	licenseSets := [][]string{
@@ -159,7 +160,7 @@ func ConfigFixture(cfg WorldConfig) *casemgr.Fixture {
 			if n%7 == 6 {
 				actions = []string{casemgr.ActionCreateActivity, casemgr.ActionViewAgentConsole}
 			}
-			f.Users = append(f.Users, casemgr.FixtureUser{
+			f.Users = append(f.Users, fixture.User{
 				ID: id(uid), Name: fmt.Sprintf("%s-%02d", strings.ToLower(d.name), n+1), Password: AgentPassword,
 				FirstName: firstNames[int(uid)%len(firstNames)], LastName: lastNames[int(uid*7)%len(lastNames)],
 				Department: id(d.id), Licenses: licenseSets[n%len(licenseSets)], Actions: actions,
@@ -178,13 +179,13 @@ func ConfigFixture(cfg WorldConfig) *casemgr.Fixture {
 		for _, d := range worldDepts[1:] {
 			foreign = append(foreign, id(d.id))
 		}
-		f.Users = append(f.Users, casemgr.FixtureUser{
+		f.Users = append(f.Users, fixture.User{
 			ID: id(uid), Name: BenchUserName(n), Password: BenchPassword,
 			FirstName: "Bench", LastName: fmt.Sprintf("User %d", n),
 			Department: id(DeptService), ForeignDepartments: foreign,
 			Licenses: casemgr.AllLicenses, Actions: casemgr.AllActions,
 			TransferActivitiesTo: pullUsers,
-			PullActivitiesFrom:   &casemgr.FixturePull{Users: pullUsers, Queues: allQueues},
+			PullActivitiesFrom:   &fixture.Pull{Users: pullUsers, Queues: allQueues},
 			CustomAttributes:     map[string]string{"employee_id": "B-" + id(uid)},
 		})
 	}

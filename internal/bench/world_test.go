@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -61,8 +62,8 @@ func TestWorldIsConsistentAndBulkLoadMatchesFixtureLoad(t *testing.T) {
 		return string(h), err
 	}
 	reference := storetest.OpenSQLite(t)
-	if err := casemgr.LoadFixture(t.Context(), reference, doc,
-		casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: hash, Now: smallWorld.Now}); err != nil {
+	if err := fixture.Load(t.Context(), reference, doc,
+		fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash, Now: smallWorld.Now}); err != nil {
 		t.Fatalf("the fixture loader refuses the generated world: %v", err)
 	}
 	want := readWorld(t, reference, skel)

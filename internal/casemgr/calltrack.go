@@ -2,6 +2,8 @@ package casemgr
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -337,7 +339,7 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 // argList turns error arguments back into name/value pairs.
 func argList(args map[string]string) []string {
 	kv := make([]string, 0, 2*len(args))
-	for _, k := range sortedKeys(args) {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
 		kv = append(kv, k, args[k])
 	}
 	return kv
@@ -398,7 +400,7 @@ func userByAttributes(tx Tx, attrs map[string]string, v *Violations) (*User, err
 	}
 	if n != 1 {
 		desc := make([]string, 0, len(attrs))
-		for _, k := range sortedKeys(attrs) {
+		for _, k := range slices.Sorted(maps.Keys(attrs)) {
 			desc = append(desc, k+"="+attrs[k])
 		}
 		v.Add(PhaseRule, keyTarget, CodeTargetUserNotFound, "value", strings.Join(desc, ", "))

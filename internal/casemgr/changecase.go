@@ -2,6 +2,8 @@ package casemgr
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -112,7 +114,7 @@ func CheckCustomAttributes(tx Tx, object string, attrs map[string][]string) erro
 	for _, d := range defs {
 		byName[d.Name] = d
 	}
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		d, ok := byName[name]
 		if !ok {
 			return E(CodeAttributeUnknown, "name", name, "entity", object)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/casemgr/casemgr/api"
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 )
 
 // healthz answers 200 while the process runs.
@@ -36,19 +37,19 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 // replaceFixtures serves PUT /admin/v1/fixtures: the document replaces the
 // whole world.
 func (s *Server) replaceFixtures(w http.ResponseWriter, r *http.Request) {
-	s.loadFixtures(w, r, casemgr.LoadReplace)
+	s.loadFixtures(w, r, fixture.LoadReplace)
 }
 
 // addFixtures serves POST /admin/v1/fixtures: the document's entities are
 // added to the world; an ID that exists is refused.
 func (s *Server) addFixtures(w http.ResponseWriter, r *http.Request) {
-	s.loadFixtures(w, r, casemgr.LoadAdd)
+	s.loadFixtures(w, r, fixture.LoadAdd)
 }
 
 // maxFixture limits a fixture document.
 const maxFixture = 64 << 20
 
-func (s *Server) loadFixtures(w http.ResponseWriter, r *http.Request, mode casemgr.LoadMode) {
+func (s *Server) loadFixtures(w http.ResponseWriter, r *http.Request, mode fixture.LoadMode) {
 	doc, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFixture))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -63,7 +64,7 @@ func (s *Server) loadFixtures(w http.ResponseWriter, r *http.Request, mode casem
 		s.writeError(w, r, errf(casemgr.CodeBodyRequired))
 		return
 	}
-	err = casemgr.LoadFixture(r.Context(), s.store(), doc, casemgr.LoadOptions{Mode: mode, Hash: s.HashSecret})
+	err = fixture.Load(r.Context(), s.store(), doc, fixture.LoadOptions{Mode: mode, Hash: s.HashSecret})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

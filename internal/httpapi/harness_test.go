@@ -18,6 +18,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -55,7 +56,7 @@ func newHarness(t testing.TB, db store.DB, doc []byte) *harness {
 	if doc == nil {
 		doc = baseWorld(t)
 	}
-	if err := casemgr.LoadFixture(context.Background(), db, doc, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: testHash}); err != nil {
+	if err := fixture.Load(context.Background(), db, doc, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: testHash}); err != nil {
 		t.Fatalf("loading fixture: %v", err)
 	}
 	srv := &Server{
@@ -72,7 +73,7 @@ func newHarness(t testing.TB, db store.DB, doc []byte) *harness {
 // tests that need entities beyond the base world.
 func (h *harness) add(doc string) {
 	h.t.Helper()
-	err := casemgr.LoadFixture(context.Background(), h.db, []byte(doc), casemgr.LoadOptions{Mode: casemgr.LoadAdd, Hash: testHash})
+	err := fixture.Load(context.Background(), h.db, []byte(doc), fixture.LoadOptions{Mode: fixture.LoadAdd, Hash: testHash})
 	if err != nil {
 		h.t.Fatalf("adding fixture: %v", err)
 	}
