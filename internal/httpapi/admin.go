@@ -34,6 +34,17 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(api.OpenAPI)
 }
 
+// openAPIJSON serves the published contract converted to JSON.
+func (s *Server) openAPIJSON(w http.ResponseWriter, r *http.Request) {
+	doc, err := api.OpenAPIJSON()
+	if err != nil {
+		s.writeError(w, r, casemgr.Internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(doc)
+}
+
 // replaceFixtures serves PUT /admin/v1/fixtures: the document replaces the
 // whole world.
 func (s *Server) replaceFixtures(w http.ResponseWriter, r *http.Request) {

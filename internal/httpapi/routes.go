@@ -44,6 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.getCustomers))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
+	mux.HandleFunc("GET /core/casemgr/v3/openapi.json", s.openAPIJSON)
 
 	// Directory reads a client needs to fill its forms (directory.go).
 	mux.Handle("GET /core/casemgr/v3/department", s.api(s.listDepartments))
