@@ -158,6 +158,18 @@ type ActivityFilter struct {
 	Department ID
 	Customer   ID
 	AssignedTo ID
+	// Queue selects the activities of one queue.
+	Queue ID
+	// Open adds every activity whose status is not completed to those of
+	// Statuses (a union, as the "open" status value asks).
+	Open bool
+	// Created and LastModified restrict the creation and last change to a
+	// range, both ends inclusive.
+	Created      TimeRange
+	LastModified TimeRange
+	// Custom holds custom attribute filters: the activity has the value
+	// among the values of the named attribute.
+	Custom []AttributeFilter
 	// Departments restricts the search to these departments; nil means all.
 	Departments []ID
 	// Sort is one of "id", "created", "lastModified", "priority",
@@ -166,6 +178,19 @@ type ActivityFilter struct {
 	Descending bool
 	Offset     int
 	Limit      int
+}
+
+// TimeRange is a range of times, both ends inclusive; a nil end is open.
+type TimeRange struct {
+	From, To *time.Time
+}
+
+// Set reports whether the range restricts anything.
+func (r TimeRange) Set() bool { return r.From != nil || r.To != nil }
+
+// AttributeFilter asks for entities whose custom attribute Name holds Value.
+type AttributeFilter struct {
+	Name, Value string
 }
 
 // Session is a login session: a user's (or a client application's) period

@@ -111,7 +111,8 @@ func (s *Server) representActivities(r *http.Request, l *lookup, list []casemgr.
 
 // Search parameters of GET /core/casemgr/v3/activity.
 var searchParams = []string{
-	"caseID", "case", "status", "type", "mode", "department", "customerID", "assignedTo",
+	"caseID", "case", "status", "type", "mode", "department", "customerID", "customer", "assignedTo",
+	"assignedUserName", "queueID", "queue", "createdDate", "lastModifiedDate", "custom.*",
 	"$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute",
 }
 
@@ -124,9 +125,15 @@ const (
 // searchRequest is a parsed activity search.
 type searchRequest struct {
 	filter casemgr.ActivityFilter
-	// departments are the departments asked for; nil means any.
-	departments []casemgr.ID
-	fields      fieldSet
+	// departments are the departments asked for, by ID or name; nil
+	// means any. They are resolved in the read transaction.
+	departments []string
+	// assignedUserName is the login name of the assigned user asked for.
+	assignedUserName string
+	// askedDepartments are the departments asked for, resolved; nil
+	// means any.
+	askedDepartments []casemgr.ID
+	fields           fieldSet
 	// ranged is true for $rangestart/$rangesize paging.
 	ranged bool
 	// page and size are $pagenum/$pagesize, or $rangestart/$rangesize.
@@ -186,6 +193,9 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 		switch v := q.Get("$sort"); v {
 		case "id", "created", "lastModified", "priority", "dueDate":
 			f.Sort = v
+		case "createdDate", "lastModifiedDate":
+			// The names v12 clients send.
+			f.Sort = strings.TrimSuffix(v, "Date")
 		default:
 			return nil, bad("$sort")
 		}
@@ -238,7 +248,38 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if f.Case, err = idParam(caseParam); err != nil {
 		return nil, err
 	}
-	if f.Customer, err = idParam("customerID"); err != nil {
+	if q.Has("customerID") && q.Has("customer") {
+		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "customer", "value", "customerID and customer together")
+	}
+	customerParam := "customer"
+	if q.Has("customerID") {
+		customerParam = "customerID"
+	}
+	if f.Customer, err = idParam(customerParam); err != nil {
+		return nil, err
+	}
+	if q.Has("queueID") && q.Has("queue") {
+		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "queue", "value", "queueID and queue together")
+	}
+	queueParam := "queue"
+	if q.Has("queueID") {
+		queueParam = "queueID"
+	}
+	if f.Queue, err = idParam(queueParam); err != nil {
+		return nil, err
+	}
+	if q.Has("assignedUserName") {
+		if sr.assignedUserName = strings.TrimSpace(q.Get("assignedUserName")); sr.assignedUserName == "" {
+			return nil, bad("assignedUserName")
+		}
+	}
+	if f.Created, err = rangeParam(q, "createdDate"); err != nil {
+		return nil, err
+	}
+	if f.LastModified, err = rangeParam(q, "lastModifiedDate"); err != nil {
+		return nil, err
+	}
+	if f.Custom, err = customParams(q); err != nil {
 		return nil, err
 	}
 	if f.AssignedTo, err = idParam("assignedTo"); err != nil {
@@ -247,11 +288,19 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if f.Statuses, err = listParam("status"); err != nil {
 		return nil, err
 	}
+	statuses := f.Statuses[:0:0]
 	for _, v := range f.Statuses {
-		if !containsStr(casemgr.ActivityStatuses, v) {
+		switch {
+		case v == casemgr.CaseOpen:
+			// Every status but completed.
+			f.Open = true
+		case containsStr(casemgr.ActivityStatuses, v):
+			statuses = append(statuses, v)
+		default:
 			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "status", "value", v)
 		}
 	}
+	f.Statuses = statuses
 	if f.Types, err = listParam("type"); err != nil {
 		return nil, err
 	}
@@ -266,16 +315,8 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 		}
 		f.Modes = append(f.Modes, m)
 	}
-	depts, err := listParam("department")
-	if err != nil {
+	if sr.departments, err = listParam("department"); err != nil {
 		return nil, err
-	}
-	for _, v := range depts {
-		d, ok := casemgr.ParseID(v)
-		if !ok {
-			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "department", "value", v)
-		}
-		sr.departments = append(sr.departments, d)
 	}
 	if sr.fields, err = parseAttribute(r, activityFields, activitySummary()); err != nil {
 		return nil, err
@@ -292,26 +333,59 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
+// resolve turns the names of the request into IDs inside the read
+// transaction: departments by ID or name (a name matching none is 400-102),
+// the assigned user by login name (none: found is false, nothing matches),
+// and checks that every custom.<name> is an activity custom attribute.
+func (sr *searchRequest) resolve(tx casemgr.Tx, l *lookup) (found bool, err error) {
+	asked, err := departmentsByIDOrName(l, sr.departments)
+	if err != nil {
+		return false, err
+	}
+	sr.askedDepartments = asked
+	if err := checkCustomFilters(tx, "activity", sr.filter.Custom); err != nil {
+		return false, err
+	}
+	if sr.assignedUserName != "" {
+		users, err := tx.Users()
+		if err != nil {
+			return false, err
+		}
+		u := userByLogin(users, sr.assignedUserName)
+		if u == 0 || (sr.filter.AssignedTo != 0 && sr.filter.AssignedTo != u) {
+			return false, nil
+		}
+		sr.filter.AssignedTo = u
+	}
+	return true, nil
+}
+
 // restrict narrows the search to the departments asked for that the actor
 // sees (visible nil: all).
 func (sr *searchRequest) restrict(visible []casemgr.ID) {
+	sr.filter.Departments = intersectDepartments(sr.askedDepartments, visible)
+}
+
+// intersectDepartments returns the departments asked for (nil: any) that
+// are visible (nil: all); nil means no restriction at all.
+func intersectDepartments(asked, visible []casemgr.ID) []casemgr.ID {
 	switch {
-	case sr.departments == nil:
-		sr.filter.Departments = visible
+	case asked == nil:
+		return visible
 	case visible == nil:
-		sr.filter.Departments = sr.departments
-	default:
-		see := make(map[casemgr.ID]bool, len(visible))
-		for _, d := range visible {
-			see[d] = true
-		}
-		sr.filter.Departments = []casemgr.ID{}
-		for _, d := range sr.departments {
-			if see[d] {
-				sr.filter.Departments = append(sr.filter.Departments, d)
-			}
+		return asked
+	}
+	see := make(map[casemgr.ID]bool, len(visible))
+	for _, d := range visible {
+		see[d] = true
+	}
+	out := []casemgr.ID{}
+	for _, d := range asked {
+		if see[d] {
+			out = append(out, d)
 		}
 	}
+	return out
 }
 
 // searchActivities serves GET /core/casemgr/v3/activity: one page of the
@@ -329,6 +403,10 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
 		l, err := newLookup(tx)
 		if err != nil {
+			return err
+		}
+		found, err := sr.resolve(tx, l)
+		if err != nil || !found {
 			return err
 		}
 		sr.restrict(l.visibleDepartments(rc.actor))

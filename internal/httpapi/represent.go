@@ -469,6 +469,9 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (map[string]any, erro
 		if a.AssignedUser != 0 {
 			st["assigned"] = map[string]any{"user": r.user(a.AssignedUser)}
 		}
+		if a.Status == casemgr.StatusCompleted {
+			st["substatus"] = r.enum("activitySubstatus", completedSubstatus(a))
+		}
 		put("status", st)
 	}
 	if a.Customer != 0 {
@@ -631,4 +634,10 @@ func historySnapshot(s string) (casemgr.Activity, bool) {
 		return a, false
 	}
 	return a, true
+}
+
+// completedSubstatus is the substatus a completed activity shows: "done"
+// unless the world says otherwise.
+func completedSubstatus(a *casemgr.Activity) string {
+	return "done"
 }

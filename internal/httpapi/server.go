@@ -281,7 +281,8 @@ func checkParams(r *http.Request, allowed ...string) error {
 	for name, vals := range q {
 		ok := false
 		for _, a := range allowed {
-			if a == name {
+			// "custom.*" admits every custom.<name>.
+			if prefix, wild := strings.CutSuffix(a, "*"); a == name || wild && len(name) > len(prefix) && strings.HasPrefix(name, prefix) {
 				ok = true
 			}
 		}

@@ -31,6 +31,7 @@ var wantDisplay = map[string][]string{
 	"postalType":         {"home", "office"},
 	"originatingChannel": {"email", "call_track", "phone", "chat", "web", "social", "task"},
 	"socialType":         {"Twitter", "Facebook", "Instagram"},
+	"activitySubstatus":  {"done"},
 }
 
 // readCatalog parses a locale file strictly: unknown top-level fields fail.

@@ -385,7 +385,33 @@ func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page s
 		}
 	}
 	eq("case_id", f.Case)
-	in("status", f.Statuses)
+	switch {
+	case f.Open && len(f.Statuses) > 0:
+		where = append(where, "("+d.in("status")+" OR status <> ?)")
+		args = append(args, d.strs(f.Statuses), casemgr.StatusCompleted)
+	case f.Open:
+		where = append(where, "status <> ?")
+		args = append(args, casemgr.StatusCompleted)
+	default:
+		in("status", f.Statuses)
+	}
+	eq("queue_id", f.Queue)
+	timeRange := func(col string, r casemgr.TimeRange) {
+		if r.From != nil {
+			where = append(where, col+" >= ?")
+			args = append(args, millis(*r.From))
+		}
+		if r.To != nil {
+			where = append(where, col+" <= ?")
+			args = append(args, millis(*r.To))
+		}
+	}
+	timeRange("created", f.Created)
+	timeRange("last_modified", f.LastModified)
+	for _, c := range f.Custom {
+		where = append(where, d.customAttributeHas("custom_attributes"))
+		args = append(args, c.Name, c.Value)
+	}
 	in("type", f.Types)
 	in("mode", f.Modes)
 	eq("department_id", f.Department)
@@ -426,4 +452,15 @@ func (d *dialect) caseActivitiesSQL(lock bool) string {
 func (d *dialect) responsesSQL(lock bool) string {
 	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("response_to") + ` AND response_to <> 0 ORDER BY id` +
 		d.forUpdate(lock)
+}
+
+// customAttributeHas is the condition that the custom attributes (a JSON
+// object of value lists) in col hold a value under a name; its parameters
+// are the name and the value. Custom attributes are not indexed: the
+// condition narrows what the other filters found.
+func (d *dialect) customAttributeHas(col string) string {
+	if d.dollar {
+		return col + "::jsonb @> jsonb_build_object(?::text, jsonb_build_array(?::text))"
+	}
+	return "EXISTS (SELECT 1 FROM json_each(" + col + ") AS ca, json_each(ca.value) AS cv WHERE ca.key = ? AND cv.value = ?)"
 }

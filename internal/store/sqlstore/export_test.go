@@ -1,6 +1,10 @@
 package sqlstore
 
-import "github.com/casemgr/casemgr/internal/casemgr"
+import (
+	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
 
 // HasConfigCopy reports whether the store holds a copy of the
 // configuration, for the tests of the cache.
@@ -12,6 +16,13 @@ type HotQuery struct {
 	Name string
 	SQL  string
 	Args []any
+	// RangeOnly marks a query whose only condition on a big table is a
+	// range on a parameter: PostgreSQL's generic plan assumes the range
+	// holds a third of the table and scans it, but a cached statement
+	// keeps the custom plans (plan_cache_mode auto takes the generic plan
+	// only when it is not costlier than they were), so only the plan for
+	// the parameters is checked.
+	RangeOnly bool
 }
 
 // HotQueries lists the queries of the hot paths on an engine ("sqlite" or
@@ -53,5 +64,14 @@ func HotQueries(engine string) []HotQuery {
 	search("an agent's assigned work, newest first", casemgr.ActivityFilter{AssignedTo: 105,
 		Statuses: []string{casemgr.StatusAssigned}, Sort: "lastModified", Descending: true, Departments: all})
 	search("by case and status", casemgr.ActivityFilter{Case: 1234, Statuses: []string{casemgr.StatusAssigned}, Departments: all})
+	// The poll of what changed since a moment (lastModifiedDate=[t,],
+	// sorted by lastModified), by a user and by a client application.
+	since := time.Now().Add(-time.Hour)
+	search("what changed since, for a user", casemgr.ActivityFilter{LastModified: casemgr.TimeRange{From: &since},
+		Sort: "lastModified", Departments: all})
+	search("what changed since, for a client", casemgr.ActivityFilter{LastModified: casemgr.TimeRange{From: &since},
+		Sort: "lastModified"})
+	out[len(out)-2].RangeOnly = true // the count
+	search("created in a range", casemgr.ActivityFilter{Created: casemgr.TimeRange{From: &since}, Departments: all})
 	return out
 }
