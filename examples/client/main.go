@@ -80,7 +80,7 @@ func run(ctx context.Context, baseURL string, out io.Writer) error {
 	// 3. An operation: transfer it to Billing (11).
 	body := casemgr.TransferActivitiesToDepartmentJSONRequestBody{}
 	body.Activity = append(body.Activity, struct {
-		Id           casemgr.IdInput `json:"id"`
+		Id           casemgr.IdInput  `json:"id"`
 		LastModified casemgr.DateTime `json:"lastModified"`
 	}{Id: a.Id, LastModified: *a.LastModified})
 	moved, err := c.TransferActivitiesToDepartmentWithResponse(ctx, "11", nil, body)
