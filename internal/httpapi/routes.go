@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/casemgr/casemgr/internal/apidocs"
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
@@ -53,6 +54,10 @@ func (s *Server) Handler() http.Handler {
 	// Administration: fixtures replace or extend the world.
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
 	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
+
+	// The API reference page (Swagger UI over the served document): a
+	// page for people, not part of the API, so not in api/openapi.yaml.
+	mux.Handle("/docs/", http.StripPrefix("/docs", apidocs.Handler()))
 
 	// Go's profiles (pprof.go), behind the admin token: a diagnostic, not
 	// part of the API (so not in api/openapi.yaml); its own mux takes GET
