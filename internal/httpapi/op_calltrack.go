@@ -39,7 +39,11 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 	if req.Anonymous, err = yesParam(r, "anonymousCustomer"); err != nil {
 		return req, err
 	}
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
+	key, err := headerText(r, "Idempotency-Key")
+	if err != nil {
+		return req, err
+	}
+	if key != "" {
 		if len(key) > 255 {
 			return req, errf(casemgr.CodeInvalidValue, "name", "Idempotency-Key", "value", key[:32]+"...")
 		}

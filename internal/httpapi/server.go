@@ -14,7 +14,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -230,9 +232,37 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 	})
 }
 
-// api wraps an API handler: negotiation then authentication.
+// api wraps an API handler: negotiation, authentication, then the check
+// of the path's text.
 func (s *Server) api(h http.HandlerFunc) http.Handler {
-	return s.negotiate(s.authenticated(h))
+	return s.negotiate(s.authenticated(s.storablePath(h)))
+}
+
+// storablePath refuses a path whose decoded text no engine stores (a NUL,
+// invalid UTF-8) as an invalid ID (400-108): the routes' literal segments
+// are plain text, so the bad text is in a path value, an ID or altId that
+// would otherwise reach the database.
+func (s *Server) storablePath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, seg := range strings.Split(r.URL.Path, "/") {
+			if !casemgr.StorableText(seg) {
+				s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", brief(seg)))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// headerText reads a request header whose value reaches the database: a
+// value no engine stores (a NUL, invalid UTF-8) is 400-152 naming the
+// header, as a header's invalid values are elsewhere.
+func headerText(r *http.Request, name string) (string, error) {
+	v := r.Header.Get(name)
+	if !casemgr.StorableText(v) {
+		return "", errf(casemgr.CodeInvalidValue, "name", name, "value", brief(v))
+	}
+	return v, nil
 }
 
 // readBody reads a JSON or XML request body into a tree, within the size
@@ -274,11 +304,23 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (any, string, 
 	return tree, "", body, err
 }
 
-// checkParams enforces strict query parameters: unknown names are 400-101,
-// and a parameter given twice is 400-102.
+// checkParams enforces strict query parameters: unknown names are 400-101;
+// a parameter given twice, a value that is not storable text (a NUL,
+// invalid UTF-8) and a query string that does not parse are 400-102. Every
+// handler calls it first, so no parameter reaches the engines unchecked.
 func checkParams(r *http.Request, allowed ...string) error {
-	q := r.URL.Query()
-	for name, vals := range q {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// r.URL.Query() would drop the malformed pair silently.
+		return errf(casemgr.CodeUnsupportedParamValue, "name", "query", "value", brief(r.URL.RawQuery))
+	}
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		vals := q[name]
 		ok := false
 		for _, a := range allowed {
 			// "custom.*" admits every custom.<name>.
@@ -286,11 +328,14 @@ func checkParams(r *http.Request, allowed ...string) error {
 				ok = true
 			}
 		}
-		if !ok {
-			return errf(casemgr.CodeUnsupportedParam, "name", name)
+		if !ok || !casemgr.StorableText(name) {
+			return errf(casemgr.CodeUnsupportedParam, "name", brief(name))
 		}
 		if len(vals) > 1 {
-			return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", strings.Join(vals, ","))
+			return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", brief(strings.Join(vals, ",")))
+		}
+		if !casemgr.StorableText(vals[0]) {
+			return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", brief(vals[0]))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -18,18 +19,134 @@ import (
 // literal text) or bool. One strict reader (obj, below) then walks the tree
 // for every operation, so JSON and XML bodies obey the same rules.
 
-// decodeJSON decodes a JSON body into a tree.
+// maxDepth bounds the nesting of a body, JSON or XML: the operations' bodies
+// nest a handful of levels, and a bound keeps a hostile document from
+// costing deep recursion.
+const maxDepth = 32
+
+// decodeJSON decodes a JSON body into a tree. It reads the document token by
+// token so that it can refuse what a plain decode would let through: a key
+// repeated in one object (the XML form cannot repeat an element that holds
+// one value either), and a string the engines cannot store (invalid UTF-8,
+// which a plain decode would silently replace, or a NUL).
 func decodeJSON(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", jsonReason(err))
+	d := &jsonTree{dec: json.NewDecoder(bytes.NewReader(body)), body: body}
+	d.dec.UseNumber()
+	v, err := d.value("", 0)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := d.dec.Token(); err != io.EOF {
 		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "unexpected data after the JSON value")
 	}
-	return normalize(v), nil
+	return v, nil
+}
+
+// jsonTree reads one JSON document into a tree.
+type jsonTree struct {
+	dec  *json.Decoder
+	body []byte
+	// raw is the input the last token was read from (with the separators
+	// before it), to see the bytes of a string before they were decoded.
+	raw []byte
+}
+
+func (d *jsonTree) token() (json.Token, error) {
+	start := d.dec.InputOffset()
+	tok, err := d.dec.Token()
+	if err != nil {
+		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", jsonReason(err))
+	}
+	d.raw = d.body[start:d.dec.InputOffset()]
+	return tok, nil
+}
+
+// text checks the string token just read: the decoder replaces invalid
+// UTF-8 with U+FFFD, so the raw bytes are checked, and a NUL is refused.
+func (d *jsonTree) text(path, s string) error {
+	if !utf8.Valid(d.raw) || !casemgr.StorableText(s) {
+		raw := s
+		if !utf8.Valid(d.raw) {
+			raw = string(bytes.Trim(bytes.TrimSpace(bytes.TrimLeft(d.raw, " \t\r\n,:")), `"`))
+		}
+		return casemgr.E(casemgr.CodeInvalidValue, "name", casemgr.Printable(pathOr(path)), "value", brief(raw))
+	}
+	return nil
+}
+
+func (d *jsonTree) value(path string, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "the JSON document is nested too deeply")
+	}
+	tok, err := d.token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return d.object(path, depth)
+		}
+		if t == '[' {
+			return d.list(path, depth)
+		}
+		// A closing delimiter where a value belongs is a syntax error the
+		// decoder reports itself; this is not reached.
+		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "invalid JSON: unexpected "+t.String())
+	case json.Number:
+		return t.String(), nil
+	case string:
+		if err := d.text(path, t); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	return tok, nil // bool or nil
+}
+
+func (d *jsonTree) object(path string, depth int) (any, error) {
+	m := map[string]any{}
+	for d.dec.More() {
+		tok, err := d.token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string) // the decoder guarantees a string key
+		sub := key
+		if path != "" {
+			sub = path + "." + key
+		}
+		if err := d.text(sub, key); err != nil {
+			return nil, err
+		}
+		if _, dup := m[key]; dup {
+			return nil, casemgr.E(casemgr.CodeInvalidValue, "name", sub, "value", "a repeated key")
+		}
+		v, err := d.value(sub, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		m[key] = v
+	}
+	if _, err := d.token(); err != nil { // '}'
+		return nil, err
+	}
+	return m, nil
+}
+
+func (d *jsonTree) list(path string, depth int) (any, error) {
+	l := []any{}
+	for d.dec.More() {
+		v, err := d.value(fmt.Sprintf("%s[%d]", path, len(l)), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		l = append(l, v)
+	}
+	if _, err := d.token(); err != nil { // ']'
+		return nil, err
+	}
+	return l, nil
 }
 
 func jsonReason(err error) string {
@@ -41,22 +158,6 @@ func jsonReason(err error) string {
 		return "the JSON document ends too early"
 	}
 	return "invalid JSON: " + err.Error()
-}
-
-func normalize(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return x.String()
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalize(e)
-		}
-	}
-	return v
 }
 
 // decodeXML decodes an XML body into a tree and returns the name of its root
@@ -72,10 +173,10 @@ func decodeXML(body []byte) (string, any, error) {
 			if err == io.EOF {
 				return "", nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "the XML document has no root element")
 			}
-			return "", nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "invalid XML: "+err.Error())
+			return "", nil, xmlError("", err)
 		}
 		if se, ok := tok.(xml.StartElement); ok {
-			v, err := xmlElement(dec, se, 0)
+			v, err := xmlElement(dec, se, "", 0)
 			if err != nil {
 				return "", nil, err
 			}
@@ -101,9 +202,7 @@ func decodeXML(body []byte) (string, any, error) {
 	}
 }
 
-const maxDepth = 32
-
-func xmlElement(dec *xml.Decoder, start xml.StartElement, depth int) (any, error) {
+func xmlElement(dec *xml.Decoder, start xml.StartElement, path string, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "the XML document is nested too deeply")
 	}
@@ -129,11 +228,15 @@ func xmlElement(dec *xml.Decoder, start xml.StartElement, depth int) (any, error
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "invalid XML: "+err.Error())
+			return nil, xmlError(path, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			v, err := xmlElement(dec, t, depth+1)
+			sub := t.Name.Local
+			if path != "" {
+				sub = path + "." + sub
+			}
+			v, err := xmlElement(dec, t, sub, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -155,6 +258,18 @@ func xmlElement(dec *xml.Decoder, start xml.StartElement, depth int) (any, error
 			return obj, nil
 		}
 	}
+}
+
+// xmlError reports an XML syntax error inside the element at path. A
+// character no engine stores (a NUL, invalid UTF-8) is refused as an invalid
+// value of that element, as the JSON form of the same value is; anything
+// else is a malformed body.
+func xmlError(path string, err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) && (strings.HasPrefix(se.Msg, "illegal character code ") || se.Msg == "invalid UTF-8") {
+		return casemgr.E(casemgr.CodeInvalidValue, "name", pathOr(path), "value", strings.TrimPrefix(se.Msg, "illegal character code "))
+	}
+	return casemgr.E(casemgr.CodeMalformedBody, "reason", "invalid XML: "+err.Error())
 }
 
 // xmlList marks a list built from repeated elements while decoding.
@@ -278,9 +393,13 @@ func brief(v any) string {
 	switch x := v.(type) {
 	case string:
 		if len(x) > 64 {
-			return x[:64] + "..."
+			cut := 64
+			for cut > 60 && !utf8.RuneStart(x[cut]) {
+				cut--
+			}
+			return casemgr.Printable(x[:cut]) + "..."
 		}
-		return x
+		return casemgr.Printable(x)
 	case map[string]any:
 		return "an object"
 	case []any:
