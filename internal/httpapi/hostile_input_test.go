@@ -82,6 +82,8 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 					t.Errorf("%s: the error does not name the parameter: %s", q, res.Body)
 				}
 			}
+			// A parameter name that is not storable text is not a known one.
+			h.refused(400, "400-101", "GET", "/core/casemgr/v3/activity?custom.ref%00=x", tok, "")
 			h.do("GET", "/core/casemgr/v3/activity?type=email", tok, "").expect(t, 200, "")
 		})
 	})
