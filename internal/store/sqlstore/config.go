@@ -179,7 +179,7 @@ func (t *tx) config() (*configSnap, error) {
 	if t.cfg != nil {
 		return t.cfg, nil
 	}
-	if t.d.dollar {
+	if t.d.listenNotify {
 		if !c.listening.Load() {
 			return nil, nil
 		}
@@ -290,7 +290,7 @@ func (t *tx) markConfigVersion() error {
 	if _, err := t.exec("configuration version", `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
 		return err
 	}
-	if t.d.dollar {
+	if t.d.listenNotify {
 		if _, err := t.exec("configuration notification", `SELECT pg_notify('`+configChannel+`', `+currentSchema+`)`); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"context"
+	"slices"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -74,4 +76,32 @@ func HotQueries(engine string) []HotQuery {
 	out[len(out)-2].RangeOnly = true // the count
 	search("created in a range", casemgr.ActivityFilter{Created: casemgr.TimeRange{From: &since}, Departments: all})
 	return out
+}
+
+// Columns lists the columns of every table of the store's schema, by table
+// name, for the schema parity test. It reads the live schema from the
+// engine's own catalogue, not from the migrations' text.
+func Columns(ctx context.Context, s *Store) (map[string][]string, error) {
+	q := `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	if s.d.name == "sqlite" {
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	}
+	rows, err := s.writer.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			return nil, err
+		}
+		out[table] = append(out[table], col)
+	}
+	for _, cols := range out {
+		slices.Sort(cols)
+	}
+	return out, rows.Err()
 }

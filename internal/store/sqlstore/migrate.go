@@ -82,7 +82,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context, sqlTx *sql.Tx, list []migration) error {
-	if s.d.dollar {
+	if s.d.advisoryLocks {
 		// The second key is the schema, so tests migrating their own
 		// schemas in parallel don't wait for each other.
 		if _, err := sqlTx.ExecContext(ctx,

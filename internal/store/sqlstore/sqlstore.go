@@ -238,7 +238,7 @@ func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 // the pool and begins with its first statement (pipeline.go).
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(casemgr.Tx) error) error {
 	t := &tx{ctx: ctx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db]}
-	if s.d.dollar {
+	if s.d.lazyBegin {
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)

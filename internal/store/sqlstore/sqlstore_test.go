@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/store/sqlstore"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
@@ -118,5 +121,44 @@ func TestPostgresDeadlockIsRetried(t *testing.T) {
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The SQLite and PostgreSQL migrations define the same tables with the same
+// columns: a migration written for one engine only fails here. The schemas
+// compared are the live ones, as each engine reports them after migrating.
+func TestMigrationsDefineTheSameTablesAndColumns(t *testing.T) {
+	sqlite, err := sqlstore.Columns(t.Context(), storetest.OpenSQLite(t).(*sqlstore.Store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postgres, err := sqlstore.Columns(t.Context(), storetest.OpenPostgres(t).(*sqlstore.Store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sqlite) < 10 {
+		t.Fatalf("SQLite schema has %d tables; the catalogue query reads nothing", len(sqlite))
+	}
+	for _, table := range slices.Sorted(maps.Keys(sqlite)) {
+		pg, ok := postgres[table]
+		if !ok {
+			t.Errorf("table %s: only in the SQLite migrations", table)
+			continue
+		}
+		for _, col := range sqlite[table] {
+			if !slices.Contains(pg, col) {
+				t.Errorf("column %s.%s: only in the SQLite migrations", table, col)
+			}
+		}
+		for _, col := range pg {
+			if !slices.Contains(sqlite[table], col) {
+				t.Errorf("column %s.%s: only in the PostgreSQL migrations", table, col)
+			}
+		}
+	}
+	for _, table := range slices.Sorted(maps.Keys(postgres)) {
+		if _, ok := sqlite[table]; !ok {
+			t.Errorf("table %s: only in the PostgreSQL migrations", table)
+		}
 	}
 }

@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// AppendHistory appends entries; the database numbers them, and each
+// entry's Seq is set to its number.
+func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
+	const op = "append history"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if t.d.batchWrites && len(entries) > 1 {
+		return t.appendHistorySet(op, entries)
+	}
+	for i := range entries {
+		e := &entries[i]
+		if err := t.queryRow(`INSERT INTO history
+			(entity, entity_id, action, actor, at, before_json, after_json)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			[]any{e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After}, &e.Seq); err != nil {
+			return t.wrap(op, err)
+		}
+	}
+	return nil
+}
+
+// appendHistorySet appends entries with one statement on PostgreSQL. The
+// rows are inserted in the order of the entries (ORDER BY the ordinality),
+// so their numbers, drawn from the sequence one row after the other, rise in
+// that order: sorted, the returned numbers are the entries' in turn.
+func (t *tx) appendHistorySet(op string, entries []casemgr.HistoryEntry) error {
+	n := len(entries)
+	entity, action, actor, before, after := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, at := make([]int64, n), make([]int64, n)
+	for i, e := range entries {
+		entity[i], ids[i], action[i], actor[i], at[i], before[i], after[i] = e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After
+	}
+	seqs, err := queryList(t, op, func(r scanner) (int64, error) {
+		var seq int64
+		err := r.Scan(&seq)
+		return seq, err
+	}, `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
+		SELECT u.entity, u.entity_id, u.action, u.actor, u.at, u.before_json, u.after_json
+		FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
+			WITH ORDINALITY AS u(entity, entity_id, action, actor, at, before_json, after_json, n)
+		ORDER BY u.n RETURNING seq`, entity, ids, action, actor, at, before, after)
+	if err != nil {
+		return err
+	}
+	if len(seqs) != n {
+		return t.wrap(op, fmt.Errorf("%d history entries inserted of %d", len(seqs), n))
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	for i := range entries {
+		entries[i].Seq = seqs[i]
+	}
+	return nil
+}
+
+// History returns the history of one entity, oldest first.
+func (t *tx) History(entity string, id casemgr.ID) ([]casemgr.HistoryEntry, error) {
+	return queryList(t, "history", func(r scanner) (casemgr.HistoryEntry, error) {
+		var e casemgr.HistoryEntry
+		var at int64
+		err := r.Scan(&e.Seq, &e.Entity, &e.EntityID, &e.Action, &e.Actor, &at, &e.Before, &e.After)
+		e.At = fromMillis(at)
+		return e, err
+	}, historySQL, entity, id)
+}
+
+// historySQL is the history of one entity.
+const historySQL = `SELECT seq, entity, entity_id, action, actor, at, before_json, after_json
+	FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq`
