@@ -473,61 +473,6 @@ func (sr *searchRequest) pagination(r *http.Request, total, shown int) map[strin
 	return info
 }
 
-// activityAttributes serves GET /core/casemgr/v3/activity/attributes?$attribute=type:
-// the activity types with their subtypes (the calltrack subtypes are
-// configuration), localized.
-func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) {
-	rc := ctxOf(r)
-	if err := checkParams(r, "$attribute"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	if !q.Has("$attribute") {
-		s.writeError(w, r, errf(casemgr.CodeMissingParam, "name", "$attribute"))
-		return
-	}
-	if v := strings.TrimSpace(q.Get("$attribute")); v != "type" {
-		s.writeError(w, r, errf(casemgr.CodeUnsupportedParamValue, "name", "$attribute", "value", v))
-		return
-	}
-	var calltrack []string
-	err := s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
-		calltrack, err = tx.CalltrackSubtypes()
-		return err
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rp := &rep{locale: rc.locale}
-	subtypes := map[string][]string{
-		casemgr.TypeEmail:     {"general"},
-		casemgr.TypeCalltrack: calltrack,
-		casemgr.TypeSocial:    {"Twitter", "Facebook", "Instagram"},
-	}
-	var values []any
-	for _, t := range []string{casemgr.TypeEmail, casemgr.TypeCalltrack, casemgr.TypeSocial,
-		casemgr.TypeChat, casemgr.TypeWeb, casemgr.TypeTask} {
-		v := rp.enum("activityType", t)
-		kind := "activitySubtype"
-		if t == casemgr.TypeSocial {
-			kind = "socialType"
-		}
-		if subs := subtypes[t]; len(subs) > 0 {
-			list := make([]any, 0, len(subs))
-			for _, st := range subs {
-				list = append(list, rp.enum(kind, st))
-			}
-			v["subtype"] = list
-		}
-		values = append(values, v)
-	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{
-		"attribute": []any{map[string]any{"name": "type", "value": values}},
-	})
-}
-
 // activityHistory serves GET /core/casemgr/v3/activity/{id}/history: the
 // recorded changes of an activity, oldest first, each with the activity
 // before and after it; 204 when there are none.
