@@ -160,4 +160,3 @@ func TestAttributesIsARouteNotAnID(t *testing.T) {
 		}
 	})
 }
-
