@@ -82,27 +82,28 @@ func (a Actor) MemberOf(dept ID) bool {
 	return a.User != nil && a.WorksIn(dept)
 }
 
-// Sees reports whether the actor may read entities of a department: a user
-// sees their home and foreign departments and the departments shared with
-// them; a client application sees everything. depts resolves department
-// IDs (for sharing); it may be nil when sharing is not to be considered.
-func (a Actor) Sees(dept ID, depts map[ID]*Department) bool {
-	if a.User == nil || a.WorksIn(dept) {
-		return true
-	}
-	d := depts[dept]
-	if d == nil {
-		return false
-	}
-	for _, own := range append([]ID{a.User.Department}, a.User.ForeignDepartments...) {
-		if d.SharedWithDept(own) {
-			return true
-		}
-		if o := depts[own]; o != nil && o.SharedWithDept(dept) {
-			return true
-		}
-	}
-	return false
+// Sees is the one visibility rule of the API: whether the actor may see
+// activities, cases and customers of a department. A user sees their home
+// department and the departments where they are a foreign user, nothing
+// else; a department merely shared with theirs is not visible (sharing is a
+// transfer rule: it says where activities may be sent, not who may read
+// them). A client application is not departmental and sees every
+// department. Whatever the actor does not see answers exactly as if it did
+// not exist.
+func (a Actor) Sees(dept ID) bool { return a.WorksIn(dept) }
+
+// SeesActivity reports whether the actor sees an activity (by its
+// department).
+func (a Actor) SeesActivity(act *Activity) bool { return act != nil && a.Sees(act.Department) }
+
+// SeesCase reports whether the actor sees a case (by its department).
+func (a Actor) SeesCase(c *Case) bool { return c != nil && a.Sees(c.Department) }
+
+// SeesCustomer reports whether the actor sees a customer: a customer of no
+// department (customer departmentalization off) is everyone's, one of a
+// department is seen as that department is.
+func (a Actor) SeesCustomer(c *Customer) bool {
+	return c != nil && (c.Department == 0 || a.Sees(c.Department))
 }
 
 // ActivityLicenses returns the licenses of which a user needs one to change

@@ -305,7 +305,7 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 			v.Add(PhaseRule, keySubject, CodeSubjectTooLong, "count", strconv.Itoa(n), "max", strconv.Itoa(MaxSubject))
 		}
 	}
-	if err := identifyCustomer(tx, req, p.dept, v, &p.act); err != nil {
+	if err := identifyCustomer(tx, actor, req, p.dept, v, &p.act); err != nil {
 		return err
 	}
 	if req.Case != nil {
@@ -419,13 +419,7 @@ func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error
 	if err != nil {
 		return err
 	}
-	visible := len(list) == 1
-	if visible {
-		if visible, err = sees(tx, actor, list[0].Department); err != nil {
-			return err
-		}
-	}
-	if !visible {
+	if len(list) != 1 || !actor.SeesCase(&list[0]) {
 		v.Add(PhaseRule, keyCase, CodeCaseNotFound, "value", FormatID(id))
 		return nil
 	}
@@ -490,8 +484,9 @@ func allDigits(s string) bool {
 // identifyCustomer checks the customer identification of a request and
 // resolves it onto the activity's customer, contact and contact point.
 // dept is the activity's department, nil when it is unknown (then the
-// department of the customer is not checked).
-func identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, v *Violations, act *Activity) error {
+// department of the customer is not checked). A customer the actor does
+// not see is not found, exactly as one that does not exist.
+func identifyCustomer(tx Tx, actor Actor, req *CalltrackRequest, dept *Department, v *Violations, act *Activity) error {
 	var named []string
 	if req.CustomerID != nil {
 		named = append(named, "customer.id")
@@ -540,10 +535,10 @@ func identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, v *Violati
 		deptName = dept.Name
 	}
 	// customer loads the customer of an identification and checks its
-	// department.
+	// department; nil when it does not exist or the actor does not see it.
 	customer := func(id ID) (*Customer, error) {
 		list, err := tx.Customers([]ID{id})
-		if err != nil || len(list) == 0 {
+		if err != nil || len(list) == 0 || !actor.SeesCustomer(&list[0]) {
 			return nil, err
 		}
 		c := &list[0]
@@ -572,12 +567,15 @@ func identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, v *Violati
 		if err != nil {
 			return err
 		}
-		if len(list) == 0 {
+		var c *Customer
+		if len(list) > 0 {
+			if c, err = customer(list[0].Customer); err != nil {
+				return err
+			}
+		}
+		if c == nil {
 			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "contact", "value", FormatID(req.ContactIDs[0]))
 			return nil
-		}
-		if _, err := customer(list[0].Customer); err != nil {
-			return err
 		}
 		act.Customer, act.Contact = list[0].Customer, list[0].ID
 	case len(req.Points) > 0:
@@ -586,24 +584,28 @@ func identifyCustomer(tx Tx, req *CalltrackRequest, dept *Department, v *Violati
 		if err != nil {
 			return err
 		}
-		if len(list) == 0 || list[0].Kind != ref.Kind {
+		var c *Customer
+		if len(list) > 0 && list[0].Kind == ref.Kind {
+			if c, err = customer(list[0].Customer); err != nil {
+				return err
+			}
+		}
+		if c == nil {
 			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", ref.Kind+" contact point", "value", FormatID(ref.ID))
 			return nil
 		}
-		if _, err := customer(list[0].Customer); err != nil {
-			return err
-		}
 		act.Customer, act.Contact, act.ContactPoint = list[0].Customer, list[0].Contact, list[0].ID
 	case data != nil:
-		return identifyByData(tx, *data, inDept, deptName, v, act)
+		return identifyByData(tx, actor, *data, inDept, deptName, v, act)
 	}
 	return nil
 }
 
 // identifyByData finds the customer of contactPointData: an email address
 // or a phone number of a customer (with customer departmentalization, of a
-// customer of the activity's department).
-func identifyByData(tx Tx, data string, inDept func(*Customer) bool, deptName string, v *Violations, act *Activity) error {
+// customer of the activity's department). Contact points of customers the
+// actor does not see are not considered at all.
+func identifyByData(tx Tx, actor Actor, data string, inDept func(*Customer) bool, deptName string, v *Violations, act *Activity) error {
 	kind := KindPhone
 	if ValidEmail(data) {
 		kind = KindEmail
@@ -626,14 +628,28 @@ func identifyByData(tx Tx, data string, inDept func(*Customer) bool, deptName st
 	}
 	byCustomer := map[ID]*Customer{}
 	for i := range custs {
-		byCustomer[custs[i].ID] = &custs[i]
+		if actor.SeesCustomer(&custs[i]) {
+			byCustomer[custs[i].ID] = &custs[i]
+		}
 	}
-	for _, p := range points {
-		if c := byCustomer[p.Customer]; c != nil && inDept(c) {
+	var seen *ContactPoint
+	for i, p := range points {
+		c := byCustomer[p.Customer]
+		if c == nil {
+			continue
+		}
+		if inDept(c) {
 			act.Customer, act.Contact, act.ContactPoint = p.Customer, p.Contact, p.ID
 			return nil
 		}
+		if seen == nil {
+			seen = &points[i]
+		}
 	}
-	v.Add(PhaseRule, keyCPData, CodeCustomerNotInDept, "value", FormatID(points[0].Customer), "department", deptName)
+	if seen == nil {
+		v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
+		return nil
+	}
+	v.Add(PhaseRule, keyCPData, CodeCustomerNotInDept, "value", FormatID(seen.Customer), "department", deptName)
 	return nil
 }

@@ -211,16 +211,10 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 			dst = &cases[i]
 		}
 	}
-	if dst != nil {
+	if dst != nil && !actor.SeesCase(dst) {
 		// A target case the user may not see does not exist for them, as
 		// the reads answer it.
-		visible, err := sees(tx, actor, dst.Department)
-		if err != nil {
-			return 0, err
-		}
-		if !visible {
-			dst = nil
-		}
+		dst = nil
 	}
 	if oneCase && src == nil {
 		for _, a := range acts {

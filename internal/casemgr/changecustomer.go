@@ -60,6 +60,9 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 	if err != nil {
 		return err
 	}
+	if points, err = visiblePoints(tx, actor, points); err != nil {
+		return err
+	}
 	pointByID := map[ID]*ContactPoint{}
 	for i := range points {
 		pointByID[points[i].ID] = &points[i]
@@ -318,4 +321,32 @@ func licenseList(l []string) string {
 		s += x
 	}
 	return s
+}
+
+// visiblePoints keeps the contact points of customers the actor sees: a
+// point of a customer the actor does not see is not found, exactly as one
+// that does not exist.
+func visiblePoints(tx Tx, actor Actor, points []ContactPoint) ([]ContactPoint, error) {
+	if len(points) == 0 || actor.IsClient() {
+		return points, nil
+	}
+	ids := make([]ID, len(points))
+	for i, p := range points {
+		ids[i] = p.Customer
+	}
+	custs, err := tx.Customers(uniqueSorted(ids))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[ID]bool{}
+	for i := range custs {
+		seen[custs[i].ID] = actor.SeesCustomer(&custs[i])
+	}
+	out := points[:0:0]
+	for _, p := range points {
+		if seen[p.Customer] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -143,23 +143,6 @@ func checkResponses(v *Violations, responses []Activity) {
 // application.
 func lastModifiedBy(actor Actor) ID { return actor.UserID() }
 
-// sees reports whether the actor may see entities of a department, loading
-// the departments only when sharing has to be considered.
-func sees(tx Tx, actor Actor, dept ID) (bool, error) {
-	if actor.WorksIn(dept) {
-		return true, nil
-	}
-	depts, err := tx.Departments()
-	if err != nil {
-		return false, err
-	}
-	byID := make(map[ID]*Department, len(depts))
-	for i := range depts {
-		byID[depts[i].ID] = &depts[i]
-	}
-	return actor.Sees(dept, byID), nil
-}
-
 // lockWithResponses loads the activities of ids and every response of them,
 // all locked in one pass in ID order. Locking parents and responses in two
 // statements could deadlock two requests on PostgreSQL when a response has

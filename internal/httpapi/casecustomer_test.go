@@ -74,11 +74,23 @@ func TestChangeCaseCustomer(t *testing.T) {
 	run("user_needs_the_change_customer_action", func(t *testing.T, h *harness) {
 		h.refused(403, "403-105", "PATCH", caseCustomerPath("2000"), h.login("nadia"), `{"customer": {"id": "501"}}`)
 	})
-	run("user_needs_the_case_department_as_home_or_foreign", func(t *testing.T, h *harness) {
-		// Archive (13) is shared with Service: jenny sees its case but does
-		// not work there.
+	run("case_of_a_shared_department_is_not_found", func(t *testing.T, h *harness) {
+		// Archive (13) is shared with Service: sharing is not visibility,
+		// so for jenny its case does not exist, exactly like 2999.
 		h.add(`{"cases": [{"id": "2900", "department": "13", "owner": "1001", "customer": "500"}]}`)
-		h.refused(403, "403-107", "PATCH", caseCustomerPath("2900"), h.login("jenny"), `{"customer": {"id": "501"}}`)
+		res := h.refused(404, "404-101", "PATCH", caseCustomerPath("2900"), h.login("jenny"), `{"customer": {"id": "501"}}`)
+		missing := h.refused(404, "404-101", "PATCH", caseCustomerPath("2999"), h.login("jenny"), `{"customer": {"id": "501"}}`)
+		if strings.ReplaceAll(string(res.Body), "2900", "N") != strings.ReplaceAll(string(missing.Body), "2999", "N") {
+			t.Errorf("an invisible case answers differently from a missing one:\n%s\n%s", res.Body, missing.Body)
+		}
+	})
+	run("target_customer_of_an_invisible_department_is_not_found", func(t *testing.T, h *harness) {
+		h.add(`{"customers": [{"id": "509", "customerName": "Legal Client", "department": "12"}]}`)
+		res := h.refused(400, "400-258", "PATCH", caseCustomerPath("2000"), h.login("jenny"), `{"customer": {"id": "509"}}`)
+		missing := h.refused(400, "400-258", "PATCH", caseCustomerPath("2000"), h.login("jenny"), `{"customer": {"id": "9999"}}`)
+		if strings.ReplaceAll(string(res.Body), "509", "N") != strings.ReplaceAll(string(missing.Body), "9999", "N") {
+			t.Errorf("an invisible customer answers differently from a missing one:\n%s\n%s", res.Body, missing.Body)
+		}
 	})
 	run("refuses_case_that_is_not_open", func(t *testing.T, h *harness) {
 		h.refused(400, "400-280", "PATCH", caseCustomerPath("2002"), h.login("jenny"), `{"customer": {"id": "501"}}`)

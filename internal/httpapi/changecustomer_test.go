@@ -544,10 +544,10 @@ func ccPermissionRules(t *testing.T) {
 
 	ccRule(t, "refuses_activity_outside_home_and_foreign_departments", func(t *testing.T, h *harness) {
 		res := h.refused(403, "403-107", "PATCH", ccPath, h.login("jenny"),
-			ccBody(ccItem("3100", "email", "710"), ccItem("3118", "email", "750"))) // 3118: Legal
+			ccBody(ccItem("3100", "email", "710"), ccItem("3118", "email", "710"))) // 3118: Legal
 		ccWantDetails(t, res, map[string][]string{"3118": {"403-107"}})
 		// frank works in Billing only: a Service activity is refused.
-		h.refused(403, "403-107", "PATCH", ccPath, h.login("frank"), ccBody(ccItem("3100", "email", "710")))
+		h.refused(403, "403-107", "PATCH", ccPath, h.login("frank"), ccBody(ccItem("3100", "email", "760")))
 	})
 
 	ccRule(t, "accepts_activity_of_foreign_department", func(t *testing.T, h *harness) {

@@ -54,12 +54,12 @@ func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		l, err := newLookup(tx)
+		l, err := newLookup(tx, rc.actor)
 		if err != nil {
 			return err
 		}
 		ordered, err := visibleInOrder(ids, list, "activity", func(a *casemgr.Activity) (casemgr.ID, bool) {
-			return a.ID, rc.actor.Sees(a.Department, l.depts)
+			return a.ID, rc.actor.SeesActivity(a)
 		})
 		if err != nil {
 			return err
@@ -401,7 +401,7 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
 	var out []any
 	var total int
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		l, err := newLookup(tx)
+		l, err := newLookup(tx, rc.actor)
 		if err != nil {
 			return err
 		}
@@ -409,7 +409,7 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !found {
 			return err
 		}
-		sr.restrict(l.visibleDepartments(rc.actor))
+		sr.restrict(l.visibleDepartments())
 		list, n, err := tx.SearchActivities(sr.filter)
 		if err != nil {
 			return err
@@ -550,11 +550,11 @@ func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casem
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLookup(tx)
+	l, err := newLookup(tx, actor)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 || !actor.Sees(list[0].Department, l.depts) {
+	if len(list) == 0 || !actor.SeesActivity(&list[0]) {
 		return nil, notFound("activity", []string{wireID(actID)})
 	}
 	return l, nil
@@ -576,12 +576,12 @@ func (s *Server) getCases(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		l, err := newLookup(tx)
+		l, err := newLookup(tx, rc.actor)
 		if err != nil {
 			return err
 		}
 		ordered, err := visibleInOrder(ids, list, "case", func(c *casemgr.Case) (casemgr.ID, bool) {
-			return c.ID, rc.actor.Sees(c.Department, l.depts)
+			return c.ID, rc.actor.SeesCase(c)
 		})
 		if err != nil {
 			return err
@@ -619,13 +619,13 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		l, err := newLookup(tx)
+		l, err := newLookup(tx, rc.actor)
 		if err != nil {
 			return err
 		}
 		// A customer of no department is everyone's.
 		ordered, err := visibleInOrder(ids, list, "customer", func(c *casemgr.Customer) (casemgr.ID, bool) {
-			return c.ID, c.Department == 0 || rc.actor.Sees(c.Department, l.depts)
+			return c.ID, rc.actor.SeesCustomer(c)
 		})
 		if err != nil {
 			return err

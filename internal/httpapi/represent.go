@@ -103,21 +103,25 @@ func parseAttribute(r *http.Request, fields []string, def fieldSet) (fieldSet, e
 // representations show: departments and queues (one query each), users
 // (one query per distinct user) and customers (one query for all).
 type lookup struct {
-	tx        casemgr.Tx
+	tx casemgr.Tx
+	// actor is who reads: customers it does not see are shown by ID only.
+	actor     casemgr.Actor
 	depts     map[casemgr.ID]*casemgr.Department
 	queues    map[casemgr.ID]*casemgr.Queue
 	users     map[casemgr.ID]*casemgr.User
 	customers map[casemgr.ID]*casemgr.Customer
 }
 
-// newLookup loads the departments, which every read needs for visibility.
-func newLookup(tx casemgr.Tx) (*lookup, error) {
+// newLookup loads the departments, which every read needs to name them,
+// for a read by actor.
+func newLookup(tx casemgr.Tx, actor casemgr.Actor) (*lookup, error) {
 	list, err := tx.Departments()
 	if err != nil {
 		return nil, err
 	}
 	l := &lookup{
 		tx:        tx,
+		actor:     actor,
 		depts:     make(map[casemgr.ID]*casemgr.Department, len(list)),
 		users:     map[casemgr.ID]*casemgr.User{},
 		customers: map[casemgr.ID]*casemgr.Customer{},
@@ -128,15 +132,15 @@ func newLookup(tx casemgr.Tx) (*lookup, error) {
 	return l, nil
 }
 
-// visibleDepartments lists the departments the actor sees, or nil when it
+// visibleDepartments lists the departments the reader sees, or nil when it
 // sees every department (a client application).
-func (l *lookup) visibleDepartments(actor casemgr.Actor) []casemgr.ID {
-	if actor.IsClient() {
+func (l *lookup) visibleDepartments() []casemgr.ID {
+	if l.actor.IsClient() {
 		return nil
 	}
 	ids := []casemgr.ID{}
 	for id := range l.depts {
-		if actor.Sees(id, l.depts) {
+		if l.actor.Sees(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -179,7 +183,10 @@ func (l *lookup) needUsers(ids ...casemgr.ID) error {
 	return nil
 }
 
-// needCustomers loads the customers not loaded yet, in one query.
+// needCustomers loads the customers not loaded yet, in one query. A
+// customer the reader does not see counts as missing, so a visible
+// activity or case names it by ID only: its name and contact details stay
+// hidden.
 func (l *lookup) needCustomers(ids ...casemgr.ID) error {
 	var missing []casemgr.ID
 	seen := map[casemgr.ID]bool{}
@@ -201,7 +208,9 @@ func (l *lookup) needCustomers(ids ...casemgr.ID) error {
 		l.customers[id] = nil
 	}
 	for i := range list {
-		l.customers[list[i].ID] = &list[i]
+		if l.actor.SeesCustomer(&list[i]) {
+			l.customers[list[i].ID] = &list[i]
+		}
 	}
 	return nil
 }
