@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/strictjson"
 )
 
 // A request body, JSON or XML, is decoded into one generic tree: objects
@@ -24,140 +24,27 @@ import (
 // costing deep recursion.
 const maxDepth = 32
 
-// decodeJSON decodes a JSON body into a tree. It reads the document token by
-// token so that it can refuse what a plain decode would let through: a key
-// repeated in one object (the XML form cannot repeat an element that holds
-// one value either), and a string the engines cannot store (invalid UTF-8,
-// which a plain decode would silently replace, or a NUL).
+// decodeJSON decodes a JSON body into a tree strictly (internal/strictjson):
+// a key repeated in one object is refused as an XML element repeated where
+// one value belongs is (400-152), a string no engine stores (a NUL, invalid
+// UTF-8, which a plain decode would silently replace) is 400-152 naming it,
+// and so is nothing else a plain decode would let through.
 func decodeJSON(body []byte) (any, error) {
-	d := &jsonTree{dec: json.NewDecoder(bytes.NewReader(body)), body: body}
-	d.dec.UseNumber()
-	v, err := d.value("", 0)
-	if err != nil {
-		return nil, err
+	v, err := strictjson.Decode(body, maxDepth)
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return v, err
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
-		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "unexpected data after the JSON value")
-	}
-	return v, nil
-}
-
-// jsonTree reads one JSON document into a tree.
-type jsonTree struct {
-	dec  *json.Decoder
-	body []byte
-	// raw is the input the last token was read from (with the separators
-	// before it), to see the bytes of a string before they were decoded.
-	raw []byte
-}
-
-func (d *jsonTree) token() (json.Token, error) {
-	start := d.dec.InputOffset()
-	tok, err := d.dec.Token()
-	if err != nil {
-		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", jsonReason(err))
-	}
-	d.raw = d.body[start:d.dec.InputOffset()]
-	return tok, nil
-}
-
-// text checks the string token just read: the decoder replaces invalid
-// UTF-8 with U+FFFD, so the raw bytes are checked, and a NUL is refused.
-func (d *jsonTree) text(path, s string) error {
-	if !utf8.Valid(d.raw) || !casemgr.StorableText(s) {
-		raw := s
-		if !utf8.Valid(d.raw) {
-			raw = string(bytes.Trim(bytes.TrimSpace(bytes.TrimLeft(d.raw, " \t\r\n,:")), `"`))
-		}
-		return casemgr.E(casemgr.CodeInvalidValue, "name", casemgr.Printable(pathOr(path)), "value", brief(raw))
-	}
-	return nil
-}
-
-func (d *jsonTree) value(path string, depth int) (any, error) {
-	if depth > maxDepth {
+	name := casemgr.Printable(pathOr(se.Path))
+	switch se.Kind {
+	case strictjson.Text:
+		return nil, casemgr.E(casemgr.CodeInvalidValue, "name", name, "value", brief(se.Value))
+	case strictjson.Repeated:
+		return nil, casemgr.E(casemgr.CodeInvalidValue, "name", name, "value", "a repeated key")
+	case strictjson.TooDeep:
 		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "the JSON document is nested too deeply")
 	}
-	tok, err := d.token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return d.object(path, depth)
-		}
-		if t == '[' {
-			return d.list(path, depth)
-		}
-		// A closing delimiter where a value belongs is a syntax error the
-		// decoder reports itself; this is not reached.
-		return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "invalid JSON: unexpected "+t.String())
-	case json.Number:
-		return t.String(), nil
-	case string:
-		if err := d.text(path, t); err != nil {
-			return nil, err
-		}
-		return t, nil
-	}
-	return tok, nil // bool or nil
-}
-
-func (d *jsonTree) object(path string, depth int) (any, error) {
-	m := map[string]any{}
-	for d.dec.More() {
-		tok, err := d.token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string) // the decoder guarantees a string key
-		sub := key
-		if path != "" {
-			sub = path + "." + key
-		}
-		if err := d.text(sub, key); err != nil {
-			return nil, err
-		}
-		if _, dup := m[key]; dup {
-			return nil, casemgr.E(casemgr.CodeInvalidValue, "name", sub, "value", "a repeated key")
-		}
-		v, err := d.value(sub, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		m[key] = v
-	}
-	if _, err := d.token(); err != nil { // '}'
-		return nil, err
-	}
-	return m, nil
-}
-
-func (d *jsonTree) list(path string, depth int) (any, error) {
-	l := []any{}
-	for d.dec.More() {
-		v, err := d.value(fmt.Sprintf("%s[%d]", path, len(l)), depth+1)
-		if err != nil {
-			return nil, err
-		}
-		l = append(l, v)
-	}
-	if _, err := d.token(); err != nil { // ']'
-		return nil, err
-	}
-	return l, nil
-}
-
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("invalid JSON at offset %d: %v", se.Offset, se)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "the JSON document ends too early"
-	}
-	return "invalid JSON: " + err.Error()
+	return nil, casemgr.E(casemgr.CodeMalformedBody, "reason", se.Reason)
 }
 
 // decodeXML decodes an XML body into a tree and returns the name of its root
