@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
 	seed := f.String("seed", "", "fixture document to load into an empty database at start")
 	adminToken := f.String("admin-token", "", "bearer token of the /admin endpoints (off when empty)")
+	metricsAddr := f.String("metrics-addr", "", "address to serve Prometheus metrics on, at /metrics (off when empty)")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := f.String("log-format", "text", "log format: text or json")
 	tokenTTL, err := f.Duration("token-ttl", time.Hour, "lifetime of access tokens")
@@ -137,6 +138,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AdminToken: *adminToken,
 		HashSecret: hash,
 		Logger:     logger,
+	}
+	if *metricsAddr != "" {
+		// The metrics server ends with this function, whichever way it
+		// returns.
+		metricsCtx, stopMetrics := context.WithCancel(ctx)
+		defer stopMetrics()
+		if srv.Metrics, _, err = startMetrics(metricsCtx, *metricsAddr, db, logger); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -20,6 +20,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = casemgr.Internal(err)
 		status = 500
 	}
+	s.Metrics.Refused(string(e.Code))
 	if status >= 500 {
 		s.log(r).Error("request failed", "code", e.Code, "err", e.Error())
 	} else {

@@ -76,7 +76,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.writeError(w, r, errf(casemgr.CodeNoSuchRoute))
 	})))
-	return s.outer(mux)
+	return s.outer(s.instrument(mux))
 }
 
 // allowedMethods lists the methods for which the mux has a route at the

@@ -23,6 +23,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/i18n"
+	"github.com/casemgr/casemgr/internal/metrics"
 )
 
 // DefaultMaxBody is the default limit of a request body.
@@ -41,6 +42,8 @@ type Server struct {
 	MaxBody int64
 	// MaxAttachment limits uploaded attachments; 0 means 10 MiB.
 	MaxAttachment int64
+	// Metrics records requests and refusals; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (s *Server) store() casemgr.Store { return s.Service.Store }

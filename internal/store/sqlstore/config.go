@@ -89,6 +89,8 @@ type configCache struct {
 	// stop ends the listener; done is closed when it has ended.
 	stop context.CancelFunc
 	done chan struct{}
+	// hits, misses and invalidations count how the copy served (Stats).
+	hits, misses, invalidations atomic.Uint64
 }
 
 func (c *configCache) current() *configSnap {
@@ -103,8 +105,14 @@ func (c *configCache) set(s *configSnap) {
 	c.snap = s
 }
 
-// invalidate discards the copy (PostgreSQL).
-func (c *configCache) invalidate() { c.gen.Add(1) }
+// invalidate discards the copy (PostgreSQL). SQLite finds its copy stale
+// by config_version instead, and counts that in config.
+func (c *configCache) invalidate() {
+	c.gen.Add(1)
+	if c.loadDB != nil {
+		c.invalidations.Add(1)
+	}
+}
 
 // close stops the listener and closes the load connection.
 func (c *configCache) close() error {
@@ -185,6 +193,7 @@ func (t *tx) config() (*configSnap, error) {
 		}
 		gen := c.gen.Load()
 		if s := c.current(); s != nil && s.gen == gen {
+			c.hits.Add(1)
 			t.cfg = s
 			return s, nil
 		}
@@ -199,10 +208,16 @@ func (t *tx) config() (*configSnap, error) {
 	if err := t.queryRow(`SELECT version FROM config_version WHERE id = 1`, nil, &version); err != nil {
 		return nil, t.wrap("configuration version", err)
 	}
-	if s := c.current(); s != nil && s.version == version {
+	s := c.current()
+	if s != nil && s.version == version {
+		c.hits.Add(1)
 		t.cfg = s
 		return s, nil
 	}
+	if s != nil {
+		c.invalidations.Add(1)
+	}
+	c.misses.Add(1)
 	s, err := readConfig(t)
 	if err != nil {
 		return nil, err
@@ -224,8 +239,10 @@ func (c *configCache) loadPostgres(ctx context.Context) (*configSnap, error) {
 	defer c.loading.Unlock()
 	gen := c.gen.Load() // before reading: a change heard of later discards the copy
 	if s := c.current(); s != nil && s.gen == gen {
+		c.hits.Add(1) // another transaction read it meanwhile
 		return s, nil
 	}
+	c.misses.Add(1)
 	sqlTx, err := c.loadDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -43,6 +44,41 @@ type Store struct {
 	config *configCache
 	// stmts are the statements prepared on each SQLite pool (stmts.go).
 	stmts map[*sql.DB]*stmtCache
+	// writeRetries counts the Write transactions run again (Stats).
+	writeRetries atomic.Uint64
+}
+
+// Stats are counters of a Store since it was opened, read by the metrics
+// endpoint.
+type Stats struct {
+	// WriteRetries counts the write transactions run again after a
+	// serialization failure or a deadlock (PostgreSQL).
+	WriteRetries uint64
+	// ConfigHits counts the transactions served the in-memory copy of the
+	// configuration; ConfigMisses those that read it from the database
+	// into a new copy; ConfigInvalidations the times the copy was found or
+	// made stale by a configuration change (config.go).
+	ConfigHits, ConfigMisses, ConfigInvalidations uint64
+}
+
+// Stats returns the Store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{
+		WriteRetries:        s.writeRetries.Load(),
+		ConfigHits:          s.config.hits.Load(),
+		ConfigMisses:        s.config.misses.Load(),
+		ConfigInvalidations: s.config.invalidations.Load(),
+	}
+}
+
+// Pools returns the Store's connection pools by role, for their
+// statistics: "writer" and "reader" on SQLite, "pool" on PostgreSQL, where
+// both roles share one.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.reader == s.writer {
+		return map[string]*sql.DB{"pool": s.writer}
+	}
+	return map[string]*sql.DB{"writer": s.writer, "reader": s.reader}
 }
 
 var _ casemgr.Store = (*Store)(nil)
@@ -230,6 +266,7 @@ func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 			return err
 		case <-time.After(wait):
 		}
+		s.writeRetries.Add(1)
 	}
 }
 

@@ -21,7 +21,9 @@ import (
 // runs again, from a clean transaction, a bounded number of times.
 func TestPostgresWriteRetriesRaces(t *testing.T) {
 	db := storetest.OpenPostgres(t)
+	stats := db.(interface{ Stats() sqlstore.Stats })
 	for _, code := range []string{"40001", "40P01"} {
+		before := stats.Stats().WriteRetries
 		var attempts int
 		err := db.Write(t.Context(), func(tx casemgr.Tx) error {
 			attempts++
@@ -37,6 +39,9 @@ func TestPostgresWriteRetriesRaces(t *testing.T) {
 		})
 		if err != nil || attempts != 3 {
 			t.Errorf("%s: Write = %v after %d attempts; want success after 3", code, err, attempts)
+		}
+		if got := stats.Stats().WriteRetries - before; got != 2 {
+			t.Errorf("%s: %d retries counted, want 2", code, got)
 		}
 		if err := db.Write(t.Context(), casemgr.Tx.DeleteWorld); err != nil {
 			t.Fatal(err)
