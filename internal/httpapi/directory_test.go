@@ -109,3 +109,33 @@ func TestCurrentUser(t *testing.T) {
 		})
 	})
 }
+
+// TestErrorDetailsAreTranslatedOnRequest pins that every item of a bulk
+// refusal carries its own message in the request's language when
+// X-egain-error-message: yes is sent, and none without it.
+func TestErrorDetailsAreTranslatedOnRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		h := newHarness(t, db, nil)
+		body := h.transferBody(3000, 3002)
+		res := h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), body,
+			"Accept-Language", "fr-FR", "X-egain-error-message", "yes")
+		details, _ := res.JSON(t)["details"].([]any)
+		if len(details) != 2 {
+			t.Fatalf("details %v, want one per activity", details)
+		}
+		for _, d := range details {
+			m := d.(map[string]any)
+			um, _ := m["userMessage"].(string)
+			want := "n'est pas partagé avec le service de l'activité " + m["key"].(string)
+			if !strings.Contains(um, want) {
+				t.Fatalf("detail %v: userMessage %q, want it to contain %q", m["key"], um, want)
+			}
+		}
+		res = h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), body, "Accept-Language", "fr-FR")
+		for _, d := range res.JSON(t)["details"].([]any) {
+			if _, ok := d.(map[string]any)["userMessage"]; ok {
+				t.Fatalf("detail carries userMessage without X-egain-error-message: %v", d)
+			}
+		}
+	})
+}

@@ -44,7 +44,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 				args["ids"] = d.Key
 			}
 			value := string(d.Code) + " " + casemgr.Expand(casemgr.Catalogue[d.Code].Message, args)
-			details = append(details, map[string]any{"key": d.Key, "value": value})
+			detail := map[string]any{"key": d.Key, "value": value}
+			// A client showing a bulk refusal to a person needs each
+			// item's message in their language, not only the first.
+			if rc.userMessage {
+				detail["userMessage"] = i18n.UserMessage(rc.locale, d.Code, args)
+			}
+			details = append(details, detail)
 		}
 		body["details"] = details
 	}
