@@ -6,6 +6,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apidocs"
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/console"
 )
 
 // Handler returns the whole HTTP API: every route of the server on one
@@ -52,6 +53,12 @@ func (s *Server) Handler() http.Handler {
 	// Directory reads a client needs to fill its forms (directory.go).
 	mux.Handle("GET /core/casemgr/v3/department", s.api(s.listDepartments))
 	mux.Handle("GET /core/casemgr/v3/user/me", s.api(s.currentUser))
+
+	// The web console (internal/console): static files only, not part of
+	// the API (so not in api/openapi.yaml); it calls the routes above like
+	// any client. Its handler answers GET and HEAD, 405 otherwise.
+	mux.Handle("/console/", console.Handler())
+	mux.Handle("/console", console.Handler())
 
 	// Administration: fixtures replace or extend the world.
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
