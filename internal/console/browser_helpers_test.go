@@ -29,6 +29,7 @@ import (
 	"github.com/casemgr/casemgr/fixtures"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -134,7 +135,7 @@ func fastHash(s string) (string, error) { return auth.HashSecret(s, bcrypt.MinCo
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
-	if err := casemgr.LoadFixture(context.Background(), db, fixtures.Demo, casemgr.LoadOptions{Mode: casemgr.LoadIntoEmpty, Hash: fastHash}); err != nil {
+	if err := fixture.Load(context.Background(), db, fixtures.Demo, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: fastHash}); err != nil {
 		t.Fatalf("loading the demo world: %v", err)
 	}
 	srv := &httpapi.Server{
