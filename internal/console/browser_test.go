@@ -3,6 +3,7 @@ package console_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConsoleTransferLeavesMyWorkAndShowsInHistory is the outside check of
@@ -94,4 +95,234 @@ func TestConsoleTransferLeavesMyWorkAndShowsInHistory(t *testing.T) {
 	if alert := tb.message("alert"); !strings.Contains(alert, "3027") {
 		t.Fatalf("alert %q", alert)
 	}
+}
+
+// signedIn opens a console path in a new tab and signs a demo user in.
+func signedIn(t *testing.T, w *world, user, path string) *tab {
+	t.Helper()
+	tb := newTab(t, w)
+	tb.open(path)
+	tb.signIn(user)
+	return tb
+}
+
+// TestConsoleChangeCustomerSendsTheChosenContactPoint changes the customer
+// of an activity through its form and reads the result back from the API.
+func TestConsoleChangeCustomerSendsTheChosenContactPoint(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/")
+	tb.click("checkbox", "Select activity 3027")
+	tb.click("button", "Change customer")
+	tb.fill("Customer ID", "501")
+	tb.click("button", "Find customer")
+	tb.choose("Contact point", "email: alice.moreau@acme.example — Alice Moreau")
+	tb.click("button", "Change customer")
+	if msg := tb.message("status"); !strings.Contains(msg, "Changed the customer of 1 activity (3027)") {
+		t.Fatalf("status %q", msg)
+	}
+	a := w.activity(w.token("jenny"), "3027")
+	if at(a, "customer.id") != "501" || at(a, "customer.contacts.contact.0.email.0.id") != "707" {
+		t.Fatalf("activity 3027 customer %s point %s, want 501 / 707", at(a, "customer.id"), at(a, "customer.contacts.contact.0.email.0.id"))
+	}
+}
+
+// TestConsoleChangeCaseToANewCase moves an activity to a new case and reads
+// the new case back from the API.
+func TestConsoleChangeCaseToANewCase(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/activity/3035")
+	tb.find("heading", "Activity 3035")
+	tb.click("button", "Change case")
+	tb.click("radio", "A new case")
+	tb.fill("Subject", "Refund web form")
+	tb.choose("Severity", "High")
+	tb.click("button", "Change case")
+	if msg := tb.message("status"); !strings.Contains(msg, "to the new case") {
+		t.Fatalf("status %q", msg)
+	}
+	jenny := w.token("jenny")
+	caseID := at(w.activity(jenny, "3035"), "case.id")
+	if caseID == "2007" || caseID == "" {
+		t.Fatalf("activity 3035 is still in case %q", caseID)
+	}
+	_, c := w.api("GET", "/core/casemgr/v3/case/"+caseID, jenny, "")
+	if at(c, "case.0.subject") != "Refund web form" || at(c, "case.0.severity.value") != "high" {
+		t.Fatalf("new case %s: subject %q severity %q", caseID, at(c, "case.0.subject"), at(c, "case.0.severity.value"))
+	}
+	tb.click("link", caseID)
+	tb.find("heading", "Case "+caseID)
+	tb.find("checkbox", "Select activity 3035")
+}
+
+// TestConsoleLogACallCreatesACalltrack logs a call for a customer from the
+// customer's page and reads the new activity back from the API.
+func TestConsoleLogACallCreatesACalltrack(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/customer/500")
+	tb.find("heading", "Customer 500")
+	tb.shot("customer")
+	tb.click("button", "Log a call")
+	tb.choose("Department", "Service")
+	tb.choose("Subtype", "Complaint")
+	tb.fill("Subject", "Caller asked about fibre")
+	tb.call("textbox", "Notes", `function() { this.value = "Wants a quote for fibre."; }`)
+	tb.shot("log-a-call")
+	tb.click("button", "Log a call")
+	msg := tb.message("status")
+	id := strings.TrimSuffix(strings.TrimPrefix(msg, "Call logged as activity "), ".")
+	a := w.activity(w.token("jenny"), id)
+	if at(a, "type.value") != "call_track" || at(a, "type.subtype.value") != "Complaint" || at(a, "customer.id") != "500" ||
+		at(a, "subject") != "Caller asked about fibre" || at(a, "department.name") != "Service" || at(a, "status.assigned.user.id") != "1001" {
+		t.Fatalf("created activity %q (status %q): %v", id, msg, a)
+	}
+}
+
+// TestConsoleRefusalShowsTheLocalizedMessageOfEachActivity sends a transfer
+// the API refuses, in French: every refused activity's message appears as
+// the API words it, and nothing changes.
+func TestConsoleRefusalShowsTheLocalizedMessageOfEachActivity(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/")
+	tb.choose("Language", "Français (France)")
+	jenny := w.token("jenny")
+	_, fr := w.api("GET", "/core/casemgr/v3/activity/3027", jenny, "", "Accept-Language", "fr-FR")
+	frStatus := at(fr, "activity.0.status.displayValue")
+	deadline := time.Now().Add(waitFor)
+	for !strings.Contains(tb.eval(`document.querySelector("main table") ? document.querySelector("main table").innerText : ""`), frStatus) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the list does not show the French status %q", frStatus)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	before := w.activity(jenny, "3028")
+	tb.click("checkbox", "Select activity 3027")
+	tb.click("checkbox", "Select activity 3028")
+	tb.click("button", "Transfer")
+	tb.choose("Department", "Billing")
+	tb.click("button", "Transfer")
+	alert := tb.message("alert")
+	tb.shot("refusal")
+	body := `{"activity": [{"id": "3027", "lastModified": "` + at(w.activity(jenny, "3027"), "lastModified") +
+		`"}, {"id": "3028", "lastModified": "` + at(before, "lastModified") + `"}]}`
+	status, refusal := w.api("PATCH", "/core/casemgr/v3/activity/transfer/department/11", jenny, body,
+		"Accept-Language", "fr-FR", "X-egain-error-message", "yes")
+	if status != 400 || at(refusal, "details.0.userMessage") == "" {
+		t.Fatalf("the API answered %d %v", status, refusal)
+	}
+	if want := at(refusal, "details.0.userMessage"); !strings.Contains(alert, want) || !strings.Contains(alert, at(refusal, "details.0.key")) {
+		t.Fatalf("alert %q lacks the activity's French message %q", alert, want)
+	}
+	if after := w.activity(jenny, "3028"); at(after, "lastModified") != at(before, "lastModified") || at(after, "department.name") != "Service" {
+		t.Fatal("a refused transfer changed activity 3028")
+	}
+	if at(w.activity(jenny, "3027"), "department.name") != "Service" {
+		t.Fatal("a refused transfer moved activity 3027")
+	}
+}
+
+// TestConsoleStaleReadAnswers409AndOffersReload changes an activity behind
+// the page's back: the transfer is refused as stale, nothing changes, and
+// after Reload the same transfer goes through.
+func TestConsoleStaleReadAnswers409AndOffersReload(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/")
+	tb.find("checkbox", "Select activity 3027")
+	jenny := w.token("jenny")
+	if status, m := w.api("PATCH", "/core/casemgr/v3/activity/3027/changecase", jenny, `{}`); status != 201 {
+		t.Fatalf("changing the case behind the page: %d %v", status, m)
+	}
+	changed := at(w.activity(jenny, "3027"), "lastModified")
+	tb.click("checkbox", "Select activity 3027")
+	tb.click("button", "Transfer")
+	tb.choose("Department", "Billing")
+	tb.click("button", "Transfer")
+	if alert := tb.message("alert"); !strings.Contains(alert, "changed since this page read it") {
+		t.Fatalf("alert %q", alert)
+	}
+	if a := w.activity(jenny, "3027"); at(a, "department.name") != "Service" || at(a, "lastModified") != changed {
+		t.Fatal("a stale transfer changed activity 3027")
+	}
+	tb.click("button", "Reload")
+	tb.gone("button", "Reload")
+	tb.click("checkbox", "Select activity 3027")
+	tb.click("button", "Transfer")
+	tb.choose("Department", "Billing")
+	tb.click("button", "Transfer")
+	if msg := tb.message("status"); !strings.Contains(msg, "Transferred 1 activity (3027) to Billing") {
+		t.Fatalf("status %q", msg)
+	}
+	if at(w.activity(jenny, "3027"), "department.name") != "Billing" {
+		t.Fatal("the transfer after Reload did not move activity 3027")
+	}
+}
+
+// TestConsoleUserSeesOnlyTheirDepartments signs in a user of a department
+// shared with nobody: their lists hold only their department, the transfer
+// form names no other department, and pages of other departments are not
+// found.
+func TestConsoleUserSeesOnlyTheirDepartments(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "lena", "/console/queues")
+	tb.find("heading", "Queues")
+	// cells waits for the list and returns its Department column.
+	cells := func() string {
+		deadline := time.Now().Add(waitFor)
+		for {
+			got := tb.eval(`[...document.querySelectorAll("main tbody tr")].map(r => r.cells[5].innerText).join(",")`)
+			if got != "" || time.Now().After(deadline) {
+				return got
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if got := cells(); got == "" || strings.Trim(strings.ReplaceAll(got, "Legal", ""), ",") != "" {
+		t.Fatalf("lena's Queues list departments %q", got)
+	}
+	tb.click("link", "My work")
+	tb.find("heading", "My work")
+	if got := cells(); got == "" || strings.Trim(strings.ReplaceAll(got, "Legal", ""), ",") != "" {
+		t.Fatalf("lena's My work list departments %q", got)
+	}
+	tb.click("checkbox", "Select activity 3040")
+	tb.click("button", "Transfer")
+	if got := tb.options("Department"); got != "Legal" {
+		t.Fatalf("lena's Department options %q, want Legal only", got)
+	}
+	for _, page := range []string{"/console/activity/3000", "/console/case/2000", "/console/customer/500"} {
+		tb.open(page)
+		tb.find("heading", "Not found")
+		if tb.count("region", "History") != 0 || tb.count("region", "Details") != 0 {
+			t.Fatalf("lena sees details on %s", page)
+		}
+	}
+}
+
+// TestConsoleDeepLinkSignsInFirstAndBackWorks opens a case by its URL
+// signed out, signs in, lands on the case, moves on and comes back with
+// the browser's back button.
+func TestConsoleDeepLinkSignsInFirstAndBackWorks(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/case/2000")
+	tb.find("heading", "Case 2000")
+	tb.find("checkbox", "Select activity 3000")
+	tb.shot("case")
+	tb.click("link", "Queues")
+	tb.find("heading", "Queues")
+	tb.shot("queues")
+	tb.eval(`history.back(), ""`)
+	tb.find("heading", "Case 2000")
+	tb.eval(`history.forward(), ""`)
+	tb.find("heading", "Queues")
+	tb.click("link", "Search")
+	tb.find("heading", "Search")
+	tb.fill("Customer ID", "500")
+	tb.click("button", "Search")
+	tb.find("checkbox", "Select activity 3000")
+	if !strings.Contains(tb.eval(`location.search`), "customerID=500") {
+		t.Fatalf("the search is not in the URL: %s", tb.eval(`location.href`))
+	}
+	tb.shot("search")
+	// A reload keeps the session (sessionStorage) and the page.
+	tb.open("/console/search?customerID=500")
+	tb.find("checkbox", "Select activity 3000")
 }
