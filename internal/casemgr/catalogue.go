@@ -54,7 +54,7 @@ var Catalogue = map[Code]Entry{
 	CodeIdempotencyInFlight:  {409, "A request with idempotency key '{value}' is still being processed.", "Retries wait until the first request with a key has finished."},
 	CodeInternal:             {500, "An internal error occurred.", "Unexpected failures are reported without detail."},
 	CodeUnavailable:          {503, "The database is not reachable.", "The server is ready only while its database answers."},
-	CodeStaleLastModified:    {409, "Activity {ids} was modified since it was read (lastModified does not match).", "A transfer names the lastModified the client read; a changed activity is not transferred."},
+	CodeStaleLastModified:    {409, "Activity {ids} was modified since it was read (lastModified does not match).", "A transfer names the lastModified the client read; a changed activity is not transferred. Checked after the permissions and every other rule."},
 	CodeFixtureDataPresent:   {409, "The database already holds data; a fixture document is loaded only into an empty database.", "--seed loads only into an empty database."},
 	CodeFixtureIDExists:      {409, "The fixture document names IDs that already exist: {reason}.", "Adding fixtures never overwrites existing entities."},
 	CodeActivityLocked:       {403, "Activity {ids} is locked by another user.", "An activity locked by another user cannot be changed."},
@@ -64,7 +64,7 @@ var Catalogue = map[Code]Entry{
 
 	CodeNoActivities:        {400, "At least one activity must be sent.", "A bulk request names at least one activity."},
 	CodeTooManyActivities:   {400, "At most {max} activities may be sent in one request; {count} were sent.", "No more than 75 activities are sent in one request."},
-	CodeActivityNotFound:    {400, "Activity {ids} does not exist.", "Every activity named in the body must exist."},
+	CodeActivityNotFound:    {400, "Activity {ids} does not exist.", "Every activity named in the body must exist and be visible to the caller (in a user's home or foreign department)."},
 	CodeStatusNotAllowed:    {400, "The status of activity {ids} must be 'awaiting_assignment' or 'assigned'.", "Only activities in queue waiting to be assigned or assigned to a user are changed."},
 	CodeResponseNotComplete: {400, "Activity {ids} has a response that is not completed.", "Every existing response of an activity must be completed."},
 	CodeDuplicateActivity:   {400, "Activity {ids} is named more than once.", "Each activity is named once in a request."},

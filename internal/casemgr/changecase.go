@@ -37,9 +37,10 @@ const maxCaseText = 1024
 // to another case (PATCH /activity/{ids}/changecase). It returns the ID of
 // the case created, or 0 when the target existed.
 //
-// The checks run in the order of spec 7: the request itself (number of
+// The checks run in the documented order: the request itself (number of
 // activities, the new case's elements), then the activities named in the
-// path (404), then the actor's action, departments and licenses (403), then
+// path (404; those the actor does not see too), then the actor's action and
+// licenses (403), then
 // the business rules of the seed, collected for every activity. Nothing
 // changes unless every check passes; everything changes in one transaction.
 func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseRequest) (ID, error) {
@@ -137,7 +138,9 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		}
 	}
 
-	// The activities of the path exist (404 otherwise).
+	// The activities of the path exist and the actor sees them (404
+	// otherwise, the same answer for both: an activity of a department the
+	// user does not see does not exist for them).
 	ids := uniqueSorted(req.Activities)
 	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
@@ -146,7 +149,7 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 	found := byID(acts)
 	var missing []ID
 	for _, id := range req.Activities {
-		if found[id] == nil {
+		if !actor.SeesActivity(found[id]) {
 			missing = append(missing, id)
 		}
 	}
@@ -159,16 +162,15 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 		return 0, e
 	}
 
-	// The actor: the Change Case action on Activity, every activity in a
-	// department the user works in, the license for its type (403).
+	// The actor: the Change Case action on Activity and the license for
+	// each activity's type (403). Department access is settled above: the
+	// activities the user sees are those of their departments.
 	if !actor.HasAction(ActionChangeCase) {
 		return 0, E(CodeActionNotAllowed, "action", ActionChangeCase)
 	}
 	var v Violations
 	for _, a := range acts {
-		if !actor.WorksIn(a.Department) {
-			v.Add(PhasePermission, FormatID(a.ID), CodeDepartmentAccess)
-		} else if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
+		if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
 			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
 		}
 	}

@@ -38,14 +38,16 @@ func transferable(activityType string) bool {
 // Transfer moves activities to a department's transfer-workflow queue
 // (PATCH /activity/transfer/department/{id}), all or nothing.
 //
-// The checks run in the order of spec 7: the number of activities (a
+// The checks run in the documented order: the number of activities (a
 // malformed request), the department of the path (404), the existence of
-// every activity (400), the actor's license, department access, sharing and
-// Pick Activities permissions (403), then the business rules. Among the
-// business rules a stale lastModified comes first (409): the client decided
-// on a state that no longer exists, so the other rules, judged on the
-// current state, would only mislead it; every rule broken is still listed
-// in the details.
+// every activity (400; one the actor does not see is missing, with the
+// same answer), the actor's license, sharing and Pick Activities
+// permissions (403), then the business rules, and a stale lastModified
+// last (409). A stale lastModified answers only what the actor may already
+// know: answered before the permissions it would tell a caller that an
+// activity it may not touch exists and has changed. When a rule is broken
+// as well, the rule's code is answered and the stale items are still listed
+// in the details, so a client that lost a race learns both.
 func (s *Service) Transfer(ctx context.Context, actor Actor, req TransferRequest) error {
 	ids := make([]ID, len(req.Items))
 	for i, it := range req.Items {
@@ -73,7 +75,9 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 	found := byID(acts)
 	var v Violations
 	for _, id := range ids {
-		if found[id] == nil {
+		// An activity the actor does not see is missing, exactly as one
+		// that does not exist.
+		if !actor.SeesActivity(found[id]) {
 			v.Add(PhaseRule, FormatID(id), CodeActivityNotFound)
 		}
 	}
@@ -86,20 +90,6 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		named[i] = found[id]
 	}
 
-	// A stale lastModified comes first: the client decided on a state that
-	// has changed since, so every later check (even a permission that
-	// depends on the new queue or assignee) would answer a question the
-	// client did not ask. The loser of two concurrent transfers gets 409.
-	for _, it := range req.Items {
-		a := found[it.Activity]
-		if !a.LastModified.Equal(it.LastModified) {
-			v.Add(PhaseRule, FormatID(a.ID), CodeStaleLastModified)
-		}
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-
 	deptName := target.Name
 	if actor.User != nil {
 		if !actor.HasAnyLicense() {
@@ -107,10 +97,6 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		}
 		for _, a := range named {
 			key := FormatID(a.ID)
-			if !actor.WorksIn(a.Department) {
-				v.Add(PhasePermission, key, CodeDepartmentAccess)
-				continue
-			}
 			// An activity already in the target department breaks a
 			// business rule (spec 7), not a permission: neither sharing
 			// nor picking is asked of it.
@@ -150,6 +136,12 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 		}
 		if a.Department == target.ID {
 			v.Add(PhaseRule, key, CodeAlreadyInDepartment, "department", deptName)
+		}
+	}
+	// A stale lastModified comes last, after every other rule.
+	for _, it := range req.Items {
+		if a := found[it.Activity]; !a.LastModified.Equal(it.LastModified) {
+			v.Add(PhaseRule, FormatID(a.ID), CodeStaleLastModified)
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -535,14 +535,20 @@ func TestChangeCase(t *testing.T) {
 		h.refused(403, "403-105", "PATCH", chcPath("3200", ""), h.login("nadia"), `{}`)
 	})
 
-	chcRun(t, "user_needs_home_or_foreign_department_of_every_activity", func(t *testing.T, h *harness) {
-		// leo works in Legal only.
-		h.refused(403, "403-107", "PATCH", chcPath("3200", ""), h.login("leo"), `{"id": "2001"}`)
-		// jenny works in Service and Billing, not Legal.
-		res := h.refused(403, "403-107", "PATCH", chcPath("3219", ""), h.login("jenny"), `{}`)
-		chcWantDetails(t, res, map[string][]string{"3219": {"403-107"}})
-		// frank works in Billing only.
-		h.refused(403, "403-107", "PATCH", chcPath("3200", ""), h.login("frank"), `{"id": "2001"}`)
+	chcRun(t, "activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T, h *harness) {
+		// leo works in Legal only, frank in Billing only, jenny in
+		// Service and Billing, not Legal. An activity of a department
+		// the user does not see answers exactly as a missing one.
+		for _, c := range []struct{ user, id, body string }{
+			{"leo", "3200", `{"id": "2001"}`}, {"jenny", "3219", `{}`}, {"frank", "3200", `{"id": "2001"}`},
+		} {
+			inv := h.refused(404, "404-101", "PATCH", chcPath(c.id, ""), h.login(c.user), c.body)
+			missing := h.refused(404, "404-101", "PATCH", chcPath("3999", ""), h.login(c.user), c.body)
+			sameAnswer(t, inv, c.id, missing, "3999")
+		}
+		// Among visible ones, only the invisible is named.
+		res := h.refused(404, "404-101", "PATCH", chcPath("3200,3219", ""), h.login("jenny"), `{}`)
+		chcWantDetails(t, res, map[string][]string{"3219": {"404-101"}})
 	})
 
 	chcRun(t, "user_of_foreign_department_may_change_case", func(t *testing.T, h *harness) {
@@ -626,7 +632,7 @@ func TestChangeCase(t *testing.T) {
 		h.refused(404, "404-101", "PATCH", chcPath("3205,9999", ""), nadia, `{"id": "2001"}`)
 		// Permissions before the rules.
 		h.refused(403, "403-105", "PATCH", chcPath("3205", ""), nadia, `{"id": "9999"}`)
-		h.refused(403, "403-107", "PATCH", chcPath("3205", ""), h.login("leo"), `{"id": "2003"}`)
+		h.refused(404, "404-101", "PATCH", chcPath("3205", ""), h.login("leo"), `{"id": "2003"}`)
 		h.refused(403, "403-106", "PATCH", chcPath("3205", ""), h.login("carl"), `{"id": "2010"}`)
 	})
 

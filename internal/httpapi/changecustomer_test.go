@@ -542,12 +542,16 @@ func ccPermissionRules(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_activity_outside_home_and_foreign_departments", func(t *testing.T, h *harness) {
-		res := h.refused(403, "403-107", "PATCH", ccPath, h.login("jenny"),
-			ccBody(ccItem("3100", "email", "710"), ccItem("3118", "email", "710"))) // 3118: Legal
-		ccWantDetails(t, res, map[string][]string{"3118": {"403-107"}})
-		// frank works in Billing only: a Service activity is refused.
-		h.refused(403, "403-107", "PATCH", ccPath, h.login("frank"), ccBody(ccItem("3100", "email", "760")))
+	ccRule(t, "activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T, h *harness) {
+		// 3118 is Legal's: for jenny it does not exist, exactly as 3999.
+		inv := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"),
+			ccBody(ccItem("3100", "email", "710"), ccItem("3118", "email", "710")))
+		ccWantDetails(t, inv, map[string][]string{"3118": {"400-203"}})
+		missing := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"),
+			ccBody(ccItem("3100", "email", "710"), ccItem("3999", "email", "710")))
+		sameAnswer(t, inv, "3118", missing, "3999")
+		// frank works in Billing only: a Service activity is not found.
+		h.refused(400, "400-203", "PATCH", ccPath, h.login("frank"), ccBody(ccItem("3100", "email", "760")))
 	})
 
 	ccRule(t, "accepts_activity_of_foreign_department", func(t *testing.T, h *harness) {
@@ -606,12 +610,12 @@ func ccPermissionRules(t *testing.T) {
 	})
 
 	ccRule(t, "checks_permissions_before_business_rules", func(t *testing.T, h *harness) {
-		// 3110 breaks a rule (in_workflow), 3118 is outside jenny's
-		// departments: the 403 is answered, with the 403 details only.
-		res := h.refused(403, "403-107", "PATCH", ccPath, h.login("jenny"),
-			ccBody(ccItem("3110", "email", "710"), ccItem("3118", "email", "710")))
-		ccWantDetails(t, res, map[string][]string{"3118": {"403-107"}})
+		// 3110 breaks a rule (in_workflow), nadia lacks the action:
+		// the 403 is answered.
 		h.refused(403, "403-105", "PATCH", ccPath, h.login("nadia"), ccBody(ccItem("3110", "email", "700")))
+		// 3100 is an email of jenny's; carl lacks MailPlus and Advisor
+		// Desktop, and 3110 breaks a rule: the license 403 is answered.
+		h.refused(403, "403-106", "PATCH", ccPath, h.login("carl"), ccBody(ccItem("3100", "email", "710"), ccItem("3110", "email", "710")))
 	})
 
 	ccRule(t, "checks_request_shape_before_permissions", func(t *testing.T, h *harness) {

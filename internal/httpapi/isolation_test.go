@@ -128,6 +128,29 @@ func TestIsolation(t *testing.T) {
 		})
 	})
 
+	t.Run("invisible_activity_answers_exactly_as_a_missing_one", func(t *testing.T) {
+		t.Parallel()
+		storetest.Each(t, func(t *testing.T, db store.DB) {
+			h := demoHarness(t, db)
+			mike := h.demoLogin("mike")
+			const stale = `{"activity": [{"id": "%s", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
+			// Transfer: Billing's 3037 with a stale lastModified is not
+			// found, never a 409 that tells it exists and changed.
+			inv := h.refused(400, "400-203", "PATCH", transferPath("10", ""), mike, strings.Replace(stale, "%s", "3037", 1))
+			missing := h.refused(400, "400-203", "PATCH", transferPath("10", ""), mike, strings.Replace(stale, "%s", "3999", 1))
+			sameAnswer(t, inv, "3037", missing, "3999")
+			// Change-case: the path's invisible activity is 404-101.
+			inv = h.refused(404, "404-101", "PATCH", "/core/casemgr/v3/activity/3037/changecase", mike, `{"id": "2005"}`)
+			missing = h.refused(404, "404-101", "PATCH", "/core/casemgr/v3/activity/3999/changecase", mike, `{"id": "2005"}`)
+			sameAnswer(t, inv, "3037", missing, "3999")
+			// Change-customer: the body's invisible activity is 400-203.
+			cc := `{"activity": [{"id": "%s", "customer": {"contacts": {"contact": [{"email": [{"id": "700"}]}]}}}]}`
+			inv = h.refused(400, "400-203", "PATCH", "/core/casemgr/v3/activity/changecustomer", mike, strings.Replace(cc, "%s", "3037", 1))
+			missing = h.refused(400, "400-203", "PATCH", "/core/casemgr/v3/activity/changecustomer", mike, strings.Replace(cc, "%s", "3999", 1))
+			sameAnswer(t, inv, "3037", missing, "3999")
+		})
+	})
+
 	t.Run("customer_of_another_department_is_shown_by_id_only", func(t *testing.T) {
 		t.Parallel()
 		storetest.Each(t, func(t *testing.T, db store.DB) {

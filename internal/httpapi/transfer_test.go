@@ -659,14 +659,17 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	t.Run("loser_of_a_race_gets_409_even_without_pick_permission_on_the_new_queue", func(t *testing.T) {
+	t.Run("loser_of_a_race_who_no_longer_sees_the_activity_gets_not_found", func(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
-			// carl may pull from queue 100 (Service) but not from 110
-			// (Billing); the client moves the task to Billing first, so
-			// carl's transfer with the lastModified he read is stale.
+			// carl works in Service only; the client moves the task to
+			// Billing first. carl's transfer with the lastModified he read
+			// names an activity he no longer sees: not found, as a missing
+			// one, never a 409 telling him it exists and changed.
 			read := h.transferBody(3002)
 			h.do("PATCH", transferPath("11", ""), h.client(), read).expect(t, 204, "")
-			h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("carl"), read)
+			inv := h.refused(400, "400-203", "PATCH", transferPath("11", ""), h.login("carl"), read)
+			missing := h.refused(400, "400-203", "PATCH", transferPath("11", ""), h.login("carl"), strings.ReplaceAll(read, "3002", "3999"))
+			sameAnswer(t, inv, "3002", missing, "3999")
 		})
 	})
 
@@ -694,11 +697,14 @@ func TestTransfer(t *testing.T) {
 	t.Run("refuses_lastModified_read_before_the_last_transfer", func(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
 			// The second transfer with the same (now stale) lastModified
-			// is 409, not "already in the department".
+			// breaks "already in the department", judged on the current
+			// state, which comes before the 409; the details still name
+			// the stale lastModified.
 			tok := h.login("jenny")
 			body := h.transferBody(3002)
 			h.do("PATCH", transferPath("11", ""), tok, body).expect(t, 204, "")
-			h.refused(409, "409-101", "PATCH", transferPath("11", ""), tok, body)
+			res := h.refused(400, "400-244", "PATCH", transferPath("11", ""), tok, body)
+			transferHasDetail(t, res, "3002", "409-101")
 		})
 	})
 
@@ -751,8 +757,10 @@ func TestTransfer(t *testing.T) {
 			transferHasDetail(t, res, "3109", "400-204")
 			transferHasDetail(t, res, "3111", "400-243")
 			transferHasDetail(t, res, "3113", "400-244")
+			// A stale lastModified is listed with the rules, after them.
 			body := `{"activity": [{"id": "3102", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
-			res = h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), body)
+			res = h.refused(400, "400-242", "PATCH", transferPath("11", ""), h.login("jenny"), body)
+			transferHasDetail(t, res, "3102", "400-242")
 			transferHasDetail(t, res, "3102", "409-101")
 		})
 	})
@@ -767,14 +775,22 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	t.Run("refuses_activity_outside_home_and_foreign_departments_403", func(t *testing.T) {
+	t.Run("activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
-			// leo (Legal) and Service's 3000; jenny and Legal's 3119.
-			res := h.refused(403, "403-107", "PATCH", transferPath("11", ""), h.login("leo"), h.transferBody(3000))
-			transferHasDetail(t, res, "3000", "403-107")
-			h.refused(403, "403-107", "PATCH", transferPath("10", ""), h.login("jenny"), h.transferBody(3119))
-			// frank (Billing only) and Service's 3002 to Billing.
-			h.refused(403, "403-107", "PATCH", transferPath("11", ""), h.login("frank"), h.transferBody(3002))
+			// leo (Legal) and Service's 3000; jenny and Legal's 3119;
+			// frank (Billing only) and Service's 3002 to Billing. Each
+			// answers exactly as an activity that does not exist.
+			for _, c := range []struct {
+				user, dept string
+				id         casemgr.ID
+			}{{"leo", "11", 3000}, {"jenny", "10", 3119}, {"frank", "11", 3002}} {
+				body := h.transferBody(c.id)
+				inv := h.refused(400, "400-203", "PATCH", transferPath(c.dept, ""), h.login(c.user), body)
+				transferHasDetail(t, inv, casemgr.FormatID(c.id), "400-203")
+				missing := h.refused(400, "400-203", "PATCH", transferPath(c.dept, ""), h.login(c.user),
+					strings.ReplaceAll(body, casemgr.FormatID(c.id), "3999"))
+				sameAnswer(t, inv, casemgr.FormatID(c.id), missing, "3999")
+			}
 		})
 	})
 
@@ -865,18 +881,25 @@ func TestTransfer(t *testing.T) {
 			// never transferred (400); leo may not touch Service's outbound
 			// email.
 			h.refused(403, "403-105", "PATCH", transferPath("11", ""), h.login("nadia"), h.transferBody(3106))
-			h.refused(403, "403-107", "PATCH", transferPath("11", ""), h.login("leo"), h.transferBody(3102))
 			h.refused(403, "403-106", "PATCH", transferPath("13", ""), h.login("nolan"), h.transferBody(3000))
 			h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), h.transferBody(3000))
 		})
 	})
 
-	t.Run("stale_lastModified_comes_before_permissions", func(t *testing.T) {
+	t.Run("stale_lastModified_comes_after_department_access_and_permissions", func(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
-			// The client decided on a state that has changed since; the
-			// permissions of the new state are not its question.
-			h.refused(409, "409-101", "PATCH", transferPath("12", ""), h.login("jenny"),
-				`{"activity": [{"id": "3000", "lastModified": "2020-01-01T00:00:00.000Z"}]}`)
+			stale := `{"activity": [{"id": "%d", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
+			// An activity leo does not see, with a stale lastModified:
+			// not found, exactly as a missing one. A 409 would tell him
+			// it exists (and that its timestamp is not the one sent).
+			inv := h.refused(400, "400-203", "PATCH", transferPath("11", ""), h.login("leo"), fmt.Sprintf(stale, 3000))
+			missing := h.refused(400, "400-203", "PATCH", transferPath("11", ""), h.login("leo"), fmt.Sprintf(stale, 3999))
+			sameAnswer(t, inv, "3000", missing, "3999")
+			// A permission comes before the 409 too: Legal is not shared
+			// with Service.
+			h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), fmt.Sprintf(stale, 3000))
+			// Nothing else broken: 409.
+			h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), fmt.Sprintf(stale, 3000))
 		})
 	})
 
