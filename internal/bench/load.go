@@ -133,7 +133,7 @@ func LoadWorld(ctx context.Context, dbURL string, cfg WorldConfig, opts LoadOpti
 func emptyWorld(ctx context.Context, db *DB, st store.DB) error {
 	if db.pg() {
 		_, err := db.Write.ExecContext(ctx, `TRUNCATE tokens, sessions, idempotency_records, history, attachments,
-			case_relations, activities, cases, contact_points, contacts, customers, users, client_apps, queues,
+			case_relations, activities, cases, phone_keys, contact_points, contacts, customers, users, client_apps, queues,
 			departments, calltrack_subtypes, attribute_defs, settings`)
 		return err
 	}
@@ -148,6 +148,7 @@ var bulkTables = []struct {
 	{"customers", []string{"id", "name", "type", "department_id", "created", "last_modified"}},
 	{"contacts", []string{"id", "customer_id", "first_name", "last_name"}},
 	{"contact_points", []string{"id", "contact_id", "customer_id", "kind", "type", "value", "value_key", "attrs"}},
+	{"phone_keys", []string{"digits", "contact_point_id", "customer_id"}},
 	{"cases", []string{"id", "department_id", "status", "owner_id", "customer_id", "severity", "subject",
 		"description", "solution", "due_date", "originating_channel", "custom_attributes", "created", "created_by",
 		"last_modified", "last_modified_by", "last_closed"}},
@@ -170,7 +171,7 @@ func bulkTableNames() []string {
 func (s *Skeleton) rows(table string) iter.Seq2[[]any, error] {
 	return func(yield func([]any, error) bool) {
 		switch table {
-		case "customers", "contacts", "contact_points":
+		case "customers", "contacts", "contact_points", "phone_keys":
 			for i := range s.customers {
 				c := s.Customer(casemgr.ID(i + 1))
 				switch table {
@@ -182,6 +183,19 @@ func (s *Skeleton) rows(table string) iter.Seq2[[]any, error] {
 					for _, ct := range c.Contacts {
 						if !yield([]any{ct.ID, ct.Customer, ct.FirstName, ct.LastName}, nil) {
 							return
+						}
+					}
+				case "phone_keys":
+					// The digit forms the phone matcher finds a point
+					// by, as the store writes them.
+					for _, ct := range c.Contacts {
+						for i := range ct.ContactPoints {
+							p := &ct.ContactPoints[i]
+							for _, k := range casemgr.PhoneKeys(p) {
+								if !yield([]any{k, p.ID, p.Customer}, nil) {
+									return
+								}
+							}
 						}
 					}
 				default:
@@ -236,6 +250,8 @@ func (st *LoadStats) count(table string) int64 {
 		return st.Contacts
 	case "contact_points":
 		return st.Points
+	case "phone_keys":
+		return 0 // not counted ahead: the progress shows no total
 	case "cases":
 		return st.Cases
 	}
@@ -244,7 +260,7 @@ func (st *LoadStats) count(table string) int64 {
 
 func (st *LoadStats) timed(table string, d time.Duration) {
 	switch table {
-	case "customers", "contacts", "contact_points":
+	case "customers", "contacts", "contact_points", "phone_keys":
 		st.customersTime += d
 	case "cases":
 		st.casesTime += d

@@ -124,7 +124,9 @@ var Catalogue = map[Code]Entry{
 	CodeCaseNotOpen:            {400, "Case {ids} is not open.", "Only an open case changes its customer."},
 	CodeCaseSameCustomer:       {400, "Case {ids} already belongs to customer {value}.", "The target customer of a case differs from its current customer."},
 	CodeCaseCustomerDepartment: {400, "The target customer does not belong to the department of the current customer of case {ids}.", "With customer departmentalization on, a case's new customer belongs to the department of its current customer (of the case, when it has none)."},
-	CodeTargetUserRequired:     {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
+
+	CodeNoUserLicense:      {403, "The user holds no user license.", "Searching customers and cases needs any user license."},
+	CodeTargetUserRequired: {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
 }
 
 // Codes returns every code of the catalogue in order.

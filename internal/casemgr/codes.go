@@ -127,4 +127,7 @@ const (
 	CodeCaseNotOpen            Code = "400-280"
 	CodeCaseSameCustomer       Code = "400-281"
 	CodeCaseCustomerDepartment Code = "400-282"
+
+	// Customers and searches.
+	CodeNoUserLicense Code = "403-300"
 )

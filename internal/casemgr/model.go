@@ -163,21 +163,29 @@ type AttributeDef struct {
 
 // Customer is a person or organisation that contacts the business.
 type Customer struct {
-	ID           ID
-	Name         string
-	Type         string
-	Department   ID // 0 when none
-	Contacts     []Contact
-	Created      time.Time
-	LastModified time.Time
+	ID         ID
+	Name       string
+	Type       string
+	Department ID // 0 when none
+	Contacts   []Contact
+	// Details holds the further elements of the customer (role, pin,
+	// howReferred, marketSegment, entitlements, level, industry, and a
+	// group's or corporation's groupType and region), by name.
+	Details          map[string]string
+	CustomAttributes map[string][]string
+	Created          time.Time
+	LastModified     time.Time
 }
 
 // Contact is a person of a customer.
 type Contact struct {
-	ID            ID
-	Customer      ID
-	FirstName     string
-	LastName      string
+	ID        ID
+	Customer  ID
+	FirstName string
+	LastName  string
+	// Details holds the further elements of the contact (salutation,
+	// middleName, loginId, jobTitle), by name.
+	Details       map[string]string
 	ContactPoints []ContactPoint
 }
 

@@ -62,9 +62,12 @@ type Tx interface {
 	Contacts(ids []ID) ([]Contact, error)
 	ContactPoints(ids []ID) ([]ContactPoint, error)
 	// ContactPointsByValue finds contact points of a kind by their value:
-	// email addresses compare case-insensitively, phone numbers by their
-	// digits, other kinds exactly.
+	// email addresses compare case-insensitively, phone numbers by the
+	// phone matcher (value is digits; see PhoneKeys), other kinds exactly.
 	ContactPointsByValue(kind, value string) ([]ContactPoint, error)
+	// SearchCustomers returns the IDs of one page of the customers
+	// matching f, and the number of all matches.
+	SearchCustomers(f CustomerFilter) ([]ID, int, error)
 
 	// Cases.
 	Cases(ids []ID, forUpdate bool) ([]Case, error)
@@ -178,6 +181,35 @@ type ActivityFilter struct {
 	Descending bool
 	Offset     int
 	Limit      int
+}
+
+// CustomerFilter selects customers for a search; every filter set must
+// match (AND).
+type CustomerFilter struct {
+	// Phone is digits, matched by the phone matcher (PhoneKeys).
+	Phone string
+	// Email is matched case-insensitively.
+	Email string
+	// Social matches social contact points by network and ID.
+	Social []SocialFilter
+	// NameContains is a case-insensitive substring of the name.
+	NameContains string
+	Custom       []AttributeFilter
+	Created      TimeRange
+	Type         string
+	// Departments restricts the search to these departments; nil means
+	// all.
+	Departments []ID
+	// Sort is "id" (or empty), "type" or "customerName".
+	Sort       string
+	Descending bool
+	Offset     int
+	Limit      int
+}
+
+// SocialFilter asks for a social contact point of a network with an ID.
+type SocialFilter struct {
+	Type, ID string
 }
 
 // TimeRange is a range of times, both ends inclusive; a nil end is open.

@@ -35,3 +35,46 @@ func PhoneDigits(s string) string {
 	}
 	return b.String()
 }
+
+// PhoneKeys returns the digit forms by which the phone matcher finds a
+// phone contact point: its number; area code and number; country code,
+// area code and number; and each of these with the extension's digits
+// appended. A point without digits in its number has none.
+func PhoneKeys(p *ContactPoint) []string {
+	number := PhoneDigits(p.Value)
+	if p.Kind != KindPhone || number == "" {
+		return nil
+	}
+	area, country, ext := PhoneDigits(p.Attrs["areaCode"]), PhoneDigits(p.Attrs["countryCode"]), PhoneDigits(p.Attrs["extension"])
+	var keys []string
+	add := func(k string) {
+		for _, x := range keys {
+			if x == k {
+				return
+			}
+		}
+		keys = append(keys, k)
+	}
+	for _, base := range []string{number, area + number, country + area + number} {
+		add(base)
+		if ext != "" {
+			add(base + ext)
+		}
+	}
+	return keys
+}
+
+// PhoneQuery reads the value of a phone search: digits, optionally after
+// one leading "+". ok is false for anything else.
+func PhoneQuery(s string) (digits string, ok bool) {
+	d := strings.TrimPrefix(s, "+")
+	if d == "" {
+		return "", false
+	}
+	for _, r := range d {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return d, true
+}

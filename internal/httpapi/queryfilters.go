@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,4 +141,104 @@ func userByLogin(users []casemgr.User, name string) casemgr.ID {
 		}
 	}
 	return 0
+}
+
+// paging is the page a search answers: $pagenum/$pagesize (default 1/25,
+// size 1–75) or $rangestart/$rangesize, never both (400-106), and $order
+// (asc or desc, which needs $sort: 400-109).
+type paging struct {
+	// ranged is true for $rangestart/$rangesize paging.
+	ranged bool
+	// page and size are $pagenum/$pagesize, or $rangestart/$rangesize.
+	page, size int
+	// offset is the number of matches before the page.
+	offset     int
+	descending bool
+}
+
+// parsePaging reads the paging and order parameters of a search.
+func parsePaging(q url.Values) (paging, error) {
+	pageMode := q.Has("$pagenum") || q.Has("$pagesize")
+	rangeMode := q.Has("$rangestart") || q.Has("$rangesize")
+	if pageMode && rangeMode {
+		return paging{}, errf(casemgr.CodePagingMixed)
+	}
+	if q.Has("$order") && !q.Has("$sort") {
+		return paging{}, errf(casemgr.CodeOrderWithoutSort)
+	}
+	pg := paging{ranged: rangeMode, page: 1, size: defaultPageSize}
+	// intParam reads a positive number no larger than limit.
+	intParam := func(name string, limit int64, into *int) error {
+		if !q.Has(name) {
+			return nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(q.Get(name)), 10, 32)
+		if err != nil || n < 1 || n > limit {
+			return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
+		}
+		*into = int(n)
+		return nil
+	}
+	first, size := "$pagenum", "$pagesize"
+	if rangeMode {
+		first, size = "$rangestart", "$rangesize"
+	}
+	if err := intParam(first, 1<<31-1, &pg.page); err != nil {
+		return pg, err
+	}
+	if err := intParam(size, maxPageSize, &pg.size); err != nil {
+		return pg, err
+	}
+	if rangeMode {
+		pg.offset = pg.page - 1
+	} else {
+		pg.offset = (pg.page - 1) * pg.size
+	}
+	if q.Has("$order") {
+		switch strings.ToLower(q.Get("$order")) {
+		case "asc":
+		case "desc":
+			pg.descending = true
+		default:
+			return pg, errf(casemgr.CodeUnsupportedParamValue, "name", "$order", "value", q.Get("$order"))
+		}
+	}
+	return pg, nil
+}
+
+// pagination describes the page: the number of all matches, the page (or
+// range) and links to the previous and next ones when they exist.
+func (pg *paging) pagination(r *http.Request, total, shown int) map[string]any {
+	firstName, sizeName := "$pagenum", "$pagesize"
+	if pg.ranged {
+		firstName, sizeName = "$rangestart", "$rangesize"
+	}
+	info := map[string]any{"count": total, firstName[1:]: pg.page, sizeName[1:]: pg.size}
+	href := func(first int) string {
+		q := r.URL.Query()
+		q.Set(firstName, strconv.Itoa(first))
+		q.Set(sizeName, strconv.Itoa(pg.size))
+		// $ and , are allowed in a query; keeping them makes links
+		// readable.
+		return r.URL.Path + "?" + strings.NewReplacer("%24", "$", "%2C", ",").Replace(q.Encode())
+	}
+	var ls []any
+	if pg.offset > 0 {
+		prev := pg.page - 1
+		if pg.ranged {
+			prev = max(1, pg.page-pg.size)
+		}
+		ls = append(ls, map[string]any{"rel": "prev", "href": href(prev)})
+	}
+	if pg.offset+shown < total {
+		next := pg.page + 1
+		if pg.ranged {
+			next = pg.page + shown
+		}
+		ls = append(ls, map[string]any{"rel": "next", "href": href(next)})
+	}
+	if len(ls) > 0 {
+		info["link"] = ls
+	}
+	return info
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -134,10 +133,7 @@ type searchRequest struct {
 	// means any.
 	askedDepartments []casemgr.ID
 	fields           fieldSet
-	// ranged is true for $rangestart/$rangesize paging.
-	ranged bool
-	// page and size are $pagenum/$pagesize, or $rangestart/$rangesize.
-	page, size int
+	paging
 }
 
 // parseSearch reads the parameters of an activity search strictly.
@@ -149,45 +145,13 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	bad := func(name string) error {
 		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
 	}
-	pageMode := q.Has("$pagenum") || q.Has("$pagesize")
-	rangeMode := q.Has("$rangestart") || q.Has("$rangesize")
-	if pageMode && rangeMode {
-		return nil, errf(casemgr.CodePagingMixed)
-	}
-	if q.Has("$order") && !q.Has("$sort") {
-		return nil, errf(casemgr.CodeOrderWithoutSort)
-	}
-	sr := &searchRequest{ranged: rangeMode, page: 1, size: defaultPageSize}
-
-	// intParam reads a positive number no larger than limit.
-	intParam := func(name string, limit int64, into *int) error {
-		if !q.Has(name) {
-			return nil
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(q.Get(name)), 10, 32)
-		if err != nil || n < 1 || n > limit {
-			return bad(name)
-		}
-		*into = int(n)
-		return nil
-	}
-	first, size := "$pagenum", "$pagesize"
-	if rangeMode {
-		first, size = "$rangestart", "$rangesize"
-	}
-	if err := intParam(first, 1<<31-1, &sr.page); err != nil {
+	pg, err := parsePaging(q)
+	if err != nil {
 		return nil, err
 	}
-	if err := intParam(size, maxPageSize, &sr.size); err != nil {
-		return nil, err
-	}
+	sr := &searchRequest{paging: pg}
 	f := &sr.filter
-	if rangeMode {
-		f.Offset = sr.page - 1
-	} else {
-		f.Offset = (sr.page - 1) * sr.size
-	}
-	f.Limit = sr.size
+	f.Offset, f.Limit, f.Descending = pg.offset, pg.size, pg.descending
 
 	if q.Has("$sort") {
 		switch v := q.Get("$sort"); v {
@@ -198,15 +162,6 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 			f.Sort = strings.TrimSuffix(v, "Date")
 		default:
 			return nil, bad("$sort")
-		}
-	}
-	if q.Has("$order") {
-		switch strings.ToLower(q.Get("$order")) {
-		case "asc":
-		case "desc":
-			f.Descending = true
-		default:
-			return nil, bad("$order")
 		}
 	}
 
@@ -240,7 +195,6 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if q.Has("caseID") && q.Has("case") {
 		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "case", "value", "caseID and case together")
 	}
-	var err error
 	caseParam := "case"
 	if q.Has("caseID") {
 		caseParam = "caseID"
@@ -433,44 +387,6 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
 		"activity":       out,
 		"paginationInfo": sr.pagination(r, total, len(out)),
 	})
-}
-
-// pagination describes the page: the number of all matches, the page (or
-// range) and links to the previous and next ones when they exist.
-func (sr *searchRequest) pagination(r *http.Request, total, shown int) map[string]any {
-	firstName, sizeName := "$pagenum", "$pagesize"
-	if sr.ranged {
-		firstName, sizeName = "$rangestart", "$rangesize"
-	}
-	info := map[string]any{"count": total, firstName[1:]: sr.page, sizeName[1:]: sr.size}
-	href := func(first int) string {
-		q := r.URL.Query()
-		q.Set(firstName, strconv.Itoa(first))
-		q.Set(sizeName, strconv.Itoa(sr.size))
-		// $ and , are allowed in a query; keeping them makes links
-		// readable.
-		return r.URL.Path + "?" + strings.NewReplacer("%24", "$", "%2C", ",").Replace(q.Encode())
-	}
-	var ls []any
-	offset := sr.filter.Offset
-	if offset > 0 {
-		prev := sr.page - 1
-		if sr.ranged {
-			prev = max(1, sr.page-sr.size)
-		}
-		ls = append(ls, map[string]any{"rel": "prev", "href": href(prev)})
-	}
-	if offset+shown < total {
-		next := sr.page + 1
-		if sr.ranged {
-			next = sr.page + shown
-		}
-		ls = append(ls, map[string]any{"rel": "next", "href": href(next)})
-	}
-	if len(ls) > 0 {
-		info["link"] = ls
-	}
-	return info
 }
 
 // activityHistory serves GET /core/casemgr/v3/activity/{id}/history: the

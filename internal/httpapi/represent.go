@@ -48,7 +48,7 @@ var caseFields = []string{
 
 // Fields of the customer representation; all are sent by default.
 var customerFields = []string{
-	"id", "link", "customerName", "type", "department", "contacts", "created", "lastModified",
+	"id", "link", "customerName", "type", "department", "contacts", "customAttributes", "cases", "created", "lastModified",
 }
 
 // fieldSet is the set of fields a request asked for with $attribute.
@@ -622,6 +622,11 @@ func (r *rep) customer(c *casemgr.Customer, want fieldSet) map[string]any {
 		}
 		put("contacts", map[string]any{"contact": list})
 	}
+	if ca := customAttributesRep(c.CustomAttributes); ca != nil {
+		put("customAttributes", ca)
+	}
+	// Every customer links to the search of its cases.
+	put("cases", map[string]any{"link": linkTo("case", "/core/casemgr/v3/case?customer="+wireID(c.ID))})
 	if !c.Created.IsZero() {
 		put("created", casemgr.FormatTime(c.Created))
 	}

@@ -2,14 +2,17 @@ package sqlstore
 
 import (
 	"database/sql"
+	"fmt"
+	"math"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
 var (
-	customers     = newTable("customers", "name", "type", "department_id", "created", "last_modified")
-	contacts      = newTable("contacts", "customer_id", "first_name", "last_name")
+	customers = newTable("customers", "name", "type", "department_id", "created", "last_modified",
+		"name_key", "details", "custom_attributes")
+	contacts      = newTable("contacts", "customer_id", "first_name", "last_name", "details")
 	contactPoints = newTable("contact_points", "contact_id", "customer_id", "kind", "type", "value", "value_key", "attrs")
 )
 
@@ -38,17 +41,14 @@ func valueKey(kind, value string) string {
 	return value
 }
 
-func scanCustomer(r scanner) (casemgr.Customer, error) {
-	var c casemgr.Customer
-	var created, modified int64
-	err := r.Scan(&c.ID, &c.Name, &c.Type, &c.Department, &created, &modified)
-	c.Created, c.LastModified = fromMillis(created), fromMillis(modified)
-	return c, err
-}
-
 func scanContact(r scanner) (casemgr.Contact, error) {
 	var c casemgr.Contact
-	err := r.Scan(&c.ID, &c.Customer, &c.FirstName, &c.LastName)
+	var details string
+	if err := r.Scan(&c.ID, &c.Customer, &c.FirstName, &c.LastName, &details); err != nil {
+		return c, err
+	}
+	var err error
+	c.Details, err = decMap[string](details, "contact details")
 	return c, err
 }
 
@@ -78,21 +78,31 @@ func (t *tx) Customers(ids []casemgr.ID) ([]casemgr.Customer, error) {
 	rows, err := queryList(t, "customers", func(r scanner) (row, error) {
 		var x row
 		var created, modified int64
+		var details, custom string
 		var ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
-		var ctFirst, ctLast, pKind, pType, pValue, pKey, pAttrs sql.NullString
-		if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified,
-			&ctID, &ctCustomer, &ctFirst, &ctLast,
+		var ctFirst, ctLast, ctDetails, pKind, pType, pValue, pKey, pAttrs sql.NullString
+		if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified, &details, &custom,
+			&ctID, &ctCustomer, &ctFirst, &ctLast, &ctDetails,
 			&pID, &pContact, &pCustomer, &pKind, &pType, &pValue, &pKey, &pAttrs); err != nil {
 			return x, err
 		}
 		x.c.Created, x.c.LastModified = fromMillis(created), fromMillis(modified)
+		var err error
+		if x.c.Details, err = decMap[string](details, "customer details"); err != nil {
+			return x, err
+		}
+		if x.c.CustomAttributes, err = decMap[[]string](custom, "customer custom attributes"); err != nil {
+			return x, err
+		}
 		if ctID.Valid {
 			x.ct = &casemgr.Contact{ID: ctID.Int64, Customer: ctCustomer.Int64, FirstName: ctFirst.String, LastName: ctLast.String}
+			if x.ct.Details, err = decMap[string](ctDetails.String, "contact details"); err != nil {
+				return x, err
+			}
 		}
 		if pID.Valid {
 			x.p = &casemgr.ContactPoint{ID: pID.Int64, Contact: pContact.Int64, Customer: pCustomer.Int64,
 				Kind: pKind.String, Type: pType.String, Value: pValue.String}
-			var err error
 			if x.p.Attrs, err = decMap[string](pAttrs.String, "contact point attrs"); err != nil {
 				return x, err
 			}
@@ -141,23 +151,62 @@ func (t *tx) InsertCustomer(c *casemgr.Customer) error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
-	if err := t.insertRow(op, customers, &c.ID, c.Name, c.Type, c.Department,
-		millis(c.Created), millis(c.LastModified)); err != nil {
+	if err := t.insertRow(op, customers, &c.ID, customerRow(c)...); err != nil {
 		return err
 	}
 	for i := range c.Contacts {
 		ct := &c.Contacts[i]
 		ct.Customer = c.ID
-		if err := t.insertRow(op, contacts, &ct.ID, ct.Customer, ct.FirstName, ct.LastName); err != nil {
+		if err := t.insertContact(op, ct); err != nil {
 			return err
 		}
-		for j := range ct.ContactPoints {
-			p := &ct.ContactPoints[j]
-			p.Contact, p.Customer = ct.ID, c.ID
-			if err := t.insertRow(op, contactPoints, &p.ID, p.Contact, p.Customer, p.Kind, p.Type,
-				p.Value, valueKey(p.Kind, p.Value), encMap(p.Attrs)); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// customerRow is the values of the columns of a customer.
+func customerRow(c *casemgr.Customer) []any {
+	return []any{c.Name, c.Type, c.Department, millis(c.Created), millis(c.LastModified),
+		strings.ToLower(c.Name), encMap(c.Details), encMap(c.CustomAttributes)}
+}
+
+// insertContact stores a new contact of ct.Customer with its points.
+func (t *tx) insertContact(op string, ct *casemgr.Contact) error {
+	if err := t.insertRow(op, contacts, &ct.ID, ct.Customer, ct.FirstName, ct.LastName, encMap(ct.Details)); err != nil {
+		return err
+	}
+	for j := range ct.ContactPoints {
+		p := &ct.ContactPoints[j]
+		p.Contact, p.Customer = ct.ID, ct.Customer
+		if err := t.insertPoint(op, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertPoint stores a new contact point with its phone keys.
+func (t *tx) insertPoint(op string, p *casemgr.ContactPoint) error {
+	if err := t.insertRow(op, contactPoints, &p.ID, p.Contact, p.Customer, p.Kind, p.Type,
+		p.Value, valueKey(p.Kind, p.Value), encMap(p.Attrs)); err != nil {
+		return err
+	}
+	return t.writePhoneKeys(op, p)
+}
+
+// writePhoneKeys writes the digit forms of a phone contact point
+// (casemgr.PhoneKeys), replacing those it had.
+func (t *tx) writePhoneKeys(op string, p *casemgr.ContactPoint) error {
+	if p.Kind != casemgr.KindPhone {
+		return nil
+	}
+	if _, err := t.exec(op, `DELETE FROM phone_keys WHERE contact_point_id = ?`, p.ID); err != nil {
+		return err
+	}
+	for _, k := range casemgr.PhoneKeys(p) {
+		if _, err := t.exec(op, `INSERT INTO phone_keys (digits, contact_point_id, customer_id) VALUES (?, ?, ?)`,
+			k, p.ID, p.Customer); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -195,21 +244,122 @@ func (t *tx) ContactPoints(ids []casemgr.ID) ([]casemgr.ContactPoint, error) {
 }
 
 // ContactPointsByValue finds the contact points of a kind by value, in ID
-// order: email addresses compare case-insensitively, phone numbers by their
-// digits, other values exactly.
+// order: email addresses compare case-insensitively, phone numbers by the
+// phone matcher (any of the digit forms of casemgr.PhoneKeys), other
+// values exactly.
 func (t *tx) ContactPointsByValue(kind, value string) ([]casemgr.ContactPoint, error) {
+	if kind == casemgr.KindPhone {
+		return queryList(t, "contact points by phone", scanContactPoint, contactPointsByPhoneSQL, casemgr.PhoneDigits(value))
+	}
 	return queryList(t, "contact points by value", scanContactPoint, contactPointsByValueSQL, kind, valueKey(kind, value))
 }
 
 // contactPointsByValueSQL finds contact points by kind and lookup value.
 var contactPointsByValueSQL = `SELECT ` + contactPoints.all + ` FROM contact_points WHERE kind = ? AND value_key = ? ORDER BY id`
 
+// contactPointsByPhoneSQL finds phone contact points by a digit form.
+var contactPointsByPhoneSQL = `SELECT ` + contactPoints.all + ` FROM contact_points
+	WHERE id IN (SELECT contact_point_id FROM phone_keys WHERE digits = ?) ORDER BY id`
+
+// customerSortColumns maps the sorts of CustomerFilter to columns; only
+// these are ever put into the ORDER BY of a customer search.
+var customerSortColumns = map[string]string{"": "id", "id": "id", "type": "type", "customerName": "name_key"}
+
+// SearchCustomers returns the IDs of one page of the customers matching f
+// and the number of all matches. The contact point filters are index
+// lookups (phone_keys, contact_points by kind and value_key).
+func (t *tx) SearchCustomers(f casemgr.CustomerFilter) ([]casemgr.ID, int, error) {
+	const op = "search customers"
+	col, ok := customerSortColumns[f.Sort]
+	if !ok {
+		return nil, 0, t.wrap(op, fmt.Errorf("unknown sort %q", f.Sort))
+	}
+	if f.Departments != nil && len(f.Departments) == 0 {
+		return nil, 0, nil
+	}
+	count, page, args := t.d.customerSearchSQL(f, col)
+	var total int
+	if err := t.queryRow(count, args, &total); err != nil {
+		return nil, 0, t.wrap(op, err)
+	}
+	offset := max(f.Offset, 0)
+	if total == 0 || offset >= total {
+		return nil, total, nil
+	}
+	limit := int64(math.MaxInt64)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	ids, err := queryList(t, op, func(r scanner) (casemgr.ID, error) {
+		var id casemgr.ID
+		return id, r.Scan(&id)
+	}, page, append(args, limit, int64(offset))...)
+	return ids, total, err
+}
+
+// customerSearchSQL returns the count and page queries of a customer
+// search with their parameters (the page's LIMIT and OFFSET last).
+func (d *dialect) customerSearchSQL(f casemgr.CustomerFilter, col string) (count, page string, args []any) {
+	var where []string
+	add := func(cond string, vals ...any) {
+		where = append(where, cond)
+		args = append(args, vals...)
+	}
+	if f.Phone != "" {
+		add(`c.id IN (SELECT customer_id FROM phone_keys WHERE digits = ?)`, f.Phone)
+	}
+	if f.Email != "" {
+		add(`c.id IN (SELECT customer_id FROM contact_points WHERE kind = ? AND value_key = ?)`,
+			casemgr.KindEmail, valueKey(casemgr.KindEmail, f.Email))
+	}
+	for _, s := range f.Social {
+		add(`c.id IN (SELECT customer_id FROM contact_points WHERE kind = ? AND value_key = ? AND type = ?)`,
+			casemgr.KindSocial, s.ID, s.Type)
+	}
+	if f.NameContains != "" {
+		add(`c.name_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(f.NameContains))+"%")
+	}
+	for _, a := range f.Custom {
+		add(d.customAttributeHas("c.custom_attributes"), a.Name, a.Value)
+	}
+	if f.Created.From != nil {
+		add(`c.created >= ?`, millis(*f.Created.From))
+	}
+	if f.Created.To != nil {
+		add(`c.created <= ?`, millis(*f.Created.To))
+	}
+	if f.Type != "" {
+		add(`c.type = ?`, f.Type)
+	}
+	if f.Departments != nil {
+		add(d.in("c.department_id"), d.ids(f.Departments))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	order := "c." + col + dir
+	if col != "id" {
+		order += ", c.id" + dir
+	}
+	return `SELECT COUNT(*) FROM customers c` + cond,
+		`SELECT c.id FROM customers c` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+}
+
+// likeEscaper escapes the wildcards of LIKE, so a name search matches the
+// text as given.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // customersSQL is the query of customers with their contacts and contact
 // points: a row per point (or contact without points, or customer without
 // contacts).
 func (d *dialect) customersSQL() string {
-	return `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified,
-		ct.id, ct.customer_id, ct.first_name, ct.last_name,
+	return `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified, c.details, c.custom_attributes,
+		ct.id, ct.customer_id, ct.first_name, ct.last_name, ct.details,
 		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
 		FROM customers c
 		LEFT JOIN contacts ct ON ct.customer_id = c.id

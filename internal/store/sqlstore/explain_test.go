@@ -17,7 +17,7 @@ import (
 // bigTables are the tables that grow with the world: a hot query must never
 // read one of them whole.
 var bigTables = map[string]bool{"activities": true, "cases": true, "customers": true, "contacts": true,
-	"contact_points": true, "tokens": true, "sessions": true, "history": true}
+	"contact_points": true, "phone_keys": true, "tokens": true, "sessions": true, "history": true}
 
 // explainWorld fills the database of url with a generated world of 40000
 // activities, 50000 sessions (of 20000 users) with their tokens and 100000

@@ -75,6 +75,19 @@ func HotQueries(engine string) []HotQuery {
 		Sort: "lastModified"})
 	out[len(out)-2].RangeOnly = true // the count
 	search("created in a range", casemgr.ActivityFilter{Created: casemgr.TimeRange{From: &since}, Departments: all})
+
+	// Customer search (screen-pop): by phone through the phone keys, by
+	// email through the contact points' lookup values.
+	add("contact points by phone", contactPointsByPhoneSQL, "4085550123")
+	customerSearch := func(name string, f casemgr.CustomerFilter) {
+		count, page, args := d.customerSearchSQL(f, customerSortColumns[f.Sort])
+		add("customer search "+name+" (count)", count, args...)
+		add("customer search "+name+" (page)", page, append(args, int64(25), int64(0))...)
+	}
+	customerSearch("by phone", casemgr.CustomerFilter{Phone: "14085550123", Departments: all})
+	customerSearch("by phone, client", casemgr.CustomerFilter{Phone: "4085550123"})
+	customerSearch("by email", casemgr.CustomerFilter{Email: "Ada.Anders.12@example.com", Departments: all})
+	customerSearch("by phone and type", casemgr.CustomerFilter{Phone: "4085550123", Type: "individual", Departments: all})
 	return out
 }
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
 // The migrations of each engine: numbered files NNNN_name.sql, applied in
@@ -121,9 +123,57 @@ func (s *Store) migrate(ctx context.Context, sqlTx *sql.Tx, list []migration) er
 		if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("apply %s: %w", m.name, err)
 		}
+		if step := migrationSteps[m.version]; step != nil {
+			if err := step(ctx, s.d, sqlTx); err != nil {
+				return fmt.Errorf("apply %s: %w", m.name, err)
+			}
+		}
 		if _, err := sqlTx.ExecContext(ctx, s.d.sql(`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`),
 			m.version, m.name, millis(time.Now())); err != nil {
 			return fmt.Errorf("record %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// migrationSteps are the parts of migrations that SQL alone cannot do the
+// same way on both engines, run in Go right after the migration's SQL, in
+// its transaction.
+var migrationSteps = map[int64]func(ctx context.Context, d *dialect, sqlTx *sql.Tx) error{
+	32: fillPhoneKeys,
+}
+
+// fillPhoneKeys writes the phone keys (casemgr.PhoneKeys) of the phone
+// contact points stored before migration 32 created their table.
+func fillPhoneKeys(ctx context.Context, d *dialect, sqlTx *sql.Tx) error {
+	rows, err := sqlTx.QueryContext(ctx, d.sql(`SELECT id, customer_id, value, attrs FROM contact_points WHERE kind = ?`), casemgr.KindPhone)
+	if err != nil {
+		return err
+	}
+	var points []casemgr.ContactPoint
+	for rows.Next() {
+		p := casemgr.ContactPoint{Kind: casemgr.KindPhone}
+		var attrs string
+		if err := rows.Scan(&p.ID, &p.Customer, &p.Value, &attrs); err != nil {
+			rows.Close()
+			return err
+		}
+		if p.Attrs, err = decMap[string](attrs, "contact point attrs"); err != nil {
+			rows.Close()
+			return err
+		}
+		points = append(points, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	insert := d.sql(`INSERT INTO phone_keys (digits, contact_point_id, customer_id) VALUES (?, ?, ?)`)
+	for i := range points {
+		for _, k := range casemgr.PhoneKeys(&points[i]) {
+			if _, err := sqlTx.ExecContext(ctx, insert, k, points[i].ID, points[i].Customer); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -28,7 +28,7 @@ func (t *tx) Empty() (bool, error) {
 var worldTables = []string{
 	"tokens", "sessions", "idempotency_records", "history", "attachments",
 	"case_relations", "activities", "cases",
-	"contact_points", "contacts", "customers",
+	"phone_keys", "contact_points", "contacts", "customers",
 	"users", "client_apps", "queues", "departments",
 	"calltrack_subtypes", "attribute_defs", "settings",
 }

@@ -1,0 +1,239 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// Search customers (screen-pop): GET /core/customermgr/v3/customer with
+// filters that combine with AND (docs/operations/search-customers.md).
+
+// customerSearchParams are the parameters of a customer search; department
+// only from a client application.
+var customerSearchParams = []string{
+	"phone", "email", "custom.*", "facebookId", "twitterId", "instagramId", "appleOpaqueId", "youTubeId",
+	"created", "type", "customerName", "activity", "department",
+	"$attribute", "$sort", "$order", "$pagenum", "$pagesize", "$rangestart", "$rangesize",
+}
+
+// socialParams map the social ID parameters to the network of the social
+// contact point they match.
+var socialParams = []struct{ param, network string }{
+	{"facebookId", "Facebook"}, {"twitterId", "Twitter"}, {"instagramId", "Instagram"},
+	{"appleOpaqueId", "Apple"}, {"youTubeId", "YouTube"},
+}
+
+// customerSearch is a parsed customer search.
+type customerSearch struct {
+	filter casemgr.CustomerFilter
+	// department is the department a client application asked for, by
+	// ID or name ("" when none).
+	department string
+	fields     fieldSet
+	paging
+}
+
+// atLeastOneFilter (SC1, CS1): a search names at least one filter, a
+// parameter not starting with "$"; otherwise 400-112.
+func atLeastOneFilter(q url.Values) error {
+	for name := range q {
+		if !strings.HasPrefix(name, "$") {
+			return nil
+		}
+	}
+	return errf(casemgr.CodeMissingParam, "name", "filter")
+}
+
+// departmentOnlyFromClient (SC11, CS2): department is a parameter of client
+// applications; a user sending it is 400-101.
+func departmentOnlyFromClient(actor casemgr.Actor, q url.Values) error {
+	if !actor.IsClient() && q.Has("department") {
+		return errf(casemgr.CodeUnsupportedParam, "name", "department")
+	}
+	return nil
+}
+
+// parseCustomerSearch reads a customer search strictly.
+func parseCustomerSearch(r *http.Request, actor casemgr.Actor) (*customerSearch, error) {
+	if err := checkParams(r, customerSearchParams...); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	if err := departmentOnlyFromClient(actor, q); err != nil {
+		return nil, err
+	}
+	if err := atLeastOneFilter(q); err != nil {
+		return nil, err
+	}
+	pg, err := parsePaging(q)
+	if err != nil {
+		return nil, err
+	}
+	cs := &customerSearch{paging: pg}
+	f := &cs.filter
+	f.Offset, f.Limit, f.Descending = pg.offset, pg.size, pg.descending
+	bad := func(name string) error {
+		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
+	}
+	if q.Has("$sort") {
+		switch v := q.Get("$sort"); v {
+		case "id", "type", "customerName":
+			f.Sort = v
+		default:
+			return nil, bad("$sort")
+		}
+	}
+	if q.Has("activity") {
+		// eGain's JSON activity filter is recognised, not supported (SC10).
+		return nil, bad("activity")
+	}
+	if q.Has("phone") {
+		var ok bool
+		if f.Phone, ok = casemgr.PhoneQuery(strings.TrimSpace(q.Get("phone"))); !ok {
+			return nil, bad("phone")
+		}
+	}
+	if q.Has("email") {
+		if f.Email = strings.TrimSpace(q.Get("email")); f.Email == "" {
+			return nil, bad("email")
+		}
+	}
+	for _, s := range socialParams {
+		if q.Has(s.param) {
+			v := strings.TrimSpace(q.Get(s.param))
+			if v == "" {
+				return nil, bad(s.param)
+			}
+			f.Social = append(f.Social, casemgr.SocialFilter{Type: s.network, ID: v})
+		}
+	}
+	if q.Has("customerName") {
+		if f.NameContains = q.Get("customerName"); strings.TrimSpace(f.NameContains) == "" {
+			return nil, bad("customerName")
+		}
+	}
+	if q.Has("type") {
+		if f.Type = q.Get("type"); !containsStr(casemgr.CustomerTypes, f.Type) {
+			return nil, bad("type")
+		}
+	}
+	if f.Created, err = rangeParam(q, "created"); err != nil {
+		return nil, err
+	}
+	if f.Custom, err = customParams(q); err != nil {
+		return nil, err
+	}
+	if q.Has("department") {
+		if cs.department = strings.TrimSpace(q.Get("department")); cs.department == "" {
+			return nil, bad("department")
+		}
+	}
+	if cs.fields, err = parseAttribute(r, customerFields, allFields(customerFields)); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// clientSendsDepartment (SC12, CS2): a client application names the
+// department it searches when required (customers: with customer
+// departmentalization on; cases: always); otherwise 400-112.
+func clientSendsDepartment(actor casemgr.Actor, department string, required bool) error {
+	if actor.IsClient() && required && department == "" {
+		return errf(casemgr.CodeMissingParam, "name", "department")
+	}
+	return nil
+}
+
+// searchDepartments resolves the departments a search is restricted to:
+// those the actor sees (visibility, docs/api.md), narrowed to the
+// department a client application named (by ID or case-insensitive name;
+// none such: 400-102). nil means no restriction.
+func searchDepartments(l *lookup, actor casemgr.Actor, department string, departmentalized bool) ([]casemgr.ID, error) {
+	var asked []casemgr.ID
+	if department != "" {
+		var err error
+		if asked, err = departmentsByIDOrName(l, []string{department}); err != nil {
+			return nil, err
+		}
+		if l.depts[asked[0]] == nil {
+			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "department", "value", department)
+		}
+	}
+	if !departmentalized {
+		return asked, nil
+	}
+	return intersectDepartments(asked, l.visibleDepartments(actor)), nil
+}
+
+// searchCustomers serves GET /core/customermgr/v3/customer: one page of the
+// customers the caller sees matching every filter, as {"link", "customer",
+// "paginationInfo"}; 204 when none matches.
+func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
+	rc := ctxOf(r)
+	cs, err := parseCustomerSearch(r, rc.actor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out []any
+	var total int
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := clientSendsDepartment(rc.actor, cs.department, settings.CustomerDepartmentalization); err != nil {
+			return err
+		}
+		l, err := newLookup(tx)
+		if err != nil {
+			return err
+		}
+		if cs.filter.Departments, err = searchDepartments(l, rc.actor, cs.department, settings.CustomerDepartmentalization); err != nil {
+			return err
+		}
+		if err := checkCustomFilters(tx, "customer", cs.filter.Custom); err != nil {
+			return err
+		}
+		if err := casemgr.MayLookUp(rc.actor); err != nil {
+			return err
+		}
+		ids, n, err := tx.SearchCustomers(cs.filter)
+		if err != nil || len(ids) == 0 {
+			total = n
+			return err
+		}
+		total = n
+		list, err := tx.Customers(ids)
+		if err != nil {
+			return err
+		}
+		byID := make(map[casemgr.ID]*casemgr.Customer, len(list))
+		for i := range list {
+			byID[list[i].ID] = &list[i]
+		}
+		rp := s.newRep(r, l)
+		for _, id := range ids {
+			if c := byID[id]; c != nil {
+				out = append(out, rp.customer(c, cs.fields))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(out) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, "customers", map[string]any{
+		"link":           linkTo("self", r.URL.RequestURI()),
+		"customer":       out,
+		"paginationInfo": cs.pagination(r, total, len(out)),
+	})
+}
