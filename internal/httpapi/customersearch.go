@@ -151,7 +151,7 @@ func clientSendsDepartment(actor casemgr.Actor, department string, required bool
 // those the actor sees (visibility, docs/api.md), narrowed to the
 // department a client application named (by ID or case-insensitive name;
 // none such: 400-102). nil means no restriction.
-func searchDepartments(l *lookup, actor casemgr.Actor, department string, departmentalized bool) ([]casemgr.ID, error) {
+func searchDepartments(l *lookup, department string, departmentalized bool) ([]casemgr.ID, error) {
 	var asked []casemgr.ID
 	if department != "" {
 		var err error
@@ -165,7 +165,7 @@ func searchDepartments(l *lookup, actor casemgr.Actor, department string, depart
 	if !departmentalized {
 		return asked, nil
 	}
-	return intersectDepartments(asked, l.visibleDepartments(actor)), nil
+	return intersectDepartments(asked, l.visibleDepartments()), nil
 }
 
 // searchCustomers serves GET /core/customermgr/v3/customer: one page of the
@@ -188,11 +188,11 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 		if err := clientSendsDepartment(rc.actor, cs.department, settings.CustomerDepartmentalization); err != nil {
 			return err
 		}
-		l, err := newLookup(tx)
+		l, err := newLookup(tx, rc.actor)
 		if err != nil {
 			return err
 		}
-		if cs.filter.Departments, err = searchDepartments(l, rc.actor, cs.department, settings.CustomerDepartmentalization); err != nil {
+		if cs.filter.Departments, err = searchDepartments(l, cs.department, settings.CustomerDepartmentalization); err != nil {
 			return err
 		}
 		if err := checkCustomFilters(tx, "customer", cs.filter.Custom); err != nil {
