@@ -43,6 +43,7 @@ var Catalogue = map[Code]Entry{
 	CodeDepartmentNotShared: {403, "Department {department} is not shared with the department of activity {ids}.", "Activities are transferred only to departments shared with their department."},
 	CodePickNotAllowed:      {403, "The user may not pick activity {ids}: {reason}.", "Transferring an activity that is not assigned to the caller needs the Pick Activities permissions and licenses."},
 	CodeAdminForbidden:      {403, "The admin token is not valid.", "Administration endpoints need the configured admin token."},
+	CodeUnpinNotAllowed:     {403, "The user may not unpin activity {ids}: the 'Unpin' action is required.", "Transferring with unpin=yes an activity that another user pinned needs the Unpin action (a Pick Activities permission)."},
 	CodeTooManyRequests:     {429, "Too many failed attempts; try again in {seconds} seconds.", "Failed logins and failed client authentications are rate-limited per user name, per client ID and per client address."},
 
 	CodeNotFound:             {404, "No {entity} found for ID(s) {ids}.", "IDs in the request path must exist and be visible to the caller."},

@@ -37,6 +37,7 @@ const (
 	CodeDepartmentNotShared Code = "403-108"
 	CodePickNotAllowed      Code = "403-109"
 	CodeAdminForbidden      Code = "403-110"
+	CodeUnpinNotAllowed     Code = "403-111"
 	CodeTooManyRequests     Code = "429-001"
 
 	// Lookup and negotiation.

@@ -107,7 +107,7 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 				v.Add(PhasePermission, key, CodeDepartmentNotShared, "department", deptName)
 			}
 			if a.AssignedUser != actor.UserID() {
-				transferPickRule(&v, actor, a)
+				transferPickRule(&v, actor, a, req.Unpin)
 			}
 		}
 		if err := v.Err(); err != nil {
@@ -191,11 +191,13 @@ func (s *Service) transfer(tx Tx, actor Actor, req TransferRequest, ids []ID) er
 }
 
 // transferPickRule adds the violations of the Pick Activities permissions
-// and licenses (spec 7) that transferring an activity not assigned to the
-// caller needs: the Pick Activities action (403-105), the Pull Activities
-// permission on the assigned user or on the queue (403-109), and for email
-// and social activities eGain MailPlus or eGain Advisor Desktop (403-106).
-func transferPickRule(v *Violations, actor Actor, a *Activity) {
+// and licenses that transferring an activity not assigned to the caller
+// needs: the Pick Activities action (403-105), the Pull Activities
+// permission on the assigned user or on the queue (403-109), the Unpin
+// action when the activity is pinned and unpin=yes is sent (403-111), and
+// for email and social activities eGain MailPlus or eGain Advisor Desktop
+// (403-106).
+func transferPickRule(v *Violations, actor Actor, a *Activity, unpin bool) {
 	key := FormatID(a.ID)
 	if !actor.HasAction(ActionPickActivities) {
 		v.Add(PhasePermission, key, CodeActionNotAllowed, "action", ActionPickActivities)
@@ -212,9 +214,20 @@ func transferPickRule(v *Violations, actor Actor, a *Activity) {
 				"reason", "no Pull Activities permission on queue "+FormatID(a.Queue))
 		}
 	}
+	if pinnedNeedsUnpinAction(actor, a, unpin) {
+		v.Add(PhasePermission, key, CodeUnpinNotAllowed)
+	}
 	if (a.Type == TypeEmail || a.Type == TypeSocial) && !actor.HasLicense(LicenseMailPlus, LicenseAdvisorDesktop) {
 		v.Add(PhasePermission, key, CodeLicenseMissing, "license", LicenseMailPlus+" or "+LicenseAdvisorDesktop)
 	}
+}
+
+// pinnedNeedsUnpinAction is the Unpin rule of picking: unpinning (unpin=yes)
+// a pinned activity that is not the caller's own needs the Unpin action.
+// Without unpin=yes a pinned activity breaks the business rule 400-243
+// instead; a client application needs no action.
+func pinnedNeedsUnpinAction(actor Actor, a *Activity, unpin bool) bool {
+	return unpin && a.Pinned && a.AssignedUser != actor.UserID() && !actor.HasAction(ActionUnpin)
 }
 
 // transferLockedByAssignee is the lock rule of a transfer: an activity

@@ -402,6 +402,33 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
+	t.Run("unpin_of_another_users_pinned_activity_needs_the_unpin_action", func(t *testing.T) {
+		transferEach(t, func(t *testing.T, h *harness) {
+			// 3111 is jenny's pinned task. carl may pick from jenny (Pick
+			// Activities, Pull Activities on 1001) but lacks Unpin: with
+			// unpin=yes the pick permissions refuse it (403-111).
+			res := h.refused(403, "403-111", "PATCH", transferPath("11", "unpin=yes"), h.login("carl"), h.transferBody(3111),
+				"X-egain-error-message", "yes", "Accept-Language", "fr-FR")
+			transferHasDetail(t, res, "3111", "403-111")
+			if msg := rtStr(res.JSON(t), "userMessage"); !strings.Contains(msg, "Unpin") || strings.Contains(msg, "You are not") {
+				t.Errorf("userMessage %q: want the French message naming the Unpin action", msg)
+			}
+			// Without unpin=yes the pinned activity breaks the business
+			// rule instead.
+			h.refused(400, "400-243", "PATCH", transferPath("11", ""), h.login("carl"), h.transferBody(3111))
+			// jenny holds Unpin and may pick from mia; a client
+			// application needs no action.
+			h.add(`{"activities": [
+				{"id": "3901", "case": "2005", "department": "10", "type": "task", "status": "assigned", "assignedUser": "1003", "pinned": true},
+				{"id": "3902", "case": "2005", "department": "10", "type": "task", "status": "assigned", "assignedUser": "1003", "pinned": true}]}`)
+			b1, b2 := h.activity(3901), h.activity(3902)
+			h.do("PATCH", transferPath("11", "unpin=yes"), h.login("jenny"), h.transferBody(3901)).expect(t, 204, "")
+			transferCheckMoved(t, h, b1, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
+			h.do("PATCH", transferPath("11", "unpin=yes"), h.client(), h.transferBody(3902)).expect(t, 204, "")
+			transferCheckMoved(t, h, b2, 11, 110, casemgr.StatusAwaitingAssignment, 0, "client:bridge")
+		})
+	})
+
 	t.Run("releases_lock_and_pin_of_own_activity", func(t *testing.T) {
 		transferEach(t, func(t *testing.T, h *harness) {
 			// 3131 is jenny's, locked by jenny herself; 3132 is mia's, pinned and locked by mia.
