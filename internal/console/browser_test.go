@@ -16,9 +16,22 @@ func TestConsoleTransferLeavesMyWorkAndShowsInHistory(t *testing.T) {
 	tb := newTab(t, w)
 	tb.open("/console/")
 	tb.find("textbox", "Username")
+	// Figures for docs/console.md, not assertions: the time from the
+	// start of navigation to a usable sign-in form, and from Sign in to
+	// the rows of My work.
+	t.Logf("sign-in form usable %s ms after navigation started", tb.eval(`String(Math.round(performance.now()))`))
 	tb.shot("sign-in")
+	start := time.Now()
 	tb.signIn("jenny")
 	tb.find("heading", "My work")
+	tb.find("checkbox", "Select activity 3027")
+	t.Logf("My work listed %v after Sign in (driving the page included); in the page, token request start to list answer: %s ms",
+		time.Since(start).Round(time.Millisecond), tb.eval(`(() => {
+			const r = performance.getEntriesByType("resource");
+			const tok = r.find(e => e.name.includes("/oauth2/token"));
+			const list = r.filter(e => e.name.includes("/core/casemgr/v3/activity?")).pop();
+			return tok && list ? String(Math.round(list.responseEnd - tok.startTime)) : "?";
+		})()`))
 	tb.find("link", "My work")
 	tb.find("link", "Queues")
 	tb.find("link", "Search")
@@ -69,7 +82,7 @@ func TestConsoleTransferLeavesMyWorkAndShowsInHistory(t *testing.T) {
 			t.Fatalf("History region lacks %q:\n%s", want, history)
 		}
 	}
-	tb.shot("activity")
+	tb.shotPage("activity")
 
 	stored := tb.eval(`JSON.parse(sessionStorage.getItem("casemgr.console.session")).access`)
 	tb.click("button", "Sign out")
@@ -160,7 +173,7 @@ func TestConsoleLogACallCreatesACalltrack(t *testing.T) {
 	w := newWorld(t)
 	tb := signedIn(t, w, "jenny", "/console/customer/500")
 	tb.find("heading", "Customer 500")
-	tb.shot("customer")
+	tb.shotPage("customer")
 	tb.click("button", "Log a call")
 	tb.choose("Department", "Service")
 	tb.choose("Subtype", "Complaint")

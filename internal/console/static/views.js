@@ -145,7 +145,7 @@ function historyBlock(entries) {
     return h('li', {},
       h('p', { class: 'when' }, h('strong', {}, OPERATIONS[e.action] || e.action), ` · ${who} · `, h('time', { datetime: e.at }, fmtDate(e.at))),
       e.before ? h('ul', { class: 'changes' }, changed.map(k => h('li', {},
-        h('span', { class: 'field' }, k), ': ', h('span', { class: 'before' }, before[k] ?? '—'), ' → ', h('span', { class: 'after' }, after[k] ?? '—'))))
+        h('span', { class: 'fname' }, k), ': ', h('span', { class: 'before' }, before[k] ?? '—'), ' → ', h('span', { class: 'after' }, after[k] ?? '—'))))
         : h('p', { class: 'muted' }, 'Created.'));
   }));
 }
