@@ -338,4 +338,16 @@ func TestConsoleDeepLinkSignsInFirstAndBackWorks(t *testing.T) {
 	// A reload keeps the session (sessionStorage) and the page.
 	tb.open("/console/search?customerID=500")
 	tb.find("checkbox", "Select activity 3000")
+
+	// Customers by phone, then the customer's page.
+	tb.fill("Phone", "4085510000")
+	tb.click("button", "Search customers")
+	tb.find("region", "Customers found")
+	tb.click("link", "500")
+	tb.find("heading", "Customer 500")
+	tb.eval(`history.back(), ""`)
+	tb.find("region", "Customers found")
+	if got := tb.text("region", "Customers found"); !strings.Contains(got, "John Tierney") || strings.Count(got, "\n50") != 1 {
+		t.Fatalf("customers found by phone 4085510000:\n%s", got)
+	}
 }

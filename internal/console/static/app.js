@@ -1,7 +1,7 @@
 // The console's entry point: the session, the shell (navigation, language,
 // sign out), the router over history.pushState, and the list views.
 import * as api from './api.js';
-import { h, $, field, select, clearMessages, showAlert, showError } from './ui.js';
+import { h, $, field, select, link, display, clearMessages, showAlert, showError } from './ui.js';
 import { activityList, STATUSES } from './list.js';
 import { activityView, caseView, customerView } from './views.js';
 
@@ -202,14 +202,63 @@ async function search(main, _params, n) {
     f.addEventListener('submit', (e) => { e.preventDefault(); go(`/console/${kind}/${id.value.trim()}`); });
     return f;
   };
-  main.append(form, h('div', { class: 'card row' }, open('case', 'Case ID to open'), open('customer', 'Customer ID to open')));
+  const custForm = customerSearchForm(q);
+  const opener = h('div', { class: 'card row' }, open('case', 'Case ID to open'), open('customer', 'Customer ID to open'));
+  main.append(form, custForm, opener);
+  const hide = (on) => { form.hidden = on; custForm.hidden = on; opener.hidden = on; };
+  const wanted = CUSTOMER_FILTERS.filter(([k]) => q.get(k));
+  if (wanted.length) await customerResults(main, q, n);
+  if (!current(n)) return;
   const base = {};
   for (const k of ['case', 'customerID', 'type', 'status', 'department']) if (q.get(k)) base[k] = q.get(k);
   if (Object.keys(base).length === 0) {
-    main.append(h('p', { class: 'lead' }, 'Give at least one criterion to search the activities you may see.'));
+    if (!wanted.length) main.append(h('p', { class: 'lead' }, 'Give at least one criterion to search the activities or the customers you may see.'));
     return;
   }
-  await activityList(main, { base, n, filters: false, showStatus: true, hide: (on) => { form.hidden = on; } });
+  const acts = h('section', { 'aria-labelledby': 'h-found' }, h('h2', { id: 'h-found' }, 'Activities found'));
+  main.append(acts);
+  await activityList(acts, { base, n, filters: false, showStatus: true, hide });
+}
+
+// The customer search filters the console offers (the API has more).
+const CUSTOMER_FILTERS = [['phone', 'Phone'], ['email', 'Email'], ['customerName', 'Customer name']];
+
+function customerSearchForm(q) {
+  const form = h('form', { class: 'card search', 'aria-label': 'Search customers', role: 'search' },
+    h('h2', {}, 'Customers'),
+    h('div', { class: 'row' }, CUSTOMER_FILTERS.map(([k, label]) =>
+      field(label, h('input', { name: k, value: q.get(k) || '', type: k === 'email' ? 'email' : 'text' })))),
+    h('button', { type: 'submit' }, 'Search customers'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (String(v).trim()) p.set(k, String(v).trim());
+    go('/console/search' + (p.toString() ? '?' + p : ''));
+  });
+  return form;
+}
+
+// customerResults lists the customers matching the search's customer
+// filters (GET /core/customermgr/v3/customer).
+async function customerResults(main, q, n) {
+  const p = new URLSearchParams();
+  for (const [k] of CUSTOMER_FILTERS) if (q.get(k)) p.set(k, q.get(k));
+  p.set('$pagesize', '25');
+  const res = await api.get('/core/customermgr/v3/customer?' + p.toString().replaceAll('%24', '$'));
+  if (!current(n)) return;
+  const list = (res.body && res.body.customer) || [];
+  const section = h('section', { 'aria-labelledby': 'h-cfound' }, h('h2', { id: 'h-cfound' }, 'Customers found'));
+  main.append(section);
+  if (!list.length) { section.append(h('p', { class: 'empty' }, 'No customers.')); return; }
+  const points = (c, kind, key) => ((c.contacts && c.contacts.contact) || []).flatMap(ct => (ct[kind] || []).map(x => x[key])).join(', ');
+  const th = (t) => h('th', { scope: 'col' }, t);
+  section.append(h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', {}, `${(res.body.paginationInfo && res.body.paginationInfo.count) || list.length} customers`),
+    h('thead', {}, h('tr', {}, th('ID'), th('Name'), th('Type'), th('Department'), th('Email'), th('Phone'))),
+    h('tbody', {}, list.map(c => h('tr', {},
+      h('td', {}, link(`/console/customer/${c.id}`, c.id)), h('td', {}, c.customerName || ''),
+      h('td', {}, display(c.type)), h('td', {}, c.department ? (c.department.name || c.department.id) : ''),
+      h('td', {}, points(c, 'email', 'emailAddress')), h('td', {}, points(c, 'phone', 'phoneNo'))))))));
 }
 
 // ---- Start ----
