@@ -106,6 +106,15 @@ func (a Actor) SeesCustomer(c *Customer) bool {
 	return c != nil && (c.Department == 0 || a.Sees(c.Department))
 }
 
+// Owns reports whether an uploaded attachment is the actor's to use: only
+// the actor that uploaded it (for a client application, an upload of that
+// client) may read its upload or attach it to an activity. To anyone else
+// its altId answers exactly as an unknown one. Once attached, the bytes are
+// read through the activity, by whoever sees the activity.
+func (a Actor) Owns(att *Attachment) bool {
+	return att != nil && att.UploadedBy != "" && att.UploadedBy == a.String()
+}
+
 // ActivityLicenses returns the licenses of which a user needs one to change
 // the customer or case of an activity of the given type: Advisor Desktop or
 // MailPlus for email and social, Advisor Desktop or CallTrackPlus for

@@ -333,7 +333,7 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 		}
 		v.Add(PhaseRule, keyAttributes, e.Code, argList(e.Args)...)
 	}
-	return checkAttachments(tx, req.Attachments, v)
+	return checkAttachments(tx, actor, req.Attachments, v)
 }
 
 // argList turns error arguments back into name/value pairs.
@@ -428,10 +428,12 @@ func checkCase(tx Tx, actor Actor, id ID, v *Violations, p *calltrackPlan) error
 	return nil
 }
 
-// checkAttachments checks that every altId names an uploaded attachment
-// that no activity uses yet, and that none is named twice. The attachments
-// are locked, in altId order, so that two requests cannot both use one.
-func checkAttachments(tx Tx, altIDs []string, v *Violations) error {
+// checkAttachments checks that every altId names an attachment the actor
+// uploaded (another actor's upload is unknown, exactly as an altId nobody
+// uploaded), that no activity uses it yet, and that none is named twice.
+// The attachments are locked, in altId order, so that two requests cannot
+// both use one.
+func checkAttachments(tx Tx, actor Actor, altIDs []string, v *Violations) error {
 	if len(altIDs) == 0 {
 		return nil
 	}
@@ -449,7 +451,7 @@ func checkAttachments(tx Tx, altIDs []string, v *Violations) error {
 	for _, id := range altIDs {
 		a, ok := have[id]
 		switch {
-		case !ok:
+		case !ok || !actor.Owns(&a):
 			v.Add(PhaseRule, keyAttachment, CodeAttachmentUnknown, "value", id)
 		case a.Activity != 0 || seen[id]:
 			v.Add(PhaseRule, keyAttachment, CodeAttachmentUsed, "value", id)

@@ -118,7 +118,7 @@ var Catalogue = map[Code]Entry{
 	CodePriorityInvalid:        {400, "Priority '{value}' must be 1 to 7.", "Priority is 1 to 7."},
 	CodeSubjectTooLong:         {400, "The subject has {count} characters; at most {max} are allowed.", "An activity subject has at most 255 characters."},
 	CodeContentInvalid:         {400, "payload.calltrack.content must have text and/or html.", "Calltrack content is text and/or html."},
-	CodeAttachmentUnknown:      {400, "Attachment '{value}' does not exist.", "altId refers to an uploaded attachment."},
+	CodeAttachmentUnknown:      {400, "Attachment '{value}' does not exist.", "altId refers to an attachment the caller uploaded; another actor's upload is unknown to the caller."},
 	CodeAttachmentUsed:         {400, "Attachment '{value}' is already used by another activity.", "An uploaded attachment is used by one activity only."},
 	CodeTargetUserAmbiguous:    {400, "At most one of status.assigned.user id, name or customAttributes may be sent.", "The target user is identified by one element."},
 	CodeTargetUserNotFound:     {400, "Target user '{value}' does not exist.", "The target user exists and is identified uniquely."},

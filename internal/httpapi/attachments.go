@@ -205,7 +205,8 @@ func checkFileName(att *casemgr.Attachment, fromParam bool) error {
 // when it has none.
 // uploadedAttachment serves GET /core/casemgr/v3/attachment/{altId}, the
 // Location of an upload: its name, type and size, for the actor who
-// uploaded it (or any client application).
+// uploaded it only (a client application: its own uploads); to anyone else
+// it is not found, exactly as an unknown altId.
 func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
 	rc := ctxOf(r)
 	if err := checkParams(r); err != nil {
@@ -222,7 +223,7 @@ func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(list) != 1 || (!rc.actor.IsClient() && list[0].UploadedBy != rc.actor.String()) {
+	if len(list) != 1 || !rc.actor.Owns(&list[0]) {
 		s.writeError(w, r, errf(casemgr.CodeNotFound, "entity", "attachment", "ids", id))
 		return
 	}

@@ -261,8 +261,8 @@ func TestUploadedAttachmentLocation(t *testing.T) {
 				t.Fatalf("name %q", name)
 			}
 		})
-		t.Run("a_client_application_reads_it", func(t *testing.T) {
-			h.do("GET", loc, h.client(), "").expect(t, 200, "")
+		t.Run("a_client_application_that_did_not_upload_it_gets_404", func(t *testing.T) {
+			h.do("GET", loc, h.client(), "").expect(t, 404, "404-101")
 		})
 		t.Run("another_user_gets_404", func(t *testing.T) {
 			h.do("GET", loc, h.login("frank"), "").expect(t, 404, "404-101")

@@ -151,6 +151,57 @@ func TestIsolation(t *testing.T) {
 		})
 	})
 
+	t.Run("upload_is_usable_only_by_its_uploader", func(t *testing.T) {
+		t.Parallel()
+		storetest.Each(t, func(t *testing.T, db store.DB) {
+			h := demoHarness(t, db)
+			carol, lena := h.demoLogin("carol"), h.demoLogin("lena")
+			bridge := h.demoClient("crm-bridge", "bridge-secret")
+			cti := h.demoClient("cti-connector", "cti-secret")
+			upload := func(token string) string {
+				res := h.do("POST", uploadPath+"?name=notes.txt", token, "secret bytes", "Content-Type", "text/plain")
+				res.expect(t, 201, "")
+				return rtStr(res.JSON(t), "attachment.0.altId")
+			}
+			att := func(altID string) map[string]any {
+				return map[string]any{"attachment": []any{map[string]any{"altId": altID}}}
+			}
+			// Valid calltracks with one attachment: carol's (Service),
+			// lena's (Legal) and a client application's (Service,
+			// assigned to carol).
+			carolBody := func(altID string) string { return ctBody("attachments", att(altID)) }
+			lenaBody := func(altID string) string {
+				return ctBody("department", map[string]any{"name": "Legal"}, "customer", map[string]any{"id": "522"}, "attachments", att(altID))
+			}
+			clientBody := func(altID string) string {
+				return ctBody("status", map[string]any{"assigned": map[string]any{"user": map[string]any{"id": "1003"}}}, "attachments", att(altID))
+			}
+			unknown := "00000000-0000-4000-8000-000000000000"
+
+			// carol's upload: lena can neither read it nor attach it, and
+			// both answer exactly as an unknown altId.
+			mine := upload(carol)
+			inv := h.refused(404, "404-101", "GET", uploadPath+"/"+mine, lena, "")
+			sameAnswer(t, inv, mine, h.do("GET", uploadPath+"/"+unknown, lena, ""), unknown)
+			inv = h.refused(400, "400-273", "POST", ctPath, lena, lenaBody(mine))
+			sameAnswer(t, inv, mine, h.refused(400, "400-273", "POST", ctPath, lena, lenaBody(unknown)), unknown)
+			// Nor can a client application.
+			h.refused(404, "404-101", "GET", uploadPath+"/"+mine, bridge, "")
+			h.refused(400, "400-273", "POST", ctPath, bridge, clientBody(mine))
+			// carol herself still reads it and uses it.
+			h.do("GET", uploadPath+"/"+mine, carol, "").expect(t, 200, "")
+			h.do("POST", ctPath, carol, carolBody(mine)).expect(t, 201, "")
+
+			// A client application's upload is that client's only.
+			theirs := upload(bridge)
+			h.refused(404, "404-101", "GET", uploadPath+"/"+theirs, cti, "")
+			h.refused(400, "400-273", "POST", ctPath, cti, clientBody(theirs))
+			h.refused(400, "400-273", "POST", ctPath, carol, carolBody(theirs))
+			h.do("GET", uploadPath+"/"+theirs, bridge, "").expect(t, 200, "")
+			h.do("POST", ctPath, bridge, clientBody(theirs)).expect(t, 201, "")
+		})
+	})
+
 	t.Run("customer_of_another_department_is_shown_by_id_only", func(t *testing.T) {
 		t.Parallel()
 		storetest.Each(t, func(t *testing.T, db store.DB) {
