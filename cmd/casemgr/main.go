@@ -7,6 +7,7 @@
 //	casemgr serve   [--addr ADDR] [--db URL] [--seed FILE] [--admin-token TOKEN]
 //	casemgr migrate [--db URL]
 //	casemgr seed    [--db URL] [--replace] FILE
+//	casemgr export  [--db URL] [--out FILE]
 //	casemgr bench   world|run|raw [flags]
 //	casemgr version
 package main
@@ -42,6 +43,7 @@ Commands:
   serve     run the server (migrates the schema; loads the demo world into an empty database)
   migrate   apply the schema migrations
   seed      load a fixture document into a database
+  export    write the world in a database as a fixture document
   bench     load tests: generate a world, drive a server, measure raw SQL (docs/performance.md)
   version   print the version
 
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":

@@ -50,6 +50,8 @@ type Tx interface {
 	Users() ([]User, error)
 	InsertUser(*User) error
 	ClientApp(clientID string) (*ClientApp, error)
+	// ClientApps returns every client application, by client ID.
+	ClientApps() ([]ClientApp, error)
 	InsertClientApp(*ClientApp) error
 	CalltrackSubtypes() ([]string, error)
 	AddCalltrackSubtype(name string) error
@@ -150,6 +152,9 @@ type Tx interface {
 	// one of "department", "queue", "user", "customer", "contact",
 	// "contactpoint", "case", "activity".
 	Exists(table string, ids []ID) (map[ID]bool, error)
+	// IDs returns every ID of an entity table (the tables of Exists), in
+	// ascending order: the whole world, for exporting it.
+	IDs(table string) ([]ID, error)
 }
 
 // ActivityFilter selects activities for a search.

@@ -45,6 +45,25 @@ func (s *Server) openAPIJSON(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(doc)
 }
 
+// exportFixtures serves GET /admin/v1/fixtures: the whole world as a
+// fixture document, which PUT loads back to an equal world. Secrets are
+// exported as their hashes; the answer is not to be cached.
+func (s *Server) exportFixtures(w http.ResponseWriter, r *http.Request) {
+	doc, err := fixture.Export(r.Context(), s.store())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := fixture.Marshal(doc)
+	if err != nil {
+		s.writeError(w, r, casemgr.Internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+}
+
 // replaceFixtures serves PUT /admin/v1/fixtures: the document replaces the
 // whole world.
 func (s *Server) replaceFixtures(w http.ResponseWriter, r *http.Request) {

@@ -61,7 +61,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/console/", console.Handler())
 	mux.Handle("/console", console.Handler())
 
-	// Administration: fixtures replace or extend the world.
+	// Administration: fixtures export, replace or extend the world.
+	mux.Handle("GET /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.exportFixtures)))
 	mux.Handle("PUT /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.replaceFixtures)))
 	mux.Handle("POST /admin/v1/fixtures", s.adminOnly(http.HandlerFunc(s.addFixtures)))
 

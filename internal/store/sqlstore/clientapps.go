@@ -19,6 +19,9 @@ func (t *tx) ClientApp(clientID string) (*casemgr.ClientApp, error) {
 		`SELECT client_id, name, secret_hash FROM client_apps WHERE client_id = ?`, clientID)
 }
 
+// ClientApps returns every client application, by client ID.
+func (t *tx) ClientApps() ([]casemgr.ClientApp, error) { return t.dbClientApps() }
+
 func (t *tx) dbClientApps() ([]casemgr.ClientApp, error) {
 	return queryList(t, "client apps", scanClientApp, `SELECT client_id, name, secret_hash FROM client_apps ORDER BY client_id`)
 }

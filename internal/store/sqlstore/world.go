@@ -128,3 +128,16 @@ func (t *tx) Exists(table string, ids []casemgr.ID) (map[casemgr.ID]bool, error)
 	}
 	return out, nil
 }
+
+// IDs returns every ID of an entity table, ascending.
+func (t *tx) IDs(table string) ([]casemgr.ID, error) {
+	name, ok := idTables[table]
+	if !ok {
+		return nil, t.wrap("ids", fmt.Errorf("unknown entity table %q", table))
+	}
+	return queryList(t, "ids", func(r scanner) (casemgr.ID, error) {
+		var id casemgr.ID
+		err := r.Scan(&id)
+		return id, err
+	}, `SELECT id FROM `+name+` ORDER BY id`)
+}
