@@ -21,13 +21,52 @@ import (
 
 // Defines values for AttributeListAttributeName.
 const (
-	AttributeListAttributeNameType AttributeListAttributeName = "type"
+	AttributeListAttributeNameContacts AttributeListAttributeName = "contacts"
+	AttributeListAttributeNameCountry  AttributeListAttributeName = "country"
+	AttributeListAttributeNameCustom   AttributeListAttributeName = "custom"
+	AttributeListAttributeNameIndustry AttributeListAttributeName = "industry"
+	AttributeListAttributeNameLanguage AttributeListAttributeName = "language"
+	AttributeListAttributeNameLevel    AttributeListAttributeName = "level"
+	AttributeListAttributeNameType     AttributeListAttributeName = "type"
 )
 
 // Valid indicates whether the value is a known member of the AttributeListAttributeName enum.
 func (e AttributeListAttributeName) Valid() bool {
 	switch e {
+	case AttributeListAttributeNameContacts:
+		return true
+	case AttributeListAttributeNameCountry:
+		return true
+	case AttributeListAttributeNameCustom:
+		return true
+	case AttributeListAttributeNameIndustry:
+		return true
+	case AttributeListAttributeNameLanguage:
+		return true
+	case AttributeListAttributeNameLevel:
+		return true
 	case AttributeListAttributeNameType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AttributeListResource.
+const (
+	AttributeListResourceActivity AttributeListResource = "activity"
+	AttributeListResourceCase     AttributeListResource = "case"
+	AttributeListResourceCustomer AttributeListResource = "customer"
+)
+
+// Valid indicates whether the value is a known member of the AttributeListResource enum.
+func (e AttributeListResource) Valid() bool {
+	switch e {
+	case AttributeListResourceActivity:
+		return true
+	case AttributeListResourceCase:
+		return true
+	case AttributeListResourceCustomer:
 		return true
 	default:
 		return false
@@ -162,19 +201,19 @@ func (e FixtureCasesStatus) Valid() bool {
 
 // Defines values for FixtureCustomersType.
 const (
-	Corporate  FixtureCustomersType = "corporate"
-	Group      FixtureCustomersType = "group"
-	Individual FixtureCustomersType = "individual"
+	FixtureCustomersTypeCorporate  FixtureCustomersType = "corporate"
+	FixtureCustomersTypeGroup      FixtureCustomersType = "group"
+	FixtureCustomersTypeIndividual FixtureCustomersType = "individual"
 )
 
 // Valid indicates whether the value is a known member of the FixtureCustomersType enum.
 func (e FixtureCustomersType) Valid() bool {
 	switch e {
-	case Corporate:
+	case FixtureCustomersTypeCorporate:
 		return true
-	case Group:
+	case FixtureCustomersTypeGroup:
 		return true
-	case Individual:
+	case FixtureCustomersTypeIndividual:
 		return true
 	default:
 		return false
@@ -450,25 +489,31 @@ func (e AcceptLanguage) Valid() bool {
 
 // Defines values for SearchActivitiesParamsSort.
 const (
-	Created      SearchActivitiesParamsSort = "created"
-	DueDate      SearchActivitiesParamsSort = "dueDate"
-	Id           SearchActivitiesParamsSort = "id"
-	LastModified SearchActivitiesParamsSort = "lastModified"
-	Priority     SearchActivitiesParamsSort = "priority"
+	SearchActivitiesParamsSortCreated          SearchActivitiesParamsSort = "created"
+	SearchActivitiesParamsSortCreatedDate      SearchActivitiesParamsSort = "createdDate"
+	SearchActivitiesParamsSortDueDate          SearchActivitiesParamsSort = "dueDate"
+	SearchActivitiesParamsSortId               SearchActivitiesParamsSort = "id"
+	SearchActivitiesParamsSortLastModified     SearchActivitiesParamsSort = "lastModified"
+	SearchActivitiesParamsSortLastModifiedDate SearchActivitiesParamsSort = "lastModifiedDate"
+	SearchActivitiesParamsSortPriority         SearchActivitiesParamsSort = "priority"
 )
 
 // Valid indicates whether the value is a known member of the SearchActivitiesParamsSort enum.
 func (e SearchActivitiesParamsSort) Valid() bool {
 	switch e {
-	case Created:
+	case SearchActivitiesParamsSortCreated:
 		return true
-	case DueDate:
+	case SearchActivitiesParamsSortCreatedDate:
 		return true
-	case Id:
+	case SearchActivitiesParamsSortDueDate:
 		return true
-	case LastModified:
+	case SearchActivitiesParamsSortId:
 		return true
-	case Priority:
+	case SearchActivitiesParamsSortLastModified:
+		return true
+	case SearchActivitiesParamsSortLastModifiedDate:
+		return true
+	case SearchActivitiesParamsSortPriority:
 		return true
 	default:
 		return false
@@ -477,28 +522,28 @@ func (e SearchActivitiesParamsSort) Valid() bool {
 
 // Defines values for SearchActivitiesParamsOrder.
 const (
-	ASC   SearchActivitiesParamsOrder = "ASC"
-	Asc   SearchActivitiesParamsOrder = "asc"
-	Asc1  SearchActivitiesParamsOrder = "Asc"
-	DESC  SearchActivitiesParamsOrder = "DESC"
-	Desc  SearchActivitiesParamsOrder = "desc"
-	Desc1 SearchActivitiesParamsOrder = "Desc"
+	SearchActivitiesParamsOrderASC   SearchActivitiesParamsOrder = "ASC"
+	SearchActivitiesParamsOrderAsc   SearchActivitiesParamsOrder = "asc"
+	SearchActivitiesParamsOrderAsc1  SearchActivitiesParamsOrder = "Asc"
+	SearchActivitiesParamsOrderDESC  SearchActivitiesParamsOrder = "DESC"
+	SearchActivitiesParamsOrderDesc  SearchActivitiesParamsOrder = "desc"
+	SearchActivitiesParamsOrderDesc1 SearchActivitiesParamsOrder = "Desc"
 )
 
 // Valid indicates whether the value is a known member of the SearchActivitiesParamsOrder enum.
 func (e SearchActivitiesParamsOrder) Valid() bool {
 	switch e {
-	case ASC:
+	case SearchActivitiesParamsOrderASC:
 		return true
-	case Asc:
+	case SearchActivitiesParamsOrderAsc:
 		return true
-	case Asc1:
+	case SearchActivitiesParamsOrderAsc1:
 		return true
-	case DESC:
+	case SearchActivitiesParamsOrderDESC:
 		return true
-	case Desc:
+	case SearchActivitiesParamsOrderDesc:
 		return true
-	case Desc1:
+	case SearchActivitiesParamsOrderDesc1:
 		return true
 	default:
 		return false
@@ -556,21 +601,6 @@ func (e SearchActivitiesParamsAcceptLanguage) Valid() bool {
 	case SearchActivitiesParamsAcceptLanguageSvSE:
 		return true
 	case SearchActivitiesParamsAcceptLanguageZhCN:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetActivityAttributesParamsAttribute.
-const (
-	GetActivityAttributesParamsAttributeType GetActivityAttributesParamsAttribute = "type"
-)
-
-// Valid indicates whether the value is a known member of the GetActivityAttributesParamsAttribute enum.
-func (e GetActivityAttributesParamsAttribute) Valid() bool {
-	switch e {
-	case GetActivityAttributesParamsAttributeType:
 		return true
 	default:
 		return false
@@ -1264,6 +1294,63 @@ func (e GetUploadedAttachmentParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for GetCaseAttributesParamsAcceptLanguage.
+const (
+	GetCaseAttributesParamsAcceptLanguageDaDK GetCaseAttributesParamsAcceptLanguage = "da-DK"
+	GetCaseAttributesParamsAcceptLanguageDeDE GetCaseAttributesParamsAcceptLanguage = "de-DE"
+	GetCaseAttributesParamsAcceptLanguageEnUS GetCaseAttributesParamsAcceptLanguage = "en-US"
+	GetCaseAttributesParamsAcceptLanguageEsES GetCaseAttributesParamsAcceptLanguage = "es-ES"
+	GetCaseAttributesParamsAcceptLanguageFrCA GetCaseAttributesParamsAcceptLanguage = "fr-CA"
+	GetCaseAttributesParamsAcceptLanguageFrFR GetCaseAttributesParamsAcceptLanguage = "fr-FR"
+	GetCaseAttributesParamsAcceptLanguageItIT GetCaseAttributesParamsAcceptLanguage = "it-IT"
+	GetCaseAttributesParamsAcceptLanguageJaJP GetCaseAttributesParamsAcceptLanguage = "ja-JP"
+	GetCaseAttributesParamsAcceptLanguageKoKR GetCaseAttributesParamsAcceptLanguage = "ko-KR"
+	GetCaseAttributesParamsAcceptLanguageNlNL GetCaseAttributesParamsAcceptLanguage = "nl-NL"
+	GetCaseAttributesParamsAcceptLanguagePtBR GetCaseAttributesParamsAcceptLanguage = "pt-BR"
+	GetCaseAttributesParamsAcceptLanguagePtPT GetCaseAttributesParamsAcceptLanguage = "pt-PT"
+	GetCaseAttributesParamsAcceptLanguageRuRU GetCaseAttributesParamsAcceptLanguage = "ru-RU"
+	GetCaseAttributesParamsAcceptLanguageSvSE GetCaseAttributesParamsAcceptLanguage = "sv-SE"
+	GetCaseAttributesParamsAcceptLanguageZhCN GetCaseAttributesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the GetCaseAttributesParamsAcceptLanguage enum.
+func (e GetCaseAttributesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case GetCaseAttributesParamsAcceptLanguageDaDK:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageDeDE:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageEnUS:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageEsES:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageFrCA:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageFrFR:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageItIT:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageJaJP:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageKoKR:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageNlNL:
+		return true
+	case GetCaseAttributesParamsAcceptLanguagePtBR:
+		return true
+	case GetCaseAttributesParamsAcceptLanguagePtPT:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageRuRU:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageSvSE:
+		return true
+	case GetCaseAttributesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCasesByIdsParamsAcceptLanguage.
 const (
 	GetCasesByIdsParamsAcceptLanguageDaDK GetCasesByIdsParamsAcceptLanguage = "da-DK"
@@ -1492,6 +1579,192 @@ func (e GetCurrentUserParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for SearchCustomersParamsType.
+const (
+	SearchCustomersParamsTypeCorporate  SearchCustomersParamsType = "corporate"
+	SearchCustomersParamsTypeGroup      SearchCustomersParamsType = "group"
+	SearchCustomersParamsTypeIndividual SearchCustomersParamsType = "individual"
+)
+
+// Valid indicates whether the value is a known member of the SearchCustomersParamsType enum.
+func (e SearchCustomersParamsType) Valid() bool {
+	switch e {
+	case SearchCustomersParamsTypeCorporate:
+		return true
+	case SearchCustomersParamsTypeGroup:
+		return true
+	case SearchCustomersParamsTypeIndividual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCustomersParamsSort.
+const (
+	SearchCustomersParamsSortCustomerName SearchCustomersParamsSort = "customerName"
+	SearchCustomersParamsSortId           SearchCustomersParamsSort = "id"
+	SearchCustomersParamsSortType         SearchCustomersParamsSort = "type"
+)
+
+// Valid indicates whether the value is a known member of the SearchCustomersParamsSort enum.
+func (e SearchCustomersParamsSort) Valid() bool {
+	switch e {
+	case SearchCustomersParamsSortCustomerName:
+		return true
+	case SearchCustomersParamsSortId:
+		return true
+	case SearchCustomersParamsSortType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCustomersParamsOrder.
+const (
+	SearchCustomersParamsOrderASC   SearchCustomersParamsOrder = "ASC"
+	SearchCustomersParamsOrderAsc   SearchCustomersParamsOrder = "asc"
+	SearchCustomersParamsOrderAsc1  SearchCustomersParamsOrder = "Asc"
+	SearchCustomersParamsOrderDESC  SearchCustomersParamsOrder = "DESC"
+	SearchCustomersParamsOrderDesc  SearchCustomersParamsOrder = "desc"
+	SearchCustomersParamsOrderDesc1 SearchCustomersParamsOrder = "Desc"
+)
+
+// Valid indicates whether the value is a known member of the SearchCustomersParamsOrder enum.
+func (e SearchCustomersParamsOrder) Valid() bool {
+	switch e {
+	case SearchCustomersParamsOrderASC:
+		return true
+	case SearchCustomersParamsOrderAsc:
+		return true
+	case SearchCustomersParamsOrderAsc1:
+		return true
+	case SearchCustomersParamsOrderDESC:
+		return true
+	case SearchCustomersParamsOrderDesc:
+		return true
+	case SearchCustomersParamsOrderDesc1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCustomersParamsAcceptLanguage.
+const (
+	SearchCustomersParamsAcceptLanguageDaDK SearchCustomersParamsAcceptLanguage = "da-DK"
+	SearchCustomersParamsAcceptLanguageDeDE SearchCustomersParamsAcceptLanguage = "de-DE"
+	SearchCustomersParamsAcceptLanguageEnUS SearchCustomersParamsAcceptLanguage = "en-US"
+	SearchCustomersParamsAcceptLanguageEsES SearchCustomersParamsAcceptLanguage = "es-ES"
+	SearchCustomersParamsAcceptLanguageFrCA SearchCustomersParamsAcceptLanguage = "fr-CA"
+	SearchCustomersParamsAcceptLanguageFrFR SearchCustomersParamsAcceptLanguage = "fr-FR"
+	SearchCustomersParamsAcceptLanguageItIT SearchCustomersParamsAcceptLanguage = "it-IT"
+	SearchCustomersParamsAcceptLanguageJaJP SearchCustomersParamsAcceptLanguage = "ja-JP"
+	SearchCustomersParamsAcceptLanguageKoKR SearchCustomersParamsAcceptLanguage = "ko-KR"
+	SearchCustomersParamsAcceptLanguageNlNL SearchCustomersParamsAcceptLanguage = "nl-NL"
+	SearchCustomersParamsAcceptLanguagePtBR SearchCustomersParamsAcceptLanguage = "pt-BR"
+	SearchCustomersParamsAcceptLanguagePtPT SearchCustomersParamsAcceptLanguage = "pt-PT"
+	SearchCustomersParamsAcceptLanguageRuRU SearchCustomersParamsAcceptLanguage = "ru-RU"
+	SearchCustomersParamsAcceptLanguageSvSE SearchCustomersParamsAcceptLanguage = "sv-SE"
+	SearchCustomersParamsAcceptLanguageZhCN SearchCustomersParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the SearchCustomersParamsAcceptLanguage enum.
+func (e SearchCustomersParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case SearchCustomersParamsAcceptLanguageDaDK:
+		return true
+	case SearchCustomersParamsAcceptLanguageDeDE:
+		return true
+	case SearchCustomersParamsAcceptLanguageEnUS:
+		return true
+	case SearchCustomersParamsAcceptLanguageEsES:
+		return true
+	case SearchCustomersParamsAcceptLanguageFrCA:
+		return true
+	case SearchCustomersParamsAcceptLanguageFrFR:
+		return true
+	case SearchCustomersParamsAcceptLanguageItIT:
+		return true
+	case SearchCustomersParamsAcceptLanguageJaJP:
+		return true
+	case SearchCustomersParamsAcceptLanguageKoKR:
+		return true
+	case SearchCustomersParamsAcceptLanguageNlNL:
+		return true
+	case SearchCustomersParamsAcceptLanguagePtBR:
+		return true
+	case SearchCustomersParamsAcceptLanguagePtPT:
+		return true
+	case SearchCustomersParamsAcceptLanguageRuRU:
+		return true
+	case SearchCustomersParamsAcceptLanguageSvSE:
+		return true
+	case SearchCustomersParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerAttributesParamsAcceptLanguage.
+const (
+	GetCustomerAttributesParamsAcceptLanguageDaDK GetCustomerAttributesParamsAcceptLanguage = "da-DK"
+	GetCustomerAttributesParamsAcceptLanguageDeDE GetCustomerAttributesParamsAcceptLanguage = "de-DE"
+	GetCustomerAttributesParamsAcceptLanguageEnUS GetCustomerAttributesParamsAcceptLanguage = "en-US"
+	GetCustomerAttributesParamsAcceptLanguageEsES GetCustomerAttributesParamsAcceptLanguage = "es-ES"
+	GetCustomerAttributesParamsAcceptLanguageFrCA GetCustomerAttributesParamsAcceptLanguage = "fr-CA"
+	GetCustomerAttributesParamsAcceptLanguageFrFR GetCustomerAttributesParamsAcceptLanguage = "fr-FR"
+	GetCustomerAttributesParamsAcceptLanguageItIT GetCustomerAttributesParamsAcceptLanguage = "it-IT"
+	GetCustomerAttributesParamsAcceptLanguageJaJP GetCustomerAttributesParamsAcceptLanguage = "ja-JP"
+	GetCustomerAttributesParamsAcceptLanguageKoKR GetCustomerAttributesParamsAcceptLanguage = "ko-KR"
+	GetCustomerAttributesParamsAcceptLanguageNlNL GetCustomerAttributesParamsAcceptLanguage = "nl-NL"
+	GetCustomerAttributesParamsAcceptLanguagePtBR GetCustomerAttributesParamsAcceptLanguage = "pt-BR"
+	GetCustomerAttributesParamsAcceptLanguagePtPT GetCustomerAttributesParamsAcceptLanguage = "pt-PT"
+	GetCustomerAttributesParamsAcceptLanguageRuRU GetCustomerAttributesParamsAcceptLanguage = "ru-RU"
+	GetCustomerAttributesParamsAcceptLanguageSvSE GetCustomerAttributesParamsAcceptLanguage = "sv-SE"
+	GetCustomerAttributesParamsAcceptLanguageZhCN GetCustomerAttributesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerAttributesParamsAcceptLanguage enum.
+func (e GetCustomerAttributesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case GetCustomerAttributesParamsAcceptLanguageDaDK:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageDeDE:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageEnUS:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageEsES:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageFrCA:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageFrFR:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageItIT:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageJaJP:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageKoKR:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageNlNL:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguagePtBR:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguagePtPT:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageRuRU:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageSvSE:
+		return true
+	case GetCustomerAttributesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCustomersByIdsParamsAcceptLanguage.
 const (
 	GetCustomersByIdsParamsAcceptLanguageDaDK GetCustomersByIdsParamsAcceptLanguage = "da-DK"
@@ -1639,6 +1912,9 @@ type ActivityStatus struct {
 	Assigned     *UserHolder `json:"assigned,omitempty"`
 	DisplayValue string      `json:"displayValue"`
 
+	// Substatus A completed activity's substatus: done unless configured otherwise.
+	Substatus *Enumerated `json:"substatus,omitempty"`
+
 	// Value awaiting_assignment, assigned, in_workflow or completed
 	Value string `json:"value"`
 }
@@ -1673,15 +1949,35 @@ type AttributeList struct {
 	Attribute []struct {
 		Name  AttributeListAttributeName `json:"name"`
 		Value []struct {
-			DisplayValue string        `json:"displayValue"`
-			Subtype      *[]Enumerated `json:"subtype,omitempty"`
-			Value        string        `json:"value"`
+			AttribName   *string `json:"attribName,omitempty"`
+			AttribValues *struct {
+				AttribValue *[]struct {
+					Value string `json:"value"`
+				} `json:"attribValue,omitempty"`
+			} `json:"attribValues,omitempty"`
+			Corporate *struct {
+				Region *[]Enumerated `json:"region,omitempty"`
+			} `json:"corporate,omitempty"`
+			DataType     *string `json:"dataType,omitempty"`
+			DisplayValue *string `json:"displayValue,omitempty"`
+			Group        *struct {
+				Region *[]Enumerated `json:"region,omitempty"`
+				Type   *[]Enumerated `json:"type,omitempty"`
+			} `json:"group,omitempty"`
+			Subtype *[]Enumerated `json:"subtype,omitempty"`
+			Value   *string       `json:"value,omitempty"`
 		} `json:"value"`
 	} `json:"attribute"`
+
+	// Resource The object the attributes describe.
+	Resource *AttributeListResource `json:"resource,omitempty"`
 }
 
 // AttributeListAttributeName defines model for AttributeList.Attribute.Name.
 type AttributeListAttributeName string
+
+// AttributeListResource The object the attributes describe.
+type AttributeListResource string
 
 // CalltrackRequest defines model for CalltrackRequest.
 type CalltrackRequest struct {
@@ -1939,11 +2235,16 @@ type CustomAttributes struct {
 
 // Customer defines model for Customer.
 type Customer struct {
+	// Cases The search of the customer's cases.
+	Cases *struct {
+		Link *Links `json:"link,omitempty"`
+	} `json:"cases,omitempty"`
 	Contacts *Contacts `json:"contacts,omitempty"`
 
 	// Created ISO-8601 UTC with milliseconds.
-	Created      *DateTime `json:"created,omitempty"`
-	CustomerName *string   `json:"customerName,omitempty"`
+	Created          *DateTime         `json:"created,omitempty"`
+	CustomAttributes *CustomAttributes `json:"customAttributes,omitempty"`
+	CustomerName     *string           `json:"customerName,omitempty"`
 
 	// Department Set when customers are departmentalized.
 	Department *IdName `json:"department,omitempty"`
@@ -1964,6 +2265,15 @@ type CustomerList struct {
 	Customer []Customer `json:"customer"`
 }
 
+// CustomerPage defines model for CustomerPage.
+type CustomerPage struct {
+	Customer []Customer `json:"customer"`
+	Link     *Links     `json:"link,omitempty"`
+
+	// PaginationInfo The number of all matches, the page (or range) answered, and links to the previous and next ones.
+	PaginationInfo PaginationInfo `json:"paginationInfo"`
+}
+
 // CustomerRef defines model for CustomerRef.
 type CustomerRef struct {
 	CustomerName *string `json:"customerName,omitempty"`
@@ -1972,6 +2282,9 @@ type CustomerRef struct {
 	Id   IdString `json:"id"`
 	Link Links    `json:"link"`
 }
+
+// DateRange `[start,end]`, both ends inclusive; one end may be empty.
+type DateRange = string
 
 // DateTime ISO-8601 UTC with milliseconds.
 type DateTime = time.Time
@@ -2031,7 +2344,12 @@ type Error struct {
 
 	// Details The failing items, e.g. which activity broke which rule.
 	Details *[]struct {
-		Key   string `json:"key"`
+		Key string `json:"key"`
+
+		// UserMessage The item's message translated into the request's locale; only with `X-egain-error-message: yes` (a casemgr addition).
+		UserMessage *string `json:"userMessage,omitempty"`
+
+		// Value The item's code and English message.
 		Value string `json:"value"`
 	} `json:"details,omitempty"`
 
@@ -2109,8 +2427,11 @@ type Fixture struct {
 	} `json:"cases,omitempty"`
 	ClientApplications *[]struct {
 		ClientId     string  `json:"clientId"`
-		ClientSecret string  `json:"clientSecret"`
-		Name         *string `json:"name,omitempty"`
+		ClientSecret *string `json:"clientSecret,omitempty"`
+
+		// ClientSecretHash The bcrypt hash of the secret, in place of clientSecret (exported worlds).
+		ClientSecretHash *string `json:"clientSecretHash,omitempty"`
+		Name             *string `json:"name,omitempty"`
 	} `json:"clientApplications,omitempty"`
 	CustomAttributes *struct {
 		Activity *FixtureAttrDefs `json:"activity,omitempty"`
@@ -2160,6 +2481,9 @@ type Fixture struct {
 		Licenses           *[]FixtureUsersLicenses `json:"licenses,omitempty"`
 		Name               string                  `json:"name"`
 		Password           *string                 `json:"password,omitempty"`
+
+		// PasswordHash The bcrypt hash of the password, in place of password (exported worlds).
+		PasswordHash       *string `json:"passwordHash,omitempty"`
 		PullActivitiesFrom *struct {
 			Queues *FixtureIDs `json:"queues,omitempty"`
 			Users  *FixtureIDs `json:"users,omitempty"`
@@ -2521,7 +2845,7 @@ type SearchActivitiesParams struct {
 	// Case The case of the activities (or `caseID`; not both).
 	Case *IdString `form:"case,omitempty" json:"case,omitempty"`
 
-	// Status A comma list of statuses: awaiting_assignment, assigned, in_workflow, completed.
+	// Status A comma list of statuses: awaiting_assignment, assigned, in_workflow, completed, and open (every status but completed; a union with the others).
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
 
 	// Type A comma list of activity types (email, call_track, social, chat, web, task, or a user-defined type).
@@ -2530,20 +2854,42 @@ type SearchActivitiesParams struct {
 	// Mode A comma list of modes (inbound, outbound, composed; any case).
 	Mode *string `form:"mode,omitempty" json:"mode,omitempty"`
 
-	// Department A comma list of department IDs.
-	Department *string   `form:"department,omitempty" json:"department,omitempty"`
+	// Department A comma list of departments, each an ID or a name (matched case-insensitively; a name of no department is `400-102`).
+	Department *string `form:"department,omitempty" json:"department,omitempty"`
+
+	// CustomerID The customer of the activities (or `customer`; not both).
 	CustomerID *IdString `form:"customerID,omitempty" json:"customerID,omitempty"`
+
+	// Customer The customer of the activities (or `customerID`; not both).
+	Customer *IdString `form:"customer,omitempty" json:"customer,omitempty"`
 
 	// AssignedTo The ID of the user the activities are assigned to.
 	AssignedTo *IdString `form:"assignedTo,omitempty" json:"assignedTo,omitempty"`
-	Pagenum    *int      `form:"$pagenum,omitempty" json:"$pagenum,omitempty"`
-	Pagesize   *int      `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
+
+	// AssignedUserName The login name of the user the activities are assigned to, matched case-insensitively; a name of no user matches nothing.
+	AssignedUserName *string `form:"assignedUserName,omitempty" json:"assignedUserName,omitempty"`
+
+	// QueueID The queue of the activities (or `queue`; not both).
+	QueueID *IdString `form:"queueID,omitempty" json:"queueID,omitempty"`
+
+	// Queue The queue of the activities (or `queueID`; not both).
+	Queue *IdString `form:"queue,omitempty" json:"queue,omitempty"`
+
+	// CreatedDate A range of creation dates: `[2026-01-01T00:00:00.000Z,2026-02-01T00:00:00.000Z]`, `[2026-01-01T00:00:00.000Z,]`.
+	CreatedDate *DateRange `form:"createdDate,omitempty" json:"createdDate,omitempty"`
+
+	// LastModifiedDate A range of last-change dates, like `createdDate`.
+	LastModifiedDate *DateRange `form:"lastModifiedDate,omitempty" json:"lastModifiedDate,omitempty"`
+	Pagenum          *int       `form:"$pagenum,omitempty" json:"$pagenum,omitempty"`
+	Pagesize         *int       `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
 
 	// Rangestart The position (from 1) of the first activity answered.
-	Rangestart *int                         `form:"$rangestart,omitempty" json:"$rangestart,omitempty"`
-	Rangesize  *int                         `form:"$rangesize,omitempty" json:"$rangesize,omitempty"`
-	Sort       *SearchActivitiesParamsSort  `form:"$sort,omitempty" json:"$sort,omitempty"`
-	Order      *SearchActivitiesParamsOrder `form:"$order,omitempty" json:"$order,omitempty"`
+	Rangestart *int `form:"$rangestart,omitempty" json:"$rangestart,omitempty"`
+	Rangesize  *int `form:"$rangesize,omitempty" json:"$rangesize,omitempty"`
+
+	// Sort `createdDate` and `lastModifiedDate` are accepted for `created` and `lastModified`.
+	Sort  *SearchActivitiesParamsSort  `form:"$sort,omitempty" json:"$sort,omitempty"`
+	Order *SearchActivitiesParamsOrder `form:"$order,omitempty" json:"$order,omitempty"`
 
 	// Attribute `all`, or a comma list of activity field names (`id` and `link` are
 	// always sent). Without it every field but `payload`,
@@ -2568,8 +2914,8 @@ type SearchActivitiesParamsAcceptLanguage string
 
 // GetActivityAttributesParams defines parameters for GetActivityAttributes.
 type GetActivityAttributesParams struct {
-	// Attribute The attribute to describe; only `type` (missing is `400-112`).
-	Attribute GetActivityAttributesParamsAttribute `form:"$attribute" json:"$attribute"`
+	// Attribute A comma list of `type`, `language`, `custom`, or `all` (missing is `400-112`, another value `400-102`).
+	Attribute string `form:"$attribute" json:"$attribute"`
 
 	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
 	AcceptLanguage *GetActivityAttributesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
@@ -2577,9 +2923,6 @@ type GetActivityAttributesParams struct {
 	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
 	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
 }
-
-// GetActivityAttributesParamsAttribute defines parameters for GetActivityAttributes.
-type GetActivityAttributesParamsAttribute string
 
 // GetActivityAttributesParamsAcceptLanguage defines parameters for GetActivityAttributes.
 type GetActivityAttributesParamsAcceptLanguage string
@@ -2619,7 +2962,7 @@ type ChangeCustomerOfActivitiesParamsAcceptLanguage string
 
 // TransferActivitiesToDepartmentParams defines parameters for TransferActivitiesToDepartment.
 type TransferActivitiesToDepartmentParams struct {
-	// Unpin `yes` unpins pinned activities so that they can be transferred.
+	// Unpin `yes` unpins pinned activities so that they can be transferred. Unpinning another user's activity needs the `Unpin` action (`403-111`).
 	Unpin *TransferActivitiesToDepartmentParamsUnpin `form:"unpin,omitempty" json:"unpin,omitempty"`
 
 	// Reassign `yes` keeps an activity assigned to the caller when the caller is a member of the target department.
@@ -2744,6 +3087,21 @@ type GetUploadedAttachmentParams struct {
 // GetUploadedAttachmentParamsAcceptLanguage defines parameters for GetUploadedAttachment.
 type GetUploadedAttachmentParamsAcceptLanguage string
 
+// GetCaseAttributesParams defines parameters for GetCaseAttributes.
+type GetCaseAttributesParams struct {
+	// Attribute `custom` or `all` (missing is `400-112`, another value `400-102`).
+	Attribute string `form:"$attribute" json:"$attribute"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *GetCaseAttributesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// GetCaseAttributesParamsAcceptLanguage defines parameters for GetCaseAttributes.
+type GetCaseAttributesParamsAcceptLanguage string
+
 // GetCasesByIdsParams defines parameters for GetCasesByIds.
 type GetCasesByIdsParams struct {
 	// Attribute `all` (the default) or a comma list of the case's field names.
@@ -2794,6 +3152,73 @@ type GetCurrentUserParams struct {
 
 // GetCurrentUserParamsAcceptLanguage defines parameters for GetCurrentUser.
 type GetCurrentUserParamsAcceptLanguage string
+
+// SearchCustomersParams defines parameters for SearchCustomers.
+type SearchCustomersParams struct {
+	// Phone Digits, optionally after one leading +.
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+	Email *string `form:"email,omitempty" json:"email,omitempty"`
+
+	// CustomerName A case-insensitive part of the name.
+	CustomerName  *string `form:"customerName,omitempty" json:"customerName,omitempty"`
+	FacebookId    *string `form:"facebookId,omitempty" json:"facebookId,omitempty"`
+	TwitterId     *string `form:"twitterId,omitempty" json:"twitterId,omitempty"`
+	InstagramId   *string `form:"instagramId,omitempty" json:"instagramId,omitempty"`
+	AppleOpaqueId *string `form:"appleOpaqueId,omitempty" json:"appleOpaqueId,omitempty"`
+	YouTubeId     *string `form:"youTubeId,omitempty" json:"youTubeId,omitempty"`
+
+	// Created A date range of the creation.
+	Created *DateRange                 `form:"created,omitempty" json:"created,omitempty"`
+	Type    *SearchCustomersParamsType `form:"type,omitempty" json:"type,omitempty"`
+
+	// Activity eGain's JSON activity filter: recognised, not supported (`400-102`).
+	Activity *string `form:"activity,omitempty" json:"activity,omitempty"`
+
+	// Department Client applications only: a department ID or name (case-insensitive).
+	Department *string `form:"department,omitempty" json:"department,omitempty"`
+
+	// Attribute `all` (the default) or a comma list of the customer's field names.
+	Attribute  *string                     `form:"$attribute,omitempty" json:"$attribute,omitempty"`
+	Sort       *SearchCustomersParamsSort  `form:"$sort,omitempty" json:"$sort,omitempty"`
+	Order      *SearchCustomersParamsOrder `form:"$order,omitempty" json:"$order,omitempty"`
+	Pagenum    *int                        `form:"$pagenum,omitempty" json:"$pagenum,omitempty"`
+	Pagesize   *int                        `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
+	Rangestart *int                        `form:"$rangestart,omitempty" json:"$rangestart,omitempty"`
+	Rangesize  *int                        `form:"$rangesize,omitempty" json:"$rangesize,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *SearchCustomersParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// SearchCustomersParamsType defines parameters for SearchCustomers.
+type SearchCustomersParamsType string
+
+// SearchCustomersParamsSort defines parameters for SearchCustomers.
+type SearchCustomersParamsSort string
+
+// SearchCustomersParamsOrder defines parameters for SearchCustomers.
+type SearchCustomersParamsOrder string
+
+// SearchCustomersParamsAcceptLanguage defines parameters for SearchCustomers.
+type SearchCustomersParamsAcceptLanguage string
+
+// GetCustomerAttributesParams defines parameters for GetCustomerAttributes.
+type GetCustomerAttributesParams struct {
+	// Attribute A comma list of `type`, `country`, `industry`, `level`, `contacts`, `custom`, or `all` (missing is `400-112`, another value `400-102`).
+	Attribute string `form:"$attribute" json:"$attribute"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *GetCustomerAttributesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// GetCustomerAttributesParamsAcceptLanguage defines parameters for GetCustomerAttributes.
+type GetCustomerAttributesParamsAcceptLanguage string
 
 // GetCustomersByIdsParams defines parameters for GetCustomersByIds.
 type GetCustomersByIdsParams struct {
@@ -3773,6 +4198,19 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ExportWorld Export the whole world as a fixture document
+	//
+	// The current world (configuration, customers, cases and activities)
+	// as a fixture document that `PUT /admin/v1/fixtures` loads back to an
+	// equal world: exporting it again gives the same document. Passwords
+	// and client secrets are exported as their stored bcrypt hashes
+	// (`passwordHash`, `clientSecretHash`), never in clear. Sessions,
+	// tokens, attachments and the change history are not part of the
+	// format. The endpoints answer 404 when no admin token is configured.
+	//
+	// Corresponds with GET /admin/v1/fixtures (the `ExportWorld` operationId).
+	ExportWorld(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AddToWorldWithBody Add a fixture document's entities to the world
 	//
 	// An ID that already exists is refused (`409-104`) and nothing is written.
@@ -3889,12 +4327,22 @@ type ClientInterface interface {
 	// `$sort` (`400-109`). Sorting by `dueDate` puts activities without one
 	// last; ties are broken by ID.
 	//
+	// Custom attributes filter as `custom.<name>=<value>` (the activity
+	// has the value; a name that is not an activity custom attribute is
+	// `400-102`). Date ranges are `[start,end]`, both ends inclusive, one
+	// of them may be empty but the comma stays; both empty, no brackets or
+	// a bad date is `400-102`. The poll of what changed since a moment,
+	// `lastModifiedDate=[t,]&$sort=lastModified`, reads an index.
+	//
 	// Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
 	SearchActivities(ctx context.Context, params *SearchActivitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetActivityAttributes The activity types and their subtypes
+	// GetActivityAttributes The activity types, languages and custom attributes
 	//
-	// The calltrack subtypes are configuration; display values are localized.
+	// `type`: the activity types and their subtypes (the calltrack subtypes
+	// are configuration; display values are localized); `language`: the
+	// configured activity languages; `custom`: the activity custom
+	// attributes. Lists that are empty are left out; 204 when all are.
 	//
 	// Corresponds with GET /core/casemgr/v3/activity/attributes (the `GetActivityAttributes` operationId).
 	GetActivityAttributes(ctx context.Context, params *GetActivityAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4044,11 +4492,19 @@ type ClientInterface interface {
 	// GetUploadedAttachment An uploaded attachment
 	//
 	// The name, content type and size of an uploaded attachment (the
-	// `Location` of an upload), for the actor who uploaded it or any client
-	// application; anyone else gets `404-101`.
+	// `Location` of an upload), for the actor who uploaded it only (a
+	// client application: its own uploads); anyone else gets `404-101`,
+	// exactly as for an unknown altId.
 	//
 	// Corresponds with GET /core/casemgr/v3/attachment/{altId} (the `GetUploadedAttachment` operationId).
 	GetUploadedAttachment(ctx context.Context, altId string, params *GetUploadedAttachmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCaseAttributes The case custom attributes
+	//
+	// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
+	//
+	// Corresponds with GET /core/casemgr/v3/case/attributes (the `GetCaseAttributes` operationId).
+	GetCaseAttributes(ctx context.Context, params *GetCaseAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCasesByIds Cases by ID
 	//
@@ -4121,11 +4577,41 @@ type ClientInterface interface {
 	// Corresponds with GET /core/casemgr/v3/user/me (the `GetCurrentUser` operationId).
 	GetCurrentUser(ctx context.Context, params *GetCurrentUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SearchCustomers Search customers
+	//
+	// One page of the customers matching every filter given (AND); at
+	// least one filter (a parameter not starting with `$`) is required
+	// (`400-112`). Matching is exact except `customerName` (a
+	// case-insensitive substring). `phone` is digits, optionally after one
+	// `+`, and matches a phone contact point whose number, area code and
+	// number, or country code, area code and number — each also with the
+	// extension — has those digits. `email` matches case-insensitively.
+	// With customer departmentalization on, a user gets the customers of
+	// their home and foreign departments, a client application those of
+	// `department`, which it must send (`400-112`); a user sending
+	// `department` is `400-101`. `custom.<name>` filters a customer custom
+	// attribute (another name: `400-102`). Users need the View Agent
+	// Console action (`403-105`) and any user license (`403-300`). 204 when
+	// nothing matches.
+	//
+	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
+	SearchCustomers(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerAttributes The configured values of customer details
+	//
+	// `type`: the customer types with the configured group types and
+	// regions; `country`, `industry`, `level`: their configured lists;
+	// `contacts`: the contact types; `custom`: the customer custom
+	// attributes. Lists that are empty are left out; 204 when all are.
+	//
+	// Corresponds with GET /core/customermgr/v3/customer/attributes (the `GetCustomerAttributes` operationId).
+	GetCustomerAttributes(ctx context.Context, params *GetCustomerAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomersByIds Customers by ID
 	//
 	// Up to 75 IDs, with their contacts and contact points. A user sees
-	// the customers of the departments they see and customers of no
-	// department; others are `404-101`.
+	// the customers of their home and foreign departments and customers
+	// of no department; others are `404-101`.
 	//
 	// Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 	GetCustomersByIds(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4143,6 +4629,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ExportWorld Export the whole world as a fixture document
+//
+// The current world (configuration, customers, cases and activities)
+// as a fixture document that `PUT /admin/v1/fixtures` loads back to an
+// equal world: exporting it again gives the same document. Passwords
+// and client secrets are exported as their stored bcrypt hashes
+// (`passwordHash`, `clientSecretHash`), never in clear. Sessions,
+// tokens, attachments and the change history are not part of the
+// format. The endpoints answer 404 when no admin token is configured.
+//
+// Corresponds with GET /admin/v1/fixtures (the `ExportWorld` operationId).
+func (c *Client) ExportWorld(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportWorldRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // AddToWorldWithBody Add a fixture document's entities to the world
@@ -4351,6 +4860,13 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 // `$sort` (`400-109`). Sorting by `dueDate` puts activities without one
 // last; ties are broken by ID.
 //
+// Custom attributes filter as `custom.<name>=<value>` (the activity
+// has the value; a name that is not an activity custom attribute is
+// `400-102`). Date ranges are `[start,end]`, both ends inclusive, one
+// of them may be empty but the comma stays; both empty, no brackets or
+// a bad date is `400-102`. The poll of what changed since a moment,
+// `lastModifiedDate=[t,]&$sort=lastModified`, reads an index.
+//
 // Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
 func (c *Client) SearchActivities(ctx context.Context, params *SearchActivitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchActivitiesRequest(c.Server, params)
@@ -4364,9 +4880,12 @@ func (c *Client) SearchActivities(ctx context.Context, params *SearchActivitiesP
 	return c.Client.Do(req)
 }
 
-// GetActivityAttributes The activity types and their subtypes
+// GetActivityAttributes The activity types, languages and custom attributes
 //
-// The calltrack subtypes are configuration; display values are localized.
+// `type`: the activity types and their subtypes (the calltrack subtypes
+// are configuration; display values are localized); `language`: the
+// configured activity languages; `custom`: the activity custom
+// attributes. Lists that are empty are left out; 204 when all are.
 //
 // Corresponds with GET /core/casemgr/v3/activity/attributes (the `GetActivityAttributes` operationId).
 func (c *Client) GetActivityAttributes(ctx context.Context, params *GetActivityAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4656,12 +5175,30 @@ func (c *Client) UploadAttachmentWithBody(ctx context.Context, params *UploadAtt
 // GetUploadedAttachment An uploaded attachment
 //
 // The name, content type and size of an uploaded attachment (the
-// `Location` of an upload), for the actor who uploaded it or any client
-// application; anyone else gets `404-101`.
+// `Location` of an upload), for the actor who uploaded it only (a
+// client application: its own uploads); anyone else gets `404-101`,
+// exactly as for an unknown altId.
 //
 // Corresponds with GET /core/casemgr/v3/attachment/{altId} (the `GetUploadedAttachment` operationId).
 func (c *Client) GetUploadedAttachment(ctx context.Context, altId string, params *GetUploadedAttachmentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUploadedAttachmentRequest(c.Server, altId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCaseAttributes The case custom attributes
+//
+// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
+//
+// Corresponds with GET /core/casemgr/v3/case/attributes (the `GetCaseAttributes` operationId).
+func (c *Client) GetCaseAttributes(ctx context.Context, params *GetCaseAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCaseAttributesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4813,11 +5350,61 @@ func (c *Client) GetCurrentUser(ctx context.Context, params *GetCurrentUserParam
 	return c.Client.Do(req)
 }
 
+// SearchCustomers Search customers
+//
+// One page of the customers matching every filter given (AND); at
+// least one filter (a parameter not starting with `$`) is required
+// (`400-112`). Matching is exact except `customerName` (a
+// case-insensitive substring). `phone` is digits, optionally after one
+// `+`, and matches a phone contact point whose number, area code and
+// number, or country code, area code and number — each also with the
+// extension — has those digits. `email` matches case-insensitively.
+// With customer departmentalization on, a user gets the customers of
+// their home and foreign departments, a client application those of
+// `department`, which it must send (`400-112`); a user sending
+// `department` is `400-101`. `custom.<name>` filters a customer custom
+// attribute (another name: `400-102`). Users need the View Agent
+// Console action (`403-105`) and any user license (`403-300`). 204 when
+// nothing matches.
+//
+// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
+func (c *Client) SearchCustomers(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchCustomersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerAttributes The configured values of customer details
+//
+// `type`: the customer types with the configured group types and
+// regions; `country`, `industry`, `level`: their configured lists;
+// `contacts`: the contact types; `custom`: the customer custom
+// attributes. Lists that are empty are left out; 204 when all are.
+//
+// Corresponds with GET /core/customermgr/v3/customer/attributes (the `GetCustomerAttributes` operationId).
+func (c *Client) GetCustomerAttributes(ctx context.Context, params *GetCustomerAttributesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerAttributesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCustomersByIds Customers by ID
 //
 // Up to 75 IDs, with their contacts and contact points. A user sees
-// the customers of the departments they see and customers of no
-// department; others are `404-101`.
+// the customers of their home and foreign departments and customers
+// of no department; others are `404-101`.
 //
 // Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 func (c *Client) GetCustomersByIds(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4864,6 +5451,33 @@ func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewExportWorldRequest constructs an http.Request for the ExportWorld method
+func NewExportWorldRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/v1/fixtures")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewAddToWorldRequest calls the generic AddToWorld builder with application/json body
@@ -5165,9 +5779,81 @@ func NewSearchActivitiesRequest(server string, params *SearchActivitiesParams) (
 
 		}
 
+		if params.Customer != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer", *params.Customer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.AssignedTo != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assignedTo", *params.AssignedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AssignedUserName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assignedUserName", *params.AssignedUserName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.QueueID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "queueID", *params.QueueID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Queue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "queue", *params.Queue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "createdDate", *params.CreatedDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastModifiedDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastModifiedDate", *params.LastModifiedDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -6175,6 +6861,82 @@ func NewGetUploadedAttachmentRequest(server string, altId string, params *GetUpl
 	return req, nil
 }
 
+// NewGetCaseAttributesRequest constructs an http.Request for the GetCaseAttributes method
+func NewGetCaseAttributesRequest(server string, params *GetCaseAttributesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/case/attributes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$attribute", params.Attribute, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetCasesByIdsRequest constructs an http.Request for the GetCasesByIds method
 func NewGetCasesByIdsRequest(server string, ids IDs, params *GetCasesByIdsParams) (*http.Request, error) {
 	var err error
@@ -6495,6 +7257,378 @@ func NewGetCurrentUserRequest(server string, params *GetCurrentUserParams) (*htt
 	return req, nil
 }
 
+// NewSearchCustomersRequest constructs an http.Request for the SearchCustomers method
+func NewSearchCustomersRequest(server string, params *SearchCustomersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Phone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone", *params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CustomerName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customerName", *params.CustomerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FacebookId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "facebookId", *params.FacebookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TwitterId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "twitterId", *params.TwitterId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InstagramId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "instagramId", *params.InstagramId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AppleOpaqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appleOpaqueId", *params.AppleOpaqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.YouTubeId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "youTubeId", *params.YouTubeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Created != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created", *params.Created, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Activity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "activity", *params.Activity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Department != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "department", *params.Department, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attribute != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$attribute", *params.Attribute, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pagenum != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagenum", *params.Pagenum, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pagesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagesize", *params.Pagesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rangestart != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$rangestart", *params.Rangestart, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rangesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$rangesize", *params.Rangesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerAttributesRequest constructs an http.Request for the GetCustomerAttributes method
+func NewGetCustomerAttributesRequest(server string, params *GetCustomerAttributesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer/attributes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$attribute", params.Attribute, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetCustomersByIdsRequest constructs an http.Request for the GetCustomersByIds method
 func NewGetCustomersByIdsRequest(server string, ids IDs, params *GetCustomersByIdsParams) (*http.Request, error) {
 	var err error
@@ -6680,6 +7814,21 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ExportWorldWithResponse Export the whole world as a fixture document
+	//
+	// The current world (configuration, customers, cases and activities)
+	// as a fixture document that `PUT /admin/v1/fixtures` loads back to an
+	// equal world: exporting it again gives the same document. Passwords
+	// and client secrets are exported as their stored bcrypt hashes
+	// (`passwordHash`, `clientSecretHash`), never in clear. Sessions,
+	// tokens, attachments and the change history are not part of the
+	// format. The endpoints answer 404 when no admin token is configured.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /admin/v1/fixtures (the `ExportWorld` operationId).
+	ExportWorldWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportWorldResponse, error)
+
 	// AddToWorldWithBodyWithResponse Add a fixture document's entities to the world
 	//
 	// An ID that already exists is refused (`409-104`) and nothing is written.
@@ -6798,14 +7947,24 @@ type ClientWithResponsesInterface interface {
 	// `$sort` (`400-109`). Sorting by `dueDate` puts activities without one
 	// last; ties are broken by ID.
 	//
+	// Custom attributes filter as `custom.<name>=<value>` (the activity
+	// has the value; a name that is not an activity custom attribute is
+	// `400-102`). Date ranges are `[start,end]`, both ends inclusive, one
+	// of them may be empty but the comma stays; both empty, no brackets or
+	// a bad date is `400-102`. The poll of what changed since a moment,
+	// `lastModifiedDate=[t,]&$sort=lastModified`, reads an index.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
 	SearchActivitiesWithResponse(ctx context.Context, params *SearchActivitiesParams, reqEditors ...RequestEditorFn) (*SearchActivitiesResponse, error)
 
-	// GetActivityAttributesWithResponse The activity types and their subtypes
+	// GetActivityAttributesWithResponse The activity types, languages and custom attributes
 	//
-	// The calltrack subtypes are configuration; display values are localized.
+	// `type`: the activity types and their subtypes (the calltrack subtypes
+	// are configuration; display values are localized); `language`: the
+	// configured activity languages; `custom`: the activity custom
+	// attributes. Lists that are empty are left out; 204 when all are.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6965,13 +8124,23 @@ type ClientWithResponsesInterface interface {
 	// GetUploadedAttachmentWithResponse An uploaded attachment
 	//
 	// The name, content type and size of an uploaded attachment (the
-	// `Location` of an upload), for the actor who uploaded it or any client
-	// application; anyone else gets `404-101`.
+	// `Location` of an upload), for the actor who uploaded it only (a
+	// client application: its own uploads); anyone else gets `404-101`,
+	// exactly as for an unknown altId.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /core/casemgr/v3/attachment/{altId} (the `GetUploadedAttachment` operationId).
 	GetUploadedAttachmentWithResponse(ctx context.Context, altId string, params *GetUploadedAttachmentParams, reqEditors ...RequestEditorFn) (*GetUploadedAttachmentResponse, error)
+
+	// GetCaseAttributesWithResponse The case custom attributes
+	//
+	// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/case/attributes (the `GetCaseAttributes` operationId).
+	GetCaseAttributesWithResponse(ctx context.Context, params *GetCaseAttributesParams, reqEditors ...RequestEditorFn) (*GetCaseAttributesResponse, error)
 
 	// GetCasesByIdsWithResponse Cases by ID
 	//
@@ -7054,11 +8223,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/casemgr/v3/user/me (the `GetCurrentUser` operationId).
 	GetCurrentUserWithResponse(ctx context.Context, params *GetCurrentUserParams, reqEditors ...RequestEditorFn) (*GetCurrentUserResponse, error)
 
+	// SearchCustomersWithResponse Search customers
+	//
+	// One page of the customers matching every filter given (AND); at
+	// least one filter (a parameter not starting with `$`) is required
+	// (`400-112`). Matching is exact except `customerName` (a
+	// case-insensitive substring). `phone` is digits, optionally after one
+	// `+`, and matches a phone contact point whose number, area code and
+	// number, or country code, area code and number — each also with the
+	// extension — has those digits. `email` matches case-insensitively.
+	// With customer departmentalization on, a user gets the customers of
+	// their home and foreign departments, a client application those of
+	// `department`, which it must send (`400-112`); a user sending
+	// `department` is `400-101`. `custom.<name>` filters a customer custom
+	// attribute (another name: `400-102`). Users need the View Agent
+	// Console action (`403-105`) and any user license (`403-300`). 204 when
+	// nothing matches.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
+	SearchCustomersWithResponse(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*SearchCustomersResponse, error)
+
+	// GetCustomerAttributesWithResponse The configured values of customer details
+	//
+	// `type`: the customer types with the configured group types and
+	// regions; `country`, `industry`, `level`: their configured lists;
+	// `contacts`: the contact types; `custom`: the customer custom
+	// attributes. Lists that are empty are left out; 204 when all are.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/customermgr/v3/customer/attributes (the `GetCustomerAttributes` operationId).
+	GetCustomerAttributesWithResponse(ctx context.Context, params *GetCustomerAttributesParams, reqEditors ...RequestEditorFn) (*GetCustomerAttributesResponse, error)
+
 	// GetCustomersByIdsWithResponse Customers by ID
 	//
 	// Up to 75 IDs, with their contacts and contact points. A user sees
-	// the customers of the departments they see and customers of no
-	// department; others are `404-101`.
+	// the customers of their home and foreign departments and customers
+	// of no department; others are `404-101`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7082,6 +8285,103 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResponse, error)
+}
+
+// ExportWorldResponse200Headers the declared response headers of an HTTP 200 response for ExportWorld
+type ExportWorldResponse200Headers struct {
+	CacheControl *string
+}
+
+// ExportWorldResponse401Headers the declared response headers of an HTTP 401 response for ExportWorld
+type ExportWorldResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ExportWorldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Fixture
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportWorldResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportWorldResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportWorldResponse) GetJSON200() *Fixture {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportWorldResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ExportWorldResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExportWorldResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r ExportWorldResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportWorldResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ExportWorldResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportWorldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportWorldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportWorldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportWorldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // AddToWorldResponse401Headers the declared response headers of an HTTP 401 response for AddToWorld
@@ -9196,6 +10496,117 @@ func (r GetUploadedAttachmentResponse) ContentType() string {
 	return ""
 }
 
+// GetCaseAttributesResponse401Headers the declared response headers of an HTTP 401 response for GetCaseAttributes
+type GetCaseAttributesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetCaseAttributesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttributeList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *AttributeList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCaseAttributesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON200() *AttributeList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML200() *AttributeList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCaseAttributesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCaseAttributesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCaseAttributesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCaseAttributesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCasesByIdsResponse401Headers the declared response headers of an HTTP 401 response for GetCasesByIds
 type GetCasesByIdsResponse401Headers struct {
 	WWWAuthenticate string
@@ -9785,6 +11196,242 @@ func (r GetCurrentUserResponse) ContentType() string {
 	return ""
 }
 
+// SearchCustomersResponse401Headers the declared response headers of an HTTP 401 response for SearchCustomers
+type SearchCustomersResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SearchCustomersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerPage
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *CustomerPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SearchCustomersResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchCustomersResponse) GetJSON200() *CustomerPage {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r SearchCustomersResponse) GetXML200() *CustomerPage {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchCustomersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r SearchCustomersResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchCustomersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r SearchCustomersResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchCustomersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r SearchCustomersResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r SearchCustomersResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r SearchCustomersResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SearchCustomersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r SearchCustomersResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchCustomersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchCustomersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchCustomersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchCustomersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCustomerAttributesResponse401Headers the declared response headers of an HTTP 401 response for GetCustomerAttributes
+type GetCustomerAttributesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetCustomerAttributesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttributeList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *AttributeList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCustomerAttributesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON200() *AttributeList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML200() *AttributeList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerAttributesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerAttributesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerAttributesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerAttributesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCustomersByIdsResponse401Headers the declared response headers of an HTTP 401 response for GetCustomersByIds
 type GetCustomersByIdsResponse401Headers struct {
 	WWWAuthenticate string
@@ -9999,6 +11646,27 @@ func (r ReadyzResponse) ContentType() string {
 	return ""
 }
 
+// ExportWorldWithResponse Export the whole world as a fixture document
+//
+// The current world (configuration, customers, cases and activities)
+// as a fixture document that `PUT /admin/v1/fixtures` loads back to an
+// equal world: exporting it again gives the same document. Passwords
+// and client secrets are exported as their stored bcrypt hashes
+// (`passwordHash`, `clientSecretHash`), never in clear. Sessions,
+// tokens, attachments and the change history are not part of the
+// format. The endpoints answer 404 when no admin token is configured.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /admin/v1/fixtures (the `ExportWorld` operationId).
+func (c *ClientWithResponses) ExportWorldWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportWorldResponse, error) {
+	rsp, err := c.ExportWorld(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportWorldResponse(rsp)
+}
+
 // AddToWorldWithBodyWithResponse Add a fixture document's entities to the world
 //
 // An ID that already exists is refused (`409-104`) and nothing is written.
@@ -10171,6 +11839,13 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 // `$sort` (`400-109`). Sorting by `dueDate` puts activities without one
 // last; ties are broken by ID.
 //
+// Custom attributes filter as `custom.<name>=<value>` (the activity
+// has the value; a name that is not an activity custom attribute is
+// `400-102`). Date ranges are `[start,end]`, both ends inclusive, one
+// of them may be empty but the comma stays; both empty, no brackets or
+// a bad date is `400-102`. The poll of what changed since a moment,
+// `lastModifiedDate=[t,]&$sort=lastModified`, reads an index.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
@@ -10182,9 +11857,12 @@ func (c *ClientWithResponses) SearchActivitiesWithResponse(ctx context.Context, 
 	return ParseSearchActivitiesResponse(rsp)
 }
 
-// GetActivityAttributesWithResponse The activity types and their subtypes
+// GetActivityAttributesWithResponse The activity types, languages and custom attributes
 //
-// The calltrack subtypes are configuration; display values are localized.
+// `type`: the activity types and their subtypes (the calltrack subtypes
+// are configuration; display values are localized); `language`: the
+// configured activity languages; `custom`: the activity custom
+// attributes. Lists that are empty are left out; 204 when all are.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10428,8 +12106,9 @@ func (c *ClientWithResponses) UploadAttachmentWithBodyWithResponse(ctx context.C
 // GetUploadedAttachmentWithResponse An uploaded attachment
 //
 // The name, content type and size of an uploaded attachment (the
-// `Location` of an upload), for the actor who uploaded it or any client
-// application; anyone else gets `404-101`.
+// `Location` of an upload), for the actor who uploaded it only (a
+// client application: its own uploads); anyone else gets `404-101`,
+// exactly as for an unknown altId.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10440,6 +12119,21 @@ func (c *ClientWithResponses) GetUploadedAttachmentWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseGetUploadedAttachmentResponse(rsp)
+}
+
+// GetCaseAttributesWithResponse The case custom attributes
+//
+// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/case/attributes (the `GetCaseAttributes` operationId).
+func (c *ClientWithResponses) GetCaseAttributesWithResponse(ctx context.Context, params *GetCaseAttributesParams, reqEditors ...RequestEditorFn) (*GetCaseAttributesResponse, error) {
+	rsp, err := c.GetCaseAttributes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCaseAttributesResponse(rsp)
 }
 
 // GetCasesByIdsWithResponse Cases by ID
@@ -10565,11 +12259,57 @@ func (c *ClientWithResponses) GetCurrentUserWithResponse(ctx context.Context, pa
 	return ParseGetCurrentUserResponse(rsp)
 }
 
+// SearchCustomersWithResponse Search customers
+//
+// One page of the customers matching every filter given (AND); at
+// least one filter (a parameter not starting with `$`) is required
+// (`400-112`). Matching is exact except `customerName` (a
+// case-insensitive substring). `phone` is digits, optionally after one
+// `+`, and matches a phone contact point whose number, area code and
+// number, or country code, area code and number — each also with the
+// extension — has those digits. `email` matches case-insensitively.
+// With customer departmentalization on, a user gets the customers of
+// their home and foreign departments, a client application those of
+// `department`, which it must send (`400-112`); a user sending
+// `department` is `400-101`. `custom.<name>` filters a customer custom
+// attribute (another name: `400-102`). Users need the View Agent
+// Console action (`403-105`) and any user license (`403-300`). 204 when
+// nothing matches.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
+func (c *ClientWithResponses) SearchCustomersWithResponse(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*SearchCustomersResponse, error) {
+	rsp, err := c.SearchCustomers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchCustomersResponse(rsp)
+}
+
+// GetCustomerAttributesWithResponse The configured values of customer details
+//
+// `type`: the customer types with the configured group types and
+// regions; `country`, `industry`, `level`: their configured lists;
+// `contacts`: the contact types; `custom`: the customer custom
+// attributes. Lists that are empty are left out; 204 when all are.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/customermgr/v3/customer/attributes (the `GetCustomerAttributes` operationId).
+func (c *ClientWithResponses) GetCustomerAttributesWithResponse(ctx context.Context, params *GetCustomerAttributesParams, reqEditors ...RequestEditorFn) (*GetCustomerAttributesResponse, error) {
+	rsp, err := c.GetCustomerAttributes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerAttributesResponse(rsp)
+}
+
 // GetCustomersByIdsWithResponse Customers by ID
 //
 // Up to 75 IDs, with their contacts and contact points. A user sees
-// the customers of the departments they see and customers of no
-// department; others are `404-101`.
+// the customers of their home and foreign departments and customers
+// of no department; others are `404-101`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10610,6 +12350,97 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseReadyzResponse(rsp)
+}
+
+// ParseExportWorldResponse parses an HTTP response from a ExportWorldWithResponse call
+func ParseExportWorldResponse(rsp *http.Response) (*ExportWorldResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportWorldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Fixture
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportWorldResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportWorldResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseAddToWorldResponse parses an HTTP response from a AddToWorldWithResponse call
@@ -11213,6 +13044,9 @@ func ParseGetActivityAttributesResponse(rsp *http.Response) (*GetActivityAttribu
 			return nil, err
 		}
 		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -12628,6 +14462,111 @@ func ParseGetUploadedAttachmentResponse(rsp *http.Response) (*GetUploadedAttachm
 	return response, nil
 }
 
+// ParseGetCaseAttributesResponse parses an HTTP response from a GetCaseAttributesWithResponse call
+func ParseGetCaseAttributesResponse(rsp *http.Response) (*GetCaseAttributesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCaseAttributesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttributeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest AttributeList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCaseAttributesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCasesByIdsResponse parses an HTTP response from a GetCasesByIdsWithResponse call
 func ParseGetCasesByIdsResponse(rsp *http.Response) (*GetCasesByIdsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13138,6 +15077,230 @@ func ParseGetCurrentUserResponse(rsp *http.Response) (*GetCurrentUserResponse, e
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetCurrentUserResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchCustomersResponse parses an HTTP response from a SearchCustomersWithResponse call
+func ParseSearchCustomersResponse(rsp *http.Response) (*SearchCustomersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchCustomersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest CustomerPage
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SearchCustomersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerAttributesResponse parses an HTTP response from a GetCustomerAttributesWithResponse call
+func ParseGetCustomerAttributesResponse(rsp *http.Response) (*GetCustomerAttributesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerAttributesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttributeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest AttributeList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCustomerAttributesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
