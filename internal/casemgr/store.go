@@ -70,6 +70,9 @@ type Tx interface {
 	// SearchCustomers returns the IDs of one page of the customers
 	// matching f, and the number of all matches.
 	SearchCustomers(f CustomerFilter) ([]ID, int, error)
+	// SearchCases returns the IDs of one page of the cases matching f,
+	// and the number of all matches.
+	SearchCases(f CaseFilter) ([]ID, int, error)
 
 	// Cases.
 	Cases(ids []ID, forUpdate bool) ([]Case, error)
@@ -206,6 +209,28 @@ type CustomerFilter struct {
 	// all.
 	Departments []ID
 	// Sort is "id" (or empty), "type" or "customerName".
+	Sort       string
+	Descending bool
+	Offset     int
+	Limit      int
+}
+
+// CaseFilter selects cases for a search; every filter set must match.
+type CaseFilter struct {
+	Status   string
+	Customer ID
+	// Phone (digits, the phone matcher) and Email (case-insensitive)
+	// select the cases whose customer has such a contact point.
+	Phone string
+	Email string
+	Owner ID
+	// NoOwner selects nothing: the owner asked for does not exist.
+	NoOwner bool
+	Custom  []AttributeFilter
+	// Departments restricts the search to these departments; nil means
+	// all.
+	Departments []ID
+	// Sort is "id" (or empty), "created", "lastModified" or "dueDate".
 	Sort       string
 	Descending bool
 	Offset     int

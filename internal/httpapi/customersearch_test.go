@@ -43,6 +43,15 @@ const csWorld = `{
   {"id": "513", "customerName": "Legal Ruiz", "type": "individual", "department": "12",
    "contacts": [{"id": "643", "firstName": "Lea", "lastName": "Ruiz",
      "phone": [{"id": "749", "phoneNo": "2343456", "type": "mobile"}]}]}
+ ],
+ "cases": [
+  {"id": "2200", "department": "10", "status": "open", "owner": "1003", "customer": "510", "subject": "Ana's router",
+   "severity": "high", "originatingChannel": "phone", "customAttributes": {"region": "APAC"},
+   "dueDate": "2027-03-01T00:00:00.000Z", "created": "2026-02-01T00:00:00.000Z"},
+  {"id": "2201", "department": "10", "status": "closed", "owner": "1001", "customer": "510", "subject": "Ana's old case",
+   "severity": "low", "originatingChannel": "email", "created": "2026-01-01T00:00:00.000Z"},
+  {"id": "2202", "department": "12", "status": "open", "owner": "1020", "customer": "513", "subject": "Legal matter",
+   "severity": "low", "originatingChannel": "email", "created": "2026-01-15T00:00:00.000Z"}
  ]
 }`
 

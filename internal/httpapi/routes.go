@@ -42,6 +42,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment/{attachmentId}", s.api(s.attachmentContent))
 	mux.Handle("POST /core/casemgr/v3/attachment", s.api(s.uploadAttachment))
 	mux.Handle("GET /core/casemgr/v3/attachment/{altId}", s.api(s.uploadedAttachment))
+	mux.Handle("GET /core/casemgr/v3/case", s.api(s.searchCases))
 	mux.Handle("GET /core/casemgr/v3/case/attributes", s.api(s.caseAttributes))
 	mux.Handle("GET /core/casemgr/v3/case/{ids}", s.api(s.getCases))
 	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"database/sql"
+	"fmt"
+	"math"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -130,4 +132,90 @@ func (t *tx) relate(op string, a casemgr.ID, others []casemgr.ID) error {
 		}
 	}
 	return nil
+}
+
+// caseSortColumns maps the sorts of CaseFilter to columns; only these are
+// ever put into the ORDER BY of a case search.
+var caseSortColumns = map[string]string{"": "id", "id": "id", "created": "created",
+	"lastModified": "last_modified", "dueDate": "due_date"}
+
+// SearchCases returns the IDs of one page of the cases matching f and the
+// number of all matches. Cases without a due date sort after those with
+// one; ties are broken by ID in the sort's direction.
+func (t *tx) SearchCases(f casemgr.CaseFilter) ([]casemgr.ID, int, error) {
+	const op = "search cases"
+	col, ok := caseSortColumns[f.Sort]
+	if !ok {
+		return nil, 0, t.wrap(op, fmt.Errorf("unknown sort %q", f.Sort))
+	}
+	if f.NoOwner || (f.Departments != nil && len(f.Departments) == 0) {
+		return nil, 0, nil
+	}
+	count, page, args := t.d.caseSearchSQL(f, col)
+	var total int
+	if err := t.queryRow(count, args, &total); err != nil {
+		return nil, 0, t.wrap(op, err)
+	}
+	offset := max(f.Offset, 0)
+	if total == 0 || offset >= total {
+		return nil, total, nil
+	}
+	limit := int64(math.MaxInt64)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	ids, err := queryList(t, op, func(r scanner) (casemgr.ID, error) {
+		var id casemgr.ID
+		return id, r.Scan(&id)
+	}, page, append(args, limit, int64(offset))...)
+	return ids, total, err
+}
+
+// caseSearchSQL returns the count and page queries of a case search with
+// their parameters (the page's LIMIT and OFFSET last).
+func (d *dialect) caseSearchSQL(f casemgr.CaseFilter, col string) (count, page string, args []any) {
+	var where []string
+	add := func(cond string, vals ...any) {
+		where = append(where, cond)
+		args = append(args, vals...)
+	}
+	if f.Status != "" {
+		add(`status = ?`, f.Status)
+	}
+	if f.Customer != 0 {
+		add(`customer_id = ?`, f.Customer)
+	}
+	if f.Phone != "" {
+		add(`customer_id IN (SELECT customer_id FROM phone_keys WHERE digits = ?)`, f.Phone)
+	}
+	if f.Email != "" {
+		add(`customer_id IN (SELECT customer_id FROM contact_points WHERE kind = ? AND value_key = ?)`,
+			casemgr.KindEmail, valueKey(casemgr.KindEmail, f.Email))
+	}
+	if f.Owner != 0 {
+		add(`owner_id = ?`, f.Owner)
+	}
+	for _, a := range f.Custom {
+		add(d.customAttributeHas("custom_attributes"), a.Name, a.Value)
+	}
+	if f.Departments != nil {
+		add(d.in("department_id"), d.ids(f.Departments))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	order := col + dir
+	if col == "due_date" {
+		order += " NULLS LAST"
+	}
+	if col != "id" {
+		order += ", id" + dir
+	}
+	return `SELECT COUNT(*) FROM cases` + cond,
+		`SELECT id FROM cases` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
 }

@@ -87,6 +87,15 @@ func HotQueries(engine string) []HotQuery {
 	customerSearch("by phone", casemgr.CustomerFilter{Phone: "14085550123", Departments: all})
 	customerSearch("by phone, client", casemgr.CustomerFilter{Phone: "4085550123"})
 	customerSearch("by email", casemgr.CustomerFilter{Email: "Ada.Anders.12@example.com", Departments: all})
+	caseSearch := func(name string, f casemgr.CaseFilter) {
+		count, page, args := d.caseSearchSQL(f, caseSortColumns[f.Sort])
+		add("case search "+name+" (count)", count, args...)
+		add("case search "+name+" (page)", page, append(args, int64(25), int64(0))...)
+	}
+	caseSearch("a customer's open cases", casemgr.CaseFilter{Customer: 321, Status: casemgr.CaseOpen, Departments: all})
+	caseSearch("by the caller's phone", casemgr.CaseFilter{Phone: "4085550123", Status: casemgr.CaseOpen, Departments: all})
+	caseSearch("by the caller's email", casemgr.CaseFilter{Email: "ada.anders.12@example.com", Departments: all})
+	caseSearch("an owner's open cases", casemgr.CaseFilter{Owner: 105, Status: casemgr.CaseOpen, Sort: "lastModified", Departments: all})
 	customerSearch("by phone and type", casemgr.CustomerFilter{Phone: "4085550123", Type: "individual", Departments: all})
 	return out
 }
