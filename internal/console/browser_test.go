@@ -165,6 +165,9 @@ func TestConsoleChangeCaseToANewCase(t *testing.T) {
 	tb.click("link", caseID)
 	tb.find("heading", "Case "+caseID)
 	tb.find("checkbox", "Select activity 3035")
+	if got := tb.text("region", "History"); !strings.Contains(got, "Created") || !strings.Contains(got, "Jenny Anthony") {
+		t.Fatalf("History of the new case:\n%s", got)
+	}
 }
 
 // TestConsoleLogACallCreatesACalltrack logs a call for a customer from the

@@ -139,3 +139,56 @@ func TestErrorDetailsAreTranslatedOnRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseHistory pins GET /case/{id}/history: the recorded changes of a
+// case with the case before and after, shown only to whoever sees the case.
+func TestCaseHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		h := newHarness(t, db, nil)
+		jenny := h.login("jenny")
+		t.Run("nothing_recorded_answers_204", func(t *testing.T) {
+			h.do("GET", "/core/casemgr/v3/case/2000/history", jenny, "").expect(t, 204, "")
+		})
+		t.Run("a_change_of_customer_shows_before_and_after", func(t *testing.T) {
+			h.do("PATCH", "/core/casemgr/v3/case/2000/changecustomer", jenny, `{"customer": {"id": "501"}}`).expect(t, 204, "")
+			res := h.do("GET", "/core/casemgr/v3/case/2000/history", jenny, "")
+			res.expect(t, 200, "")
+			m := res.JSON(t)
+			if n := len(m["history"].([]any)); n != 1 {
+				t.Fatalf("%d entries, want 1: %s", n, res.Body)
+			}
+			for path, want := range map[string]string{
+				"history.0.action": "changecustomer", "history.0.actor": "user:1001",
+				"history.0.before.customer.id": "500", "history.0.after.customer.id": "501",
+				"history.0.after.id": "2000",
+			} {
+				if got := rtStr(m, path); got != want {
+					t.Errorf("%s = %q, want %q", path, got, want)
+				}
+			}
+		})
+		t.Run("a_new_case_records_its_creation", func(t *testing.T) {
+			res := h.do("PATCH", "/core/casemgr/v3/activity/3002/changecase", jenny, `{}`)
+			res.expect(t, 201, "")
+			loc := res.Header.Get("Location")
+			hist := h.do("GET", loc+"/history", jenny, "")
+			hist.expect(t, 200, "")
+			m := hist.JSON(t)
+			if rtStr(m, "history.0.action") != "create" || rtAt(m, "history.0.before") != nil {
+				t.Fatalf("history of the new case: %s", hist.Body)
+			}
+		})
+		t.Run("refuses_user_who_does_not_see_the_case", func(t *testing.T) {
+			h.refused(404, "404-101", "GET", "/core/casemgr/v3/case/2000/history", h.login("leo"), "")
+		})
+		t.Run("refuses_unknown_case", func(t *testing.T) {
+			h.refused(404, "404-101", "GET", "/core/casemgr/v3/case/9999/history", jenny, "")
+		})
+		t.Run("refuses_malformed_id", func(t *testing.T) {
+			h.refused(400, "400-108", "GET", "/core/casemgr/v3/case/abc/history", jenny, "")
+		})
+		t.Run("refuses_unknown_parameter", func(t *testing.T) {
+			h.refused(400, "400-101", "GET", "/core/casemgr/v3/case/2000/history?all=1", jenny, "")
+		})
+	})
+}

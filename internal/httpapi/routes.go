@@ -45,6 +45,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /core/casemgr/v3/case", s.api(s.searchCases))
 	mux.Handle("GET /core/casemgr/v3/case/attributes", s.api(s.caseAttributes))
 	mux.Handle("GET /core/casemgr/v3/case/{ids}", s.api(s.getCases))
+	mux.Handle("GET /core/casemgr/v3/case/{id}/history", s.api(s.caseHistory))
 	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer", s.api(s.searchCustomers))
 	mux.Handle("GET /core/customermgr/v3/customer/attributes", s.api(s.customerAttributes))

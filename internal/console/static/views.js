@@ -151,7 +151,10 @@ function historyBlock(entries) {
 }
 
 export async function caseView(main, [id], n) {
-  const res = await api.get(`/core/casemgr/v3/case/${id}`);
+  const [res, history] = await Promise.all([
+    api.get(`/core/casemgr/v3/case/${id}`),
+    api.get(`/core/casemgr/v3/case/${id}/history`).then(r => (r.body && r.body.history) || []),
+  ]);
   if (!current(n)) return;
   const c = res.body.case[0];
   const related = (c.relatedCases && c.relatedCases.case) || [];
@@ -175,6 +178,8 @@ export async function caseView(main, [id], n) {
   const acts = h('section', { 'aria-labelledby': 'h-activities' }, h('h2', { id: 'h-activities' }, 'Activities'));
   main.append(acts);
   await activityList(acts, { base: { case: c.id }, n, filters: false });
+  if (!current(n)) return;
+  main.append(section('h-history', 'History', historyBlock(history)));
 }
 
 export async function customerView(main, [id], n) {
