@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
 // recordFunc records one request: the operation it belongs to, when it
@@ -37,7 +40,8 @@ type operation struct {
 }
 
 // Operations lists every operation a run may measure, in report order.
-var Operations = []string{"healthz", "get-1", "get-10", "search", "search-assigned", "create",
+var Operations = []string{"healthz", "get-1", "get-10", "search", "search-assigned", "customer-phone", "customer-email",
+	"poll", "create",
 	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75"}
 
 // DefaultOps are the operations a run measures by default; creation last,
@@ -62,6 +66,9 @@ func operations() []*operation {
 		{name: "search", what: "GET /activity?case=: the activities of a random case", http: httpSearch, raw: rawSearch},
 		{name: "search-assigned", what: "GET /activity?assignedTo=&status=assigned&$sort=lastModified&$order=desc: an agent's assigned work",
 			http: httpSearchAssigned, raw: rawSearchAssigned},
+		{name: "customer-phone", what: "GET /customer?phone=: the screen-pop of a random customer's number", http: httpCustomerSearch("customer-phone"), raw: rawCustomerSearch("customer-phone")},
+		{name: "customer-email", what: "GET /customer?email=: a random customer's address, in upper case", http: httpCustomerSearch("customer-email"), raw: rawCustomerSearch("customer-email")},
+		{name: "poll", what: "GET /activity?lastModifiedDate=[an hour ago,]&$sort=lastModified: what changed since", http: httpPoll, raw: rawPoll},
 		{name: "create", what: "POST /activity/calltrack for a random customer, with a new case", http: httpCreate, raw: rawCreate},
 		{name: "transfer-1", what: "GET lastModified, then PATCH /activity/transfer/department/{id} of 1 activity", http: httpTransfer("transfer-1"), raw: rawTransfer("transfer-1")},
 		{name: "transfer-75", what: "GET lastModified, then PATCH /activity/transfer/department/{id} of 75 activities", http: httpTransfer("transfer-75"), raw: rawTransfer("transfer-75")},
@@ -243,4 +250,34 @@ func httpChangeCustomer(name string) func(context.Context, *env, *client, *rand.
 		// batch already with this target recovers.
 		b.next = 1 - b.next
 	}
+}
+
+// httpCustomerSearch searches a customer by the number or address of one
+// of the sampled customers: the number's digits, as a CTI connector sends
+// them, the address in upper case (addresses match case-insensitively).
+func httpCustomerSearch(name string) func(context.Context, *env, *client, *rand.Rand, recordFunc) {
+	return func(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
+		var query string
+		switch {
+		case name == "customer-phone" && len(e.w.phones) > 0:
+			query = "phone=" + url.QueryEscape(e.w.phones[rng.IntN(len(e.w.phones))])
+		case name == "customer-email" && len(e.w.emails) > 0:
+			query = "email=" + url.QueryEscape(strings.ToUpper(e.w.emails[rng.IntN(len(e.w.emails))]))
+		default:
+			rec(name, time.Now(), 0, "", fmt.Errorf("the world has no customers to search"))
+			return
+		}
+		t := time.Now()
+		r, err := c.do(ctx, http.MethodGet, "/core/customermgr/v3/customer?"+query, nil, true)
+		rec(name, t, r.status, r.code, err)
+	}
+}
+
+// httpPoll asks what changed in the last hour, oldest change first, as an
+// integration polling for changes does.
+func httpPoll(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
+	since := casemgr.FormatTime(time.Now().Add(-time.Hour))
+	t := time.Now()
+	r, err := c.do(ctx, http.MethodGet, apiBase+"/activity?lastModifiedDate=["+since+",]&$sort=lastModified", nil, true)
+	rec("poll", t, r.status, r.code, err)
 }

@@ -59,16 +59,19 @@ func (p *pool) put(b *batch) { p.ch <- b }
 // operations touch one activity, and the IDs that reads and creations pick
 // from at random.
 type Workload struct {
-	Engine      string
-	Activities  int64 // the largest activity ID
-	Cases       int64 // the largest case ID
-	customers   []custRef
-	agents      []int64
-	deptNames   map[int64]string
-	service     int64 // the two departments transfers swap between
-	billing     int64
-	pools       map[string]*pool
-	BatchCounts map[string]int
+	Engine     string
+	Activities int64 // the largest activity ID
+	Cases      int64 // the largest case ID
+	customers  []custRef
+	// phones and emails are contact point values of customers the
+	// customer searches look for, in the forms a caller gives them.
+	phones, emails []string
+	agents         []int64
+	deptNames      map[int64]string
+	service        int64 // the two departments transfers swap between
+	billing        int64
+	pools          map[string]*pool
+	BatchCounts    map[string]int
 }
 
 type custRef struct {
@@ -129,6 +132,28 @@ func Discover(ctx context.Context, db *DB, singles int) (*Workload, error) {
 		err := r.Scan(&id)
 		w.agents = append(w.agents, id)
 		return err
+	}); err != nil {
+		return nil, err
+	}
+	// Phone numbers (their digits) and email addresses of up to 1000
+	// customers spread over the world, for the customer searches.
+	step := max(1, len(w.customers)/1000)
+	var sample []int64
+	for i := 0; i < len(w.customers); i += step {
+		sample = append(sample, w.customers[i].id)
+	}
+	if err := scanAll(ctx, db, `SELECT kind, value_key FROM contact_points WHERE customer_id IN (`+idList(sample)+
+		`) AND kind IN ('phone', 'email') ORDER BY id`, nil, func(r *sql.Rows) error {
+		var kind, key string
+		if err := r.Scan(&kind, &key); err != nil {
+			return err
+		}
+		if kind == "phone" {
+			w.phones = append(w.phones, key)
+		} else {
+			w.emails = append(w.emails, key)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}

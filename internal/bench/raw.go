@@ -610,3 +610,56 @@ func rawChangeCustomer(name string) func(context.Context, *env, *rand.Rand, reco
 		recordRaw(rec, name, t, err)
 	}
 }
+
+// rawCustomerSearch counts and reads the page of the customers whose phone
+// keys (customer-phone) or email lookup values (customer-email) hold a
+// sampled value, in one read transaction: the store's two queries.
+func rawCustomerSearch(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
+	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
+		cond, values := `c.id IN (SELECT customer_id FROM phone_keys WHERE digits = ?)`, e.w.phones
+		if name == "customer-email" {
+			cond, values = `c.id IN (SELECT customer_id FROM contact_points WHERE kind = 'email' AND value_key = ?)`, e.w.emails
+		}
+		t := time.Now()
+		if len(values) == 0 {
+			recordRaw(rec, name, t, fmt.Errorf("the world has no customers to search"))
+			return
+		}
+		arg := values[rng.IntN(len(values))]
+		countQ, pageQ := `SELECT COUNT(*) FROM customers c WHERE `+cond, `SELECT c.id FROM customers c WHERE `+cond+` ORDER BY c.id LIMIT 25`
+		err := func() error {
+			if !e.db.pg() {
+				for _, q := range []string{countQ, pageQ} {
+					if _, err := e.raw.prepare(ctx, e.db.Read, q); err != nil {
+						return err
+					}
+				}
+			}
+			tx, err := e.db.Read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback() //nolint:errcheck // a read: nothing to keep
+			var n int
+			if err := e.raw.readStmt(ctx, tx, countQ).QueryRowContext(ctx, arg).Scan(&n); err != nil {
+				return err
+			}
+			rows, err := e.raw.readStmt(ctx, tx, pageQ).QueryContext(ctx, arg)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+			}
+			return rows.Err()
+		}()
+		recordRaw(rec, name, t, err)
+	}
+}
+
+// rawPoll reads the first page of what changed in the last hour, oldest
+// change first.
+func rawPoll(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
+	t := time.Now()
+	rawPage(ctx, e, "poll", "last_modified >= ?", "last_modified, id", t.Add(-time.Hour).UnixMilli(), t, rec)
+}
