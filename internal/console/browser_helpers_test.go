@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -552,4 +553,66 @@ func paletted(data []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// keys of the keyboard the tests press: DOM key, code, Windows key code and
+// the text it types.
+var keys = map[string]struct {
+	key, code, text string
+	vk              int64
+}{
+	"Tab":   {"Tab", "Tab", "", 9},
+	"Enter": {"Enter", "Enter", "\r", 13},
+	"Space": {" ", "Space", " ", 32},
+}
+
+// press sends a key press as the keyboard does (shift for Shift+key).
+func (tb *tab) press(name string, shift bool) {
+	tb.t.Helper()
+	k := keys[name]
+	var mods int64
+	if shift {
+		mods = 8
+	}
+	tb.do(func(ctx context.Context, tg *chromedp.Target) error {
+		down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: k.key, Code: k.code, Text: k.text,
+			UnmodifiedText: k.text, WindowsVirtualKeyCode: k.vk, NativeVirtualKeyCode: k.vk, Modifiers: mods}
+		if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, down); err != nil {
+			return err
+		}
+		up := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyUp, Key: k.key, Code: k.code,
+			WindowsVirtualKeyCode: k.vk, NativeVirtualKeyCode: k.vk, Modifiers: mods}
+		_, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, up)
+		return err
+	})
+}
+
+// typeText types text into the focused control.
+func (tb *tab) typeText(text string) {
+	tb.t.Helper()
+	tb.do(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, input.InsertText, input.InsertTextParams{Text: text})
+		return err
+	})
+}
+
+// focused describes the focused element: its accessible label or text.
+func (tb *tab) focused() string {
+	tb.t.Helper()
+	return tb.eval(`(() => { const e = document.activeElement; if (!e) return "";
+		const l = e.labels && e.labels[0] ? e.labels[0].innerText : "";
+		return e.getAttribute("aria-label") || l || e.innerText || e.id; })()`)
+}
+
+// tabTo presses Tab (or Shift+Tab) until the focused element is described
+// as want, at most limit times.
+func (tb *tab) tabTo(want string, back bool, limit int) {
+	tb.t.Helper()
+	for i := 0; i < limit; i++ {
+		if tb.focused() == want {
+			return
+		}
+		tb.press("Tab", back)
+	}
+	tb.t.Fatalf("%q not reached with the keyboard in %d presses (focus on %q)", want, limit, tb.focused())
 }

@@ -354,3 +354,40 @@ func TestConsoleDeepLinkSignsInFirstAndBackWorks(t *testing.T) {
 		t.Fatalf("customers found by phone 4085510000:\n%s", got)
 	}
 }
+
+// TestConsoleWorksWithTheKeyboardAlone signs in, selects an activity and
+// transfers it with key presses only, and checks that the focused control
+// shows a visible outline.
+func TestConsoleWorksWithTheKeyboardAlone(t *testing.T) {
+	w := newWorld(t)
+	tb := newTab(t, w)
+	tb.open("/console/")
+	tb.find("textbox", "Username")
+	if f := tb.focused(); f != "Username" {
+		t.Fatalf("the sign-in page starts with the focus on %q, want Username", f)
+	}
+	tb.typeText("jenny")
+	tb.press("Tab", false)
+	tb.typeText("demo-jenny")
+	tb.press("Enter", false)
+	tb.find("checkbox", "Select activity 3027")
+	tb.tabTo("Select activity 3027", false, 80)
+	if outline := tb.eval(`getComputedStyle(document.activeElement).outlineStyle`); outline != "solid" {
+		t.Fatalf("the focused checkbox has outline style %q: focus is not visible", outline)
+	}
+	tb.press("Space", false)
+	tb.tabTo("Transfer", true, 80)
+	tb.press("Enter", false)
+	tb.find("form", "Transfer")
+	if f := tb.focused(); f != "Department" {
+		t.Fatalf("the transfer form opens with the focus on %q, want Department", f)
+	}
+	tb.tabTo("Transfer", false, 5)
+	tb.press("Enter", false)
+	if msg := tb.message("status"); !strings.Contains(msg, "Transferred 1 activity (3027) to Billing") {
+		t.Fatalf("status %q", msg)
+	}
+	if at(w.activity(w.token("jenny"), "3027"), "department.name") != "Billing" {
+		t.Fatal("the keyboard transfer did not move activity 3027")
+	}
+}
