@@ -148,6 +148,16 @@ type Tx interface {
 	Empty() (bool, error)
 	// DeleteWorld removes every entity of the world (sessions included).
 	DeleteWorld() error
+	// LockWorld makes loads of fixture documents take turns across
+	// processes until the transaction ends, so two servers starting at once
+	// on one empty database do not both load a world.
+	LockWorld() error
+	// WorldOrigin returns the SHA-256 (hex) of the fixture document the
+	// world was loaded from, "" when none is recorded.
+	WorldOrigin() (string, error)
+	// SetWorldOrigin records the SHA-256 of the fixture document the world
+	// was loaded from.
+	SetWorldOrigin(sum string) error
 	// SyncIDs makes sure IDs assigned from now on are greater than every
 	// ID stored, after entities were inserted with given IDs.
 	SyncIDs() error

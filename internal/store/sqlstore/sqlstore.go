@@ -87,6 +87,26 @@ var _ casemgr.Store = (*Store)(nil)
 // another process before giving up.
 const sqliteBusyTimeout = 10 * time.Second
 
+// pingSQLite opens the first connection. Switching a new file to WAL while
+// another process migrates it can answer SQLITE_BUSY at once (SQLite does
+// not wait where waiting could deadlock), so a busy open is tried again
+// until the busy timeout: two servers started at once on a new file both
+// come up.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(20+rand.IntN(30)) * time.Millisecond):
+		}
+	}
+}
+
 // OpenSQLite opens (creating if needed) the SQLite database at path. The path
 // may carry extra modernc.org/sqlite DSN parameters after a '?'. The parent
 // directory is created when missing. The schema is not migrated.
@@ -136,7 +156,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	writer.SetConnMaxIdleTime(0)
 	// Connect the writer first: it switches the file to WAL before any
 	// reader opens it.
-	if err := writer.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, writer); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

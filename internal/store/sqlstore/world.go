@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -23,10 +24,57 @@ func (t *tx) Empty() (bool, error) {
 	return n == 0, nil
 }
 
+// LockWorld makes loads of fixture documents take turns: on PostgreSQL a
+// transaction-level advisory lock (per schema) held until the transaction
+// ends, so a second process starting on the same empty database waits for
+// the first one's world and then sees it; on SQLite the write transaction is
+// immediate, so writers take turns already.
+func (t *tx) LockWorld() error {
+	const op = "lock world"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if !t.d.advisoryLocks {
+		return nil
+	}
+	var ok bool
+	if err := t.queryRow(`SELECT pg_advisory_xact_lock(hashtext('casemgr.world'), hashtext(coalesce(current_schema(), ''))) IS NULL`, nil, &ok); err != nil {
+		return t.wrap(op, err)
+	}
+	return nil
+}
+
+// WorldOrigin returns the SHA-256 (hex) of the fixture document the world
+// was loaded from, "" when it was not loaded from one.
+func (t *tx) WorldOrigin() (string, error) {
+	sum, err := queryOne(t, "world origin", func(r scanner) (string, error) {
+		var s string
+		err := r.Scan(&s)
+		return s, err
+	}, `SELECT document_sha256 FROM world_origin WHERE id = 1`)
+	if err != nil || sum == nil {
+		return "", err
+	}
+	return *sum, nil
+}
+
+// SetWorldOrigin records the SHA-256 of the fixture document the world was
+// loaded from.
+func (t *tx) SetWorldOrigin(sum string) error {
+	const op = "set world origin"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	_, err := t.exec(op, `INSERT INTO world_origin (id, document_sha256, loaded) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET document_sha256 = excluded.document_sha256, loaded = excluded.loaded`,
+		sum, millis(time.Now()))
+	return err
+}
+
 // worldTables lists every table of the world, each after the tables that
 // refer to it, so deleting in this order satisfies the foreign keys.
 var worldTables = []string{
-	"tokens", "sessions", "idempotency_records", "history", "attachments",
+	"world_origin", "tokens", "sessions", "idempotency_records", "history", "attachments",
 	"case_relations", "activities", "cases",
 	"phone_keys", "contact_points", "contacts", "customers",
 	"users", "client_apps", "queues", "departments",

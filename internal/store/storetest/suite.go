@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"not_found_is_nil_without_error", testNotFound},
 		{"empty_exists_delete_world", testEmptyExistsDeleteWorld},
 		{"sync_ids_assigns_above_given_ids", testSyncIDs},
+		{"world_origin_and_lock_world", testWorldOrigin},
 		{"write_rolls_back_on_error", testRollbackOnError},
 		{"write_rolls_back_on_panic", testRollbackOnPanic},
 		{"read_refuses_writes", testReadOnly},
@@ -1420,4 +1421,59 @@ func testCanceled(t *testing.T, db store.DB) {
 	if !get(t, db, casemgr.Tx.Empty) {
 		t.Error("a canceled Write kept its change")
 	}
+}
+
+// The world records the sum of the document it was loaded from, until it is
+// deleted; LockWorld makes two writers take turns until the first ends.
+func testWorldOrigin(t *testing.T, db store.DB) {
+	same(t, "origin of a new database", get(t, db, casemgr.Tx.WorldOrigin), "")
+	write(t, db, func(tx casemgr.Tx) error { return tx.SetWorldOrigin("abc") })
+	write(t, db, func(tx casemgr.Tx) error { return tx.SetWorldOrigin("def") })
+	same(t, "origin after two loads", get(t, db, casemgr.Tx.WorldOrigin), "def")
+	write(t, db, casemgr.Tx.DeleteWorld)
+	same(t, "origin after DeleteWorld", get(t, db, casemgr.Tx.WorldOrigin), "")
+	if err := db.Read(t.Context(), casemgr.Tx.LockWorld); err == nil {
+		t.Error("LockWorld in a read transaction succeeded")
+	}
+
+	// The first writer holds the lock until it is told to end; the second
+	// must not get it meanwhile.
+	locked, release := make(chan struct{}), make(chan struct{})
+	var order []string
+	var mu sync.Mutex
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() {
+		errs <- db.Write(t.Context(), func(tx casemgr.Tx) error {
+			if err := tx.LockWorld(); err != nil {
+				return err
+			}
+			note("first locked")
+			close(locked)
+			<-release
+			note("first ends")
+			return nil
+		})
+	})
+	<-locked
+	wg.Go(func() {
+		errs <- db.Write(t.Context(), func(tx casemgr.Tx) error {
+			if err := tx.LockWorld(); err != nil {
+				return err
+			}
+			note("second locked")
+			return nil
+		})
+	})
+	time.Sleep(200 * time.Millisecond) // give the second writer a chance to cheat
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	same(t, "order of the writers", order, []string{"first locked", "first ends", "second locked"})
 }
