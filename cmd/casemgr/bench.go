@@ -46,16 +46,18 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func runBenchWorld(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("bench world", getenv, stderr)
+	f := newFlags("bench world", "[flags]", "Generate a large world straight into a database (docs/performance.md).", getenv, stdout)
 	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
-	customers := f.fs.Int("customers", 100_000, "number of customers")
-	cases := f.fs.Int("cases", 300_000, "number of cases")
-	activities := f.fs.Int("activities", 1_000_000, "number of activities")
-	benchUsers := f.fs.Int("bench-users", bench.DefaultBenchUsers, "number of load-driving users bench-001... (password \"bench\")")
-	bulkCases := f.fs.Int("bulk-cases", bench.DefaultBulkCases, "cases of 80 changeable emails: the batches of the 75-activity operations (a third each)")
+	customers := f.Int("customers", 100_000, "number of customers")
+	cases := f.Int("cases", 300_000, "number of cases")
+	activities := f.Int("activities", 1_000_000, "number of activities")
+	benchUsers := f.Int("bench-users", bench.DefaultBenchUsers, "number of load-driving users bench-001... (password \"bench\")")
+	bulkCases := f.Int("bulk-cases", bench.DefaultBulkCases, "cases of 80 changeable emails: the batches of the 75-activity operations (a third each)")
 	seed := f.fs.Uint64("seed", 1, "seed of the generator: one seed, one world")
+	f.envAs("seed", "CASEMGR_WORLD_SEED") // CASEMGR_SEED is serve's fixture document
+	// Command line only: an environment variable must not delete a world.
 	replace := f.fs.Bool("replace", false, "replace the world of a database that holds one")
-	if err := f.fs.Parse(args); err != nil {
+	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.fs.NArg() > 0 {
@@ -66,7 +68,7 @@ func runBenchWorld(ctx context.Context, args []string, getenv func(string) strin
 	p := bench.NewProgress(stderr)
 	stats, err := bench.LoadWorld(ctx, *dbURL, cfg, bench.LoadOptions{Replace: *replace, Progress: p})
 	if err != nil {
-		return fmt.Errorf("bench world: %w", err)
+		return scrub(fmt.Errorf("bench world: %w", err), *dbURL)
 	}
 	fmt.Fprintf(stdout, "world loaded into %s (%s): %d customers, %d contacts, %d contact points, %d cases, %d activities\n",
 		redact(*dbURL), stats.Engine, stats.Customers, stats.Contacts, stats.Points, stats.Cases, stats.Activities)
@@ -82,24 +84,28 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 	if rawOnly {
 		name = "bench raw"
 	}
-	f := newFlags(name, getenv, stderr)
+	about := "Drive a running server over HTTP and measure each operation's raw SQL transaction (docs/performance.md)."
+	if rawOnly {
+		about = "Run only the raw SQL transactions of the operations against the database (docs/performance.md)."
+	}
+	f := newFlags(name, "[flags]", about, getenv, stdout)
 	dbURL := f.String("db", defaultDB, "database URL of the server's world: sqlite://PATH or postgres://...")
 	var serverURL *string
 	var pid *int
 	var raw *bool
 	if !rawOnly {
-		serverURL = f.fs.String("url", "http://127.0.0.1:8080", "base URL of the running server")
-		pid = f.fs.Int("server-pid", 0, "process ID of the server, whose memory (VmRSS, VmHWM) is sampled")
-		raw = f.fs.Bool("raw", true, "also measure each operation's raw SQL transaction, for the ratio")
+		serverURL = f.String("url", "http://127.0.0.1:8080", "base URL of the running server")
+		pid = f.Int("server-pid", 0, "process ID of the server, whose memory (VmRSS, VmHWM) is sampled")
+		raw = f.Bool("raw", true, "also measure each operation's raw SQL transaction, for the ratio")
 	}
-	clients := f.fs.Int("clients", 32, "concurrent clients")
-	duration := f.fs.Duration("duration", 20*time.Second, "measured length of each phase")
-	warmup := f.fs.Duration("warmup", 2*time.Second, "unmeasured start of each phase")
-	ops := f.fs.String("ops", strings.Join(bench.DefaultOps, ","), "operations, each measured on its own: "+strings.Join(bench.Operations, ", "))
-	mix := f.fs.String("mix", "", "measure a weighted mix instead of --ops, e.g. create=4,get-1=10,transfer-75=1")
-	runs := f.fs.Int("runs", 1, "repeat every phase; figures are medians over the runs")
-	asJSON := f.fs.Bool("json", false, "write the report as JSON")
-	if err := f.fs.Parse(args); err != nil {
+	clients := f.Int("clients", 32, "concurrent clients")
+	duration := f.Duration("duration", 20*time.Second, "measured length of each phase")
+	warmup := f.Duration("warmup", 2*time.Second, "unmeasured start of each phase")
+	ops := f.String("ops", strings.Join(bench.DefaultOps, ","), "operations, each measured on its own: "+strings.Join(bench.Operations, ", "))
+	mix := f.String("mix", "", "measure a weighted mix instead of --ops, e.g. create=4,get-1=10,transfer-75=1")
+	runs := f.Int("runs", 1, "repeat every phase; figures are medians over the runs")
+	asJSON := f.Bool("json", false, "write the report as JSON")
+	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.fs.NArg() > 0 {
@@ -125,7 +131,7 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return scrub(fmt.Errorf("%s: %w", name, err), *dbURL)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -30,7 +30,7 @@ func TestBenchWorldRunAndRaw(t *testing.T) {
 			if !strings.Contains(out.String(), "2000 activities") {
 				t.Errorf("bench world said %q", out.String())
 			}
-			addr, stop := serveUntilReady(t, []string{"--db", dbURL}, nil)
+			addr, stop, _ := serveUntilReady(t, []string{"--db", dbURL}, nil)
 			defer stop()
 
 			out.Reset()

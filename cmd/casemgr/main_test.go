@@ -106,14 +106,15 @@ func TestSeedLoadsIntoEmptyDatabaseOnly(t *testing.T) {
 }
 
 // serveUntilReady starts serve in-process and waits for /readyz.
-func serveUntilReady(t *testing.T, args []string, environ map[string]string) (addr string, stop func()) {
+// Its log (at level warn unless args say otherwise) is in logs.
+func serveUntilReady(t *testing.T, args []string, environ map[string]string) (addr string, stop func(), logs *lockedBuffer) {
 	t.Helper()
 	addr = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var out bytes.Buffer
+	out := &lockedBuffer{}
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...), env(environ), &out, &out)
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...), env(environ), out, out)
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -138,6 +139,9 @@ func serveUntilReady(t *testing.T, args []string, environ map[string]string) (ad
 	}
 	return addr, func() {
 		cancel()
+		if done == nil {
+			return
+		}
 		select {
 		case err := <-done:
 			if err != nil {
@@ -146,12 +150,13 @@ func serveUntilReady(t *testing.T, args []string, environ map[string]string) (ad
 		case <-time.After(20 * time.Second):
 			t.Error("serve did not shut down")
 		}
-	}
+		done = nil
+	}, out
 }
 
 func TestServeLoadsDemoWorldAndAnswersReady(t *testing.T) {
 	dbURL := "sqlite://" + filepath.Join(t.TempDir(), "demo.db")
-	addr, stop := serveUntilReady(t, nil, map[string]string{"CASEMGR_DB": dbURL})
+	addr, stop, _ := serveUntilReady(t, []string{"--demo"}, map[string]string{"CASEMGR_DB": dbURL})
 	defer stop()
 	resp, err := http.PostForm("http://"+addr+"/core/authmgr/v3/oauth2/token",
 		map[string][]string{"grant_type": {"password"}, "username": {"jenny"}, "password": {"demo-jenny"}})
@@ -167,7 +172,7 @@ func TestServeLoadsDemoWorldAndAnswersReady(t *testing.T) {
 func TestServeOnPostgres(t *testing.T) {
 	// A schema of its own, so the demo world loads into an empty database.
 	url := storetest.PostgresSchema(t)
-	addr, stop := serveUntilReady(t, []string{"--db", url}, nil)
+	addr, stop, _ := serveUntilReady(t, []string{"--db", url, "--demo"}, nil)
 	defer stop()
 	resp, err := http.PostForm("http://"+addr+"/core/authmgr/v3/oauth2/token",
 		map[string][]string{"grant_type": {"client_credentials"}, "client_id": {"crm-bridge"}, "client_secret": {"bridge-secret"}})

@@ -13,7 +13,7 @@ import (
 func TestServeMetricsOnItsOwnAddress(t *testing.T) {
 	dbURL := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
 	metricsAddr := freeAddr(t)
-	addr, stop := serveUntilReady(t, []string{"--db", dbURL}, map[string]string{"CASEMGR_METRICS_ADDR": metricsAddr})
+	addr, stop, _ := serveUntilReady(t, []string{"--db", dbURL}, map[string]string{"CASEMGR_METRICS_ADDR": metricsAddr})
 	defer stop()
 
 	get := func(url string) (int, string) {

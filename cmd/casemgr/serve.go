@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -42,63 +44,76 @@ func hasher(cost int) func(string) (string, error) {
 func openDB(ctx context.Context, url string) (store.DB, error) {
 	db, err := store.Open(ctx, url)
 	if err != nil {
-		return nil, err
+		return nil, scrub(err, url)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("migrating %s: %w", redact(url), err)
+		return nil, scrub(fmt.Errorf("migrating %s: %w", redact(url), err), url)
 	}
 	return db, nil
 }
 
-// redact hides a password in a database URL for logs.
-func redact(url string) string {
-	at := strings.LastIndex(url, "@")
-	scheme := strings.Index(url, "://")
-	if at < 0 || scheme < 0 {
-		return url
-	}
-	userinfo := url[scheme+3 : at]
-	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
-		return url[:scheme+3] + userinfo[:i] + ":***" + url[at:]
-	}
-	return url
-}
+const serveAbout = `Run the server: migrate the schema, load the world asked for, and serve
+until SIGINT or SIGTERM (graceful shutdown).
+
+The world: --seed FILE loads a fixture document, --demo the demo world
+(docs/demo-world.md), each into an empty database; a database holding the
+world of that same document is served as it is (a restart), one holding
+another world is refused. Without either, the default database
+(sqlite://data/casemgr.db) gets the demo world when empty, and any other
+database starts as it is, empty or not.`
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("serve", getenv, stderr)
+	f := newFlags("serve", "[flags]", serveAbout, getenv, stdout)
 	addr := f.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
 	seed := f.String("seed", "", "fixture document to load into an empty database at start")
-	adminToken := f.String("admin-token", "", "bearer token of the /admin endpoints (off when empty)")
+	demo := f.Bool("demo", false, "load the demo world into an empty database at start")
+	adminToken := f.String("admin-token", "", "bearer token of the /admin endpoints and /debug/pprof (off when empty)")
 	metricsAddr := f.String("metrics-addr", "", "address to serve Prometheus metrics on, at /metrics (off when empty)")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := f.String("log-format", "text", "log format: text or json")
-	tokenTTL, err := f.Duration("token-ttl", time.Hour, "lifetime of access tokens")
-	if err != nil {
-		return err
-	}
-	refreshTTL, err := f.Duration("refresh-ttl", 24*time.Hour, "lifetime of refresh tokens and login sessions")
-	if err != nil {
-		return err
-	}
-	idempotencyTTL, err := f.Duration("idempotency-ttl", 24*time.Hour, "how long a retried creation with the same Idempotency-Key returns the first answer")
-	if err != nil {
-		return err
-	}
-	purgeEvery, err := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
-	if err != nil {
-		return err
-	}
-	if err := f.fs.Parse(args); err != nil {
+	tlsCert := f.String("tls-cert", "", "PEM certificate (chain) file: serve HTTPS, with --tls-key")
+	tlsKey := f.String("tls-key", "", "PEM private key file of --tls-cert")
+	corsOrigins := f.String("cors-origins", "", "comma-separated origins whose browser pages may call the API (CORS), e.g. https://app.example.com")
+	tokenTTL := f.Duration("token-ttl", time.Hour, "lifetime of access tokens")
+	refreshTTL := f.Duration("refresh-ttl", 24*time.Hour, "lifetime of refresh tokens and login sessions")
+	idempotencyTTL := f.Duration("idempotency-ttl", 24*time.Hour, "how long a retried creation with the same Idempotency-Key returns the first answer")
+	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
+	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", f.fs.Args())
 	}
+	if *seed != "" && *demo {
+		return errors.New("serve: --seed and --demo both name the world to load; give one")
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("serve: --tls-cert and --tls-key go together")
+	}
+	origins, err := parseOrigins(*corsOrigins)
+	if err != nil {
+		return err
+	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		return err
+	}
+	// Read the document before touching the database: a typo in the file
+	// name leaves the database alone.
+	var world *startWorld
+	switch {
+	case *seed != "":
+		doc, err := os.ReadFile(*seed)
+		if err != nil {
+			return fmt.Errorf("--seed: %w", err)
+		}
+		world = &startWorld{doc: doc, name: *seed, flag: "--seed", strict: true}
+	case *demo:
+		world = &startWorld{doc: fixtures.Demo, name: "the demo world", flag: "--demo", strict: true}
+	case *dbURL == defaultDB:
+		world = &startWorld{doc: fixtures.Demo, name: "the demo world"}
 	}
 
 	db, err := openDB(ctx, *dbURL)
@@ -107,37 +122,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 	hash := hasher(auth.DefaultCost)
-	switch {
-	case *seed != "":
-		doc, err := os.ReadFile(*seed)
-		if err != nil {
-			return fmt.Errorf("--seed: %w", err)
-		}
-		if err := fixture.Load(ctx, db, doc, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash}); err != nil {
-			return fmt.Errorf("--seed %s: %w", *seed, err)
-		}
-		logger.Info("fixture document loaded", "file", *seed)
-	default:
-		err := fixture.Load(ctx, db, fixtures.Demo, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash})
-		switch {
-		case err == nil:
-			logger.Info("demo world loaded into the empty database")
-		case casemgr.IsCode(err, casemgr.CodeFixtureDataPresent):
-			// The database holds a world already; serve it.
-		default:
-			return fmt.Errorf("loading the demo world: %w", err)
-		}
+	if err := loadStartWorld(ctx, db, world, hash, logger); err != nil {
+		return err
 	}
 
 	authSvc := auth.New(db)
 	authSvc.AccessTTL, authSvc.RefreshTTL = *tokenTTL, *refreshTTL
 	authSvc.Logger = logger
 	srv := &httpapi.Server{
-		Service:    &casemgr.Service{Store: db},
-		Auth:       authSvc,
-		AdminToken: *adminToken,
-		HashSecret: hash,
-		Logger:     logger,
+		Service:     &casemgr.Service{Store: db},
+		Auth:        authSvc,
+		AdminToken:  *adminToken,
+		HashSecret:  hash,
+		Logger:      logger,
+		CORSOrigins: origins,
 	}
 	if *metricsAddr != "" {
 		// The metrics server ends with this function, whichever way it
@@ -161,8 +159,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("casemgr serving", "addr", ln.Addr().String(), "db", redact(*dbURL), "engine", db.Engine(), "version", version)
-	fmt.Fprintf(stdout, "casemgr listening on http://%s (%s)\n", ln.Addr(), db.Engine())
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+		// Load the pair now, so a bad file is an error at start, not at the
+		// first handshake.
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	logger.Info("casemgr listening", "url", scheme+"://"+ln.Addr().String(), "db", redact(*dbURL), "engine", db.Engine(), "version", versionString())
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -186,11 +196,87 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("migrate", getenv, stderr)
-	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
-	if err := f.fs.Parse(args); err != nil {
+// parseOrigins reads --cors-origins: scheme://host[:port] each, no path.
+func parseOrigins(list string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("--cors-origins: %q is not an origin (scheme://host[:port])", o)
+		}
+		origins = append(origins, u.Scheme+"://"+u.Host)
+	}
+	return origins, nil
+}
+
+// startWorld is the world serve loads at start.
+type startWorld struct {
+	doc  []byte
+	name string // for logs: a file name or "the demo world"
+	flag string // the flag that asked for it, for errors
+	// strict refuses a database holding another world; the implicit demo
+	// world of the default database serves whatever that database holds.
+	strict bool
+}
+
+// loadStartWorld loads the world asked for into an empty database. Servers
+// starting at once take turns (LoadFixture locks the world), so the second
+// finds the first one's world, recognises its document and serves it; a
+// restart does the same.
+func loadStartWorld(ctx context.Context, db store.DB, w *startWorld, hash func(string) (string, error), logger *slog.Logger) error {
+	if w == nil {
+		var empty bool
+		if err := db.Read(ctx, func(tx casemgr.Tx) (err error) { empty, err = tx.Empty(); return err }); err != nil {
+			return err
+		}
+		if empty {
+			logger.Info("the database holds no world: load one with 'casemgr seed --db URL FILE', " +
+				"'casemgr serve --seed FILE', 'casemgr serve --demo' (the demo world) or PUT /admin/v1/fixtures")
+		}
+		return nil
+	}
+	err := fixture.Load(ctx, db, w.doc, fixture.LoadOptions{Mode: fixture.LoadIntoEmpty, Hash: hash})
+	switch {
+	case err == nil:
+		logger.Info("world loaded into the empty database", "from", w.name)
+		return nil
+	case casemgr.IsCode(err, casemgr.CodeFixtureDataPresent):
+	default:
+		var e *casemgr.Error
+		if errors.As(err, &e) && e.Status() < 500 {
+			return fmt.Errorf("%s %s: %s", w.flag, w.name, e.DeveloperMessage())
+		}
+		return fmt.Errorf("loading %s: %w", w.name, err)
+	}
+	same, err := fixture.HoldsWorldOf(ctx, db, w.doc)
+	switch {
+	case err != nil:
 		return err
+	case same:
+		logger.Info("the database holds the world of this document already: serving it", "from", w.name)
+		return nil
+	case !w.strict:
+		logger.Info("the database holds a world already: serving it")
+		return nil
+	}
+	return fmt.Errorf("%s: the database holds another world, not loaded from %s; "+
+		"serve it without %s, or replace it with 'casemgr seed --replace --db URL FILE'", w.flag, w.name, w.flag)
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", "[flags]",
+		"Apply the schema migrations (idempotent; several processes may migrate one database at once).", getenv, stdout)
+	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() > 0 {
+		return fmt.Errorf("migrate takes no arguments, got %q", f.fs.Args())
 	}
 	db, err := openDB(ctx, *dbURL)
 	if err != nil {
@@ -202,10 +288,13 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("seed", getenv, stderr)
+	f := newFlags("seed", "[flags] FILE",
+		"Load a fixture document (docs/fixtures.md) into an empty database, or in place of its world with --replace.", getenv, stdout)
 	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
-	replace := f.Bool("replace", false, "replace the world in the database instead of requiring it to be empty")
-	if err := f.fs.Parse(args); err != nil {
+	// Command line only: an environment variable must not turn a load into
+	// the deletion of a world.
+	replace := f.fs.Bool("replace", false, "replace the world in the database instead of requiring it to be empty")
+	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.fs.NArg() != 1 {
@@ -230,7 +319,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		if errors.As(err, &e) && e.Status() < 500 {
 			return fmt.Errorf("%s: %s", file, e.DeveloperMessage())
 		}
-		return fmt.Errorf("%s: %w", file, err)
+		return scrub(fmt.Errorf("%s: %w", file, err), *dbURL)
 	}
 	fmt.Fprintf(stdout, "loaded %s into %s\n", file, redact(*dbURL))
 	return nil

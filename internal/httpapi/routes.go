@@ -87,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.writeError(w, r, errf(casemgr.CodeNoSuchRoute))
 	})))
-	return s.outer(s.instrument(mux))
+	return s.outer(s.cors(compress(s.instrument(mux))))
 }
 
 // allowedMethods lists the methods for which the mux has a route at the

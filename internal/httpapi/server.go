@@ -44,6 +44,9 @@ type Server struct {
 	MaxAttachment int64
 	// Metrics records requests and refusals; nil records nothing.
 	Metrics *metrics.Metrics
+	// CORSOrigins are the origins (scheme://host[:port]) whose browser
+	// pages may call the API; none when empty.
+	CORSOrigins []string
 }
 
 func (s *Server) store() casemgr.Store { return s.Service.Store }
@@ -147,15 +150,33 @@ func (s *Server) outer(next http.Handler) http.Handler {
 					s.writeError(sw, r, casemgr.Internal(fmt.Errorf("panic: %v", p)))
 				}
 			}
-			level := slog.LevelInfo
-			if sw.status >= 500 {
-				level = slog.LevelError
-			}
-			rc.logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds(), "actor", rc.actor.String())
+			s.accessLog(r, rc, sw, start)
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// accessLog writes the one line of a request: its ID, method, route
+// pattern, status, bytes sent, duration, actor, remote address and user
+// agent. Probes of /healthz and /readyz are logged at debug level, so they
+// don't drown the requests; 5xx at error level.
+func (s *Server) accessLog(r *http.Request, rc *reqCtx, sw *statusWriter, start time.Time) {
+	level := slog.LevelInfo
+	switch {
+	case sw.status >= 500:
+		level = slog.LevelError
+	case r.URL.Path == "/healthz" || r.URL.Path == "/readyz":
+		level = slog.LevelDebug
+	}
+	route := r.Pattern // set by the mux on this request
+	if route == "" || route == "/" {
+		route = "unmatched"
+	}
+	// The server's logger, not the request's: that one carries the actor
+	// already, and a JSON line must not repeat a key.
+	s.logger().Log(r.Context(), level, "request", "request_id", rc.id, "method", r.Method, "route", route,
+		"path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds(),
+		"actor", rc.actor.String(), "remote", r.RemoteAddr, "user_agent", r.UserAgent())
 }
 
 // negotiate checks Accept and Accept-Language (406 otherwise) and notes the
