@@ -14,10 +14,11 @@ import (
 // --out, or to stdout. `casemgr seed --replace` (or PUT /admin/v1/fixtures)
 // loads it back to an equal world.
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("export", getenv, stderr)
+	f := newFlags("export", "[flags]",
+		"Write the world of a database as a fixture document (password hashes included), which 'casemgr seed --replace' loads back.", getenv, stdout)
 	dbURL := f.String("db", defaultDB, "database URL: sqlite://PATH or postgres://...")
-	out := f.String("out", "", "file to write the document to (default: standard output)")
-	if err := f.fs.Parse(args); err != nil {
+	out := f.fs.String("out", "", "file to write the document to (default: standard output)")
+	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.fs.NArg() > 0 {
@@ -30,7 +31,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	defer db.Close()
 	doc, err := fixture.Export(ctx, db)
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return scrub(fmt.Errorf("export: %w", err), *dbURL)
 	}
 	body, err := fixture.Marshal(doc)
 	if err != nil {

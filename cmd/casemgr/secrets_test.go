@@ -23,7 +23,7 @@ var secretEnv = map[string]string{
 }
 
 // helpCommands are the commands with flags.
-var helpCommands = [][]string{{"serve"}, {"migrate"}, {"seed"}, {"bench", "world"}, {"bench", "run"}, {"bench", "raw"}}
+var helpCommands = [][]string{{"serve"}, {"migrate"}, {"seed"}, {"export"}, {"bench", "world"}, {"bench", "run"}, {"bench", "raw"}}
 
 // Every command's -h (and --help) prints its help to stdout and succeeds;
 // the help names every flag with its environment variable and its
@@ -162,6 +162,7 @@ func TestDatabasePasswordIsNeverPrintedOrLogged(t *testing.T) {
 	for _, cmd := range [][]string{
 		{"migrate", "--db", unreachable},
 		{"seed", "--db", unreachable, doc},
+		{"export", "--db", unreachable},
 		{"serve", "--db", unreachable, "--addr", "127.0.0.1:0"},
 		{"bench", "world", "--db", unreachable, "--activities", "10"},
 		{"bench", "raw", "--db", unreachable, "--duration", "1s"},
