@@ -94,6 +94,19 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 			h.refused(400, "400-102", "POST", ctPath+"?anonymousCustomer=yes%00", tok, ctBody("customer", ctDelete{}))
 			h.refused(400, "400-102", "GET", "/core/casemgr/v3/activity/3000?$attribute=all%FF", tok, "")
 			h.refused(400, "400-102", "POST", "/core/casemgr/v3/attachment?name=a%00.txt", tok, "bytes", "Content-Type", "text/plain")
+			for _, target := range []string{
+				"/core/customermgr/v3/customer?email=a%00@example.com",
+				"/core/customermgr/v3/customer?customerName=%FF",
+				"/core/customermgr/v3/customer?custom.employee=%00",
+				"/core/casemgr/v3/case?email=%C3",
+				"/core/casemgr/v3/case?phone=555%00",
+			} {
+				res := h.refused(400, "400-102", "GET", target, tok, "")
+				name := target[strings.Index(target, "?")+1 : strings.Index(target, "=")]
+				if !strings.Contains(string(res.Body), "'"+name+"'") {
+					t.Errorf("%s: the error does not name the parameter: %s", target, res.Body)
+				}
+			}
 			// A query string that does not parse is not silently dropped.
 			h.refused(400, "400-102", "GET", "/core/casemgr/v3/activity?type=%zz", tok, "")
 		})
