@@ -126,8 +126,9 @@ func TestConsoleChangeCustomerSendsTheChosenContactPoint(t *testing.T) {
 	tb := signedIn(t, w, "jenny", "/console/")
 	tb.click("checkbox", "Select activity 3027")
 	tb.click("button", "Change customer")
-	tb.fill("Customer ID", "501")
+	tb.fill("Or phone, email or name", "acme")
 	tb.click("button", "Find customer")
+	tb.find("option", "email: alice.moreau@acme.example — Alice Moreau")
 	tb.choose("Contact point", "email: alice.moreau@acme.example — Alice Moreau")
 	tb.click("button", "Change customer")
 	if msg := tb.message("status"); !strings.Contains(msg, "Changed the customer of 1 activity (3027)") {

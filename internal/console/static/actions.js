@@ -115,10 +115,36 @@ function changeCustomerForm(acts, close) {
   const point = h('select', { id: 'cc-point', required: true });
   const found = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Find the customer to list their contact points.');
   const pointKind = new Map();
-  const find = async () => {
+  const lookup = h('input', { id: 'cc-lookup' });
+  const matches = h('select', { id: 'cc-matches', hidden: true });
+  // search finds customers by phone, email or a part of the name and puts
+  // the first match's ID in the Customer ID field.
+  const search = async () => {
+    const v = lookup.value.trim();
+    if (!v) return true;
+    const param = /^\+?\d+$/.test(v) ? 'phone' : v.includes('@') ? 'email' : 'customerName';
+    const res = await api.get(`/core/customermgr/v3/customer?${param}=${encodeURIComponent(v)}&$pagesize=25`);
+    const list = (res.body && res.body.customer) || [];
+    matches.replaceChildren(...list.map(c => h('option', { value: c.id }, `${c.customerName} (${c.id})`)));
+    matches.hidden = list.length < 2;
+    matchesField.hidden = list.length < 2;
+    if (!list.length) { found.textContent = 'No customer matches.'; return false; }
+    custID.value = list[0].id;
+    return true;
+  };
+  const matchesField = field('Matching customers', matches);
+  matchesField.hidden = true;
+  matches.addEventListener('change', () => { custID.value = matches.value; find(false); });
+  const find = async (searchFirst = true) => {
     point.replaceChildren();
     pointKind.clear();
-    if (!/^\d+$/.test(custID.value.trim())) { found.textContent = 'Enter a customer ID.'; return; }
+    try {
+      if (searchFirst && !(await search())) return;
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    if (!/^\d+$/.test(custID.value.trim())) { found.textContent = 'Enter a customer ID, or a phone, email or name to search.'; return; }
     try {
       const res = await api.get(`/core/customermgr/v3/customer/${custID.value.trim()}`);
       const c = res.body.customer[0];
@@ -138,12 +164,13 @@ function changeCustomerForm(acts, close) {
     }
   };
   const controls = [
-    h('div', { class: 'row' }, field('Customer ID', custID),
-      h('button', { type: 'button', class: 'secondary', onclick: find }, 'Find customer')),
+    h('div', { class: 'row' }, field('Customer ID', custID), field('Or phone, email or name', lookup),
+      h('button', { type: 'button', class: 'secondary', onclick: () => find() }, 'Find customer')),
+    matchesField,
     found,
     field('Contact point', point, 'Its kind must suit the activities: an email address for email, a phone for a call, …'),
   ];
-  if (first) queueMicrotask(find);
+  if (first) queueMicrotask(() => find(false));
   return actionForm('Change customer', 'Change customer', acts, close, controls, 'Change customer', async () => {
     const kind = pointKind.get(point.value);
     if (!kind) throw new api.ApiError(400, { userMessage: 'Find the customer and choose a contact point.' });
