@@ -12,7 +12,7 @@ import (
 // Handler returns the whole HTTP API: every route of the server on one
 // screen.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := newRouteMux()
 	if s.Auth.WriteError == nil {
 		// 405, 429 and 500 of the token endpoints in the eGain form.
 		s.Auth.WriteError = func(w http.ResponseWriter, r *http.Request, err *casemgr.Error) { s.writeError(w, r, err) }
@@ -80,13 +80,14 @@ func (s *Server) Handler() http.Handler {
 	// Everything else is an eGain-shaped 405 (a known path, another
 	// method) or 404.
 	mux.Handle("/", s.negotiate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allowed := allowedMethods(mux, r); len(allowed) > 0 {
+		if allowed := allowedMethods(mux.ServeMux, r); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			s.writeError(w, r, errf(casemgr.CodeMethodNotAllowed, "method", r.Method))
 			return
 		}
 		s.writeError(w, r, errf(casemgr.CodeNoSuchRoute))
 	})))
+	s.routes = mux.patterns
 	return s.outer(s.cors(compress(s.instrument(mux))))
 }
 

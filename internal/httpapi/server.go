@@ -47,6 +47,9 @@ type Server struct {
 	// CORSOrigins are the origins (scheme://host[:port]) whose browser
 	// pages may call the API; none when empty.
 	CORSOrigins []string
+
+	// routes are the patterns Handler registered, in order (routemux.go).
+	routes []string
 }
 
 func (s *Server) store() casemgr.Store { return s.Service.Store }
