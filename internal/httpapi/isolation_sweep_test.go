@@ -514,6 +514,47 @@ var sweepCases = map[string]sweepCase{
 			}
 		}
 	},
+	"GET /core/casemgr/v3/case": func(t *testing.T, sw *sweep, a *sweepActor) {
+		if a.user == nil {
+			return // a client application sees every case (and names a department)
+		}
+		invisible := map[string]bool{}
+		for _, id := range sw.invisible(a, sw.d.caseOrder, sw.d.cases, 0) {
+			invisible[id] = true
+		}
+		for _, status := range []string{"open", "closed"} {
+			for page := 1; ; page++ {
+				res := sw.do("GET", fmt.Sprintf("/core/casemgr/v3/case?status=%s&$pagesize=75&$pagenum=%d", status, page), a.token, "")
+				if res.Status != http.StatusOK {
+					if res.Status >= 300 && res.Status != http.StatusNoContent && !strings.HasPrefix(res.Code(), "403-") {
+						t.Fatalf("%s: case search answers %d: %s", a.name, res.Status, res.Body)
+					}
+					break
+				}
+				for _, id := range rtIDs(t, res, "case") {
+					if invisible[id] {
+						t.Fatalf("%s: the case search lists %s of a department it does not see", a.name, id)
+					}
+				}
+			}
+		}
+		for _, c := range sw.invisibleCustomers(a, sweepSample) {
+			sw.same(t, a, call{"GET", "/core/casemgr/v3/case?customer=" + c.id, ""}, c.id,
+				call{"GET", "/core/casemgr/v3/case?customer=" + sweepMissingID, ""}, sweepMissingID)
+			for _, p := range c.points {
+				if p.kind == "email" {
+					sw.same(t, a, call{"GET", "/core/casemgr/v3/case?email=" + url.QueryEscape(p.value), ""}, url.QueryEscape(p.value),
+						call{"GET", "/core/casemgr/v3/case?email=nobody%40example.org", ""}, "nobody%40example.org")
+				}
+			}
+		}
+	},
+	"GET /core/casemgr/v3/case/{id}/history": func(t *testing.T, sw *sweep, a *sweepActor) {
+		for _, id := range sw.invisible(a, sw.d.caseOrder, sw.d.cases, sweepSample) {
+			sw.same(t, a, call{"GET", "/core/casemgr/v3/case/" + id + "/history", ""}, id,
+				call{"GET", "/core/casemgr/v3/case/" + sweepMissingID + "/history", ""}, sweepMissingID, "404-101")
+		}
+	},
 	"GET /core/casemgr/v3/case/{ids}": func(t *testing.T, sw *sweep, a *sweepActor) {
 		sw.readIDs(t, a, "/core/casemgr/v3/case/", sw.invisible(a, sw.d.caseOrder, sw.d.cases, 0),
 			sw.invisible(a, sw.d.caseOrder, sw.d.cases, sweepSample))
@@ -670,6 +711,7 @@ var sweepCases = map[string]sweepCase{
 	},
 	"PUT /admin/v1/fixtures":  notForCallers("PUT", "/admin/v1/fixtures"),
 	"POST /admin/v1/fixtures": notForCallers("POST", "/admin/v1/fixtures"),
+	"GET /admin/v1/fixtures":  notForCallers("GET", "/admin/v1/fixtures"),
 	"/debug/pprof/":           notForCallers("GET", "/debug/pprof/"),
 }
 
