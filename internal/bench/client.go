@@ -51,7 +51,7 @@ func login(ctx context.Context, hc *http.Client, base, user, password string) (s
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("login as %s: %s: %s", user, resp.Status, bytes.TrimSpace(body))
@@ -93,7 +93,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, auth 
 	if err != nil {
 		return response{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	c.buf.Reset()
 	if _, err := c.buf.ReadFrom(resp.Body); err != nil {
 		return response{status: resp.StatusCode}, err

@@ -65,13 +65,13 @@ func OpenDB(ctx context.Context, dbURL string, conns int) (*DB, error) {
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
 		if err := w.PingContext(ctx); err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
 		q.Add("_pragma", "query_only(1)")
 		r, err := sql.Open("sqlite", path+"?"+q.Encode())
 		if err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, err
 		}
 		r.SetMaxOpenConns(conns)
@@ -92,7 +92,7 @@ func OpenDB(ctx context.Context, dbURL string, conns int) (*DB, error) {
 		db.SetMaxOpenConns(conns)
 		db.SetMaxIdleConns(conns)
 		if err := db.PingContext(ctx); err != nil {
-			db.Close()
+			_ = db.Close()
 			return nil, fmt.Errorf("postgres: connect: %w", err)
 		}
 		return &DB{Engine: Postgres, Write: db, Read: db}, nil

@@ -57,7 +57,7 @@ func LoadWorld(ctx context.Context, dbURL string, cfg WorldConfig, opts LoadOpti
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	if err := st.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -65,7 +65,7 @@ func LoadWorld(ctx context.Context, dbURL string, cfg WorldConfig, opts LoadOpti
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 
 	var empty bool
 	if err := st.Read(ctx, func(tx casemgr.Tx) (err error) { empty, err = tx.Empty(); return err }); err != nil {
@@ -227,7 +227,7 @@ func (s *Skeleton) rows(table string) iter.Seq2[[]any, error] {
 				}
 				return nil
 			})
-			if err != nil && err != stop {
+			if err != nil && !errors.Is(err, stop) {
 				yield(nil, err)
 			}
 		}
@@ -302,7 +302,6 @@ func millisPtr(t *time.Time) any {
 // copySource feeds pgx's COPY from a row sequence.
 type copySource struct {
 	next  func() ([]any, error, bool)
-	stop  func()
 	row   []any
 	err   error
 	count int64
@@ -333,7 +332,7 @@ func loadPostgres(ctx context.Context, db *DB, s *Skeleton, p *Progress, stats *
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	return conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		tx, err := pc.Begin(ctx)
@@ -418,7 +417,7 @@ func loadSQLite(ctx context.Context, db *DB, s *Skeleton, p *Progress, stats *Lo
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	marks := make([]string, len(bulkTableNames()))
 	for i := range marks {
 		marks[i] = "'" + bulkTableNames()[i] + "'"
@@ -433,12 +432,12 @@ func loadSQLite(ctx context.Context, db *DB, s *Skeleton, p *Progress, stats *Lo
 	for rows.Next() {
 		var x index
 		if err := rows.Scan(&x.name, &x.def); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return err
 		}
 		indexes = append(indexes, x)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
@@ -476,7 +475,7 @@ func insertSQLite(ctx context.Context, tx *sql.Tx, table string, cols []string, 
 	if err != nil {
 		return err
 	}
-	defer full.Close()
+	defer func() { _ = full.Close() }()
 	args := make([]any, 0, sqliteBatch*len(cols))
 	n := 0
 	for row, err := range rows {

@@ -3,9 +3,9 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -311,7 +311,7 @@ func (w *Workload) chooseTargets(ctx context.Context, db *DB, rng *rand.Rand, b 
 		var point int64
 		err := db.Read.QueryRowContext(ctx, `SELECT id FROM contact_points WHERE customer_id = `+strconv.FormatInt(c, 10)+
 			` AND kind = 'email' ORDER BY id LIMIT 1`).Scan(&point)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
@@ -339,7 +339,7 @@ func scanAll(ctx context.Context, db *DB, query string, args []any, fn func(*sql
 	if err != nil {
 		return fmt.Errorf("discover: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return fmt.Errorf("discover: %w", err)
@@ -370,14 +370,4 @@ func dollars(q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// sortedNames lists the pools' operations, for reports.
-func (w *Workload) sortedNames() []string {
-	names := make([]string, 0, len(w.BatchCounts))
-	for n := range w.BatchCounts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -87,7 +87,7 @@ func (r *rawSQL) prepare(ctx context.Context, pool *sql.DB, q string) (*sql.Stmt
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old := r.stmts[pool][q]; old != nil {
-		st.Close()
+		_ = st.Close()
 		return old, nil
 	}
 	if r.stmts[pool] == nil {
@@ -122,7 +122,7 @@ func (r *rawSQL) close() {
 	defer r.mu.Unlock()
 	for _, m := range r.stmts {
 		for _, st := range m {
-			st.Close()
+			_ = st.Close()
 		}
 	}
 	r.stmts = map[*sql.DB]map[string]*sql.Stmt{}
@@ -199,7 +199,7 @@ func (r *rawSQL) queryActivities(ctx context.Context, q stmt, args ...any) ([]ca
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []casemgr.Activity
 	for rows.Next() {
 		a, err := scanActivityRow(rows)
@@ -344,7 +344,7 @@ func rawPage(ctx context.Context, e *env, name, where, order string, arg any, t 
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback() //nolint:errcheck // a read: nothing to keep
+		defer func() { _ = tx.Rollback() }() // a read: nothing to keep
 		var n int
 		if err := e.raw.readStmt(ctx, tx, countQ).QueryRowContext(ctx, arg).Scan(&n); err != nil {
 			return err
@@ -465,7 +465,7 @@ func rawTransfer(name string) func(context.Context, *env, *rand.Rand, recordFunc
 					}
 					seen[id] = lm
 				}
-				rows.Close()
+				_ = rows.Close()
 			}
 		}
 		recordRaw(rec, name+" (fetch)", t, err)
@@ -536,11 +536,11 @@ func rawChangeCase(name string) func(context.Context, *env, *rand.Rand, recordFu
 				var id int64
 				var status string
 				if err := rows.Scan(&id, &status); err != nil {
-					rows.Close()
+					_ = rows.Close()
 					return err
 				}
 			}
-			rows.Close()
+			_ = rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
 			}

@@ -304,7 +304,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	logf("discovering the workload in the %s database", db.Engine)
 	w, err := Discover(ctx, db, 4*cfg.Clients)
 	if err != nil {

@@ -345,15 +345,6 @@ func agentCount(d casemgr.ID) int {
 	return 1
 }
 
-func deptName(d casemgr.ID) string {
-	for _, x := range worldDepts {
-		if x.id == d {
-			return x.name
-		}
-	}
-	return ""
-}
-
 // Counts returns the number of rows of each bulk table.
 func (s *Skeleton) Counts() (customers, contacts, points, cases, activities int64) {
 	return int64(len(s.customers)), s.contacts, s.points, int64(len(s.cases)), int64(s.cfg.Activities)

@@ -1,6 +1,9 @@
 package casemgr
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Actor is who calls the API: a user (an agent, logged in through the
 // password grant) or a client application (client credentials).
@@ -15,9 +18,6 @@ type Actor struct {
 
 // UserActor returns the actor for a user.
 func UserActor(u *User) Actor { return Actor{User: u} }
-
-// ClientActor returns the actor for a client application.
-func ClientActor(c *ClientApp) Actor { return Actor{Client: c} }
 
 // IsClient reports whether the actor is a client application.
 func (a Actor) IsClient() bool { return a.User == nil }
@@ -45,7 +45,7 @@ func (a Actor) String() string {
 // HasAction reports whether the actor may perform an action. Client
 // applications need no action.
 func (a Actor) HasAction(action string) bool {
-	return a.User == nil || containsString(a.User.Actions, action)
+	return a.User == nil || slices.Contains(a.User.Actions, action)
 }
 
 // HasLicense reports whether the actor holds one of the licenses. Client
@@ -55,7 +55,7 @@ func (a Actor) HasLicense(licenses ...string) bool {
 		return true
 	}
 	for _, l := range licenses {
-		if containsString(a.User.Licenses, l) {
+		if slices.Contains(a.User.Licenses, l) {
 			return true
 		}
 	}
@@ -73,7 +73,7 @@ func (a Actor) WorksIn(dept ID) bool {
 	if a.User == nil {
 		return true
 	}
-	return a.User.Department == dept || containsID(a.User.ForeignDepartments, dept)
+	return a.User.Department == dept || slices.Contains(a.User.ForeignDepartments, dept)
 }
 
 // MemberOf reports whether a user actor belongs to a department, home or
@@ -144,11 +144,11 @@ func (a Actor) CanPick(act *Activity) string {
 	}
 	switch {
 	case act.AssignedUser != 0:
-		if !containsID(a.User.PullUsers, act.AssignedUser) {
+		if !slices.Contains(a.User.PullUsers, act.AssignedUser) {
 			return "no Pull Activities permission on user " + strconv.FormatInt(act.AssignedUser, 10)
 		}
 	case act.Queue != 0:
-		if !containsID(a.User.PullQueues, act.Queue) {
+		if !slices.Contains(a.User.PullQueues, act.Queue) {
 			return "no Pull Activities permission on queue " + strconv.FormatInt(act.Queue, 10)
 		}
 	}
@@ -161,5 +161,5 @@ func (a Actor) CanPick(act *Activity) string {
 // MayTransferTo reports whether a user actor has the Transfer Activities
 // permission on another user. Client applications may always.
 func (a Actor) MayTransferTo(user ID) bool {
-	return a.User == nil || a.User.ID == user || containsID(a.User.TransferTo, user)
+	return a.User == nil || a.User.ID == user || slices.Contains(a.User.TransferTo, user)
 }

@@ -2,9 +2,9 @@ package casemgr
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -133,8 +133,7 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 			if rec.BodyHash != req.BodyHash {
 				return E(CodeIdempotencyConflict, "value", req.IdempotencyKey)
 			}
-			id, _ := ParseID(rec.Location[strings.LastIndexByte(rec.Location, '/')+1:])
-			*res = CreateResult{Activity: id, Replayed: true}
+			*res = CreateResult{Activity: rec.Activity, Replayed: true}
 			return nil
 		}
 	}
@@ -214,7 +213,7 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 	}
 	if req.IdempotencyKey != "" {
 		if err := tx.InsertIdempotencyRecord(&IdempotencyRecord{Actor: actor.String(), Key: req.IdempotencyKey,
-			BodyHash: req.BodyHash, Status: 201, Location: "/core/casemgr/v3/activity/" + FormatID(act.ID), Created: now}); err != nil {
+			BodyHash: req.BodyHash, Activity: act.ID, Created: now}); err != nil {
 			return err
 		}
 	}
@@ -267,7 +266,7 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 		if !live {
 			v.Add(PhasePermission, keyTarget, CodeTargetNotLoggedIn, "name", t.Name)
 		}
-		if !containsString(t.Licenses, LicenseCallTrackPlus) {
+		if !slices.Contains(t.Licenses, LicenseCallTrackPlus) {
 			v.Add(PhasePermission, keyTarget, CodeTargetLicenseMissing, "name", t.Name)
 		}
 	}
@@ -327,8 +326,8 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 		}
 	}
 	if err := CheckCustomAttributes(tx, "activity", req.CustomAttributes); err != nil {
-		e, ok := err.(*Error)
-		if !ok {
+		var e *Error
+		if !errors.As(err, &e) {
 			return err
 		}
 		v.Add(PhaseRule, keyAttributes, e.Code, argList(e.Args)...)
@@ -437,9 +436,7 @@ func checkAttachments(tx Tx, actor Actor, altIDs []string, v *Violations) error 
 	if len(altIDs) == 0 {
 		return nil
 	}
-	ids := append([]string(nil), altIDs...)
-	sort.Strings(ids)
-	list, err := tx.Attachments(uniqueStrings(ids), true)
+	list, err := tx.Attachments(slices.Compact(slices.Sorted(slices.Values(altIDs))), true)
 	if err != nil {
 		return err
 	}
@@ -459,16 +456,6 @@ func checkAttachments(tx Tx, actor Actor, altIDs []string, v *Violations) error 
 		seen[id] = true
 	}
 	return nil
-}
-
-func uniqueStrings(sorted []string) []string {
-	out := sorted[:0:0]
-	for i, s := range sorted {
-		if i == 0 || s != sorted[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func allDigits(s string) bool {
@@ -624,7 +611,7 @@ func identifyByData(tx Tx, actor Actor, data string, inDept func(*Customer) bool
 	for _, p := range points {
 		custIDs = append(custIDs, p.Customer)
 	}
-	custs, err := tx.Customers(uniqueSorted(custIDs))
+	custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(custIDs))))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package casemgr
 
 import (
 	"context"
+	"slices"
 	"strconv"
 )
 
@@ -22,7 +23,7 @@ func (s *Service) ChangeCaseCustomer(ctx context.Context, actor Actor, cases []I
 	}
 	return s.Store.Write(ctx, func(tx Tx) error {
 		now := s.now()
-		list, err := tx.Cases(uniqueSorted(cases), true)
+		list, err := tx.Cases(slices.Compact(slices.Sorted(slices.Values(cases))), true)
 		if err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func (s *Service) ChangeCaseCustomer(ctx context.Context, actor Actor, cases []I
 				want = append(want, c.Customer)
 			}
 		}
-		custs, err := tx.Customers(uniqueSorted(want))
+		custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(want))))
 		if err != nil {
 			return err
 		}

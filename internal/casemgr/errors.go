@@ -2,7 +2,7 @@ package casemgr
 
 import (
 	"errors"
-	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -132,9 +132,6 @@ func (v *Violations) Add(phase int, item string, code Code, kv ...string) {
 	v.list = append(v.list, violation{phase: phase, seq: len(v.list), d: d})
 }
 
-// Empty reports whether nothing was violated.
-func (v *Violations) Empty() bool { return len(v.list) == 0 }
-
 // Err returns nil when nothing was violated. Otherwise it returns an Error
 // whose code is the first violation of the earliest phase, whose arguments
 // name every item that broke that rule, and whose details list every
@@ -153,7 +150,7 @@ func (v *Violations) Err() error {
 			break
 		}
 		details = append(details, x.d)
-		if x.d.Code == first.d.Code && x.d.Key != "" && !contains(items, x.d.Key) {
+		if x.d.Code == first.d.Code && x.d.Key != "" && !slices.Contains(items, x.d.Key) {
 			items = append(items, x.d.Key)
 		}
 	}
@@ -165,22 +162,4 @@ func (v *Violations) Err() error {
 		args["ids"] = strings.Join(items, ", ")
 	}
 	return &Error{Code: first.d.Code, Args: args, Details: details}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// String renders the violations for test failure messages.
-func (v *Violations) String() string {
-	var parts []string
-	for _, x := range v.list {
-		parts = append(parts, fmt.Sprintf("%s:%s", x.d.Key, x.d.Code))
-	}
-	return strings.Join(parts, " ")
 }

@@ -113,13 +113,23 @@ func changeableStatus(status string) bool {
 	return status == StatusAwaitingAssignment || status == StatusAssigned
 }
 
+// CheckActivityLimit refuses a bulk request naming more than MaxActivities
+// activities. The HTTP layer asks it before reading the IDs of a path, so
+// that an over-long list is refused as such whatever else is wrong with it.
+func CheckActivityLimit(n int) error {
+	if n > MaxActivities {
+		return E(CodeTooManyActivities, "max", strconv.Itoa(MaxActivities), "count", strconv.Itoa(n))
+	}
+	return nil
+}
+
 // checkActivityCount checks the number of activities of a bulk request.
 func checkActivityCount(ids []ID) error {
-	switch {
-	case len(ids) == 0:
+	if len(ids) == 0 {
 		return E(CodeNoActivities)
-	case len(ids) > MaxActivities:
-		return E(CodeTooManyActivities, "max", strconv.Itoa(MaxActivities), "count", strconv.Itoa(len(ids)))
+	}
+	if err := CheckActivityLimit(len(ids)); err != nil {
+		return err
 	}
 	if dup := duplicates(ids); len(dup) > 0 {
 		return E(CodeDuplicateActivity, "ids", joinIDs(dup))

@@ -290,13 +290,12 @@ type Token struct {
 	Expires time.Time
 }
 
-// IdempotencyRecord remembers the answer to a creation sent with an
-// Idempotency-Key, so a retry returns the same answer.
+// IdempotencyRecord remembers the activity a creation sent with an
+// Idempotency-Key created, so a retry of the same request answers with it.
 type IdempotencyRecord struct {
 	Actor    string
 	Key      string
 	BodyHash string
-	Status   int
-	Location string
+	Activity ID
 	Created  time.Time
 }

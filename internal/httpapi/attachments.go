@@ -129,7 +129,7 @@ func readMultipartFile(body io.Reader, boundary string, limit int64) (*casemgr.A
 	var att *casemgr.Attachment
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

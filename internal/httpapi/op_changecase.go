@@ -42,8 +42,8 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 		return req, err
 	}
 	raw := r.PathValue("ids")
-	if n := strings.Count(raw, ",") + 1; n > casemgr.MaxActivities {
-		return req, errf(casemgr.CodeTooManyActivities, "max", itoa(casemgr.MaxActivities), "count", itoa(n))
+	if err := casemgr.CheckActivityLimit(strings.Count(raw, ",") + 1); err != nil {
+		return req, err
 	}
 	if req.Activities, err = pathIDs(raw); err != nil {
 		return req, err

@@ -145,7 +145,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(p)
 				}
 				rc.logger.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

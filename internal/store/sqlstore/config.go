@@ -247,7 +247,7 @@ func (c *configCache) loadPostgres(ctx context.Context) (*configSnap, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer sqlTx.Rollback() //nolint:errcheck // a read: nothing to keep
+	defer func() { _ = sqlTx.Rollback() }() // a read: nothing to keep
 	s, err := readConfig(&tx{ctx: ctx, sqlTx: sqlTx, d: postgresDialect})
 	if err != nil {
 		return nil, err

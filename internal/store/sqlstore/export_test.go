@@ -127,3 +127,29 @@ func Columns(ctx context.Context, s *Store) (map[string][]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// MigrateBefore applies the migrations numbered below version, for tests of
+// what a migration does to the rows written before it.
+func MigrateBefore(ctx context.Context, s *Store, version int64) error {
+	list, err := migrations(s.d.name)
+	if err != nil {
+		return err
+	}
+	list = slices.DeleteFunc(list, func(m migration) bool { return m.version >= version })
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sqlTx.Rollback() }()
+	if err := s.migrate(ctx, sqlTx, list); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// Exec runs a statement written with ? placeholders, for tests that write
+// rows of an older schema.
+func Exec(ctx context.Context, s *Store, q string, args ...any) error {
+	_, err := s.writer.ExecContext(ctx, s.d.sql(q), args...)
+	return err
+}

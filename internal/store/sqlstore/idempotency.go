@@ -9,10 +9,10 @@ func (t *tx) IdempotencyRecord(actor, key string) (*casemgr.IdempotencyRecord, e
 	return queryOne(t, "idempotency record", func(r scanner) (casemgr.IdempotencyRecord, error) {
 		var rec casemgr.IdempotencyRecord
 		var created int64
-		err := r.Scan(&rec.Actor, &rec.Key, &rec.BodyHash, &rec.Status, &rec.Location, &created)
+		err := r.Scan(&rec.Actor, &rec.Key, &rec.BodyHash, &rec.Activity, &created)
 		rec.Created = fromMillis(created)
 		return rec, err
-	}, `SELECT actor, key, body_hash, status, location, created FROM idempotency_records WHERE actor = ? AND key = ?`,
+	}, `SELECT actor, key, body_hash, activity_id, created FROM idempotency_records WHERE actor = ? AND key = ?`,
 		actor, key)
 }
 
@@ -25,9 +25,9 @@ func (t *tx) InsertIdempotencyRecord(rec *casemgr.IdempotencyRecord) error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
-	r, err := t.exec(op, `INSERT INTO idempotency_records (actor, key, body_hash, status, location, created)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (actor, key) DO NOTHING`,
-		rec.Actor, rec.Key, rec.BodyHash, rec.Status, rec.Location, millis(rec.Created))
+	r, err := t.exec(op, `INSERT INTO idempotency_records (actor, key, body_hash, activity_id, created)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (actor, key) DO NOTHING`,
+		rec.Actor, rec.Key, rec.BodyHash, rec.Activity, millis(rec.Created))
 	if err != nil {
 		return err
 	}

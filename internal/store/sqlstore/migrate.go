@@ -73,7 +73,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: migrate: begin: %w", s.d.name, err)
 	}
-	defer sqlTx.Rollback()
+	defer func() { _ = sqlTx.Rollback() }() // a no-op after Commit
 	if err := s.migrate(ctx, sqlTx, list); err != nil {
 		return fmt.Errorf("%s: migrate: %w", s.d.name, err)
 	}
@@ -107,12 +107,12 @@ func (s *Store) migrate(ctx context.Context, sqlTx *sql.Tx, list []migration) er
 	for rows.Next() {
 		var v int64
 		if err := rows.Scan(&v); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return fmt.Errorf("read schema_migrations: %w", err)
 		}
 		applied[v] = true
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read schema_migrations: %w", err)
 	}

@@ -95,7 +95,7 @@ func (t *tx) firstEach(q string, args []any, fn func(scanner) error) error {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		defer rows.Close() // pgx.Rows.Close returns nothing; rows.Err reports
 		for rows.Next() {
 			if err := fn(rows); err != nil {
 				return err

@@ -157,12 +157,12 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// Connect the writer first: it switches the file to WAL before any
 	// reader opens it.
 	if err := pingSQLite(ctx, writer); err != nil {
-		writer.Close()
+		_ = writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	reader, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
-		writer.Close()
+		_ = writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -203,14 +203,14 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	// The configuration copy is read on a connection of its own and kept
 	// fresh by a listening connection (config.go).
 	loadDB, err := sql.Open("pgx", dsn)
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	loadDB.SetMaxOpenConns(1)
@@ -300,7 +300,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		if err != nil {
 			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		t.conn, t.begin = conn, pgBegin(write)
 	} else {
 		sqlTx, err := db.BeginTx(ctx, opts)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -165,5 +166,51 @@ func TestMigrationsDefineTheSameTablesAndColumns(t *testing.T) {
 		if _, ok := sqlite[table]; !ok {
 			t.Errorf("table %s: only in the PostgreSQL migrations", table)
 		}
+	}
+}
+
+// An idempotency record written before records kept the activity's ID (they
+// kept the answer's status and URL) still replays the same activity after
+// the migration.
+func TestIdempotencyRecordsKeepTheirActivityAcrossTheMigration(t *testing.T) {
+	open := map[string]func(t *testing.T) *sqlstore.Store{
+		"sqlite": func(t *testing.T) *sqlstore.Store {
+			s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "old.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		"postgres": func(t *testing.T) *sqlstore.Store {
+			s, err := sqlstore.OpenPostgres(t.Context(), storetest.PostgresSchema(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			s := open[engine](t)
+			t.Cleanup(func() { _ = s.Close() })
+			if err := sqlstore.MigrateBefore(t.Context(), s, 61); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqlstore.Exec(t.Context(), s, `INSERT INTO idempotency_records (actor, key, body_hash, status, location, created)
+				VALUES (?, ?, ?, ?, ?, ?)`, "user:1001", "k-1", "h", 201, "/core/casemgr/v3/activity/3005", int64(1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var rec *casemgr.IdempotencyRecord
+			err := s.Read(t.Context(), func(tx casemgr.Tx) (err error) {
+				rec, err = tx.IdempotencyRecord("user:1001", "k-1")
+				return err
+			})
+			if err != nil || rec == nil || rec.Activity != 3005 || rec.BodyHash != "h" {
+				t.Fatalf("record after the migration = %+v, %v; want activity 3005", rec, err)
+			}
+		})
 	}
 }

@@ -65,7 +65,7 @@ func (c *stmtCache) preparePending(ctx context.Context) {
 		}
 		c.mu.Lock()
 		if _, dup := c.stmts[q]; dup {
-			st.Close()
+			_ = st.Close()
 		} else {
 			c.stmts[q] = st
 		}
@@ -77,7 +77,7 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.stmts {
-		st.Close()
+		_ = st.Close()
 	}
 	clear(c.stmts)
 }

@@ -135,7 +135,7 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return err

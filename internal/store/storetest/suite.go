@@ -920,8 +920,8 @@ func testSessions(t *testing.T, db store.DB) {
 }
 
 func testIdempotency(t *testing.T, db store.DB) {
-	rec := &casemgr.IdempotencyRecord{Actor: "user:1001", Key: "k-1", BodyHash: "h", Status: 201,
-		Location: "/core/casemgr/v3/activity/3005", Created: ms(at(0))}
+	rec := &casemgr.IdempotencyRecord{Actor: "user:1001", Key: "k-1", BodyHash: "h", Activity: 3005,
+		Created: ms(at(0))}
 	write(t, db, func(tx casemgr.Tx) error { return tx.InsertIdempotencyRecord(rec) })
 	same(t, "IdempotencyRecord", get(t, db, func(tx casemgr.Tx) (*casemgr.IdempotencyRecord, error) {
 		return tx.IdempotencyRecord("user:1001", "k-1")
