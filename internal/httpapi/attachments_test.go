@@ -19,7 +19,7 @@ func rtUpload(t *testing.T, h *harness, token, name, contentType, data string) s
 	t.Helper()
 	res := h.do("POST", uploadPath+"?name="+name, token, data, "Content-Type", contentType)
 	res.expect(t, 201, "")
-	return rtStr(res.JSON(t), "attachment.0.altId")
+	return atString(res.JSON(t), "attachment.0.altId")
 }
 
 // rtAttach marks uploaded attachments as used by an activity, as
@@ -59,33 +59,33 @@ func TestUploadAttachment(t *testing.T) {
 		t.Run("raw_body_with_name_parameter", func(t *testing.T) {
 			res := h.do("POST", uploadPath+"?name=notes.txt", jenny, "hello", "Content-Type", "text/plain; charset=utf-8")
 			res.expect(t, 201, "")
-			a := rtAt(res.JSON(t), "attachment.0")
-			alt := rtStr(a, "altId")
+			a := at(res.JSON(t), "attachment.0")
+			alt := atString(a, "altId")
 			if u, err := uuid.Parse(alt); err != nil || u.Version() != 4 {
 				t.Errorf("altId %q is not a UUID v4: %v", alt, err)
 			}
 			rtWant(t, "Location", res.Header.Get("Location"), "/core/casemgr/v3/attachment/"+alt)
-			rtWant(t, "name", rtStr(a, "name"), "notes.txt")
-			rtWant(t, "contentType", rtStr(a, "contentType"), "text/plain; charset=utf-8")
-			rtWant(t, "size", rtAt(a, "size"), 5)
+			rtWant(t, "name", atString(a, "name"), "notes.txt")
+			rtWant(t, "contentType", atString(a, "contentType"), "text/plain; charset=utf-8")
+			rtWant(t, "size", at(a, "size"), 5)
 		})
 
 		t.Run("raw_body_with_content_disposition", func(t *testing.T) {
 			res := h.do("POST", uploadPath, jenny, "%PDF-1.4", "Content-Type", "application/pdf",
 				"Content-Disposition", `attachment; filename="report 2026.pdf"`)
 			res.expect(t, 201, "")
-			rtWant(t, "name", rtStr(res.JSON(t), "attachment.0.name"), "report 2026.pdf")
-			rtWant(t, "contentType", rtStr(res.JSON(t), "attachment.0.contentType"), "application/pdf")
+			rtWant(t, "name", atString(res.JSON(t), "attachment.0.name"), "report 2026.pdf")
+			rtWant(t, "contentType", atString(res.JSON(t), "attachment.0.contentType"), "application/pdf")
 		})
 
 		t.Run("multipart_file", func(t *testing.T) {
 			ct, body := rtMultipart("file", "pixel.png", "PNGDATA")
 			res := h.do("POST", uploadPath, h.client(), body, "Content-Type", ct)
 			res.expect(t, 201, "")
-			a := rtAt(res.JSON(t), "attachment.0")
-			rtWant(t, "name", rtStr(a, "name"), "pixel.png")
-			rtWant(t, "contentType", rtStr(a, "contentType"), "image/png")
-			rtWant(t, "size", rtAt(a, "size"), 7)
+			a := at(res.JSON(t), "attachment.0")
+			rtWant(t, "name", atString(a, "name"), "pixel.png")
+			rtWant(t, "contentType", atString(a, "contentType"), "image/png")
+			rtWant(t, "size", at(a, "size"), 7)
 		})
 
 		t.Run("xml_answer", func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestUploadAttachment(t *testing.T) {
 		t.Run("path_in_the_name_is_dropped", func(t *testing.T) {
 			res := h.do("POST", uploadPath+"?name=..%2F..%2Fetc%2Fpasswd", jenny, "x", "Content-Type", "text/plain")
 			res.expect(t, 201, "")
-			rtWant(t, "name", rtStr(res.JSON(t), "attachment.0.name"), "passwd")
+			rtWant(t, "name", atString(res.JSON(t), "attachment.0.name"), "passwd")
 		})
 
 		t.Run("refusals", func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestUploadAttachment(t *testing.T) {
 			h.do("POST", uploadPath+"?name=ok.bin", jenny, "12345678", "Content-Type", "application/octet-stream").expect(t, 201, "")
 			res := h.do("POST", uploadPath+"?name=big.bin", jenny, "123456789", "Content-Type", "application/octet-stream")
 			res.expect(t, 413, "413-101")
-			if !strings.Contains(rtStr(res.JSON(t), "developerMessage"), "8") {
+			if !strings.Contains(atString(res.JSON(t), "developerMessage"), "8") {
 				t.Errorf("developerMessage does not name the limit: %s", res.Body)
 			}
 			ct, body := rtMultipart("file", "big.png", "123456789")
@@ -150,12 +150,12 @@ func TestActivityAttachments(t *testing.T) {
 			rtWant(t, "count", len(list), 2)
 			var found bool
 			for _, a := range list {
-				if rtStr(a, "id") == notes {
+				if atString(a, "id") == notes {
 					found = true
-					rtWant(t, "name", rtStr(a, "name"), "notes.txt")
-					rtWant(t, "contentType", rtStr(a, "contentType"), "text/plain")
-					rtWant(t, "size", rtAt(a, "size"), 5)
-					rtWant(t, "link", rtStr(a, "link.0.href"), "/core/casemgr/v3/activity/3000/attachment/"+notes)
+					rtWant(t, "name", atString(a, "name"), "notes.txt")
+					rtWant(t, "contentType", atString(a, "contentType"), "text/plain")
+					rtWant(t, "size", at(a, "size"), 5)
+					rtWant(t, "link", atString(a, "link.0.href"), "/core/casemgr/v3/activity/3000/attachment/"+notes)
 				}
 			}
 			if !found {
@@ -171,8 +171,8 @@ func TestActivityAttachments(t *testing.T) {
 		t.Run("count_in_the_activity", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3000,3001?$attribute=attachments", jenny, "")
 			res.expect(t, 200, "")
-			rtWant(t, "3000", rtAt(res.JSON(t), "activity.0.attachments.count"), 2)
-			rtWant(t, "3001", rtAt(res.JSON(t), "activity.1.attachments.count"), 0)
+			rtWant(t, "3000", at(res.JSON(t), "activity.0.attachments.count"), 2)
+			rtWant(t, "3001", at(res.JSON(t), "activity.1.attachments.count"), 0)
 		})
 
 		t.Run("none_is_204", func(t *testing.T) {
@@ -232,14 +232,14 @@ func TestAttachmentForCalltrack(t *testing.T) {
 		loc := res.Header.Get("Location")
 		res = h.do("GET", loc+"/attachment", jenny, "")
 		res.expect(t, 200, "")
-		rtWant(t, "attachment", rtStr(res.JSON(t), "attachment.0.id"), alt)
+		rtWant(t, "attachment", atString(res.JSON(t), "attachment.0.id"), alt)
 		res = h.do("GET", loc+"/attachment/"+alt, jenny, "")
 		res.expect(t, 200, "")
 		rtWant(t, "content", string(res.Body), "transcript")
 		res = h.do("GET", loc+"?$attribute=all", jenny, "")
 		res.expect(t, 200, "")
-		rtWant(t, "count", rtAt(res.JSON(t), "activity.0.attachments.count"), 1)
-		rtWant(t, "type", rtStr(res.JSON(t), "activity.0.type.subtype.value"), "General")
+		rtWant(t, "count", at(res.JSON(t), "activity.0.attachments.count"), 1)
+		rtWant(t, "type", atString(res.JSON(t), "activity.0.type.subtype.value"), "General")
 	})
 }
 
@@ -250,14 +250,14 @@ func TestUploadedAttachmentLocation(t *testing.T) {
 		res := h.do("POST", uploadPath+"?name=notes.txt", jenny, "hello", "Content-Type", "text/plain")
 		res.expect(t, 201, "")
 		loc := res.Header.Get("Location")
-		altID := rtStr(res.JSON(t), "attachment.0.altId")
+		altID := atString(res.JSON(t), "attachment.0.altId")
 		if loc != uploadPath+"/"+altID {
 			t.Fatalf("Location %q, want %q", loc, uploadPath+"/"+altID)
 		}
 		t.Run("the_uploader_reads_it", func(t *testing.T) {
 			got := h.do("GET", loc, jenny, "")
 			got.expect(t, 200, "")
-			if name := rtStr(got.JSON(t), "attachment.0.name"); name != "notes.txt" {
+			if name := atString(got.JSON(t), "attachment.0.name"); name != "notes.txt" {
 				t.Fatalf("name %q", name)
 			}
 		})

@@ -45,13 +45,13 @@ func TestAT1CaseAttributesTakeCustomOrAll(t *testing.T) {
 				res := h.do("GET", path+q, token, "")
 				res.expect(t, 200, "")
 				body := res.JSON(t)
-				rtWant(t, "resource", rtStr(body, "resource"), "case")
-				rtWant(t, "name", rtStr(body, "attribute.0.name"), "custom")
-				rtWant(t, "first", rtStr(body, "attribute.0.value.0.attribName"), "region")
-				rtWant(t, "type", rtStr(body, "attribute.0.value.0.dataType"), "enum")
-				rtWant(t, "values", []string{rtStr(body, "attribute.0.value.0.attribValues.attribValue.0.value"),
-					rtStr(body, "attribute.0.value.0.attribValues.attribValue.1.value")}, []string{"EMEA", "APAC"})
-				rtWant(t, "second", rtStr(body, "attribute.0.value.1.attribName"), "reference")
+				rtWant(t, "resource", atString(body, "resource"), "case")
+				rtWant(t, "name", atString(body, "attribute.0.name"), "custom")
+				rtWant(t, "first", atString(body, "attribute.0.value.0.attribName"), "region")
+				rtWant(t, "type", atString(body, "attribute.0.value.0.dataType"), "enum")
+				rtWant(t, "values", []string{atString(body, "attribute.0.value.0.attribValues.attribValue.0.value"),
+					atString(body, "attribute.0.value.0.attribValues.attribValue.1.value")}, []string{"EMEA", "APAC"})
+				rtWant(t, "second", atString(body, "attribute.0.value.1.attribName"), "reference")
 				rtHas(t, body, "attribute.0.value.1.attribValues", false)
 			}
 		}
@@ -89,24 +89,24 @@ func TestAT3CustomerAttributesLists(t *testing.T) {
 		res := h.do("GET", path+"?$attribute=all", jenny, "")
 		res.expect(t, 200, "")
 		body := res.JSON(t)
-		rtWant(t, "resource", rtStr(body, "resource"), "customer")
+		rtWant(t, "resource", atString(body, "resource"), "customer")
 		var names []string
-		for i := 0; rtAt(body, "attribute."+itoa(i)) != nil; i++ {
-			names = append(names, rtStr(body, "attribute."+itoa(i)+".name"))
+		for i := 0; at(body, "attribute."+itoa(i)) != nil; i++ {
+			names = append(names, atString(body, "attribute."+itoa(i)+".name"))
 		}
 		rtWant(t, "lists", names, []string{"type", "country", "industry", "level", "contacts", "custom"})
-		rtWant(t, "group", rtStr(body, "attribute.0.value.2.value"), "group")
-		rtWant(t, "group types", rtStr(body, "attribute.0.value.2.group.type.1.value"), "Family")
-		rtWant(t, "group regions", rtStr(body, "attribute.0.value.2.group.region.0.value"), "EMEA")
-		rtWant(t, "corporate regions", rtStr(body, "attribute.0.value.1.corporate.region.1.value"), "APAC")
-		rtWant(t, "country", rtStr(body, "attribute.1.value.1.displayValue"), "ES")
-		rtWant(t, "level", rtStr(body, "attribute.3.value.0.value"), "Gold")
-		rtWant(t, "contacts", rtStr(body, "attribute.4.value.1.value"), "billing")
-		rtWant(t, "custom", rtStr(body, "attribute.5.value.0.attribName"), "tier")
+		rtWant(t, "group", atString(body, "attribute.0.value.2.value"), "group")
+		rtWant(t, "group types", atString(body, "attribute.0.value.2.group.type.1.value"), "Family")
+		rtWant(t, "group regions", atString(body, "attribute.0.value.2.group.region.0.value"), "EMEA")
+		rtWant(t, "corporate regions", atString(body, "attribute.0.value.1.corporate.region.1.value"), "APAC")
+		rtWant(t, "country", atString(body, "attribute.1.value.1.displayValue"), "ES")
+		rtWant(t, "level", atString(body, "attribute.3.value.0.value"), "Gold")
+		rtWant(t, "contacts", atString(body, "attribute.4.value.1.value"), "billing")
+		rtWant(t, "custom", atString(body, "attribute.5.value.0.attribName"), "tier")
 
 		res = h.do("GET", path+"?$attribute=level,industry", h.client(), "")
 		res.expect(t, 200, "")
-		rtWant(t, "two lists", []string{rtStr(res.JSON(t), "attribute.0.name"), rtStr(res.JSON(t), "attribute.1.name")},
+		rtWant(t, "two lists", []string{atString(res.JSON(t), "attribute.0.name"), atString(res.JSON(t), "attribute.1.name")},
 			[]string{"industry", "level"})
 
 		h.refused(400, "400-112", "GET", path, jenny, "")
@@ -137,14 +137,14 @@ func TestActivityAttributesLanguageAndCustom(t *testing.T) {
 		res = h.do("GET", path+"?$attribute=all", jenny, "")
 		res.expect(t, 200, "")
 		body := res.JSON(t)
-		rtWant(t, "resource", rtStr(body, "resource"), "activity")
-		rtWant(t, "names", []string{rtStr(body, "attribute.0.name"), rtStr(body, "attribute.1.name"), rtStr(body, "attribute.2.name")},
+		rtWant(t, "resource", atString(body, "resource"), "activity")
+		rtWant(t, "names", []string{atString(body, "attribute.0.name"), atString(body, "attribute.1.name"), atString(body, "attribute.2.name")},
 			[]string{"type", "language", "custom"})
-		rtWant(t, "language", rtStr(body, "attribute.1.value.1.value"), "es-ES")
-		rtWant(t, "custom", rtStr(body, "attribute.2.value.1.attribName"), "channel_detail")
+		rtWant(t, "language", atString(body, "attribute.1.value.1.value"), "es-ES")
+		rtWant(t, "custom", atString(body, "attribute.2.value.1.attribName"), "channel_detail")
 		res = h.do("GET", path+"?$attribute=custom,language", jenny, "")
 		res.expect(t, 200, "")
-		rtWant(t, "order", rtStr(res.JSON(t), "attribute.0.name"), "language")
+		rtWant(t, "order", atString(res.JSON(t), "attribute.0.name"), "language")
 		h.refused(400, "400-102", "GET", path+"?$attribute=type,mode", jenny, "")
 	})
 }

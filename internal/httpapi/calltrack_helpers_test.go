@@ -3,13 +3,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"strings"
-	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
-	"github.com/casemgr/casemgr/internal/store"
-	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // Helpers of the create-calltrack tests. Their names start with ct so
@@ -62,36 +58,11 @@ func ctBody(edits ...any) string {
 	return string(b)
 }
 
-// ctEach runs fn with a harness on the base world on both engines. The
-// subtest t runs in parallel with its siblings: every harness has its own
-// database (a SQLite file, a PostgreSQL schema).
-func ctEach(t *testing.T, fn func(t *testing.T, h *harness)) {
-	t.Helper()
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db store.DB) {
-		fn(t, newHarness(t, db, nil))
-	})
-}
-
-// ctCreated checks a 201 answer and returns the new activity's ID from its
-// Location.
-func ctCreated(t testing.TB, res *response) casemgr.ID {
-	t.Helper()
-	res.expect(t, 201, "")
-	loc := res.Header.Get("Location")
-	rest, ok := strings.CutPrefix(loc, "/core/casemgr/v3/activity/")
-	id, valid := casemgr.ParseID(rest)
-	if !ok || !valid {
-		t.Fatalf("Location %q is not an activity", loc)
-	}
-	return id
-}
-
 // ctCreate creates an activity as the user (or "client") and returns its
 // ID.
 func (h *harness) ctCreate(who, body string, header ...string) casemgr.ID {
 	h.t.Helper()
-	return ctCreated(h.t, h.do("POST", ctPath, h.ctToken(who), body, header...))
+	return created(h.t, h.do("POST", ctPath, h.ctToken(who), body, header...), "activity")
 }
 
 // ctToken is the token of a user name, or of the client application for
@@ -125,20 +96,6 @@ func (h *harness) ctCalltracks() int {
 	return n
 }
 
-// ctHistory reads the history of an entity from the store.
-func (h *harness) ctHistory(entity string, id casemgr.ID) []casemgr.HistoryEntry {
-	h.t.Helper()
-	var list []casemgr.HistoryEntry
-	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
-		list, err = tx.History(entity, id)
-		return err
-	})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return list
-}
-
 // ctAttachment reads an attachment from the store (nil when it does not
 // exist).
 func (h *harness) ctAttachment(altID string) *casemgr.Attachment {
@@ -160,63 +117,11 @@ func (h *harness) ctUpload(who, name, contentType, data string) string {
 	h.t.Helper()
 	res := h.do("POST", "/core/casemgr/v3/attachment?name="+name, h.ctToken(who), data, "Content-Type", contentType)
 	res.expect(h.t, 201, "")
-	alt, _ := ctGet(res.JSON(h.t), "attachment.0.altId").(string)
+	alt, _ := at(res.JSON(h.t), "attachment.0.altId").(string)
 	if alt == "" {
 		h.t.Fatalf("upload answered no altId: %s", res.Body)
 	}
 	return alt
-}
-
-// ctRead reads one activity through GET /activity/{id}?$attribute=all.
-func (h *harness) ctRead(who string, id casemgr.ID) map[string]any {
-	h.t.Helper()
-	res := h.do("GET", "/core/casemgr/v3/activity/"+casemgr.FormatID(id)+"?$attribute=all", h.ctToken(who), "")
-	res.expect(h.t, 200, "")
-	a, ok := ctGet(res.JSON(h.t), "activity.0").(map[string]any)
-	if !ok {
-		h.t.Fatalf("no activity in %s", res.Body)
-	}
-	return a
-}
-
-// ctReadCase reads one case through GET /case/{id}.
-func (h *harness) ctReadCase(who string, id casemgr.ID) map[string]any {
-	h.t.Helper()
-	res := h.do("GET", "/core/casemgr/v3/case/"+casemgr.FormatID(id), h.ctToken(who), "")
-	res.expect(h.t, 200, "")
-	c, ok := ctGet(res.JSON(h.t), "case.0").(map[string]any)
-	if !ok {
-		h.t.Fatalf("no case in %s", res.Body)
-	}
-	return c
-}
-
-// ctGet follows a dotted path (keys and list indexes) through a decoded
-// JSON value; nil when the path does not exist.
-func ctGet(v any, path string) any {
-	for _, k := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[k]
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-// ctWant fails unless the value at path is want.
-func ctWant(t testing.TB, v any, path string, want any) {
-	t.Helper()
-	if got := ctGet(v, path); got != want {
-		t.Errorf("%s = %#v, want %#v", path, got, want)
-	}
 }
 
 // ctLogout ends the login session of a token.

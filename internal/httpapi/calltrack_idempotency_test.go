@@ -21,14 +21,14 @@ import (
 // request is 422-101.
 func TestCreateCalltrackIdempotency(t *testing.T) {
 	t.Run("replays_retry_with_same_key_and_body", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			first := h.do("POST", ctPath, tok, ctBody(), "Idempotency-Key", "call-42")
-			id := ctCreated(t, first)
+			id := created(t, first, "activity")
 			n := h.ctCalltracks()
 			before := h.world()
 			retry := h.do("POST", ctPath, tok, ctBody(), "Idempotency-Key", "call-42")
-			if ctCreated(t, retry) != id || retry.Header.Get("Idempotent-Replayed") != "true" {
+			if created(t, retry, "activity") != id || retry.Header.Get("Idempotent-Replayed") != "true" {
 				t.Errorf("retry answered %s (replayed %q), want %s", retry.Header.Get("Location"), retry.Header.Get("Idempotent-Replayed"), first.Header.Get("Location"))
 			}
 			if h.ctCalltracks() != n || h.world() != before {
@@ -37,9 +37,9 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 		})
 	})
 	t.Run("replays_retry_of_same_request_in_other_format", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
-			id := ctCreated(t, h.do("POST", ctPath, tok, ctBody(), "Idempotency-Key", "k"))
+			id := created(t, h.do("POST", ctPath, tok, ctBody(), "Idempotency-Key", "k"), "activity")
 			xmlBody := `<activity>
 				<department><name>Service</name></department>
 				<type><value>call_track</value><subtype><value>General</value></subtype></type>
@@ -48,7 +48,7 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 				<subject>Summary of phone call</subject>
 			</activity>`
 			n := h.ctCalltracks()
-			if got := ctCreated(t, h.do("POST", ctPath, tok, xmlBody, "Content-Type", "application/xml", "Idempotency-Key", "k")); got != id {
+			if got := created(t, h.do("POST", ctPath, tok, xmlBody, "Content-Type", "application/xml", "Idempotency-Key", "k"), "activity"); got != id {
 				t.Errorf("XML retry answered %d, want %d", got, id)
 			}
 			if h.ctCalltracks() != n {
@@ -57,7 +57,7 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 		})
 	})
 	t.Run("refuses_same_key_with_different_body", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			h.ctCreate("jenny", ctBody(), "Idempotency-Key", "call-42")
 			h.ctRefused(422, "422-101", "jenny", "", ctBody("subject", "Another call"), "Idempotency-Key", "call-42")
 			// The query is part of the request too.
@@ -66,7 +66,7 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 		})
 	})
 	t.Run("keys_belong_to_their_caller", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			a := h.ctCreate("jenny", ctBody(), "Idempotency-Key", "shared")
 			b := h.ctCreate("carl", ctBody(), "Idempotency-Key", "shared")
 			if a == b {
@@ -75,14 +75,14 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 		})
 	})
 	t.Run("requests_without_key_are_not_deduplicated", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			if h.ctCreate("jenny", ctBody()) == h.ctCreate("jenny", ctBody()) {
 				t.Errorf("two requests without a key created one activity")
 			}
 		})
 	})
 	t.Run("refused_request_does_not_take_its_key", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			h.ctRefused(400, "400-270", "jenny", "", ctBody("priority", "9"), "Idempotency-Key", "fix-me")
 			id := h.ctCreate("jenny", ctBody("priority", "2"), "Idempotency-Key", "fix-me")
 			if again := h.ctCreate("jenny", ctBody("priority", "2"), "Idempotency-Key", "fix-me"); again != id {
@@ -91,7 +91,7 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 		})
 	})
 	t.Run("refuses_key_longer_than_255_characters", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			h.ctRefused(400, "400-152", "jenny", "", ctBody(), "Idempotency-Key", strings.Repeat("k", 256))
 		})
 	})

@@ -157,8 +157,8 @@ func TestCS7SortAndAttribute(t *testing.T) {
 		full.expect(t, 200, "")
 		res = h.do("GET", casesPath+"?customer=510&status=open", jenny, "")
 		res.expect(t, 200, "")
-		rtWant(t, "like GET case/{id}", rtAt(res.JSON(t), "case.0"), rtAt(full.JSON(t), "case.0"))
-		rtWant(t, "count", rtAt(res.JSON(t), "paginationInfo.count"), 1)
+		rtWant(t, "like GET case/{id}", at(res.JSON(t), "case.0"), at(full.JSON(t), "case.0"))
+		rtWant(t, "count", at(res.JSON(t), "paginationInfo.count"), 1)
 	})
 }
 
@@ -181,12 +181,12 @@ func TestCustomerCasesLinkResolves(t *testing.T) {
 		for _, c := range []string{"500", "510", "502"} {
 			res := h.do("GET", customersPath+"/"+c, jenny, "")
 			res.expect(t, 200, "")
-			link := rtStr(res.JSON(t), "customer.0.cases.link.0.href")
-			rtWant(t, "rel", rtStr(res.JSON(t), "customer.0.cases.link.0.rel"), "case")
+			link := atString(res.JSON(t), "customer.0.cases.link.0.href")
+			rtWant(t, "rel", atString(res.JSON(t), "customer.0.cases.link.0.rel"), "case")
 			cases := h.do("GET", link, jenny, "")
 			cases.expect(t, 200, "")
 			for _, item := range cases.JSON(t)["case"].([]any) {
-				rtWant(t, "customer of "+rtStr(item, "id"), rtStr(item, "customer.id"), c)
+				rtWant(t, "customer of "+atString(item, "id"), atString(item, "customer.id"), c)
 			}
 		}
 		res := h.do("GET", casesPath+"?customer=510", jenny, "", "Accept", "application/xml")

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -254,7 +255,7 @@ func chcConcurrent(t *testing.T, db store.DB) {
 		}
 		for _, c := range cases {
 			for _, r := range c.RelatedCases {
-				if other, ok := byID[r]; ok && !chcContainsID(other.RelatedCases, c.ID) {
+				if other, ok := byID[r]; ok && !slices.Contains(other.RelatedCases, c.ID) {
 					t.Errorf("case %d is related to %d but not the other way", c.ID, r)
 				}
 			}
@@ -275,13 +276,4 @@ func chcConcurrent(t *testing.T, db store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func chcContainsID(list []casemgr.ID, id casemgr.ID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,8 +8,6 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
-	"github.com/casemgr/casemgr/internal/store"
-	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/{ids}/changecase: one subtest per
@@ -113,173 +109,47 @@ func chcPath(ids, query string) string {
 	return p
 }
 
-// chcRun runs fn as subtest name on both engines, each with a fresh
-// harness holding the base world and chcWorld. The subtests of different
-// rules run in parallel: each has its own SQLite file and PostgreSQL
-// schema.
-func chcRun(t *testing.T, name string, fn func(t *testing.T, h *harness)) {
-	t.Helper()
-	t.Run(name, func(t *testing.T) {
-		t.Parallel()
-		storetest.Each(t, func(t *testing.T, db store.DB) {
-			h := newHarness(t, db, nil)
-			h.add(chcWorld)
-			fn(t, h)
-		})
-	})
-}
-
-// chcCaseHistory reads the history entries of a case from the store.
-func chcCaseHistory(h *harness, id casemgr.ID) []casemgr.HistoryEntry {
-	h.t.Helper()
-	var list []casemgr.HistoryEntry
-	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
-		list, err = tx.History("case", id)
-		return err
-	})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return list
-}
-
-// chcActivityHistory reads the history entries of an activity from the store.
-func chcActivityHistory(h *harness, id casemgr.ID) []casemgr.HistoryEntry {
-	h.t.Helper()
-	var list []casemgr.HistoryEntry
-	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
-		list, err = tx.History("activity", id)
-		return err
-	})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return list
-}
-
-// chcGetCase reads a case through the API.
-func chcGetCase(h *harness, token, id string) map[string]any {
-	h.t.Helper()
-	res := h.do("GET", "/core/casemgr/v3/case/"+id, token, "")
-	res.expect(h.t, 200, "")
-	list, _ := res.JSON(h.t)["case"].([]any)
-	if len(list) != 1 {
-		h.t.Fatalf("GET case %s: %s", id, res.Body)
-	}
-	return list[0].(map[string]any)
-}
-
-// chcGetActivity reads an activity through the API.
-func chcGetActivity(h *harness, token, id string) map[string]any {
-	h.t.Helper()
-	res := h.do("GET", "/core/casemgr/v3/activity/"+id, token, "")
-	res.expect(h.t, 200, "")
-	list, _ := res.JSON(h.t)["activity"].([]any)
-	if len(list) != 1 {
-		h.t.Fatalf("GET activity %s: %s", id, res.Body)
-	}
-	return list[0].(map[string]any)
-}
-
-// chcField walks a decoded JSON tree along keys ("status", "value").
-func chcField(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 // chcRelated lists the IDs of a case's relatedCases as the API shows them.
 func chcRelated(c map[string]any) []string {
-	list, _ := chcField(c, "relatedCases", "case").([]any)
+	list, _ := at(c, "relatedCases.case").([]any)
 	var ids []string
 	for _, x := range list {
-		ids = append(ids, fmt.Sprint(chcField(x, "id")))
+		ids = append(ids, fmt.Sprint(at(x, "id")))
 	}
 	return ids
-}
-
-// chcCreated returns the ID of the case a 201 answer's Location names.
-func chcCreated(t testing.TB, res *response) casemgr.ID {
-	t.Helper()
-	res.expect(t, 201, "")
-	loc := res.Header.Get("Location")
-	rest, ok := strings.CutPrefix(loc, "/core/casemgr/v3/case/")
-	id, ok2 := casemgr.ParseID(rest)
-	if !ok || !ok2 {
-		t.Fatalf("Location %q is not a case", loc)
-	}
-	return id
-}
-
-// chcDetails returns the details of an error body as key -> codes.
-func chcDetails(t testing.TB, res *response) map[string][]string {
-	t.Helper()
-	var body struct {
-		Details []struct{ Key, Value string } `json:"details"`
-	}
-	if err := json.Unmarshal(res.Body, &body); err != nil {
-		t.Fatalf("error body: %v: %s", err, res.Body)
-	}
-	out := map[string][]string{}
-	for _, d := range body.Details {
-		code, _, _ := strings.Cut(d.Value, " ")
-		out[d.Key] = append(out[d.Key], code)
-	}
-	return out
-}
-
-// chcDevMessage returns the developerMessage of an error body.
-func chcDevMessage(t testing.TB, res *response) string {
-	t.Helper()
-	m := res.JSON(t)
-	s, _ := m["developerMessage"].(string)
-	return s
-}
-
-func chcWantDetails(t testing.TB, res *response, want map[string][]string) {
-	t.Helper()
-	got := chcDetails(t, res)
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("details %v, want %v: %s", got, want, res.Body)
-	}
 }
 
 // TestChangeCase pins every rule of the seed and of the issue.
 func TestChangeCase(t *testing.T) {
 	// ---- Rules of the seed ----
 
-	chcRun(t, "refuses_activities_that_do_not_exist", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activities_that_do_not_exist", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(404, "404-101", "PATCH", chcPath("9999", ""), tok, `{"id": "2001"}`)
-		if !strings.Contains(chcDevMessage(t, res), "9999") {
+		if !strings.Contains(devMessage(t, res), "9999") {
 			t.Fatalf("developerMessage does not name 9999: %s", res.Body)
 		}
 		// One missing among existing ones: nothing moves, the missing
 		// ones are named.
 		res = h.refused(404, "404-101", "PATCH", chcPath("3200,9998,3201,9999", ""), tok, `{"id": "2001"}`)
-		chcWantDetails(t, res, map[string][]string{"9998": {"404-101"}, "9999": {"404-101"}})
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "9998, 9999") || strings.Contains(msg, "3200") {
+		wantDetails(t, res, map[string][]string{"9998": {"404-101"}, "9999": {"404-101"}})
+		if msg := devMessage(t, res); !strings.Contains(msg, "9998, 9999") || strings.Contains(msg, "3200") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 	})
 
-	chcRun(t, "refuses_activities_of_different_cases", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activities_of_different_cases", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-220", "PATCH", chcPath("3200,3000", ""), h.login("jenny"), `{"id": "2001"}`)
-		chcWantDetails(t, res, map[string][]string{"3000": {"400-220"}, "3200": {"400-220"}})
+		wantDetails(t, res, map[string][]string{"3000": {"400-220"}, "3200": {"400-220"}})
 		h.refused(400, "400-220", "PATCH", chcPath("3200,3210", ""), h.login("jenny"), `{}`)
 	})
 
-	chcRun(t, "refuses_activities_whose_case_does_not_exist", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activities_whose_case_does_not_exist", chcWorld, func(t *testing.T, h *harness) {
 		h.refused(400, "400-221", "PATCH", chcPath("3217", ""), h.login("jenny"), `{"id": "2001"}`)
 		h.refused(400, "400-221", "PATCH", chcPath("3217", ""), h.login("jenny"), `{}`)
 	})
 
-	chcRun(t, "refuses_activities_not_awaiting_assignment_or_assigned", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activities_not_awaiting_assignment_or_assigned", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(400, "400-204", "PATCH", chcPath("3205", ""), tok, `{"id": "2001"}`) // in_workflow
 		h.refused(400, "400-204", "PATCH", chcPath("3206", ""), tok, `{"id": "2001"}`) // completed
@@ -288,10 +158,10 @@ func TestChangeCase(t *testing.T) {
 		h.refused(400, "400-204", "PATCH", chcPath("3211", ""), tok, `{"id": "2001"}`)
 		// One bad activity among good ones: none moves, the bad one is named.
 		res := h.refused(400, "400-204", "PATCH", chcPath("3200,3204,3205", ""), tok, `{"id": "2001"}`)
-		chcWantDetails(t, res, map[string][]string{"3205": {"400-204"}})
+		wantDetails(t, res, map[string][]string{"3205": {"400-204"}})
 	})
 
-	chcRun(t, "accepts_activities_awaiting_assignment_and_assigned", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activities_awaiting_assignment_and_assigned", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3200,3204", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
 		for _, id := range []casemgr.ID{3200, 3204} {
 			if c := h.activity(id).Case; c != 2001 {
@@ -300,11 +170,11 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "refuses_target_case_with_another_customer", func(t *testing.T, h *harness) {
+	rule(t, "refuses_target_case_with_another_customer", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		// John -> Ann.
 		res := h.refused(400, "400-222", "PATCH", chcPath("3200", ""), tok, `{"id": "2003"}`)
-		if !strings.Contains(chcDevMessage(t, res), "2003") {
+		if !strings.Contains(devMessage(t, res), "2003") {
 			t.Fatalf("developerMessage does not name case 2003: %s", res.Body)
 		}
 		// John -> a case without a customer (spec 7).
@@ -315,50 +185,50 @@ func TestChangeCase(t *testing.T) {
 		h.refused(400, "400-222", "PATCH", chcPath("3200", ""), tok, `{"id": "2004"}`)
 	})
 
-	chcRun(t, "accepts_target_case_without_customer_when_original_has_none", func(t *testing.T, h *harness) {
+	rule(t, "accepts_target_case_without_customer_when_original_has_none", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3220", ""), h.login("jenny"), `{"id": "2013"}`).expect(t, 204, "")
 		if c := h.activity(3220).Case; c != 2013 {
 			t.Fatalf("activity 3220 is in case %d, want 2013", c)
 		}
 	})
 
-	chcRun(t, "refuses_existing_target_case_id_that_does_not_exist", func(t *testing.T, h *harness) {
+	rule(t, "refuses_existing_target_case_id_that_does_not_exist", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-223", "PATCH", chcPath("3200", ""), tok, `{"id": "9999"}`)
-		if !strings.Contains(chcDevMessage(t, res), "9999") {
+		if !strings.Contains(devMessage(t, res), "9999") {
 			t.Fatalf("developerMessage does not name case 9999: %s", res.Body)
 		}
 		// An ID of the body not found is a 400, never a 404 (spec 2).
 		h.refused(400, "400-223", "PATCH", chcPath("3200", ""), tok, `{"case": {"id": "9999"}}`)
 	})
 
-	chcRun(t, "target_case_the_user_cannot_see_does_not_exist_for_them", func(t *testing.T, h *harness) {
+	rule(t, "target_case_the_user_cannot_see_does_not_exist_for_them", chcWorld, func(t *testing.T, h *harness) {
 		// Case 2006 is in Legal, which jenny neither works in nor shares.
 		h.refused(400, "400-223", "PATCH", chcPath("3200", ""), h.login("jenny"), `{"id": "2006"}`)
 	})
 
-	chcRun(t, "refuses_activities_with_responses_not_completed", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activities_with_responses_not_completed", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-205", "PATCH", chcPath("3212", ""), tok, `{"id": "2000"}`)
-		chcWantDetails(t, res, map[string][]string{"3212": {"400-205"}})
+		wantDetails(t, res, map[string][]string{"3212": {"400-205"}})
 		h.refused(400, "400-205", "PATCH", chcPath("3212", ""), tok, `{}`)
 	})
 
-	chcRun(t, "refuses_more_than_75_activities", func(t *testing.T, h *harness) {
+	rule(t, "refuses_more_than_75_activities", chcWorld, func(t *testing.T, h *harness) {
 		ids := make([]string, 76)
 		for i := range ids {
 			ids[i] = fmt.Sprint(3200 + i)
 		}
 		tok := h.login("jenny")
 		res := h.refused(400, "400-202", "PATCH", chcPath(strings.Join(ids, ","), ""), tok, `{"id": "2001"}`)
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "75") || !strings.Contains(msg, "76") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "75") || !strings.Contains(msg, "76") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		// Encoded commas count alike.
 		h.refused(400, "400-202", "PATCH", chcPath(strings.Join(ids, "%2C"), ""), tok, `{"id": "2001"}`)
 	})
 
-	chcRun(t, "accepts_75_activities", func(t *testing.T, h *harness) {
+	rule(t, "accepts_75_activities", chcWorld, func(t *testing.T, h *harness) {
 		// 75 activities of case 2001, moved to case 2000 at once.
 		var acts, ids []string
 		for i := 0; i < 75; i++ {
@@ -380,14 +250,14 @@ func TestChangeCase(t *testing.T) {
 
 	// ---- Rules of the issue ----
 
-	chcRun(t, "refuses_activity_locked_by_another_user", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_locked_by_another_user", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(403, "403-201", "PATCH", chcPath("3214", ""), tok, `{"id": "2001"}`)
-		chcWantDetails(t, res, map[string][]string{"3214": {"403-201"}})
+		wantDetails(t, res, map[string][]string{"3214": {"403-201"}})
 		h.refused(403, "403-201", "PATCH", chcPath("3200,3214", ""), tok, `{}`)
 	})
 
-	chcRun(t, "accepts_activity_locked_by_the_caller_or_with_expired_lock", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activity_locked_by_the_caller_or_with_expired_lock", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3215,3216", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
 		for _, id := range []casemgr.ID{3215, 3216} {
 			if c := h.activity(id).Case; c != 2001 {
@@ -396,33 +266,33 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "client_application_is_refused_activity_locked_by_a_user", func(t *testing.T, h *harness) {
+	rule(t, "client_application_is_refused_activity_locked_by_a_user", chcWorld, func(t *testing.T, h *harness) {
 		// A client application is not the user holding the lock: a live
 		// lock of any user refuses it too.
 		h.refused(403, "403-201", "PATCH", chcPath("3214", ""), h.client(), `{"id": "2001"}`)
 	})
 
-	chcRun(t, "refuses_moving_activities_to_the_case_they_are_in", func(t *testing.T, h *harness) {
+	rule(t, "refuses_moving_activities_to_the_case_they_are_in", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-224", "PATCH", chcPath("3200", ""), tok, `{"id": "2010"}`)
-		if !strings.Contains(chcDevMessage(t, res), "2010") {
+		if !strings.Contains(devMessage(t, res), "2010") {
 			t.Fatalf("developerMessage does not name 2010: %s", res.Body)
 		}
 		h.refused(400, "400-224", "PATCH", chcPath("3200,3201", "relateCase=yes"), tok, `{"case": {"id": "2010"}}`)
 	})
 
-	chcRun(t, "relateCase_accepts_only_yes", func(t *testing.T, h *harness) {
+	rule(t, "relateCase_accepts_only_yes", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, v := range []string{"no", "YES", "true", ""} {
 			res := h.refused(400, "400-102", "PATCH", chcPath("3200", "relateCase="+url.QueryEscape(v)), tok, `{"id": "2001"}`)
-			if !strings.Contains(chcDevMessage(t, res), "relateCase") {
+			if !strings.Contains(devMessage(t, res), "relateCase") {
 				t.Fatalf("developerMessage does not name relateCase: %s", res.Body)
 			}
 		}
 		h.refused(400, "400-102", "PATCH", chcPath("3200", "relateCase=yes&relateCase=yes"), tok, `{"id": "2001"}`)
 	})
 
-	chcRun(t, "existing_case_id_allows_no_other_element", func(t *testing.T, h *harness) {
+	rule(t, "existing_case_id_allows_no_other_element", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{
 			`{"id": "2001", "subject": "New subject"}`,
@@ -432,12 +302,12 @@ func TestChangeCase(t *testing.T) {
 			h.refused(400, "400-226", "PATCH", chcPath("3200", ""), tok, body)
 		}
 		res := h.refused(400, "400-226", "PATCH", chcPath("3200", ""), tok, `{"case": {"id": "2001", "solution": "x", "dueDate": "2099-01-01T00:00:00.000Z"}}`)
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "case.dueDate") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "case.dueDate") {
 			t.Fatalf("developerMessage %q does not name case.dueDate", msg)
 		}
 		// An element of no case at all is unsupported, whatever the id.
 		res = h.refused(400, "400-104", "PATCH", chcPath("3200", ""), tok, `{"id": "2001", "owner": "1001"}`)
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "owner") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "owner") {
 			t.Fatalf("developerMessage %q does not name owner", msg)
 		}
 		h.refused(400, "400-226", "PATCH", chcPath("3200", ""), tok,
@@ -446,11 +316,11 @@ func TestChangeCase(t *testing.T) {
 
 	// ---- Elements of a new case ----
 
-	chcRun(t, "new_case_dueDate_must_be_a_valid_future_date", func(t *testing.T, h *harness) {
+	rule(t, "new_case_dueDate_must_be_a_valid_future_date", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, due := range []string{"2020-01-01T00:00:00.000Z", "tomorrow", "2099-13-01T00:00:00.000Z", ""} {
 			res := h.refused(400, "400-227", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"case": {"dueDate": %q}}`, due))
-			if due != "" && !strings.Contains(chcDevMessage(t, res), due) {
+			if due != "" && !strings.Contains(devMessage(t, res), due) {
 				t.Fatalf("developerMessage does not name %q: %s", due, res.Body)
 			}
 		}
@@ -458,7 +328,7 @@ func TestChangeCase(t *testing.T) {
 		h.refused(400, "400-227", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"dueDate": %q}`, past))
 	})
 
-	chcRun(t, "new_case_severity_must_be_urgent_high_medium_or_low", func(t *testing.T, h *harness) {
+	rule(t, "new_case_severity_must_be_urgent_high_medium_or_low", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, sev := range []string{"critical", "High", ""} {
 			h.refused(400, "400-228", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"case": {"severity": {"value": %q}}}`, sev))
@@ -466,59 +336,59 @@ func TestChangeCase(t *testing.T) {
 		// Each valid severity is accepted.
 		for i, sev := range []string{"urgent", "high", "medium", "low"} {
 			act := []string{"3200", "3201", "3202", "3203"}[i]
-			id := chcCreated(t, h.do("PATCH", chcPath(act, ""), tok, fmt.Sprintf(`{"case": {"severity": {"value": %q}}}`, sev)))
+			id := created(t, h.do("PATCH", chcPath(act, ""), tok, fmt.Sprintf(`{"case": {"severity": {"value": %q}}}`, sev)), "case")
 			if got := h.caseOf(id).Severity; got != sev {
 				t.Fatalf("severity %q, want %q", got, sev)
 			}
 		}
 	})
 
-	chcRun(t, "new_case_subject_at_most_1024_characters", func(t *testing.T, h *harness) {
+	rule(t, "new_case_subject_at_most_1024_characters", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-229", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"subject": %q}`, strings.Repeat("é", 1025)))
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "1025") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "1025") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		// 1024 characters (2048 bytes) are fine.
 		subject := strings.Repeat("é", 1024)
-		id := chcCreated(t, h.do("PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"subject": %q}`, subject)))
+		id := created(t, h.do("PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"subject": %q}`, subject)), "case")
 		if got := h.caseOf(id).Subject; got != subject {
 			t.Fatalf("subject of %d runes stored, want 1024", len([]rune(got)))
 		}
 	})
 
-	chcRun(t, "new_case_description_and_solution_at_most_1024_characters", func(t *testing.T, h *harness) {
+	rule(t, "new_case_description_and_solution_at_most_1024_characters", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		long := strings.Repeat("x", 1025)
 		res := h.refused(400, "400-232", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"description": %q}`, long))
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "description") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "description") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		h.refused(400, "400-232", "PATCH", chcPath("3200", ""), tok, fmt.Sprintf(`{"case": {"solution": %q}}`, long))
 	})
 
-	chcRun(t, "new_case_custom_attributes_must_be_defined_for_cases", func(t *testing.T, h *harness) {
+	rule(t, "new_case_custom_attributes_must_be_defined_for_cases", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		ca := func(name, value string) string {
 			return fmt.Sprintf(`{"case": {"customAttributes": {"customAttribute": [{"attribName": %q, "attribValues": {"attribValue": [{"value": %q}]}}]}}}`, name, value)
 		}
 		res := h.refused(400, "400-230", "PATCH", chcPath("3200", ""), tok, ca("colour", "red"))
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "colour") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "colour") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		// channel_detail is defined for activities, not for cases.
 		h.refused(400, "400-230", "PATCH", chcPath("3200", ""), tok, ca("channel_detail", "ivr"))
 		// An enumeration takes only its values.
 		res = h.refused(400, "400-231", "PATCH", chcPath("3200", ""), tok, ca("region", "MARS"))
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "MARS") || !strings.Contains(msg, "region") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "MARS") || !strings.Contains(msg, "region") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		h.refused(400, "400-231", "PATCH", chcPath("3200", ""), tok, ca("region", "emea"))
 		// Defined names and allowed values are stored.
-		id := chcCreated(t, h.do("PATCH", chcPath("3200", ""), tok,
+		id := created(t, h.do("PATCH", chcPath("3200", ""), tok,
 			`{"case": {"customAttributes": {"customAttribute": [
 			  {"attribName": "region", "attribValues": {"attribValue": [{"value": "APAC"}]}},
-			  {"attribName": "reference", "attribValues": {"attribValue": [{"value": "any text"}]}}]}}}`))
+			  {"attribName": "reference", "attribValues": {"attribValue": [{"value": "any text"}]}}]}}}`), "case")
 		got := h.caseOf(id).CustomAttributes
 		if fmt.Sprint(got) != "map[reference:[any text] region:[APAC]]" {
 			t.Fatalf("custom attributes %v", got)
@@ -527,15 +397,15 @@ func TestChangeCase(t *testing.T) {
 
 	// ---- Permissions and licenses ----
 
-	chcRun(t, "user_needs_the_change_case_action", func(t *testing.T, h *harness) {
+	rule(t, "user_needs_the_change_case_action", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(403, "403-105", "PATCH", chcPath("3200", ""), h.login("nadia"), `{"id": "2001"}`)
-		if !strings.Contains(chcDevMessage(t, res), "Change Case") {
+		if !strings.Contains(devMessage(t, res), "Change Case") {
 			t.Fatalf("developerMessage does not name the action: %s", res.Body)
 		}
 		h.refused(403, "403-105", "PATCH", chcPath("3200", ""), h.login("nadia"), `{}`)
 	})
 
-	chcRun(t, "activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T, h *harness) {
+	rule(t, "activity_outside_home_and_foreign_departments_is_not_found", chcWorld, func(t *testing.T, h *harness) {
 		// leo works in Legal only, frank in Billing only, jenny in
 		// Service and Billing, not Legal. An activity of a department
 		// the user does not see answers exactly as a missing one.
@@ -548,10 +418,10 @@ func TestChangeCase(t *testing.T) {
 		}
 		// Among visible ones, only the invisible is named.
 		res := h.refused(404, "404-101", "PATCH", chcPath("3200,3219", ""), h.login("jenny"), `{}`)
-		chcWantDetails(t, res, map[string][]string{"3219": {"404-101"}})
+		wantDetails(t, res, map[string][]string{"3219": {"404-101"}})
 	})
 
-	chcRun(t, "user_of_foreign_department_may_change_case", func(t *testing.T, h *harness) {
+	rule(t, "user_of_foreign_department_may_change_case", chcWorld, func(t *testing.T, h *harness) {
 		// jenny is a foreign user of Billing.
 		h.do("PATCH", chcPath("3218", ""), h.login("jenny"), `{"id": "2015"}`).expect(t, 204, "")
 		if c := h.activity(3218).Case; c != 2015 {
@@ -559,16 +429,16 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "user_of_home_department_may_change_case", func(t *testing.T, h *harness) {
+	rule(t, "user_of_home_department_may_change_case", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3218", ""), h.login("frank"), `{"id": "2015"}`).expect(t, 204, "")
 	})
 
-	chcRun(t, "email_and_social_need_advisor_desktop_or_mailplus", func(t *testing.T, h *harness) {
+	rule(t, "email_and_social_need_advisor_desktop_or_mailplus", chcWorld, func(t *testing.T, h *harness) {
 		// carl has CallTrackPlus only; paula eGain Platform only; nolan none.
 		for _, user := range []string{"carl", "paula", "nolan"} {
 			for _, act := range []string{"3200", "3202"} {
 				res := h.refused(403, "403-106", "PATCH", chcPath(act, ""), h.login(user), `{"id": "2001"}`)
-				if msg := chcDevMessage(t, res); !strings.Contains(msg, "eGain MailPlus") || !strings.Contains(msg, "eGain Advisor Desktop") {
+				if msg := devMessage(t, res); !strings.Contains(msg, "eGain MailPlus") || !strings.Contains(msg, "eGain Advisor Desktop") {
 					t.Fatalf("%s %s: developerMessage %q", user, act, msg)
 				}
 			}
@@ -577,19 +447,19 @@ func TestChangeCase(t *testing.T) {
 		h.do("PATCH", chcPath("3200,3202", ""), h.login("mia"), `{"id": "2001"}`).expect(t, 204, "")
 	})
 
-	chcRun(t, "email_and_social_accepted_with_advisor_desktop", func(t *testing.T, h *harness) {
+	rule(t, "email_and_social_accepted_with_advisor_desktop", chcWorld, func(t *testing.T, h *harness) {
 		// jenny has Advisor Desktop (and CallTrackPlus), not MailPlus.
 		h.do("PATCH", chcPath("3200,3202", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
 	})
 
-	chcRun(t, "calltrack_needs_advisor_desktop_or_calltrackplus", func(t *testing.T, h *harness) {
+	rule(t, "calltrack_needs_advisor_desktop_or_calltrackplus", chcWorld, func(t *testing.T, h *harness) {
 		for _, user := range []string{"mia", "paula", "nolan"} {
 			h.refused(403, "403-106", "PATCH", chcPath("3201", ""), h.login(user), `{"id": "2001"}`)
 		}
 		h.do("PATCH", chcPath("3201", ""), h.login("carl"), `{"id": "2001"}`).expect(t, 204, "")
 	})
 
-	chcRun(t, "other_types_need_any_user_license", func(t *testing.T, h *harness) {
+	rule(t, "other_types_need_any_user_license", chcWorld, func(t *testing.T, h *harness) {
 		// nolan has no license at all.
 		for _, act := range []string{"3203", "3204", "3207"} {
 			h.refused(403, "403-106", "PATCH", chcPath(act, ""), h.login("nolan"), `{"id": "2001"}`)
@@ -601,15 +471,15 @@ func TestChangeCase(t *testing.T) {
 		h.do("PATCH", chcPath("3207", ""), h.login("carl"), `{"id": "2001"}`).expect(t, 204, "")
 	})
 
-	chcRun(t, "license_refusal_names_every_activity_lacking_one", func(t *testing.T, h *harness) {
+	rule(t, "license_refusal_names_every_activity_lacking_one", chcWorld, func(t *testing.T, h *harness) {
 		// carl: calltrack fine, email and social not.
 		res := h.refused(403, "403-106", "PATCH", chcPath("3200,3201,3202", ""), h.login("carl"), `{"id": "2001"}`)
-		chcWantDetails(t, res, map[string][]string{"3200": {"403-106"}, "3202": {"403-106"}})
+		wantDetails(t, res, map[string][]string{"3200": {"403-106"}, "3202": {"403-106"}})
 	})
 
-	chcRun(t, "client_application_needs_no_permission_or_license", func(t *testing.T, h *harness) {
+	rule(t, "client_application_needs_no_permission_or_license", chcWorld, func(t *testing.T, h *harness) {
 		// Legal (no user of the base world but leo works there) and every type.
-		id := chcCreated(t, h.do("PATCH", chcPath("3219", ""), h.client(), `{}`))
+		id := created(t, h.do("PATCH", chcPath("3219", ""), h.client(), `{}`), "case")
 		c := h.caseOf(id)
 		if c.Department != 12 || c.LastModifiedBy != 0 || c.CreatedBy != 0 {
 			t.Fatalf("case %+v", c)
@@ -622,7 +492,7 @@ func TestChangeCase(t *testing.T) {
 
 	// ---- Order of checks (spec 7) ----
 
-	chcRun(t, "checks_in_order_malformed_then_404_then_403_then_rules", func(t *testing.T, h *harness) {
+	rule(t, "checks_in_order_malformed_then_404_then_403_then_rules", chcWorld, func(t *testing.T, h *harness) {
 		nadia := h.login("nadia")
 		// Malformed before anything else.
 		h.refused(400, "400-101", "PATCH", chcPath("9999", "foo=1"), nadia, `{"id": "2001"}`)
@@ -636,27 +506,27 @@ func TestChangeCase(t *testing.T) {
 		h.refused(403, "403-106", "PATCH", chcPath("3205", ""), h.login("carl"), `{"id": "2010"}`)
 	})
 
-	chcRun(t, "bulk_refusal_lists_every_activity_and_rule", func(t *testing.T, h *harness) {
+	rule(t, "bulk_refusal_lists_every_activity_and_rule", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-204", "PATCH", chcPath("3205,3206,3214,3200,3208", ""), h.login("jenny"), `{"id": "2003"}`)
-		chcWantDetails(t, res, map[string][]string{
+		wantDetails(t, res, map[string][]string{
 			"3200": {"400-222"},
 			"3205": {"400-204", "400-222"},
 			"3206": {"400-204", "400-222"},
 			"3208": {"400-222", "400-205"},
 			"3214": {"400-222", "403-201"},
 		})
-		if msg := chcDevMessage(t, res); !strings.Contains(msg, "3205, 3206") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "3205, 3206") {
 			t.Fatalf("developerMessage %q does not name 3205 and 3206", msg)
 		}
 	})
 
-	chcRun(t, "refuses_an_activity_named_twice", func(t *testing.T, h *harness) {
+	rule(t, "refuses_an_activity_named_twice", chcWorld, func(t *testing.T, h *harness) {
 		h.refused(400, "400-206", "PATCH", chcPath("3200,3201,3200", ""), h.login("jenny"), `{"id": "2001"}`)
 	})
 
 	// ---- Effects ----
 
-	chcRun(t, "moves_activities_to_existing_case", func(t *testing.T, h *harness) {
+	rule(t, "moves_activities_to_existing_case", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		before := h.activity(3200)
 		start := casemgr.Millis(time.Now())
@@ -682,7 +552,7 @@ func TestChangeCase(t *testing.T) {
 			t.Fatal("a case changed status")
 		}
 		// Through the API.
-		if got := chcField(chcGetActivity(h, tok, "3200"), "case", "id"); got != "2001" {
+		if got := at(h.readActivity(tok, 3200), "case.id"); got != "2001" {
 			t.Fatalf("GET activity 3200: case %v", got)
 		}
 		res = h.do("GET", "/core/casemgr/v3/activity?case=2001", tok, "")
@@ -692,14 +562,14 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "accepts_url_encoded_commas", func(t *testing.T, h *harness) {
+	rule(t, "accepts_url_encoded_commas", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3200%2C3201", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
 		if h.activity(3201).Case != 2001 {
 			t.Fatal("activity 3201 did not move")
 		}
 	})
 
-	chcRun(t, "completed_responses_move_with_their_activities", func(t *testing.T, h *harness) {
+	rule(t, "completed_responses_move_with_their_activities", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.do("PATCH", chcPath("3000", ""), tok, `{"id": "2001"}`).expect(t, 204, "")
 		for _, id := range []casemgr.ID{3000, 3001} {
@@ -710,14 +580,14 @@ func TestChangeCase(t *testing.T) {
 		if r := h.activity(3001); r.LastModifiedBy != 1001 || r.Status != "completed" {
 			t.Fatalf("response 3001 %+v", r)
 		}
-		if got := chcField(chcGetActivity(h, tok, "3001"), "case", "id"); got != "2001" {
+		if got := at(h.readActivity(tok, 3001), "case.id"); got != "2001" {
 			t.Fatalf("GET activity 3001: case %v", got)
 		}
-		if hist := chcActivityHistory(h, 3001); len(hist) != 1 || hist[0].Action != "changecase" {
+		if hist := h.history("activity", 3001); len(hist) != 1 || hist[0].Action != "changecase" {
 			t.Fatalf("history of 3001: %+v", hist)
 		}
 		// To a new case too.
-		id := chcCreated(t, h.do("PATCH", chcPath("3210", ""), tok, `{}`))
+		id := created(t, h.do("PATCH", chcPath("3210", ""), tok, `{}`), "case")
 		for _, a := range []casemgr.ID{3210, 3211} {
 			if c := h.activity(a).Case; c != id {
 				t.Fatalf("activity %d in case %d, want %d", a, c, id)
@@ -725,7 +595,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "closed_target_case_reopens", func(t *testing.T, h *harness) {
+	rule(t, "closed_target_case_reopens", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		before := h.caseOf(2002)
 		h.do("PATCH", chcPath("3200", ""), tok, `{"id": "2002"}`).expect(t, 204, "")
@@ -733,16 +603,16 @@ func TestChangeCase(t *testing.T) {
 		if c.Status != "open" || !c.LastModified.After(before.LastModified) || c.LastModifiedBy != 1001 {
 			t.Fatalf("case 2002 after: %+v", c)
 		}
-		if got := chcField(chcGetCase(h, tok, "2002"), "status", "value"); got != "open" {
+		if got := at(h.readCase(tok, 2002), "status.value"); got != "open" {
 			t.Fatalf("GET case 2002: status %v", got)
 		}
-		hist := chcCaseHistory(h, 2002)
+		hist := h.history("case", 2002)
 		if len(hist) != 1 || hist[0].Action != "changecase" || !strings.Contains(hist[0].Before, `"closed"`) || !strings.Contains(hist[0].After, `"open"`) {
 			t.Fatalf("history of case 2002: %+v", hist)
 		}
 	})
 
-	chcRun(t, "source_case_left_without_open_activities_closes", func(t *testing.T, h *harness) {
+	rule(t, "source_case_left_without_open_activities_closes", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		start := casemgr.Millis(time.Now())
 		// 2011 holds 3210 and its completed response 3211 only.
@@ -751,11 +621,11 @@ func TestChangeCase(t *testing.T) {
 		if c.Status != "closed" || c.LastClosed == nil || c.LastClosed.Before(start) || c.LastModifiedBy != 1001 {
 			t.Fatalf("case 2011 after: %+v", c)
 		}
-		api := chcGetCase(h, tok, "2011")
-		if chcField(api, "status", "value") != "closed" || chcField(api, "lastClosed") != casemgr.FormatTime(*c.LastClosed) {
+		api := h.readCase(tok, 2011)
+		if at(api, "status.value") != "closed" || at(api, "lastClosed") != casemgr.FormatTime(*c.LastClosed) {
 			t.Fatalf("GET case 2011: %v", api)
 		}
-		hist := chcCaseHistory(h, 2011)
+		hist := h.history("case", 2011)
 		if len(hist) != 1 || hist[0].Action != "changecase" || hist[0].Actor != "user:1001" {
 			t.Fatalf("history of case 2011: %+v", hist)
 		}
@@ -765,7 +635,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "source_case_left_with_only_completed_activities_closes", func(t *testing.T, h *harness) {
+	rule(t, "source_case_left_with_only_completed_activities_closes", chcWorld, func(t *testing.T, h *harness) {
 		// 2017: 3223 assigned, 3224 completed.
 		h.do("PATCH", chcPath("3223", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
 		if c := h.caseOf(2017); c.Status != "closed" || c.LastClosed == nil {
@@ -776,7 +646,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "source_case_with_open_activities_left_stays_open", func(t *testing.T, h *harness) {
+	rule(t, "source_case_with_open_activities_left_stays_open", chcWorld, func(t *testing.T, h *harness) {
 		before := h.caseOf(2000)
 		// 3002 (queued) stays in 2000.
 		h.do("PATCH", chcPath("3000", ""), h.login("jenny"), `{"id": "2001"}`).expect(t, 204, "")
@@ -784,7 +654,7 @@ func TestChangeCase(t *testing.T) {
 		if fmt.Sprintf("%+v", after) != fmt.Sprintf("%+v", before) {
 			t.Fatalf("case 2000 changed:\n%+v\n%+v", before, after)
 		}
-		if hist := chcCaseHistory(h, 2000); len(hist) != 0 {
+		if hist := h.history("case", 2000); len(hist) != 0 {
 			t.Fatalf("history of an unchanged case: %+v", hist)
 		}
 		// Moving the rest closes it.
@@ -794,12 +664,12 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "new_case_is_like_the_original", func(t *testing.T, h *harness) {
+	rule(t, "new_case_is_like_the_original", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		start := casemgr.Millis(time.Now())
 		// 2011 is owned by frank (1002), originating channel email.
 		res := h.do("PATCH", chcPath("3210", ""), tok, `{}`)
-		id := chcCreated(t, res)
+		id := created(t, res, "case")
 		if len(res.Body) != 0 {
 			t.Fatalf("201 with a body: %s", res.Body)
 		}
@@ -818,25 +688,25 @@ func TestChangeCase(t *testing.T) {
 		if orig.Status != "closed" {
 			t.Fatalf("case 2011 is %s", orig.Status)
 		}
-		api := chcGetCase(h, tok, casemgr.FormatID(id))
-		if chcField(api, "status", "value") != "open" || chcField(api, "department", "id") != "10" ||
-			chcField(api, "owner", "user", "id") != "1002" || chcField(api, "customer", "id") != "500" ||
-			chcField(api, "originatingChannel", "value") != "email" || chcField(api, "subject") != "Only one open activity" {
+		api := h.readCase(tok, id)
+		if at(api, "status.value") != "open" || at(api, "department.id") != "10" ||
+			at(api, "owner.user.id") != "1002" || at(api, "customer.id") != "500" ||
+			at(api, "originatingChannel.value") != "email" || at(api, "subject") != "Only one open activity" {
 			t.Fatalf("GET new case: %v", api)
 		}
-		hist := chcCaseHistory(h, id)
+		hist := h.history("case", id)
 		if len(hist) != 1 || hist[0].Action != "create" || hist[0].Before != "" {
 			t.Fatalf("history of the new case: %+v", hist)
 		}
 	})
 
-	chcRun(t, "new_case_of_case_without_customer_has_no_customer", func(t *testing.T, h *harness) {
+	rule(t, "new_case_of_case_without_customer_has_no_customer", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
-		id := chcCreated(t, h.do("PATCH", chcPath("3220", ""), tok, `{}`))
+		id := created(t, h.do("PATCH", chcPath("3220", ""), tok, `{}`), "case")
 		if c := h.caseOf(id); c.Customer != 0 || c.OriginatingChannel != "chat" || c.Subject != "Case without customer" {
 			t.Fatalf("new case %+v", c)
 		}
-		if _, ok := chcGetCase(h, tok, casemgr.FormatID(id))["customer"]; ok {
+		if _, ok := h.readCase(tok, id)["customer"]; ok {
 			t.Fatal("GET new case shows a customer")
 		}
 		// 3221 stays in 2005, which stays open.
@@ -845,12 +715,12 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "new_case_takes_the_elements_sent", func(t *testing.T, h *harness) {
+	rule(t, "new_case_takes_the_elements_sent", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
-		id := chcCreated(t, h.do("PATCH", chcPath("3200,3201", ""), tok, `{"case": {
+		id := created(t, h.do("PATCH", chcPath("3200,3201", ""), tok, `{"case": {
 		  "subject": "Split from 2010", "severity": {"value": "urgent"},
 		  "dueDate": "2099-01-02T03:04:05.678Z", "description": "Why we split", "solution": "Replace it",
-		  "customAttributes": {"customAttribute": [{"attribName": "region", "attribValues": {"attribValue": [{"value": "EMEA"}]}}]}}}`))
+		  "customAttributes": {"customAttribute": [{"attribName": "region", "attribValues": {"attribValue": [{"value": "EMEA"}]}}]}}}`), "case")
 		c := h.caseOf(id)
 		if c.Subject != "Split from 2010" || c.Severity != "urgent" || c.DueDate == nil ||
 			casemgr.FormatTime(*c.DueDate) != "2099-01-02T03:04:05.678Z" || c.Description != "Why we split" ||
@@ -865,26 +735,26 @@ func TestChangeCase(t *testing.T) {
 				t.Fatalf("activity %d not in the new case", a)
 			}
 		}
-		api := chcGetCase(h, tok, casemgr.FormatID(id))
-		if chcField(api, "severity", "value") != "urgent" || chcField(api, "dueDate") != "2099-01-02T03:04:05.678Z" ||
-			chcField(api, "description") != "Why we split" || chcField(api, "solution") != "Replace it" {
+		api := h.readCase(tok, id)
+		if at(api, "severity.value") != "urgent" || at(api, "dueDate") != "2099-01-02T03:04:05.678Z" ||
+			at(api, "description") != "Why we split" || at(api, "solution") != "Replace it" {
 			t.Fatalf("GET new case: %v", api)
 		}
 	})
 
-	chcRun(t, "new_case_accepts_unwrapped_elements", func(t *testing.T, h *harness) {
-		id := chcCreated(t, h.do("PATCH", chcPath("3200", ""), h.login("jenny"),
-			`{"subject": "Unwrapped", "severity": {"value": "low"}}`))
+	rule(t, "new_case_accepts_unwrapped_elements", chcWorld, func(t *testing.T, h *harness) {
+		id := created(t, h.do("PATCH", chcPath("3200", ""), h.login("jenny"),
+			`{"subject": "Unwrapped", "severity": {"value": "low"}}`), "case")
 		if c := h.caseOf(id); c.Subject != "Unwrapped" || c.Severity != "low" {
 			t.Fatalf("new case %+v", c)
 		}
-		id2 := chcCreated(t, h.do("PATCH", chcPath("3201", ""), h.login("jenny"), `{"case": {}}`))
+		id2 := created(t, h.do("PATCH", chcPath("3201", ""), h.login("jenny"), `{"case": {}}`), "case")
 		if id2 == id {
 			t.Fatal("the same case twice")
 		}
 	})
 
-	chcRun(t, "existing_case_accepts_wrapped_id", func(t *testing.T, h *harness) {
+	rule(t, "existing_case_accepts_wrapped_id", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3200", ""), h.login("jenny"), `{"case": {"id": "2001"}}`).expect(t, 204, "")
 		h.do("PATCH", chcPath("3201", ""), h.login("jenny"), `{"id": 2001}`).expect(t, 204, "")
 		if h.activity(3200).Case != 2001 || h.activity(3201).Case != 2001 {
@@ -892,7 +762,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "relateCase_yes_relates_existing_cases_both_ways", func(t *testing.T, h *harness) {
+	rule(t, "relateCase_yes_relates_existing_cases_both_ways", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.do("PATCH", chcPath("3200", "relateCase=yes"), tok, `{"id": "2001"}`).expect(t, 204, "")
 		if r := h.caseOf(2010).RelatedCases; fmt.Sprint(r) != "[2001]" {
@@ -901,14 +771,14 @@ func TestChangeCase(t *testing.T) {
 		if r := h.caseOf(2001).RelatedCases; fmt.Sprint(r) != "[2010]" {
 			t.Fatalf("case 2001 related to %v", r)
 		}
-		if r := chcRelated(chcGetCase(h, tok, "2010")); fmt.Sprint(r) != "[2001]" {
+		if r := chcRelated(h.readCase(tok, 2010)); fmt.Sprint(r) != "[2001]" {
 			t.Fatalf("GET case 2010: related %v", r)
 		}
-		if r := chcRelated(chcGetCase(h, tok, "2001")); fmt.Sprint(r) != "[2010]" {
+		if r := chcRelated(h.readCase(tok, 2001)); fmt.Sprint(r) != "[2010]" {
 			t.Fatalf("GET case 2001: related %v", r)
 		}
 		for _, id := range []casemgr.ID{2010, 2001} {
-			if hist := chcCaseHistory(h, id); len(hist) != 1 || hist[0].Action != "changecase" {
+			if hist := h.history("case", id); len(hist) != 1 || hist[0].Action != "changecase" {
 				t.Fatalf("history of case %d: %+v", id, hist)
 			}
 		}
@@ -920,41 +790,41 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "relateCase_yes_relates_new_case_both_ways", func(t *testing.T, h *harness) {
+	rule(t, "relateCase_yes_relates_new_case_both_ways", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
-		id := chcCreated(t, h.do("PATCH", chcPath("3200", "relateCase=yes"), tok, `{}`))
+		id := created(t, h.do("PATCH", chcPath("3200", "relateCase=yes"), tok, `{}`), "case")
 		if r := h.caseOf(id).RelatedCases; fmt.Sprint(r) != "[2010]" {
 			t.Fatalf("new case related to %v", r)
 		}
 		if r := h.caseOf(2010).RelatedCases; fmt.Sprint(r) != fmt.Sprintf("[%d]", id) {
 			t.Fatalf("case 2010 related to %v", r)
 		}
-		if r := chcRelated(chcGetCase(h, tok, "2010")); fmt.Sprint(r) != fmt.Sprintf("[%d]", id) {
+		if r := chcRelated(h.readCase(tok, 2010)); fmt.Sprint(r) != fmt.Sprintf("[%d]", id) {
 			t.Fatalf("GET case 2010: related %v", r)
 		}
 	})
 
-	chcRun(t, "without_relateCase_cases_are_not_related", func(t *testing.T, h *harness) {
-		id := chcCreated(t, h.do("PATCH", chcPath("3200", ""), h.login("jenny"), `{}`))
+	rule(t, "without_relateCase_cases_are_not_related", chcWorld, func(t *testing.T, h *harness) {
+		id := created(t, h.do("PATCH", chcPath("3200", ""), h.login("jenny"), `{}`), "case")
 		if len(h.caseOf(id).RelatedCases) != 0 || len(h.caseOf(2010).RelatedCases) != 0 {
 			t.Fatal("cases related without relateCase")
 		}
 	})
 
-	chcRun(t, "history_records_every_activity_and_case_changed", func(t *testing.T, h *harness) {
+	rule(t, "history_records_every_activity_and_case_changed", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		// 3210 (and its response 3211) leave 2011, which closes; 2002
 		// reopens; both are related.
 		h.do("PATCH", chcPath("3210", "relateCase=yes"), tok, `{"id": "2002"}`).expect(t, 204, "")
 		for _, id := range []casemgr.ID{3210, 3211} {
-			hist := chcActivityHistory(h, id)
+			hist := h.history("activity", id)
 			if len(hist) != 1 || hist[0].Action != "changecase" || hist[0].Actor != "user:1001" ||
 				!strings.Contains(hist[0].Before, `"Case":2011`) || !strings.Contains(hist[0].After, `"Case":2002`) {
 				t.Fatalf("history of activity %d: %+v", id, hist)
 			}
 		}
 		for _, id := range []casemgr.ID{2011, 2002} {
-			if hist := chcCaseHistory(h, id); len(hist) != 1 || hist[0].Action != "changecase" {
+			if hist := h.history("case", id); len(hist) != 1 || hist[0].Action != "changecase" {
 				t.Fatalf("history of case %d: %+v", id, hist)
 			}
 		}
@@ -966,15 +836,15 @@ func TestChangeCase(t *testing.T) {
 		res := h.do("GET", "/core/casemgr/v3/activity/3210/history", tok, "")
 		res.expect(t, 200, "")
 		list, _ := res.JSON(t)["history"].([]any)
-		if len(list) != 1 || chcField(list[0], "action") != "changecase" ||
-			chcField(list[0], "before", "case", "id") != "2011" || chcField(list[0], "after", "case", "id") != "2002" {
+		if len(list) != 1 || at(list[0], "action") != "changecase" ||
+			at(list[0], "before.case.id") != "2011" || at(list[0], "after.case.id") != "2002" {
 			t.Fatalf("GET history: %s", res.Body)
 		}
 	})
 
 	// ---- XML ----
 
-	chcRun(t, "xml_body_to_existing_case", func(t *testing.T, h *harness) {
+	rule(t, "xml_body_to_existing_case", chcWorld, func(t *testing.T, h *harness) {
 		h.do("PATCH", chcPath("3200,3201", "relateCase=yes"), h.login("jenny"),
 			`<?xml version="1.0" encoding="UTF-8"?><case><id>2001</id></case>`,
 			"Content-Type", "application/xml").expect(t, 204, "")
@@ -983,7 +853,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "xml_body_to_new_case", func(t *testing.T, h *harness) {
+	rule(t, "xml_body_to_new_case", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.do("PATCH", chcPath("3200", ""), tok, `<case>
 		  <subject>From XML</subject>
@@ -996,20 +866,20 @@ func TestChangeCase(t *testing.T) {
 		    <customAttribute><attribName>reference</attribName><attribValues><attribValue><value>R-1</value></attribValue><attribValue><value>R-2</value></attribValue></attribValues></customAttribute>
 		  </customAttributes>
 		</case>`, "Content-Type", "application/xml", "Accept", "application/xml")
-		id := chcCreated(t, res)
+		id := created(t, res, "case")
 		c := h.caseOf(id)
 		if c.Subject != "From XML" || c.Severity != "medium" || c.DueDate == nil || c.Description != "Described in XML" ||
 			c.Solution != "Solved in XML" || fmt.Sprint(c.CustomAttributes) != "map[reference:[R-1 R-2] region:[APAC]]" {
 			t.Fatalf("new case %+v", c)
 		}
 		// An empty <case/> is a new case without elements.
-		id2 := chcCreated(t, h.do("PATCH", chcPath("3201", ""), tok, `<case/>`, "Content-Type", "application/xml"))
+		id2 := created(t, h.do("PATCH", chcPath("3201", ""), tok, `<case/>`, "Content-Type", "application/xml"), "case")
 		if c := h.caseOf(id2); c.Subject != "Printer on fire" {
 			t.Fatalf("new case %+v", c)
 		}
 	})
 
-	chcRun(t, "xml_error_answers", func(t *testing.T, h *harness) {
+	rule(t, "xml_error_answers", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-224", "PATCH", chcPath("3200", ""), tok, `<case><id>2010</id></case>`,
 			"Content-Type", "application/xml", "Accept", "application/xml")
@@ -1031,7 +901,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "user_message_is_translated_on_request", func(t *testing.T, h *harness) {
+	rule(t, "user_message_is_translated_on_request", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-224", "PATCH", chcPath("3200", ""), h.login("jenny"), `{"id": "2010"}`,
 			"Accept-Language", "fr-FR", "X-egain-error-message", "yes")
 		m := res.JSON(t)
@@ -1047,15 +917,15 @@ func TestChangeCase(t *testing.T) {
 
 	// ---- Malformed requests ----
 
-	chcRun(t, "refuses_unknown_query_parameter", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_query_parameter", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-101", "PATCH", chcPath("3200", "relatecase=yes"), h.login("jenny"), `{"id": "2001"}`)
-		if !strings.Contains(chcDevMessage(t, res), "relatecase") {
+		if !strings.Contains(devMessage(t, res), "relatecase") {
 			t.Fatalf("developerMessage %s", res.Body)
 		}
 		h.refused(400, "400-101", "PATCH", chcPath("3200", "relateCase=yes&x=1"), h.login("jenny"), `{}`)
 	})
 
-	chcRun(t, "refuses_unknown_body_elements", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_body_elements", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for body, name := range map[string]string{
 			`{"bogus": 1}`: "bogus",
@@ -1066,14 +936,14 @@ func TestChangeCase(t *testing.T) {
 			`{"customAttributes": {"customAttribute": [{"attribName": "region", "attribValues": {"attribValue": [{"value": "EMEA", "x": "1"}]}}]}}`: "x",
 		} {
 			res := h.refused(400, "400-104", "PATCH", chcPath("3200", ""), tok, body)
-			if !strings.Contains(chcDevMessage(t, res), name) {
+			if !strings.Contains(devMessage(t, res), name) {
 				t.Fatalf("%s: developerMessage does not name %s: %s", body, name, res.Body)
 			}
 		}
 		h.refused(400, "400-104", "PATCH", chcPath("3200", ""), tok, `<case><bogus>1</bogus></case>`, "Content-Type", "application/xml")
 	})
 
-	chcRun(t, "refuses_bad_element_values", func(t *testing.T, h *harness) {
+	rule(t, "refuses_bad_element_values", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{
 			`{"id": "abc"}`, `{"id": "-1"}`, `{"id": {"x": 1}}`, `{"case": "2001"}`, `{"case": null}`,
@@ -1085,20 +955,20 @@ func TestChangeCase(t *testing.T) {
 		h.refused(400, "400-105", "PATCH", chcPath("3200", ""), tok, `{"id": null}`)
 	})
 
-	chcRun(t, "refuses_bad_ids_in_the_path", func(t *testing.T, h *harness) {
+	rule(t, "refuses_bad_ids_in_the_path", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, ids := range []string{"abc", "3200,x", "3200,,3201", "-1", "0"} {
 			h.refused(400, "400-108", "PATCH", chcPath(ids, ""), tok, `{"id": "2001"}`)
 		}
 	})
 
-	chcRun(t, "refuses_missing_body", func(t *testing.T, h *harness) {
+	rule(t, "refuses_missing_body", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(400, "400-264", "PATCH", chcPath("3200", ""), tok, "")
 		h.refused(400, "400-264", "PATCH", chcPath("3200", ""), tok, "  \n", "Content-Type", "application/json")
 	})
 
-	chcRun(t, "refuses_invalid_json_and_xml", func(t *testing.T, h *harness) {
+	rule(t, "refuses_invalid_json_and_xml", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{`{"id": "2001"`, `{"id": "2001"} {}`, `not json`, `[]`, `"2001"`, `42`} {
 			h.refused(400, "400-103", "PATCH", chcPath("3200", ""), tok, body)
@@ -1108,14 +978,14 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	chcRun(t, "refuses_wrong_content_type", func(t *testing.T, h *harness) {
+	rule(t, "refuses_wrong_content_type", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "bogus"} {
 			h.refused(415, "415-100", "PATCH", chcPath("3200", ""), tok, `{"id": "2001"}`, "Content-Type", ct)
 		}
 	})
 
-	chcRun(t, "refuses_missing_or_invalid_token", func(t *testing.T, h *harness) {
+	rule(t, "refuses_missing_or_invalid_token", chcWorld, func(t *testing.T, h *harness) {
 		res := h.refused(401, "401-104", "PATCH", chcPath("3200", ""), "", `{"id": "2001"}`)
 		if res.Header.Get("WWW-Authenticate") == "" {
 			t.Fatal("no WWW-Authenticate")
@@ -1123,7 +993,7 @@ func TestChangeCase(t *testing.T) {
 		h.refused(401, "401-101", "PATCH", chcPath("3200", ""), "not-a-token", `{"id": "2001"}`)
 	})
 
-	chcRun(t, "refuses_unacceptable_accept_and_language", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unacceptable_accept_and_language", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(406, "406-101", "PATCH", chcPath("3200", ""), tok, `{"id": "2001"}`, "Accept", "text/html")
 		h.refused(406, "406-100", "PATCH", chcPath("3200", ""), tok, `{"id": "2001"}`, "Accept-Language", "xx-XX")

@@ -331,7 +331,7 @@ func ccConcRound(t *testing.T, db store.DB, seed uint64) {
 	}
 	for _, c := range ccConcCases {
 		final.caseCust[c] = h.caseOf(c).Customer
-		final.caseChanges[c] = len(ccHistory(t, h, "case", c))
+		final.caseChanges[c] = len(h.history("case", c))
 	}
 
 	// Each activity has one history entry per successful request that
@@ -348,7 +348,7 @@ func ccConcRound(t *testing.T, db store.DB, seed uint64) {
 				}
 			}
 		}
-		hist := ccHistory(t, h, "activity", id)
+		hist := h.history("activity", id)
 		if len(hist) != n {
 			t.Fatalf("activity %d: %d history entries, want %d", id, len(hist), n)
 		}

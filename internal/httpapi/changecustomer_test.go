@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
-	"github.com/casemgr/casemgr/internal/store"
-	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/changecustomer: one subtest per
@@ -129,53 +127,6 @@ func ccBody(items ...string) string {
 	return `{"activity": [` + strings.Join(items, ", ") + `]}`
 }
 
-// ccRule runs one rule's test on a fresh base world plus ccWorld, on
-// SQLite and on PostgreSQL.
-func ccRule(t *testing.T, name string, fn func(t *testing.T, h *harness)) {
-	t.Helper()
-	t.Run(name, func(t *testing.T) {
-		t.Parallel()
-		storetest.Each(t, func(t *testing.T, db store.DB) {
-			h := newHarness(t, db, nil)
-			h.add(ccWorld)
-			fn(t, h)
-		})
-	})
-}
-
-// ccDetails returns the details of an error body as key → codes.
-func ccDetails(t testing.TB, res *response) map[string][]string {
-	t.Helper()
-	var e struct {
-		Details []struct{ Key, Value string }
-	}
-	if err := json.Unmarshal(res.Body, &e); err != nil {
-		t.Fatalf("error body: %v: %s", err, res.Body)
-	}
-	out := map[string][]string{}
-	for _, d := range e.Details {
-		code, _, _ := strings.Cut(d.Value, " ")
-		out[d.Key] = append(out[d.Key], code)
-	}
-	return out
-}
-
-// ccWantDetails fails unless the details of res are exactly want.
-func ccWantDetails(t testing.TB, res *response, want map[string][]string) {
-	t.Helper()
-	got := ccDetails(t, res)
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("details %v, want %v: %s", got, want, res.Body)
-	}
-}
-
-// ccDevMessage is the developerMessage of an error body.
-func ccDevMessage(t testing.TB, res *response) string {
-	t.Helper()
-	msg, _ := res.JSON(t)["developerMessage"].(string)
-	return msg
-}
-
 // ccWantCustomer fails unless an activity, read back from the store, has
 // the customer, contact and contact point.
 func ccWantCustomer(t testing.TB, h *harness, id, customer, contact, point casemgr.ID) casemgr.Activity {
@@ -198,36 +149,6 @@ func ccOK(t testing.TB, h *harness, token, body string, header ...string) {
 	}
 }
 
-// ccGet reads one activity through the API (GET /activity/{id}).
-func ccGet(t testing.TB, h *harness, token string, id casemgr.ID) map[string]any {
-	t.Helper()
-	res := h.do("GET", fmt.Sprintf("/core/casemgr/v3/activity/%d?$attribute=all", id), token, "")
-	res.expect(t, 200, "")
-	list, _ := res.JSON(t)["activity"].([]any)
-	if len(list) != 1 {
-		t.Fatalf("GET activity %d: %s", id, res.Body)
-	}
-	return list[0].(map[string]any)
-}
-
-// ccPath walks a decoded JSON tree by keys and list indexes.
-func ccAt(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
 func TestChangeCustomer(t *testing.T) {
 	ccCountRules(t)
 	ccExistenceRules(t)
@@ -245,7 +166,7 @@ func TestChangeCustomer(t *testing.T) {
 // ---- At least one activity; at most 75; each once ----
 
 func ccCountRules(t *testing.T) {
-	ccRule(t, "refuses_request_without_activities", func(t *testing.T, h *harness) {
+	rule(t, "refuses_request_without_activities", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{`{"activity": []}`, `{}`, `{"activity": null}`} {
 			h.refused(400, "400-201", "PATCH", ccPath, tok, body)
@@ -254,19 +175,19 @@ func ccCountRules(t *testing.T) {
 		h.refused(400, "400-201", "PATCH", ccPath, tok, `<activities></activities>`, "Content-Type", "application/xml")
 	})
 
-	ccRule(t, "refuses_more_than_75_activities", func(t *testing.T, h *harness) {
+	rule(t, "refuses_more_than_75_activities", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		var items []string
 		for i := 0; i < 76; i++ {
 			items = append(items, ccItem(fmt.Sprint(3200+i), "email", "710"))
 		}
 		res := h.refused(400, "400-202", "PATCH", ccPath, tok, ccBody(items...))
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "75") || !strings.Contains(msg, "76") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "75") || !strings.Contains(msg, "76") {
 			t.Fatalf("developerMessage %q names neither the limit nor the count", msg)
 		}
 	})
 
-	ccRule(t, "accepts_exactly_75_activities", func(t *testing.T, h *harness) {
+	rule(t, "accepts_exactly_75_activities", ccWorld, func(t *testing.T, h *harness) {
 		var acts, items []string
 		for i := 0; i < 75; i++ {
 			id := 3200 + i
@@ -280,10 +201,10 @@ func ccCountRules(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_activity_named_twice", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_named_twice", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-206", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3106", "email", "710"), ccItem("3100", "email", "710")))
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "3100") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "3100") {
 			t.Fatalf("developerMessage %q does not name 3100", msg)
 		}
 	})
@@ -292,16 +213,16 @@ func ccCountRules(t *testing.T) {
 // ---- All activities must exist ----
 
 func ccExistenceRules(t *testing.T) {
-	ccRule(t, "refuses_unknown_activity", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_activity", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3999", "email", "710"), ccItem("3998", "phone", "711")))
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "3999") || !strings.Contains(msg, "3998") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "3999") || !strings.Contains(msg, "3998") {
 			t.Fatalf("developerMessage %q does not name 3999 and 3998", msg)
 		}
-		ccWantDetails(t, res, map[string][]string{"3998": {"400-203"}, "3999": {"400-203"}})
+		wantDetails(t, res, map[string][]string{"3998": {"400-203"}, "3999": {"400-203"}})
 	})
 
-	ccRule(t, "refuses_unknown_activity_as_client_application", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_activity_as_client_application", ccWorld, func(t *testing.T, h *harness) {
 		h.refused(400, "400-203", "PATCH", ccPath, h.client(), ccBody(ccItem("3999", "email", "710")))
 	})
 }
@@ -309,17 +230,17 @@ func ccExistenceRules(t *testing.T) {
 // ---- Status, responses, locks ----
 
 func ccStatusRules(t *testing.T) {
-	ccRule(t, "refuses_activity_not_awaiting_assignment_or_assigned", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_not_awaiting_assignment_or_assigned", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, id := range []string{"3110", "3111"} { // in_workflow, completed
 			res := h.refused(400, "400-204", "PATCH", ccPath, tok, ccBody(ccItem("3100", "email", "710"), ccItem(id, "email", "710")))
-			ccWantDetails(t, res, map[string][]string{id: {"400-204"}})
+			wantDetails(t, res, map[string][]string{id: {"400-204"}})
 		}
 		// A completed response named in the request is refused the same way.
 		h.refused(400, "400-204", "PATCH", ccPath, tok, ccBody(ccItem("3001", "email", "710")))
 	})
 
-	ccRule(t, "accepts_activities_awaiting_assignment_and_assigned", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activities_awaiting_assignment_and_assigned", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3123", "email", "710"), ccItem("3100", "email", "710")))
 		ccWantCustomer(t, h, 3123, 501, 610, 710)
 		ccWantCustomer(t, h, 3100, 501, 610, 710)
@@ -328,27 +249,27 @@ func ccStatusRules(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_activity_with_response_not_completed", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_with_response_not_completed", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-205", "PATCH", ccPath, h.login("jenny"), ccBody(ccItem("3112", "email", "710")))
-		ccWantDetails(t, res, map[string][]string{"3112": {"400-205"}})
+		wantDetails(t, res, map[string][]string{"3112": {"400-205"}})
 	})
 
-	ccRule(t, "refuses_activity_locked_by_another_user", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_locked_by_another_user", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, id := range []string{"3114", "3117"} { // lock until 2099; lock without expiry
 			res := h.refused(403, "403-201", "PATCH", ccPath, tok, ccBody(ccItem(id, "email", "710")))
-			ccWantDetails(t, res, map[string][]string{id: {"403-201"}})
+			wantDetails(t, res, map[string][]string{id: {"403-201"}})
 		}
 		// A client application is "another user" to every user's lock.
 		h.refused(403, "403-201", "PATCH", ccPath, h.client(), ccBody(ccItem("3116", "email", "710")))
 	})
 
-	ccRule(t, "ignores_expired_lock", func(t *testing.T, h *harness) {
+	rule(t, "ignores_expired_lock", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3115", "email", "710")))
 		ccWantCustomer(t, h, 3115, 501, 610, 710)
 	})
 
-	ccRule(t, "accepts_activity_locked_by_the_caller", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activity_locked_by_the_caller", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3116", "email", "710")))
 		a := ccWantCustomer(t, h, 3116, 501, 610, 710)
 		if a.LockedBy != 1001 {
@@ -360,7 +281,7 @@ func ccStatusRules(t *testing.T) {
 // ---- One contact point per activity; it exists; one customer; a new one ----
 
 func ccContactPointRules(t *testing.T) {
-	ccRule(t, "refuses_activity_without_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_without_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, item := range []string{
 			`{"id": "3100"}`,
@@ -371,11 +292,11 @@ func ccContactPointRules(t *testing.T) {
 			`{"id": "3100", "customer": {"contacts": {"contact": [{"email": []}]}}}`,
 		} {
 			res := h.refused(400, "400-210", "PATCH", ccPath, tok, ccBody(ccItem("3106", "email", "710"), item))
-			ccWantDetails(t, res, map[string][]string{"3100": {"400-210"}})
+			wantDetails(t, res, map[string][]string{"3100": {"400-210"}})
 		}
 	})
 
-	ccRule(t, "refuses_activity_with_more_than_one_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_with_more_than_one_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, item := range []string{
 			`{"id": "3100", "customer": {"contacts": {"contact": [{"email": [{"id": "710"}, {"id": "710"}]}]}}}`,
@@ -386,99 +307,99 @@ func ccContactPointRules(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_unknown_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-211", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3106", "email", "799")))
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "799") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "799") {
 			t.Fatalf("developerMessage %q does not name 799", msg)
 		}
-		ccWantDetails(t, res, map[string][]string{"3106": {"400-211"}})
+		wantDetails(t, res, map[string][]string{"3106": {"400-211"}})
 	})
 
-	ccRule(t, "refuses_contact_point_named_under_another_kind", func(t *testing.T, h *harness) {
+	rule(t, "refuses_contact_point_named_under_another_kind", ccWorld, func(t *testing.T, h *harness) {
 		// 711 is a phone: there is no email contact point 711.
 		h.refused(400, "400-211", "PATCH", ccPath, h.login("jenny"), ccBody(ccItem("3106", "email", "711")))
 	})
 
-	ccRule(t, "refuses_contact_points_of_different_customers", func(t *testing.T, h *harness) {
+	rule(t, "refuses_contact_points_of_different_customers", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-212", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3106", "email", "740"), ccItem("3107", "phone", "711")))
-		ccWantDetails(t, res, map[string][]string{"3106": {"400-212"}})
+		wantDetails(t, res, map[string][]string{"3106": {"400-212"}})
 	})
 
-	ccRule(t, "refuses_target_customer_equal_to_current_customer", func(t *testing.T, h *harness) {
+	rule(t, "refuses_target_customer_equal_to_current_customer", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		// The same point, and another point of the same customer.
 		h.refused(400, "400-213", "PATCH", ccPath, tok, ccBody(ccItem("3100", "email", "700")))
 		res := h.refused(400, "400-213", "PATCH", ccPath, tok, ccBody(ccItem("3141", "email", "710"), ccItem("3106", "website", "717")))
-		ccWantDetails(t, res, map[string][]string{"3141": {"400-213"}})
+		wantDetails(t, res, map[string][]string{"3141": {"400-213"}})
 	})
 }
 
 // ---- Type rules ----
 
 func ccTypeRules(t *testing.T) {
-	ccRule(t, "refuses_email_activity_with_non_email_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_email_activity_with_non_email_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for kind, point := range map[string]string{"phone": "711", "social": "712", "postal": "716", "website": "717"} {
 			res := h.refused(400, "400-214", "PATCH", ccPath, tok, ccBody(ccItem("3100", kind, point)))
-			ccWantDetails(t, res, map[string][]string{"3100": {"400-214"}})
+			wantDetails(t, res, map[string][]string{"3100": {"400-214"}})
 		}
 	})
 
-	ccRule(t, "refuses_calltrack_activity_with_non_phone_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_calltrack_activity_with_non_phone_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for kind, point := range map[string]string{"email": "710", "social": "712", "postal": "716", "website": "717"} {
 			h.refused(400, "400-215", "PATCH", ccPath, tok, ccBody(ccItem("3101", kind, point)))
 		}
 	})
 
-	ccRule(t, "refuses_social_activity_with_non_social_contact_point", func(t *testing.T, h *harness) {
+	rule(t, "refuses_social_activity_with_non_social_contact_point", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(400, "400-216", "PATCH", ccPath, tok, ccBody(ccItem("3102", "email", "710")))   // Twitter
 		h.refused(400, "400-216", "PATCH", ccPath, tok, ccBody(ccItem("3105", "phone", "711")))   // other subtype
 		h.refused(400, "400-216", "PATCH", ccPath, tok, ccBody(ccItem("3103", "website", "717"))) // Facebook
 	})
 
-	ccRule(t, "refuses_twitter_activity_with_other_social_type", func(t *testing.T, h *harness) {
+	rule(t, "refuses_twitter_activity_with_other_social_type", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, point := range []string{"713", "714", "715"} {
 			res := h.refused(400, "400-217", "PATCH", ccPath, tok, ccBody(ccItem("3102", "social", point)))
-			if msg := ccDevMessage(t, res); !strings.Contains(msg, "Twitter") {
+			if msg := devMessage(t, res); !strings.Contains(msg, "Twitter") {
 				t.Fatalf("developerMessage %q does not name Twitter", msg)
 			}
 		}
 	})
 
-	ccRule(t, "refuses_facebook_activity_with_other_social_type", func(t *testing.T, h *harness) {
+	rule(t, "refuses_facebook_activity_with_other_social_type", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, point := range []string{"712", "714", "715"} {
 			h.refused(400, "400-217", "PATCH", ccPath, tok, ccBody(ccItem("3103", "social", point)))
 		}
 	})
 
-	ccRule(t, "refuses_instagram_activity_with_other_social_type", func(t *testing.T, h *harness) {
+	rule(t, "refuses_instagram_activity_with_other_social_type", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, point := range []string{"712", "713", "715"} {
 			h.refused(400, "400-217", "PATCH", ccPath, tok, ccBody(ccItem("3104", "social", point)))
 		}
 	})
 
-	ccRule(t, "accepts_twitter_facebook_instagram_activity_with_point_of_its_type", func(t *testing.T, h *harness) {
+	rule(t, "accepts_twitter_facebook_instagram_activity_with_point_of_its_type", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3102", "social", "712"), ccItem("3103", "social", "713"), ccItem("3104", "social", "714")))
 		ccWantCustomer(t, h, 3102, 501, 610, 712)
 		ccWantCustomer(t, h, 3103, 501, 610, 713)
 		ccWantCustomer(t, h, 3104, 501, 610, 714)
 	})
 
-	ccRule(t, "accepts_other_social_subtype_with_any_social_point", func(t *testing.T, h *harness) {
+	rule(t, "accepts_other_social_subtype_with_any_social_point", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3105", "social", "715"))) // Reddit ← LinkedIn
 		ccWantCustomer(t, h, 3105, 501, 610, 715)
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3105", "social", "741"))) // Reddit ← Facebook
 		ccWantCustomer(t, h, 3105, 504, 640, 741)
 	})
 
-	ccRule(t, "accepts_any_contact_point_for_other_activity_types", func(t *testing.T, h *harness) {
+	rule(t, "accepts_any_contact_point_for_other_activity_types", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(
 			ccItem("3106", "phone", "711"),   // chat
 			ccItem("3107", "email", "710"),   // web
@@ -497,15 +418,15 @@ func ccTypeRules(t *testing.T) {
 // ---- Customer departmentalization ----
 
 func ccDepartmentalizationRules(t *testing.T) {
-	ccRule(t, "refuses_target_customer_outside_department_of_current_customer", func(t *testing.T, h *harness) {
+	rule(t, "refuses_target_customer_outside_department_of_current_customer", ccWorld, func(t *testing.T, h *harness) {
 		// 3100's customer 500 is in Service; 502 is in Billing.
 		res := h.refused(400, "400-218", "PATCH", ccPath, h.login("jenny"), ccBody(ccItem("3100", "email", "720")))
-		ccWantDetails(t, res, map[string][]string{"3100": {"400-218"}})
+		wantDetails(t, res, map[string][]string{"3100": {"400-218"}})
 		// The same for a client application.
 		h.refused(400, "400-218", "PATCH", ccPath, h.client(), ccBody(ccItem("3100", "email", "720")))
 	})
 
-	ccRule(t, "compares_with_department_of_current_customer_not_of_activity", func(t *testing.T, h *harness) {
+	rule(t, "compares_with_department_of_current_customer_not_of_activity", ccWorld, func(t *testing.T, h *harness) {
 		// 3122 is in Billing but belongs to 500 of Service: a Billing
 		// customer is refused, a Service customer accepted.
 		tok := h.login("jenny")
@@ -514,7 +435,7 @@ func ccDepartmentalizationRules(t *testing.T) {
 		ccWantCustomer(t, h, 3122, 501, 610, 710)
 	})
 
-	ccRule(t, "activity_without_customer_compares_with_its_own_department", func(t *testing.T, h *harness) {
+	rule(t, "activity_without_customer_compares_with_its_own_department", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(400, "400-218", "PATCH", ccPath, tok, ccBody(ccItem("3120", "email", "720"))) // Service activity, Billing customer
 		ccOK(t, h, tok, ccBody(ccItem("3120", "email", "710")))                                 // Service customer
@@ -524,7 +445,7 @@ func ccDepartmentalizationRules(t *testing.T) {
 		ccWantCustomer(t, h, 3121, 506, 660, 760)
 	})
 
-	ccRule(t, "allows_customer_of_any_department_when_departmentalization_is_off", func(t *testing.T, h *harness) {
+	rule(t, "allows_customer_of_any_department_when_departmentalization_is_off", ccWorld, func(t *testing.T, h *harness) {
 		h.add(`{"settings": {"customerDepartmentalization": false}}`)
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3100", "email", "720"), ccItem("3101", "phone", "721")))
 		ccWantCustomer(t, h, 3100, 502, 620, 720)
@@ -535,18 +456,18 @@ func ccDepartmentalizationRules(t *testing.T) {
 // ---- Permissions and licenses ----
 
 func ccPermissionRules(t *testing.T) {
-	ccRule(t, "refuses_user_without_change_customer_action", func(t *testing.T, h *harness) {
+	rule(t, "refuses_user_without_change_customer_action", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(403, "403-105", "PATCH", ccPath, h.login("nadia"), ccBody(ccItem("3100", "email", "710")))
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "Change Customer") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "Change Customer") {
 			t.Fatalf("developerMessage %q does not name the action", msg)
 		}
 	})
 
-	ccRule(t, "activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T, h *harness) {
+	rule(t, "activity_outside_home_and_foreign_departments_is_not_found", ccWorld, func(t *testing.T, h *harness) {
 		// 3118 is Legal's: for jenny it does not exist, exactly as 3999.
 		inv := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3118", "email", "710")))
-		ccWantDetails(t, inv, map[string][]string{"3118": {"400-203"}})
+		wantDetails(t, inv, map[string][]string{"3118": {"400-203"}})
 		missing := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"),
 			ccBody(ccItem("3100", "email", "710"), ccItem("3999", "email", "710")))
 		sameAnswer(t, inv, "3118", missing, "3999")
@@ -554,40 +475,40 @@ func ccPermissionRules(t *testing.T) {
 		h.refused(400, "400-203", "PATCH", ccPath, h.login("frank"), ccBody(ccItem("3100", "email", "760")))
 	})
 
-	ccRule(t, "accepts_activity_of_foreign_department", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activity_of_foreign_department", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3119", "email", "760"))) // Billing: foreign for jenny
 		ccWantCustomer(t, h, 3119, 506, 660, 760)
 	})
 
-	ccRule(t, "accepts_activity_of_home_department", func(t *testing.T, h *harness) {
+	rule(t, "accepts_activity_of_home_department", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("frank"), ccBody(ccItem("3119", "email", "760")))
 		ccWantCustomer(t, h, 3119, 506, 660, 760)
 		ccOK(t, h, h.login("leo"), ccBody(ccItem("3118", "email", "750")))
 		ccWantCustomer(t, h, 3118, 505, 650, 750)
 	})
 
-	ccRule(t, "refuses_email_or_social_activity_without_mailplus_or_advisor_desktop", func(t *testing.T, h *harness) {
+	rule(t, "refuses_email_or_social_activity_without_mailplus_or_advisor_desktop", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("carl") // CallTrackPlus only
 		res := h.refused(403, "403-106", "PATCH", ccPath, tok, ccBody(ccItem("3100", "email", "710")))
-		ccWantDetails(t, res, map[string][]string{"3100": {"403-106"}})
+		wantDetails(t, res, map[string][]string{"3100": {"403-106"}})
 		h.refused(403, "403-106", "PATCH", ccPath, tok, ccBody(ccItem("3102", "social", "712")))
 		h.refused(403, "403-106", "PATCH", ccPath, h.login("paula"), ccBody(ccItem("3100", "email", "710"))) // eGain Platform only
 	})
 
-	ccRule(t, "refuses_calltrack_activity_without_calltrackplus_or_advisor_desktop", func(t *testing.T, h *harness) {
+	rule(t, "refuses_calltrack_activity_without_calltrackplus_or_advisor_desktop", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(403, "403-106", "PATCH", ccPath, h.login("mia"), ccBody(ccItem("3101", "phone", "711"))) // MailPlus only
-		ccWantDetails(t, res, map[string][]string{"3101": {"403-106"}})
+		wantDetails(t, res, map[string][]string{"3101": {"403-106"}})
 		h.refused(403, "403-106", "PATCH", ccPath, h.login("paula"), ccBody(ccItem("3101", "phone", "711")))
 	})
 
-	ccRule(t, "refuses_other_activity_types_without_any_user_license", func(t *testing.T, h *harness) {
+	rule(t, "refuses_other_activity_types_without_any_user_license", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("nolan") // no license at all
 		for _, item := range []string{ccItem("3109", "email", "710"), ccItem("3106", "email", "710"), ccItem("3108", "email", "710")} {
 			h.refused(403, "403-106", "PATCH", ccPath, tok, ccBody(item))
 		}
 	})
 
-	ccRule(t, "accepts_user_with_the_license_of_each_type", func(t *testing.T, h *harness) {
+	rule(t, "accepts_user_with_the_license_of_each_type", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("mia"), ccBody(ccItem("3100", "email", "710"), ccItem("3102", "social", "712")))    // MailPlus
 		ccOK(t, h, h.login("carl"), ccBody(ccItem("3101", "phone", "711")))                                    // CallTrackPlus
 		ccOK(t, h, h.login("paula"), ccBody(ccItem("3109", "website", "717"), ccItem("3106", "email", "710"))) // any license
@@ -598,7 +519,7 @@ func ccPermissionRules(t *testing.T) {
 		ccWantCustomer(t, h, 3106, 501, 610, 710)
 	})
 
-	ccRule(t, "client_application_needs_no_action_license_or_department", func(t *testing.T, h *harness) {
+	rule(t, "client_application_needs_no_action_license_or_department", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.client()
 		ccOK(t, h, tok, ccBody(ccItem("3118", "email", "750"))) // Legal
 		ccOK(t, h, tok, ccBody(ccItem("3101", "phone", "711"), ccItem("3102", "social", "712")))
@@ -609,7 +530,7 @@ func ccPermissionRules(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "checks_permissions_before_business_rules", func(t *testing.T, h *harness) {
+	rule(t, "checks_permissions_before_business_rules", ccWorld, func(t *testing.T, h *harness) {
 		// 3110 breaks a rule (in_workflow), nadia lacks the action:
 		// the 403 is answered.
 		h.refused(403, "403-105", "PATCH", ccPath, h.login("nadia"), ccBody(ccItem("3110", "email", "700")))
@@ -618,13 +539,13 @@ func ccPermissionRules(t *testing.T) {
 		h.refused(403, "403-106", "PATCH", ccPath, h.login("carl"), ccBody(ccItem("3100", "email", "710"), ccItem("3110", "email", "710")))
 	})
 
-	ccRule(t, "checks_request_shape_before_permissions", func(t *testing.T, h *harness) {
+	rule(t, "checks_request_shape_before_permissions", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("nadia")
 		h.refused(400, "400-104", "PATCH", ccPath, tok, `{"activity": [], "force": true}`)
 		h.refused(400, "400-101", "PATCH", ccPath+"?force=yes", tok, ccBody(ccItem("3100", "email", "710")))
 	})
 
-	ccRule(t, "refusal_lists_every_activity_and_rule_it_broke", func(t *testing.T, h *harness) {
+	rule(t, "refusal_lists_every_activity_and_rule_it_broke", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-204", "PATCH", ccPath, h.login("jenny"), ccBody(
 			ccItem("3106", "email", "710"), // fine
 			ccItem("3110", "email", "710"), // in_workflow
@@ -632,13 +553,13 @@ func ccPermissionRules(t *testing.T) {
 			ccItem("3101", "email", "710"), // calltrack with an email point
 			ccItem("3111", "phone", "711"), // completed, and an email with a phone point
 		))
-		ccWantDetails(t, res, map[string][]string{
+		wantDetails(t, res, map[string][]string{
 			"3101": {"400-215"},
 			"3110": {"400-204"},
 			"3111": {"400-204", "400-214"},
 			"3112": {"400-205"},
 		})
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "3110") || !strings.Contains(msg, "3111") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "3110") || !strings.Contains(msg, "3111") {
 			t.Fatalf("developerMessage %q does not name 3110 and 3111", msg)
 		}
 	})
@@ -655,40 +576,40 @@ func ccEffects(t *testing.T) {
 		{"website", "3107", "website", "717"},
 	}
 	for _, k := range kinds {
-		ccRule(t, "changes_customer_to_"+k.name+"_contact_point", func(t *testing.T, h *harness) {
+		rule(t, "changes_customer_to_"+k.name+"_contact_point", ccWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			id, _ := casemgr.ParseID(k.activity)
 			point, _ := casemgr.ParseID(k.point)
 			ccOK(t, h, tok, ccBody(ccItem(k.activity, k.kind, k.point)))
 			ccWantCustomer(t, h, id, 501, 610, point)
-			got := ccGet(t, h, tok, id)
-			if ccAt(got, "customer", "id") != "501" || ccAt(got, "customer", "contacts", "contact", 0, "id") != "610" ||
-				ccAt(got, "customer", "contacts", "contact", 0, k.kind, 0, "id") != k.point {
+			got := h.readActivity(tok, id)
+			if at(got, "customer.id") != "501" || at(got, "customer.contacts.contact.0.id") != "610" ||
+				at(got, "customer.contacts.contact.0."+k.kind+".0.id") != k.point {
 				t.Fatalf("GET shows customer %v", got["customer"])
 			}
 		})
 	}
 
-	ccRule(t, "changes_contact_to_the_contact_of_the_point", func(t *testing.T, h *harness) {
+	rule(t, "changes_contact_to_the_contact_of_the_point", ccWorld, func(t *testing.T, h *harness) {
 		// 742 belongs to Sue (641), the second contact of 504.
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3106", "phone", "742")))
 		ccWantCustomer(t, h, 3106, 504, 641, 742)
 	})
 
-	ccRule(t, "keeps_contact_point_data", func(t *testing.T, h *harness) {
+	rule(t, "keeps_contact_point_data", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		ccOK(t, h, tok, ccBody(ccItem("3100", "email", "710"), ccItem("3101", "phone", "711"), ccItem("3120", "email", "710")))
 		for id, want := range map[casemgr.ID]string{3100: "john@example.com", 3101: "4085551234", 3120: "someone@example.com"} {
 			if got := h.activity(id).ContactPointData; got != want {
 				t.Fatalf("activity %d: contactPointData %q, want %q", id, got, want)
 			}
-			if got := ccGet(t, h, tok, id)["contactPointData"]; got != want {
+			if got := h.readActivity(tok, id)["contactPointData"]; got != want {
 				t.Fatalf("GET activity %d: contactPointData %v, want %q", id, got, want)
 			}
 		}
 	})
 
-	ccRule(t, "completed_responses_follow_their_activity", func(t *testing.T, h *harness) {
+	rule(t, "completed_responses_follow_their_activity", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		ccOK(t, h, tok, ccBody(ccItem("3000", "email", "710"), ccItem("3125", "email", "710")))
 		ccWantCustomer(t, h, 3001, 501, 610, 710) // response of 3000
@@ -699,12 +620,12 @@ func ccEffects(t *testing.T) {
 		if r := h.activity(3001); r.Status != casemgr.StatusCompleted || r.LastModifiedBy != 1001 {
 			t.Fatalf("response 3001: status %s, lastModifiedBy %d", r.Status, r.LastModifiedBy)
 		}
-		if got := ccGet(t, h, tok, 3001); ccAt(got, "customer", "id") != "501" {
+		if got := h.readActivity(tok, 3001); at(got, "customer.id") != "501" {
 			t.Fatalf("GET response shows customer %v", got["customer"])
 		}
 	})
 
-	ccRule(t, "does_not_touch_other_activities", func(t *testing.T, h *harness) {
+	rule(t, "does_not_touch_other_activities", ccWorld, func(t *testing.T, h *harness) {
 		before := h.activity(3107)
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3106", "email", "710")))
 		if after := h.activity(3107); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -712,7 +633,7 @@ func ccEffects(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "updates_last_modified_and_last_modified_by", func(t *testing.T, h *harness) {
+	rule(t, "updates_last_modified_and_last_modified_by", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		before := h.activity(3100)
 		ccOK(t, h, tok, ccBody(ccItem("3100", "email", "710")))
@@ -720,8 +641,8 @@ func ccEffects(t *testing.T) {
 		if !after.LastModified.After(before.LastModified) || after.LastModifiedBy != 1001 {
 			t.Fatalf("lastModified %v → %v, lastModifiedBy %d", before.LastModified, after.LastModified, after.LastModifiedBy)
 		}
-		got := ccGet(t, h, tok, 3100)
-		if got["lastModified"] != casemgr.FormatTime(after.LastModified) || ccAt(got, "lastModifiedBy", "user", "id") != "1001" {
+		got := h.readActivity(tok, 3100)
+		if got["lastModified"] != casemgr.FormatTime(after.LastModified) || at(got, "lastModifiedBy.user.id") != "1001" {
 			t.Fatalf("GET shows lastModified %v by %v", got["lastModified"], got["lastModifiedBy"])
 		}
 		// A second change moves lastModified on again, even within the
@@ -732,11 +653,11 @@ func ccEffects(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "records_history_of_every_changed_activity", func(t *testing.T, h *harness) {
+	rule(t, "records_history_of_every_changed_activity", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		ccOK(t, h, tok, ccBody(ccItem("3000", "email", "710")))
 		for _, id := range []casemgr.ID{3000, 3001} {
-			hist := ccHistory(t, h, "activity", id)
+			hist := h.history("activity", id)
 			if len(hist) != 1 || hist[0].Action != "changecustomer" || hist[0].Actor != "user:1001" {
 				t.Fatalf("history of %d: %+v", id, hist)
 			}
@@ -749,37 +670,23 @@ func ccEffects(t *testing.T) {
 			}
 		}
 		// The case did not change (3002 is still John's): no entry.
-		if hist := ccHistory(t, h, "case", 2000); len(hist) != 0 {
+		if hist := h.history("case", 2000); len(hist) != 0 {
 			t.Fatalf("case history %+v", hist)
 		}
 		res := h.do("GET", "/core/casemgr/v3/activity/3000/history", tok, "")
 		res.expect(t, 200, "")
 		m := res.JSON(t)
-		if ccAt(m, "history", 0, "before", "customer", "id") != "500" || ccAt(m, "history", 0, "after", "customer", "id") != "501" ||
-			ccAt(m, "history", 0, "action") != "changecustomer" {
+		if at(m, "history.0.before.customer.id") != "500" || at(m, "history.0.after.customer.id") != "501" ||
+			at(m, "history.0.action") != "changecustomer" {
 			t.Fatalf("GET history: %s", res.Body)
 		}
 	})
 }
 
-// ccHistory reads the history of an entity from the store.
-func ccHistory(t testing.TB, h *harness, entity string, id casemgr.ID) []casemgr.HistoryEntry {
-	t.Helper()
-	var out []casemgr.HistoryEntry
-	err := h.db.Read(t.Context(), func(tx casemgr.Tx) (err error) {
-		out, err = tx.History(entity, id)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // ---- The customer of the case ----
 
 func ccCaseRule(t *testing.T) {
-	ccRule(t, "case_follows_when_all_its_activities_change_together", func(t *testing.T, h *harness) {
+	rule(t, "case_follows_when_all_its_activities_change_together", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		before := h.caseOf(2000)
 		ccOK(t, h, tok, ccBody(ccItem("3000", "email", "710"), ccItem("3002", "phone", "711")))
@@ -787,7 +694,7 @@ func ccCaseRule(t *testing.T) {
 		if c.Customer != 501 || !c.LastModified.After(before.LastModified) || c.LastModifiedBy != 1001 {
 			t.Fatalf("case 2000: customer %d, lastModified %v → %v by %d", c.Customer, before.LastModified, c.LastModified, c.LastModifiedBy)
 		}
-		hist := ccHistory(t, h, "case", 2000)
+		hist := h.history("case", 2000)
 		if len(hist) != 1 || hist[0].Action != "changecustomer" {
 			t.Fatalf("case history %+v", hist)
 		}
@@ -799,12 +706,12 @@ func ccCaseRule(t *testing.T) {
 		}
 		res := h.do("GET", "/core/casemgr/v3/case/2000", tok, "")
 		res.expect(t, 200, "")
-		if got := ccAt(res.JSON(t), "case", 0, "customer", "id"); got != "501" {
+		if got := at(res.JSON(t), "case.0.customer.id"); got != "501" {
 			t.Fatalf("GET case shows customer %v", got)
 		}
 	})
 
-	ccRule(t, "case_keeps_customer_while_other_activities_keep_theirs", func(t *testing.T, h *harness) {
+	rule(t, "case_keeps_customer_while_other_activities_keep_theirs", ccWorld, func(t *testing.T, h *harness) {
 		before := h.caseOf(2000)
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3000", "email", "710"))) // 3002 stays John's
 		if c := h.caseOf(2000); fmt.Sprint(c) != fmt.Sprint(before) {
@@ -812,7 +719,7 @@ func ccCaseRule(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "case_keeps_customer_when_activities_of_several_cases_change", func(t *testing.T, h *harness) {
+	rule(t, "case_keeps_customer_when_activities_of_several_cases_change", ccWorld, func(t *testing.T, h *harness) {
 		// Afterwards every activity of 2000 and of 2010 belongs to 501,
 		// but the request spans two cases: neither case changes.
 		b0, b10 := h.caseOf(2000), h.caseOf(2010)
@@ -823,30 +730,30 @@ func ccCaseRule(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "case_follows_when_its_other_activities_already_have_the_target", func(t *testing.T, h *harness) {
+	rule(t, "case_follows_when_its_other_activities_already_have_the_target", ccWorld, func(t *testing.T, h *harness) {
 		// 3141 of case 2011 belongs to 501 already; moving 3142 to 501
 		// leaves the whole case with 501.
 		ccOK(t, h, h.client(), ccBody(ccItem("3142", "email", "710")))
 		if c := h.caseOf(2011); c.Customer != 501 || c.LastModifiedBy != 0 {
 			t.Fatalf("case 2011: customer %d, lastModifiedBy %d", c.Customer, c.LastModifiedBy)
 		}
-		if hist := ccHistory(t, h, "case", 2011); len(hist) != 1 || hist[0].Actor != "client:bridge" {
+		if hist := h.history("case", 2011); len(hist) != 1 || hist[0].Actor != "client:bridge" {
 			t.Fatalf("case history %+v", hist)
 		}
 	})
 
-	ccRule(t, "case_already_of_the_target_customer_is_not_touched", func(t *testing.T, h *harness) {
+	rule(t, "case_already_of_the_target_customer_is_not_touched", ccWorld, func(t *testing.T, h *harness) {
 		before := h.caseOf(2012)
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3143", "email", "710")))
 		if c := h.caseOf(2012); fmt.Sprint(c) != fmt.Sprint(before) {
 			t.Fatalf("case 2012 changed: %+v", c)
 		}
-		if hist := ccHistory(t, h, "case", 2012); len(hist) != 0 {
+		if hist := h.history("case", 2012); len(hist) != 0 {
 			t.Fatalf("case history %+v", hist)
 		}
 	})
 
-	ccRule(t, "activity_without_case_changes_alone", func(t *testing.T, h *harness) {
+	rule(t, "activity_without_case_changes_alone", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), ccBody(ccItem("3106", "email", "710"), ccItem("3107", "email", "710")))
 		ccWantCustomer(t, h, 3106, 501, 610, 710)
 		ccWantCustomer(t, h, 3107, 501, 610, 710)
@@ -856,7 +763,7 @@ func ccCaseRule(t *testing.T) {
 // ---- JSON and XML ----
 
 func ccWireFormats(t *testing.T) {
-	ccRule(t, "accepts_xml_body", func(t *testing.T, h *harness) {
+	rule(t, "accepts_xml_body", ccWorld, func(t *testing.T, h *harness) {
 		body := `<?xml version="1.0" encoding="UTF-8"?>
 <activities>
   <activity>
@@ -876,19 +783,19 @@ func ccWireFormats(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "accepts_xml_body_with_one_activity", func(t *testing.T, h *harness) {
+	rule(t, "accepts_xml_body_with_one_activity", ccWorld, func(t *testing.T, h *harness) {
 		body := `<activities><activity><id>3102</id><customer><contacts><contact><social><id>712</id></social></contact></contacts></customer></activity></activities>`
 		ccOK(t, h, h.login("jenny"), body, "Content-Type", "application/xml; charset=utf-8")
 		ccWantCustomer(t, h, 3102, 501, 610, 712)
 	})
 
-	ccRule(t, "accepts_json_numbers_as_ids", func(t *testing.T, h *harness) {
+	rule(t, "accepts_json_numbers_as_ids", ccWorld, func(t *testing.T, h *harness) {
 		ccOK(t, h, h.login("jenny"), `{"activity": [{"id": 3100, "customer": {"contacts": {"contact": [{"email": [{"id": 710}]}]}}}]}`,
 			"Content-Type", "application/json; charset=utf-8")
 		ccWantCustomer(t, h, 3100, 501, 610, 710)
 	})
 
-	ccRule(t, "answers_errors_in_xml", func(t *testing.T, h *harness) {
+	rule(t, "answers_errors_in_xml", ccWorld, func(t *testing.T, h *harness) {
 		res := h.refused(400, "400-203", "PATCH", ccPath, h.login("jenny"), ccBody(ccItem("3999", "email", "710")),
 			"Accept", "application/xml")
 		body := string(res.Body)
@@ -906,7 +813,7 @@ func ccWireFormats(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "translates_user_message_on_request", func(t *testing.T, h *harness) {
+	rule(t, "translates_user_message_on_request", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-213", "PATCH", ccPath, tok, ccBody(ccItem("3100", "email", "700")))
 		if _, ok := res.JSON(t)["userMessage"]; ok {
@@ -926,19 +833,19 @@ func ccWireFormats(t *testing.T) {
 // ---- Malformed requests: 400/401/415, never 500, never a partial write ----
 
 func ccMalformedInput(t *testing.T) {
-	ccRule(t, "refuses_unknown_query_parameter", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_query_parameter", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		body := ccBody(ccItem("3100", "email", "710"))
 		for _, q := range []string{"?foo=1", "?unpin=yes", "?relateCase=yes", "?$attribute=all", "?foo"} {
 			res := h.refused(400, "400-101", "PATCH", ccPath+q, tok, body)
 			name := strings.TrimPrefix(strings.SplitN(q, "=", 2)[0], "?")
-			if msg := ccDevMessage(t, res); !strings.Contains(msg, name) {
+			if msg := devMessage(t, res); !strings.Contains(msg, name) {
 				t.Fatalf("developerMessage %q does not name %s", msg, name)
 			}
 		}
 	})
 
-	ccRule(t, "refuses_unknown_body_element", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unknown_body_element", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		cases := map[string]string{
 			`{"activity": [], "customer": {"id": "501"}}`: "customer",
@@ -951,21 +858,21 @@ func ccMalformedInput(t *testing.T) {
 		}
 		for body, name := range cases {
 			res := h.refused(400, "400-104", "PATCH", ccPath, tok, body)
-			if msg := ccDevMessage(t, res); !strings.Contains(msg, "'"+name+"'") {
+			if msg := devMessage(t, res); !strings.Contains(msg, "'"+name+"'") {
 				t.Fatalf("developerMessage %q does not name %s", msg, name)
 			}
 		}
 		// XML: an unknown element, and a root other than <activities>.
 		res := h.refused(400, "400-104", "PATCH", ccPath, tok,
 			`<activities><activity><id>3100</id><note>x</note></activity></activities>`, "Content-Type", "application/xml")
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "activity[0].note") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "activity[0].note") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		h.refused(400, "400-104", "PATCH", ccPath, tok,
 			`<activity><id>3100</id></activity>`, "Content-Type", "application/xml")
 	})
 
-	ccRule(t, "refuses_invalid_body_value", func(t *testing.T, h *harness) {
+	rule(t, "refuses_invalid_body_value", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{
 			`{"activity": [{"id": "abc", "customer": {"contacts": {"contact": [{"email": [{"id": "710"}]}]}}}]}`,
@@ -982,23 +889,23 @@ func ccMalformedInput(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_activity_or_contact_point_without_id", func(t *testing.T, h *harness) {
+	rule(t, "refuses_activity_or_contact_point_without_id", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		res := h.refused(400, "400-105", "PATCH", ccPath, tok, `{"activity": [{"customer": {"contacts": {"contact": [{"email": [{"id": "710"}]}]}}}]}`)
-		if msg := ccDevMessage(t, res); !strings.Contains(msg, "activity[0].id") {
+		if msg := devMessage(t, res); !strings.Contains(msg, "activity[0].id") {
 			t.Fatalf("developerMessage %q", msg)
 		}
 		h.refused(400, "400-105", "PATCH", ccPath, tok, `{"activity": [{"id": "3100", "customer": {"contacts": {"contact": [{"email": [{}]}]}}}]}`)
 	})
 
-	ccRule(t, "refuses_missing_body", func(t *testing.T, h *harness) {
+	rule(t, "refuses_missing_body", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		h.refused(400, "400-264", "PATCH", ccPath, tok, "")
 		h.refused(400, "400-264", "PATCH", ccPath, tok, "  \n", "Content-Type", "application/json")
 		h.refused(400, "400-264", "PATCH", ccPath, tok, "", "Content-Type", "application/xml")
 	})
 
-	ccRule(t, "refuses_malformed_json_or_xml", func(t *testing.T, h *harness) {
+	rule(t, "refuses_malformed_json_or_xml", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		for _, body := range []string{`{"activity": [`, `{"activity": []} {}`, `not json`, `{"activity": [{"id": "3100",}]}`} {
 			h.refused(400, "400-103", "PATCH", ccPath, tok, body)
@@ -1008,7 +915,7 @@ func ccMalformedInput(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_unsupported_content_type", func(t *testing.T, h *harness) {
+	rule(t, "refuses_unsupported_content_type", ccWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
 		body := ccBody(ccItem("3100", "email", "710"))
 		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json;;"} {
@@ -1016,7 +923,7 @@ func ccMalformedInput(t *testing.T) {
 		}
 	})
 
-	ccRule(t, "refuses_missing_or_invalid_token", func(t *testing.T, h *harness) {
+	rule(t, "refuses_missing_or_invalid_token", ccWorld, func(t *testing.T, h *harness) {
 		body := ccBody(ccItem("3100", "email", "710"))
 		res := h.refused(401, "401-104", "PATCH", ccPath, "", body)
 		if res.Header.Get("WWW-Authenticate") == "" {

@@ -84,7 +84,7 @@ func TestCurrentUser(t *testing.T) {
 				"foreignDepartments.department.0.id": "11", "licenses.license.0": "eGain Advisor Desktop",
 				"actions.action.1": "Change Case",
 			} {
-				if got := rtStr(u, path); got != want {
+				if got := atString(u, path); got != want {
 					t.Errorf("%s = %q, want %q", path, got, want)
 				}
 			}
@@ -92,7 +92,7 @@ func TestCurrentUser(t *testing.T) {
 		t.Run("another_user_gets_their_own", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/user/me", h.login("leo"), "")
 			res.expect(t, 200, "")
-			if got := rtStr(res.JSON(t)["user"], "0.id"); got != "1007" {
+			if got := atString(res.JSON(t)["user"], "0.id"); got != "1007" {
 				t.Fatalf("id %q, want 1007", got)
 			}
 		})
@@ -162,7 +162,7 @@ func TestCaseHistory(t *testing.T) {
 				"history.0.before.customer.id": "500", "history.0.after.customer.id": "501",
 				"history.0.after.id": "2000",
 			} {
-				if got := rtStr(m, path); got != want {
+				if got := atString(m, path); got != want {
 					t.Errorf("%s = %q, want %q", path, got, want)
 				}
 			}
@@ -174,7 +174,7 @@ func TestCaseHistory(t *testing.T) {
 			hist := h.do("GET", loc+"/history", jenny, "")
 			hist.expect(t, 200, "")
 			m := hist.JSON(t)
-			if rtStr(m, "history.0.action") != "create" || rtAt(m, "history.0.before") != nil {
+			if atString(m, "history.0.action") != "create" || at(m, "history.0.before") != nil {
 				t.Fatalf("history of the new case: %s", hist.Body)
 			}
 		})

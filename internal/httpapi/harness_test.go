@@ -3,13 +3,15 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/store"
+	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // harness is an end-to-end test server over a real store, loaded with a
@@ -261,8 +264,8 @@ func (h *harness) world() string {
 		for id := casemgr.ID(2000); id < 2100; id++ {
 			ids = append(ids, id)
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		cases, err := tx.Cases(uniqueIDs(ids), false)
+		slices.Sort(ids)
+		cases, err := tx.Cases(slices.Compact(ids), false)
 		if err != nil {
 			return err
 		}
@@ -286,16 +289,6 @@ func (h *harness) world() string {
 	return b.String()
 }
 
-func uniqueIDs(ids []casemgr.ID) []casemgr.ID {
-	out := ids[:0]
-	for i, id := range ids {
-		if i == 0 || id != ids[i-1] {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // unchanged runs a request that must be refused and checks that the world
 // is the same afterwards.
 func (h *harness) refused(status int, code string, method, path, token, body string, header ...string) *response {
@@ -315,3 +308,157 @@ func (h *harness) stamp(id casemgr.ID) string {
 }
 
 var _ = time.Now
+
+// ---- Running a test on both engines ----
+
+// onEngines runs fn, in parallel with the other subtests, on a fresh harness
+// of each engine: the base world plus world ("" for none). Every harness has
+// its own database (a SQLite file, a PostgreSQL schema).
+func onEngines(t *testing.T, world string, fn func(t *testing.T, h *harness)) {
+	t.Helper()
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		h := newHarness(t, db, nil)
+		if world != "" {
+			h.add(world)
+		}
+		fn(t, h)
+	})
+}
+
+// rule runs the test of one rule as subtest name on both engines (onEngines).
+func rule(t *testing.T, name, world string, fn func(t *testing.T, h *harness)) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) { onEngines(t, world, fn) })
+}
+
+// ---- Reading answers ----
+
+// details returns the details of an error body as item key -> codes.
+func details(t testing.TB, res *response) map[string][]string {
+	t.Helper()
+	var e struct {
+		Details []struct{ Key, Value string }
+	}
+	if err := json.Unmarshal(res.Body, &e); err != nil {
+		t.Fatalf("error body: %v: %s", err, res.Body)
+	}
+	out := map[string][]string{}
+	for _, d := range e.Details {
+		code, _, _ := strings.Cut(d.Value, " ")
+		out[d.Key] = append(out[d.Key], code)
+	}
+	return out
+}
+
+// wantDetails fails unless the details of res are exactly want.
+func wantDetails(t testing.TB, res *response, want map[string][]string) {
+	t.Helper()
+	if got := details(t, res); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("details %v, want %v: %s", got, want, res.Body)
+	}
+}
+
+// hasDetail fails unless the details name item with code.
+func hasDetail(t testing.TB, res *response, item, code string) {
+	t.Helper()
+	if !slices.Contains(details(t, res)[item], code) {
+		t.Fatalf("details do not name %s with %s: %s", item, code, res.Body)
+	}
+}
+
+// devMessage is the developerMessage of an error body.
+func devMessage(t testing.TB, res *response) string {
+	t.Helper()
+	msg, _ := res.JSON(t)["developerMessage"].(string)
+	return msg
+}
+
+// created checks a 201 answer and returns the ID its Location names; kind
+// is the resource of the Location ("activity", "case").
+func created(t testing.TB, res *response, kind string) casemgr.ID {
+	t.Helper()
+	res.expect(t, 201, "")
+	loc := res.Header.Get("Location")
+	rest, ok := strings.CutPrefix(loc, "/core/casemgr/v3/"+kind+"/")
+	id, valid := casemgr.ParseID(rest)
+	if !ok || !valid {
+		t.Fatalf("Location %q is not a %s", loc, kind)
+	}
+	return id
+}
+
+// at follows a dotted path (keys and list indexes) through a decoded JSON
+// value; nil when the path leads nowhere.
+func at(v any, path string) any {
+	for _, k := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// atString is at for a string ("" where there is none).
+func atString(v any, path string) string {
+	s, _ := at(v, path).(string)
+	return s
+}
+
+// wantAt fails unless the value at path is want.
+func wantAt(t testing.TB, v any, path string, want any) {
+	t.Helper()
+	if got := at(v, path); got != want {
+		t.Errorf("%s = %#v, want %#v", path, got, want)
+	}
+}
+
+// ---- Reading the world ----
+
+// history reads the history of an entity ("activity", "case") from the
+// store.
+func (h *harness) history(entity string, id casemgr.ID) []casemgr.HistoryEntry {
+	h.t.Helper()
+	var list []casemgr.HistoryEntry
+	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
+		list, err = tx.History(entity, id)
+		return err
+	})
+	if err != nil {
+		h.t.Fatalf("history of %s %d: %v", entity, id, err)
+	}
+	return list
+}
+
+// readActivity reads one activity through GET /activity/{id}?$attribute=all.
+func (h *harness) readActivity(token string, id casemgr.ID) map[string]any {
+	h.t.Helper()
+	res := h.do("GET", "/core/casemgr/v3/activity/"+casemgr.FormatID(id)+"?$attribute=all", token, "")
+	res.expect(h.t, 200, "")
+	a, ok := at(res.JSON(h.t), "activity.0").(map[string]any)
+	if !ok {
+		h.t.Fatalf("no activity in %s", res.Body)
+	}
+	return a
+}
+
+// readCase reads one case through GET /case/{id}.
+func (h *harness) readCase(token string, id casemgr.ID) map[string]any {
+	h.t.Helper()
+	res := h.do("GET", "/core/casemgr/v3/case/"+casemgr.FormatID(id), token, "")
+	res.expect(h.t, 200, "")
+	c, ok := at(res.JSON(h.t), "case.0").(map[string]any)
+	if !ok {
+		h.t.Fatalf("no case in %s", res.Body)
+	}
+	return c
+}

@@ -16,7 +16,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	const badUTF8 = "Summary \xff\xfe of call"
 
 	t.Run("calltrack_subject_and_payload_with_NUL_or_invalid_UTF8_are_400_152", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			// The same request with clean text is created: the refusals
 			// below are about the text alone.
 			h.ctCreate("jenny", ctBody("subject", "Summary of call"))
@@ -40,7 +40,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("calltrack_XML_subject_with_NUL_or_invalid_UTF8_is_400_152", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			xmlBody := func(subject string) string {
 				return `<activity><department><name>Service</name></department>` +
 					`<type><value>call_track</value><subtype><value>General</value></subtype></type>` +
@@ -58,7 +58,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("change_case_new_case_subject_and_description_with_NUL_or_invalid_UTF8_are_400_152", func(t *testing.T) {
-		chcRun(t, "each", func(t *testing.T, h *harness) {
+		rule(t, "each", chcWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			for _, body := range []string{
 				`{"case": {"subject": "` + nulJSON + `"}}`,
@@ -74,7 +74,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("search_parameter_values_with_NUL_or_invalid_UTF8_are_400_102", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			for _, q := range []string{"type=%00", "type=email%00", "type=%FF%FE", "mode=in%00bound", "status=%C3", "$sort=id%00", "case=1%00"} {
 				res := h.refused(400, "400-102", "GET", "/core/casemgr/v3/activity?"+q, tok, "")
@@ -89,7 +89,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("parameters_of_every_route_with_NUL_or_invalid_UTF8_are_400_102", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			h.refused(400, "400-102", "POST", ctPath+"?anonymousCustomer=yes%00", tok, ctBody("customer", ctDelete{}))
 			h.refused(400, "400-102", "GET", "/core/casemgr/v3/activity/3000?$attribute=all%FF", tok, "")
@@ -113,7 +113,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("path_values_with_NUL_or_invalid_UTF8_are_400_108", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			for _, p := range []string{
 				"/core/casemgr/v3/attachment/%00",
@@ -127,7 +127,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 	})
 
 	t.Run("Idempotency_Key_with_NUL_or_invalid_UTF8_is_400_152", func(t *testing.T) {
-		ctEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, "", func(t *testing.T, h *harness) {
 			for _, key := range []string{"key\x00", "key-\xff\xfe", "\xc3"} {
 				res := h.ctRefused(400, "400-152", "jenny", "", ctBody(), "Idempotency-Key", key)
 				if !strings.Contains(string(res.Body), "Idempotency-Key") {
@@ -144,7 +144,7 @@ func TestUnstorableTextRefusedAtTheEdge(t *testing.T) {
 // naming the element, nothing changed. Neither form lets the last value win
 // silently.
 func TestDuplicateKeysRefused(t *testing.T) {
-	ctEach(t, func(t *testing.T, h *harness) {
+	onEngines(t, "", func(t *testing.T, h *harness) {
 		base := ctBody()
 		for path, body := range map[string]string{
 			"subject":            strings.Replace(base, `"subject":`, `"subject":"first","subject":`, 1),

@@ -731,7 +731,7 @@ func newSweep(t *testing.T, db store.DB) *sweep {
 	upload := func(token string) string {
 		res := h.do("POST", uploadPath+"?name=sweep.txt", token, "sweep bytes", "Content-Type", "text/plain")
 		res.expect(t, 201, "")
-		return rtStr(res.JSON(t), "attachment.0.altId")
+		return atString(res.JSON(t), "attachment.0.altId")
 	}
 	for _, a := range sw.actors {
 		a.upload = upload(a.token)

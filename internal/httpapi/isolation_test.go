@@ -161,7 +161,7 @@ func TestIsolation(t *testing.T) {
 			upload := func(token string) string {
 				res := h.do("POST", uploadPath+"?name=notes.txt", token, "secret bytes", "Content-Type", "text/plain")
 				res.expect(t, 201, "")
-				return rtStr(res.JSON(t), "attachment.0.altId")
+				return atString(res.JSON(t), "attachment.0.altId")
 			}
 			att := func(altID string) map[string]any {
 				return map[string]any{"attachment": []any{map[string]any{"altId": altID}}}

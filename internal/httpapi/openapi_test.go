@@ -600,7 +600,7 @@ func TestOpenAPIOtherEndpoints(t *testing.T) {
 		t.Run("tokens", func(t *testing.T) {
 			res := post(tokenPath, "grant_type=password&username=jenny&password=pw-jenny")
 			res.expect(t, 200, "")
-			refresh := rtStr(res.JSON(t), "refresh_token")
+			refresh := atString(res.JSON(t), "refresh_token")
 			post(tokenPath, "grant_type=refresh_token&refresh_token="+refresh).expect(t, 200, "")
 			post(tokenPath, "grant_type=client_credentials&client_id=bridge&client_secret=bridge-secret").expect(t, 200, "")
 			post(tokenPath, "grant_type=client_credentials&client_id=bridge&client_secret=wrong").expect(t, 401, "")
@@ -611,12 +611,12 @@ func TestOpenAPIOtherEndpoints(t *testing.T) {
 		t.Run("revoke_and_logout", func(t *testing.T) {
 			res := post(tokenPath, "grant_type=password&username=frank&password=pw-frank")
 			res.expect(t, 200, "")
-			post(revokePath, "token="+rtStr(res.JSON(t), "access_token")).expect(t, 200, "")
+			post(revokePath, "token="+atString(res.JSON(t), "access_token")).expect(t, 200, "")
 			post(revokePath, "token=unknown").expect(t, 200, "")
 			post(revokePath, "").expect(t, 400, "")
 
 			res = post(tokenPath, "grant_type=password&username=mia&password=pw-mia")
-			access := rtStr(res.JSON(t), "access_token")
+			access := atString(res.JSON(t), "access_token")
 			h.do("DELETE", "/core/authmgr/v3/user/logout", access, "").expect(t, 204, "")
 			h.do("DELETE", "/core/authmgr/v3/user/logout", access, "").expect(t, 401, "401-101")
 			h.do("DELETE", "/core/authmgr/v3/user/logout", "", "").expect(t, 401, "401-104")

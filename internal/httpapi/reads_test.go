@@ -58,39 +58,13 @@ func rtHarness(t *testing.T, db store.DB) *harness {
 	return h
 }
 
-// rtAt walks a decoded JSON value along a dotted path of keys and list
-// indexes; it returns nil where the path leads nowhere.
-func rtAt(v any, path string) any {
-	for _, p := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[p]
-		case []any:
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-// rtStr is rtAt for a string ("" where there is none).
-func rtStr(v any, path string) string {
-	s, _ := rtAt(v, path).(string)
-	return s
-}
-
 // rtIDs lists the ids of the items of a collection body.
 func rtIDs(t testing.TB, res *response, key string) []string {
 	t.Helper()
 	var ids []string
 	list, _ := res.JSON(t)[key].([]any)
 	for _, item := range list {
-		ids = append(ids, rtStr(item, "id"))
+		ids = append(ids, atString(item, "id"))
 	}
 	return ids
 }
@@ -107,7 +81,7 @@ func rtWant(t testing.TB, what string, got, want any) {
 // field at path.
 func rtHas(t testing.TB, v any, path string, want bool) {
 	t.Helper()
-	if got := rtAt(v, path) != nil; got != want {
+	if got := at(v, path) != nil; got != want {
 		t.Errorf("field %s present = %v, want %v", path, got, want)
 	}
 }
@@ -120,7 +94,7 @@ func TestGetActivities(t *testing.T) {
 		t.Run("every_field_with_attribute_all", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3101?$attribute=all", jenny, "")
 			res.expect(t, 200, "")
-			a := rtAt(res.JSON(t), "activity.0")
+			a := at(res.JSON(t), "activity.0")
 			for path, want := range map[string]string{
 				"id":                                          "3101",
 				"link.0.rel":                                  "self",
@@ -167,10 +141,10 @@ func TestGetActivities(t *testing.T) {
 				"customAttributes.customAttribute.1.attribName":                       "reference",
 				"attachments.link.0.href":                                             "/core/casemgr/v3/activity/3101/attachment",
 			} {
-				rtWant(t, path, rtStr(a, path), want)
+				rtWant(t, path, atString(a, path), want)
 			}
-			rtWant(t, "pinned", rtAt(a, "pinned"), true)
-			rtWant(t, "attachments.count", rtAt(a, "attachments.count"), 0)
+			rtWant(t, "pinned", at(a, "pinned"), true)
+			rtWant(t, "attachments.count", at(a, "attachments.count"), 0)
 			// Only the activity's own contact point, not the
 			// customer's others.
 			rtHas(t, a, "customer.contacts.contact.0.email", false)
@@ -182,7 +156,7 @@ func TestGetActivities(t *testing.T) {
 		t.Run("summary_by_default", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3101", jenny, "")
 			res.expect(t, 200, "")
-			a := rtAt(res.JSON(t), "activity.0")
+			a := at(res.JSON(t), "activity.0")
 			rtHas(t, a, "payload", false)
 			rtHas(t, a, "customAttributes", false)
 			rtHas(t, a, "attachments", false)
@@ -193,7 +167,7 @@ func TestGetActivities(t *testing.T) {
 		t.Run("attribute_selects_fields", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3101?$attribute=subject,status,payload", jenny, "")
 			res.expect(t, 200, "")
-			a, _ := rtAt(res.JSON(t), "activity.0").(map[string]any)
+			a, _ := at(res.JSON(t), "activity.0").(map[string]any)
 			var keys []string
 			for k := range a {
 				keys = append(keys, k)
@@ -208,13 +182,13 @@ func TestGetActivities(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3002,3001,3102", jenny, "")
 			res.expect(t, 200, "")
 			body := res.JSON(t)
-			rtWant(t, "queue", rtStr(body, "activity.0.queue.name"), "Service inbox")
-			rtWant(t, "queue id", rtStr(body, "activity.0.queue.id"), "100")
-			rtWant(t, "status", rtStr(body, "activity.0.status.value"), "awaiting_assignment")
+			rtWant(t, "queue", atString(body, "activity.0.queue.name"), "Service inbox")
+			rtWant(t, "queue id", atString(body, "activity.0.queue.id"), "100")
+			rtWant(t, "status", atString(body, "activity.0.status.value"), "awaiting_assignment")
 			rtHas(t, body, "activity.0.status.assigned", false)
-			rtWant(t, "responseTo", rtStr(body, "activity.1.responseTo.id"), "3000")
-			rtWant(t, "responseTo link", rtStr(body, "activity.1.responseTo.link.0.href"), "/core/casemgr/v3/activity/3000")
-			rtWant(t, "pinned", rtAt(body, "activity.1.pinned"), false)
+			rtWant(t, "responseTo", atString(body, "activity.1.responseTo.id"), "3000")
+			rtWant(t, "responseTo link", atString(body, "activity.1.responseTo.link.0.href"), "/core/casemgr/v3/activity/3000")
+			rtWant(t, "pinned", at(body, "activity.1.pinned"), false)
 			rtHas(t, body, "activity.2.lock", false) // expired in 2020
 		})
 
@@ -233,13 +207,13 @@ func TestGetActivities(t *testing.T) {
 		t.Run("localized_display_values", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3101", jenny, "", "Accept-Language", "fr-FR")
 			res.expect(t, 200, "")
-			a := rtAt(res.JSON(t), "activity.0")
-			rtWant(t, "type", rtStr(a, "type.displayValue"), "Suivi d'appel")
-			rtWant(t, "subtype", rtStr(a, "type.subtype.displayValue"), "Général")
-			rtWant(t, "mode", rtStr(a, "mode.displayValue"), "Entrant")
-			rtWant(t, "status", rtStr(a, "status.displayValue"), "Attribuée à un utilisateur")
-			rtWant(t, "phone type", rtStr(a, "customer.contacts.contact.0.phone.0.type.displayValue"), "Domicile")
-			rtWant(t, "value", rtStr(a, "status.value"), "assigned")
+			a := at(res.JSON(t), "activity.0")
+			rtWant(t, "type", atString(a, "type.displayValue"), "Suivi d'appel")
+			rtWant(t, "subtype", atString(a, "type.subtype.displayValue"), "Général")
+			rtWant(t, "mode", atString(a, "mode.displayValue"), "Entrant")
+			rtWant(t, "status", atString(a, "status.displayValue"), "Attribuée à un utilisateur")
+			rtWant(t, "phone type", atString(a, "customer.contacts.contact.0.phone.0.type.displayValue"), "Domicile")
+			rtWant(t, "value", atString(a, "status.value"), "assigned")
 			rtWant(t, "Content-Language", res.Header.Get("Content-Language"), "fr-FR")
 		})
 
@@ -280,7 +254,7 @@ func TestGetActivitiesVisibility(t *testing.T) {
 		t.Run("unshared_department_is_not_found", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3100", jenny, "")
 			res.expect(t, 404, "404-101")
-			if msg := rtStr(res.JSON(t), "developerMessage"); !strings.Contains(msg, "3100") {
+			if msg := atString(res.JSON(t), "developerMessage"); !strings.Contains(msg, "3100") {
 				t.Errorf("developerMessage %q does not name 3100", msg)
 			}
 		})
@@ -289,9 +263,9 @@ func TestGetActivitiesVisibility(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/activity/3000,3100,9999", jenny, "", "X-egain-error-message", "yes")
 			res.expect(t, 404, "404-101")
 			body := res.JSON(t)
-			rtWant(t, "details", []string{rtStr(body, "details.0.key"), rtStr(body, "details.1.key")}, []string{"3100", "9999"})
+			rtWant(t, "details", []string{atString(body, "details.0.key"), atString(body, "details.1.key")}, []string{"3100", "9999"})
 			rtHas(t, body, "userMessage", true)
-			if msg := rtStr(body, "developerMessage"); strings.Contains(msg, "3000") {
+			if msg := atString(body, "developerMessage"); strings.Contains(msg, "3000") {
 				t.Errorf("developerMessage %q names the visible 3000", msg)
 			}
 		})
@@ -373,10 +347,10 @@ func TestSearchActivities(t *testing.T) {
 			res := search(t, jenny, "")
 			res.expect(t, 200, "")
 			rtWant(t, "ids", rtIDs(t, res, "activity"), []string{"3000", "3001", "3002", "3101", "3102"})
-			info := rtAt(res.JSON(t), "paginationInfo")
-			rtWant(t, "count", rtAt(info, "count"), 5)
-			rtWant(t, "pagenum", rtAt(info, "pagenum"), 1)
-			rtWant(t, "pagesize", rtAt(info, "pagesize"), 25)
+			info := at(res.JSON(t), "paginationInfo")
+			rtWant(t, "count", at(info, "count"), 5)
+			rtWant(t, "pagenum", at(info, "pagenum"), 1)
+			rtWant(t, "pagesize", at(info, "pagesize"), 25)
 			rtHas(t, info, "link", false)
 			rtWant(t, "client", ids(t, h.client(), ""), []string{"3000", "3001", "3002", "3100", "3101", "3102", "3103"})
 			rtWant(t, "leo", ids(t, h.login("leo"), ""), []string{"3100"})
@@ -418,23 +392,23 @@ func TestSearchActivities(t *testing.T) {
 			res := search(t, jenny, "?$pagesize=2")
 			res.expect(t, 200, "")
 			rtWant(t, "page 1", rtIDs(t, res, "activity"), []string{"3000", "3001"})
-			info := rtAt(res.JSON(t), "paginationInfo")
-			rtWant(t, "count", rtAt(info, "count"), 5)
-			rtWant(t, "links", rtStr(info, "link.0.rel"), "next")
-			rtWant(t, "next", rtStr(info, "link.0.href"), "/core/casemgr/v3/activity?$pagenum=2&$pagesize=2")
+			info := at(res.JSON(t), "paginationInfo")
+			rtWant(t, "count", at(info, "count"), 5)
+			rtWant(t, "links", atString(info, "link.0.rel"), "next")
+			rtWant(t, "next", atString(info, "link.0.href"), "/core/casemgr/v3/activity?$pagenum=2&$pagesize=2")
 
 			res = search(t, jenny, "?$pagenum=2&$pagesize=2")
 			rtWant(t, "page 2", rtIDs(t, res, "activity"), []string{"3002", "3101"})
-			info = rtAt(res.JSON(t), "paginationInfo")
-			rtWant(t, "prev", rtStr(info, "link.0.href"), "/core/casemgr/v3/activity?$pagenum=1&$pagesize=2")
-			rtWant(t, "next", rtStr(info, "link.1.href"), "/core/casemgr/v3/activity?$pagenum=3&$pagesize=2")
+			info = at(res.JSON(t), "paginationInfo")
+			rtWant(t, "prev", atString(info, "link.0.href"), "/core/casemgr/v3/activity?$pagenum=1&$pagesize=2")
+			rtWant(t, "next", atString(info, "link.1.href"), "/core/casemgr/v3/activity?$pagenum=3&$pagesize=2")
 
 			res = search(t, jenny, "?$pagenum=3&$pagesize=2&type=email,task,call_track,social")
 			rtWant(t, "page 3", rtIDs(t, res, "activity"), []string{"3102"})
-			info = rtAt(res.JSON(t), "paginationInfo")
-			rtWant(t, "last page links", rtStr(info, "link.0.rel"), "prev")
+			info = at(res.JSON(t), "paginationInfo")
+			rtWant(t, "last page links", atString(info, "link.0.rel"), "prev")
 			rtHas(t, info, "link.1", false)
-			rtWant(t, "prev keeps filters", rtStr(info, "link.0.href"),
+			rtWant(t, "prev keeps filters", atString(info, "link.0.href"),
 				"/core/casemgr/v3/activity?$pagenum=2&$pagesize=2&type=email,task,call_track,social")
 
 			search(t, jenny, "?$pagenum=4&$pagesize=2").expect(t, 204, "")
@@ -444,11 +418,11 @@ func TestSearchActivities(t *testing.T) {
 			res := search(t, jenny, "?$rangestart=2&$rangesize=3")
 			res.expect(t, 200, "")
 			rtWant(t, "range", rtIDs(t, res, "activity"), []string{"3001", "3002", "3101"})
-			info := rtAt(res.JSON(t), "paginationInfo")
-			rtWant(t, "rangestart", rtAt(info, "rangestart"), 2)
-			rtWant(t, "rangesize", rtAt(info, "rangesize"), 3)
-			rtWant(t, "prev", rtStr(info, "link.0.href"), "/core/casemgr/v3/activity?$rangesize=3&$rangestart=1")
-			rtWant(t, "next", rtStr(info, "link.1.href"), "/core/casemgr/v3/activity?$rangesize=3&$rangestart=5")
+			info := at(res.JSON(t), "paginationInfo")
+			rtWant(t, "rangestart", at(info, "rangestart"), 2)
+			rtWant(t, "rangesize", at(info, "rangesize"), 3)
+			rtWant(t, "prev", atString(info, "link.0.href"), "/core/casemgr/v3/activity?$rangesize=3&$rangestart=1")
+			rtWant(t, "next", atString(info, "link.1.href"), "/core/casemgr/v3/activity?$rangesize=3&$rangestart=5")
 		})
 
 		t.Run("sorting", func(t *testing.T) {
@@ -497,7 +471,7 @@ func TestSearchActivities(t *testing.T) {
 		t.Run("attribute", func(t *testing.T) {
 			res := search(t, jenny, "?case=2003&$attribute=payload")
 			res.expect(t, 200, "")
-			rtWant(t, "payload", rtStr(res.JSON(t), "activity.0.payload.calltrack.content.text"), "Hello")
+			rtWant(t, "payload", atString(res.JSON(t), "activity.0.payload.calltrack.content.text"), "Hello")
 			rtHas(t, res.JSON(t), "activity.0.subject", false)
 		})
 
@@ -524,27 +498,27 @@ func TestActivityAttributes(t *testing.T) {
 			res := h.do("GET", path+"?$attribute=type", jenny, "")
 			res.expect(t, 200, "")
 			body := res.JSON(t)
-			rtWant(t, "name", rtStr(body, "attribute.0.name"), "type")
-			values, _ := rtAt(body, "attribute.0.value").([]any)
+			rtWant(t, "name", atString(body, "attribute.0.name"), "type")
+			values, _ := at(body, "attribute.0.value").([]any)
 			var calltrack any
 			var types []string
 			for _, v := range values {
-				types = append(types, rtStr(v, "value"))
-				if rtStr(v, "value") == "call_track" {
+				types = append(types, atString(v, "value"))
+				if atString(v, "value") == "call_track" {
 					calltrack = v
 				}
 			}
 			rtWant(t, "types", types, []string{"email", "call_track", "social", "chat", "web", "task"})
-			rtWant(t, "calltrack", rtStr(calltrack, "displayValue"), "Calltrack")
-			rtWant(t, "subtypes", []string{rtStr(calltrack, "subtype.0.value"), rtStr(calltrack, "subtype.1.value")},
+			rtWant(t, "calltrack", atString(calltrack, "displayValue"), "Calltrack")
+			rtWant(t, "subtypes", []string{atString(calltrack, "subtype.0.value"), atString(calltrack, "subtype.1.value")},
 				[]string{"General", "Complaint"})
 		})
 
 		t.Run("localized", func(t *testing.T) {
 			res := h.do("GET", path+"?$attribute=type", jenny, "", "Accept-Language", "fr-FR")
 			res.expect(t, 200, "")
-			rtWant(t, "calltrack", rtStr(res.JSON(t), "attribute.0.value.1.displayValue"), "Suivi d'appel")
-			rtWant(t, "general", rtStr(res.JSON(t), "attribute.0.value.1.subtype.0.displayValue"), "Général")
+			rtWant(t, "calltrack", atString(res.JSON(t), "attribute.0.value.1.displayValue"), "Suivi d'appel")
+			rtWant(t, "general", atString(res.JSON(t), "attribute.0.value.1.subtype.0.displayValue"), "Général")
 		})
 
 		t.Run("xml", func(t *testing.T) {
@@ -578,22 +552,22 @@ func TestActivityHistory(t *testing.T) {
 				expect(t, 204, "")
 			res := h.do("GET", "/core/casemgr/v3/activity/3000/history", jenny, "")
 			res.expect(t, 200, "")
-			e := rtAt(res.JSON(t), "history.0")
-			rtWant(t, "action", rtStr(e, "action"), "changecustomer")
-			rtWant(t, "actor", rtStr(e, "actor"), "user:1001")
-			rtWant(t, "before customer", rtStr(e, "before.customer.id"), "500")
-			rtWant(t, "before point", rtStr(e, "before.customer.contacts.contact.0.email.0.emailAddress"), "john@example.com")
-			rtWant(t, "after customer", rtStr(e, "after.customer.id"), "501")
-			rtWant(t, "after point", rtStr(e, "after.customer.contacts.contact.0.email.0.emailAddress"), "ann@example.com")
-			rtWant(t, "after modifier", rtStr(e, "after.lastModifiedBy.user.name"), "jenny")
-			if rtStr(e, "at") == "" {
+			e := at(res.JSON(t), "history.0")
+			rtWant(t, "action", atString(e, "action"), "changecustomer")
+			rtWant(t, "actor", atString(e, "actor"), "user:1001")
+			rtWant(t, "before customer", atString(e, "before.customer.id"), "500")
+			rtWant(t, "before point", atString(e, "before.customer.contacts.contact.0.email.0.emailAddress"), "john@example.com")
+			rtWant(t, "after customer", atString(e, "after.customer.id"), "501")
+			rtWant(t, "after point", atString(e, "after.customer.contacts.contact.0.email.0.emailAddress"), "ann@example.com")
+			rtWant(t, "after modifier", atString(e, "after.lastModifiedBy.user.name"), "jenny")
+			if atString(e, "at") == "" {
 				t.Error("no at")
 			}
 
 			// The activity itself now shows the change.
 			res = h.do("GET", "/core/casemgr/v3/activity/3000", jenny, "")
-			rtWant(t, "customer", rtStr(res.JSON(t), "activity.0.customer.customerName"), "Ann Lee")
-			rtWant(t, "lastModifiedBy", rtStr(res.JSON(t), "activity.0.lastModifiedBy.user.id"), "1001")
+			rtWant(t, "customer", atString(res.JSON(t), "activity.0.customer.customerName"), "Ann Lee")
+			rtWant(t, "lastModifiedBy", atString(res.JSON(t), "activity.0.lastModifiedBy.user.id"), "1001")
 
 			res = h.do("GET", "/core/casemgr/v3/activity/3000/history", jenny, "", "Accept", "application/xml")
 			res.expect(t, 200, "")
@@ -623,7 +597,7 @@ func TestGetCases(t *testing.T) {
 		t.Run("every_field", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/case/2100", jenny, "")
 			res.expect(t, 200, "")
-			c := rtAt(res.JSON(t), "case.0")
+			c := at(res.JSON(t), "case.0")
 			for path, want := range map[string]string{
 				"id":                              "2100",
 				"link.0.href":                     "/core/casemgr/v3/case/2100",
@@ -653,7 +627,7 @@ func TestGetCases(t *testing.T) {
 				"created":    "2026-01-02T08:00:00.000Z",
 				"lastClosed": "2026-01-10T00:00:00.000Z",
 			} {
-				rtWant(t, path, rtStr(c, path), want)
+				rtWant(t, path, atString(c, path), want)
 			}
 		})
 
@@ -668,15 +642,15 @@ func TestGetCases(t *testing.T) {
 		t.Run("localized", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/case/2004", jenny, "", "Accept-Language", "fr-FR")
 			res.expect(t, 200, "")
-			rtWant(t, "severity", rtStr(res.JSON(t), "case.0.severity.displayValue"), "Urgente")
-			rtWant(t, "status", rtStr(res.JSON(t), "case.0.status.displayValue"), "Ouvert")
+			rtWant(t, "severity", atString(res.JSON(t), "case.0.severity.displayValue"), "Urgente")
+			rtWant(t, "status", atString(res.JSON(t), "case.0.status.displayValue"), "Ouvert")
 		})
 
 		t.Run("attribute", func(t *testing.T) {
 			res := h.do("GET", "/core/casemgr/v3/case/2000?$attribute=subject", jenny, "")
 			res.expect(t, 200, "")
 			rtHas(t, res.JSON(t), "case.0.status", false)
-			rtWant(t, "subject", rtStr(res.JSON(t), "case.0.subject"), "Router keeps rebooting")
+			rtWant(t, "subject", atString(res.JSON(t), "case.0.subject"), "Router keeps rebooting")
 			h.do("GET", "/core/casemgr/v3/case/2000?$attribute=payload", jenny, "").expect(t, 400, "400-102")
 		})
 
@@ -715,7 +689,7 @@ func TestGetCustomers(t *testing.T) {
 		t.Run("contacts_and_every_kind_of_contact_point", func(t *testing.T) {
 			res := h.do("GET", "/core/customermgr/v3/customer/500", jenny, "")
 			res.expect(t, 200, "")
-			c := rtAt(res.JSON(t), "customer.0")
+			c := at(res.JSON(t), "customer.0")
 			for path, want := range map[string]string{
 				"id":                            "500",
 				"link.0.href":                   "/core/customermgr/v3/customer/500",
@@ -737,22 +711,22 @@ func TestGetCustomers(t *testing.T) {
 				"contacts.contact.0.postal.0.city":              "Springfield",
 				"contacts.contact.0.website.0.url":              "https://john.example.com",
 			} {
-				rtWant(t, path, rtStr(c, path), want)
+				rtWant(t, path, atString(c, path), want)
 			}
 		})
 
 		t.Run("kinds_without_points_are_left_out", func(t *testing.T) {
 			res := h.do("GET", "/core/customermgr/v3/customer/503", h.client(), "", "Accept-Language", "de-DE")
 			res.expect(t, 200, "")
-			c := rtAt(res.JSON(t), "customer.0")
+			c := at(res.JSON(t), "customer.0")
 			rtHas(t, c, "contacts.contact.0.email", false)
-			rtWant(t, "countryCode", rtStr(c, "contacts.contact.0.phone.0.countryCode"), "1")
+			rtWant(t, "countryCode", atString(c, "contacts.contact.0.phone.0.countryCode"), "1")
 			// Fields beyond the format's are kept from the fixture.
-			rtWant(t, "extra", rtStr(c, "contacts.contact.0.phone.0.lastModified"), "2021-10-27T09:46:34.000Z")
-			rtWant(t, "extra object", rtStr(c, "contacts.contact.0.phone.0.availability"), `{"days":"any_day"}`)
-			rtWant(t, "type", rtStr(c, "type.value"), "group")
-			if rtStr(c, "type.displayValue") == "Group" {
-				t.Errorf("customer type not localized for de-DE: %v", rtAt(c, "type"))
+			rtWant(t, "extra", atString(c, "contacts.contact.0.phone.0.lastModified"), "2021-10-27T09:46:34.000Z")
+			rtWant(t, "extra object", atString(c, "contacts.contact.0.phone.0.availability"), `{"days":"any_day"}`)
+			rtWant(t, "type", atString(c, "type.value"), "group")
+			if atString(c, "type.displayValue") == "Group" {
+				t.Errorf("customer type not localized for de-DE: %v", at(c, "type"))
 			}
 		})
 
@@ -803,7 +777,7 @@ func TestGetCustomersWithoutDepartment(t *testing.T) {
 			res := h.do("GET", "/core/customermgr/v3/customer/509", h.login(user), "")
 			res.expect(t, 200, "")
 			rtHas(t, res.JSON(t), "customer.0.department", false)
-			rtWant(t, "contact", rtStr(res.JSON(t), "customer.0.contacts.contact.0.lastName"), "Body")
+			rtWant(t, "contact", atString(res.JSON(t), "customer.0.contacts.contact.0.lastName"), "Body")
 		}
 		h.do("GET", "/core/customermgr/v3/customer/500", h.login("leo"), "").expect(t, 404, "404-101")
 	})

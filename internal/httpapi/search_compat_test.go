@@ -127,8 +127,8 @@ func TestCompletedActivityShowsSubstatus(t *testing.T) {
 		res := h.do("GET", "/core/casemgr/v3/activity/3001,3000", h.client(), "", "Accept-Language", "de-DE")
 		res.expect(t, 200, "")
 		body := res.JSON(t)
-		rtWant(t, "substatus", rtStr(body, "activity.0.status.substatus.value"), "done")
-		rtWant(t, "display", rtStr(body, "activity.0.status.substatus.displayValue"), "Erledigt")
+		rtWant(t, "substatus", atString(body, "activity.0.status.substatus.value"), "done")
+		rtWant(t, "display", atString(body, "activity.0.status.substatus.displayValue"), "Erledigt")
 		rtHas(t, body, "activity.1.status.substatus", false)
 	})
 }

@@ -148,7 +148,7 @@ func transferRaceRounds(t *testing.T, h *harness, handlers []http.Handler, round
 		if after.Department != target || after.LastDepartment != before.Department || !after.LastModified.After(before.LastModified) {
 			t.Fatalf("round %d: after the race the activity is %+v (before %+v)", round, after, before)
 		}
-		if got := len(h.transferHistory(3002)); got != round+1 {
+		if got := len(h.history("activity", 3002)); got != round+1 {
 			t.Fatalf("round %d: %d history entries, want %d (one transfer per round)", round, got, round+1)
 		}
 	}

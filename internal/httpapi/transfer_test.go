@@ -1,15 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
-	"github.com/casemgr/casemgr/internal/store"
-	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/transfer/department/{id}: one
@@ -91,59 +88,6 @@ func (h *harness) transferXMLBody(ids ...casemgr.ID) string {
 	return b.String()
 }
 
-// transferEach runs a test, in parallel with the other subtests, on a fresh
-// harness (base world plus transferWorld) of each engine.
-func transferEach(t *testing.T, fn func(t *testing.T, h *harness)) {
-	t.Helper()
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db store.DB) {
-		h := newHarness(t, db, nil)
-		h.add(transferWorld)
-		fn(t, h)
-	})
-}
-
-// transferHistory reads the history of an activity from the store.
-func (h *harness) transferHistory(id casemgr.ID) []casemgr.HistoryEntry {
-	h.t.Helper()
-	var list []casemgr.HistoryEntry
-	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
-		list, err = tx.History("activity", id)
-		return err
-	})
-	if err != nil {
-		h.t.Fatalf("history of %d: %v", id, err)
-	}
-	return list
-}
-
-// transferDetails returns the details of an error body as key → values.
-func transferDetails(t testing.TB, res *response) map[string][]string {
-	t.Helper()
-	var e struct {
-		Details []struct{ Key, Value string }
-	}
-	if err := json.Unmarshal(res.Body, &e); err != nil {
-		t.Fatalf("error body: %v: %s", err, res.Body)
-	}
-	out := map[string][]string{}
-	for _, d := range e.Details {
-		out[d.Key] = append(out[d.Key], d.Value)
-	}
-	return out
-}
-
-// transferHasDetail fails unless the details name item with code.
-func transferHasDetail(t testing.TB, res *response, item, code string) {
-	t.Helper()
-	for _, v := range transferDetails(t, res)[item] {
-		if strings.HasPrefix(v, code+" ") {
-			return
-		}
-	}
-	t.Fatalf("details do not name activity %s with %s: %s", item, code, res.Body)
-}
-
 // transferCheckMoved checks the effects of a transfer on one activity read
 // back from the store: new department, old one kept as lastDepartment, the
 // target's transfer-workflow queue, status and assignee, unpinned,
@@ -166,7 +110,7 @@ func transferCheckMoved(t testing.TB, h *harness, before casemgr.Activity, dept,
 	if !a.LastModified.After(before.LastModified) {
 		t.Errorf("activity %d: lastModified %v did not move on from %v", a.ID, a.LastModified, before.LastModified)
 	}
-	hist := h.transferHistory(a.ID)
+	hist := h.history("activity", a.ID)
 	if len(hist) == 0 {
 		t.Fatalf("activity %d: no history entry", a.ID)
 	}
@@ -191,7 +135,7 @@ func TestTransfer(t *testing.T) {
 	// --- Success and effects (spec 5.3). ---
 
 	t.Run("transfers_inbound_email_assigned_to_caller_with_every_effect", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			before := h.activity(3000)
 			res := h.do("PATCH", transferPath("11", ""), tok, h.transferBody(3000))
@@ -244,7 +188,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_queued_task_into_target_transfer_queue", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3002)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3002)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
@@ -252,7 +196,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_from_foreign_department_back_to_home", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3113 waits in Billing's queue 110; jenny is a foreign user of
 			// Billing and may pull from 110.
 			before := h.activity(3113)
@@ -262,7 +206,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_email_task_and_generic_activities_of_several_cases_at_once", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			ids := []casemgr.ID{3000, 3002, 3100, 3101, 3103}
 			befores := map[casemgr.ID]casemgr.Activity{}
 			for _, id := range ids {
@@ -276,7 +220,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_composed_email", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3101)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3101)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
@@ -284,7 +228,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_user_defined_generic_activity", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3103)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3103)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
@@ -292,7 +236,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_75_activities", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			var acts []string
 			var items []string
 			var ids []casemgr.ID
@@ -313,7 +257,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("moves_draft_replies_of_inbound_emails_with_them", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3114 inbound email; 3115 its draft reply; 3116 its completed reply.
 			draft := h.activity(3115)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3114)).expect(t, 204, "")
@@ -325,7 +269,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("keeps_draft_replies_of_composed_emails", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// Only draft replies of incoming emails move (seed).
 			draft := h.activity(3125)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3124)).expect(t, 204, "")
@@ -334,7 +278,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("reassign_yes_keeps_caller_assigned_when_member_of_target", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// jenny is a foreign user of Billing (11).
 			before := h.activity(3000)
 			draft := h.activity(3115)
@@ -360,7 +304,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("reassign_yes_leaves_activities_of_others_waiting_in_queue", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3002 waits in queue 100, 3112 is frank's: neither is jenny's.
 			b1, b2 := h.activity(3002), h.activity(3112)
 			h.do("PATCH", transferPath("11", "reassign=yes"), h.login("jenny"), h.transferBody(3002, 3112)).expect(t, 204, "")
@@ -370,7 +314,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("reassign_yes_unassigns_when_caller_not_member_of_target", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// mia works only in Service: her own email goes to Billing's queue.
 			before := h.activity(3127)
 			h.do("PATCH", transferPath("11", "reassign=yes"), h.login("mia"), h.transferBody(3127)).expect(t, 204, "")
@@ -379,7 +323,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("reassign_yes_by_client_application_unassigns", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3000)
 			h.do("PATCH", transferPath("11", "reassign=yes"), h.client(), h.transferBody(3000)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "client:bridge")
@@ -387,7 +331,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("unpin_yes_transfers_pinned_activity_unpinned", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3111)
 			h.do("PATCH", transferPath("11", "unpin=yes"), h.login("jenny"), h.transferBody(3111)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
@@ -395,7 +339,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("unpin_yes_and_reassign_yes_together", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3111)
 			h.do("PATCH", transferPath("11", "unpin=yes&reassign=yes"), h.login("jenny"), h.transferBody(3111)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAssigned, 1001, "user:1001")
@@ -403,14 +347,14 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("unpin_of_another_users_pinned_activity_needs_the_unpin_action", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3111 is jenny's pinned task. carl may pick from jenny (Pick
 			// Activities, Pull Activities on 1001) but lacks Unpin: with
 			// unpin=yes the pick permissions refuse it (403-111).
 			res := h.refused(403, "403-111", "PATCH", transferPath("11", "unpin=yes"), h.login("carl"), h.transferBody(3111),
 				"X-egain-error-message", "yes", "Accept-Language", "fr-FR")
-			transferHasDetail(t, res, "3111", "403-111")
-			if msg := rtStr(res.JSON(t), "userMessage"); !strings.Contains(msg, "Unpin") || strings.Contains(msg, "You are not") {
+			hasDetail(t, res, "3111", "403-111")
+			if msg := atString(res.JSON(t), "userMessage"); !strings.Contains(msg, "Unpin") || strings.Contains(msg, "You are not") {
 				t.Errorf("userMessage %q: want the French message naming the Unpin action", msg)
 			}
 			// Without unpin=yes the pinned activity breaks the business
@@ -430,7 +374,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("releases_lock_and_pin_of_own_activity", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3131 is jenny's, locked by jenny herself; 3132 is mia's, pinned and locked by mia.
 			b1 := h.activity(3131)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3131)).expect(t, 204, "")
@@ -442,7 +386,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_activity_whose_assignee_lock_expired", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3112)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3112)).expect(t, 204, "")
 			transferCheckMoved(t, h, before, 11, 110, casemgr.StatusAwaitingAssignment, 0, "user:1001")
@@ -450,7 +394,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("lock_rule_applies_only_to_activities_assigned_to_another_user", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3120 is jenny's but locked by frank; 3121 waits in queue 100
 			// locked by frank; 3123 is frank's, locked by jenny herself.
 			// The seed refuses only a lock on an activity assigned to
@@ -468,7 +412,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("client_application_needs_no_permission_or_license", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3118 is nolan's (nobody pulls from him), 3117 waits in queue
 			// 101, 3113 is in Billing: a client transfers them all.
 			b1, b2 := h.activity(3118), h.activity(3117)
@@ -485,7 +429,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("accepts_xml_body", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			b1, b2 := h.activity(3000), h.activity(3002)
 			res := h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferXMLBody(3000, 3002),
 				"Content-Type", "application/xml", "Accept", "application/xml")
@@ -496,7 +440,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("accepts_xml_body_with_single_activity_and_charset", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			before := h.activity(3002)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferXMLBody(3002),
 				"Content-Type", "application/xml; charset=utf-8").expect(t, 204, "")
@@ -505,7 +449,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("accepts_lastModified_in_another_notation_of_the_same_instant", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3000 was last modified at 2026-01-05T09:30:00.000Z.
 			before := h.activity(3000)
 			body := `{"activity": [{"id": 3000, "lastModified": "2026-01-05T10:30:00+01:00"}]}`
@@ -515,13 +459,13 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("transfers_back_and_forth_with_fresh_lastModified", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			h.do("PATCH", transferPath("11", ""), tok, h.transferBody(3002)).expect(t, 204, "")
 			mid := h.activity(3002)
 			h.do("PATCH", transferPath("10", ""), tok, h.transferBody(3002)).expect(t, 204, "")
 			transferCheckMoved(t, h, mid, 10, 100, casemgr.StatusAwaitingAssignment, 0, "user:1001")
-			if n := len(h.transferHistory(3002)); n != 2 {
+			if n := len(h.history("activity", 3002)); n != 2 {
 				t.Errorf("%d history entries, want 2", n)
 			}
 		})
@@ -530,13 +474,13 @@ func TestTransfer(t *testing.T) {
 	// --- Path, activities and count (seed: "For this API to execute"). ---
 
 	t.Run("refuses_unknown_department_404", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(404, "404-101", "PATCH", transferPath("9999", ""), h.login("jenny"), h.transferBody(3000))
 		})
 	})
 
 	t.Run("unknown_department_404_comes_before_permissions_and_rules", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(404, "404-101", "PATCH", transferPath("9999", ""), h.login("nolan"), h.transferBody(3000))
 			h.refused(404, "404-101", "PATCH", transferPath("9999", ""), h.login("jenny"), h.transferBody(3105, 3109))
 			h.refused(404, "404-101", "PATCH", transferPath("9999", ""), h.login("jenny"), `{"activity": [{"id": "9999", "lastModified": "2026-01-05T09:30:00.000Z"}]}`)
@@ -544,25 +488,25 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_invalid_department_id", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-108", "PATCH", transferPath("abc", ""), h.login("jenny"), h.transferBody(3000))
 		})
 	})
 
 	t.Run("refuses_activity_that_does_not_exist", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			body := `{"activity": [{"id": "3000", "lastModified": "` + h.stamp(3000) + `"},
 				{"id": "3999", "lastModified": "2026-01-05T09:30:00.000Z"}]}`
 			res := h.refused(400, "400-203", "PATCH", transferPath("11", ""), h.login("jenny"), body)
-			transferHasDetail(t, res, "3999", "400-203")
-			if _, ok := transferDetails(t, res)["3000"]; ok {
+			hasDetail(t, res, "3999", "400-203")
+			if _, ok := details(t, res)["3000"]; ok {
 				t.Errorf("details name the existing activity 3000: %s", res.Body)
 			}
 		})
 	})
 
 	t.Run("refuses_target_department_without_transfer_workflow", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// Archive (13) is shared with Service but has no transfer workflow.
 			res := h.refused(400, "400-240", "PATCH", transferPath("13", ""), h.login("jenny"), h.transferBody(3000))
 			if !strings.Contains(string(res.Body), "Archive") {
@@ -573,7 +517,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_more_than_75_activities", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			items := make([]string, casemgr.MaxActivities+1)
 			for i := range items {
 				items[i] = fmt.Sprintf(`{"id": "%d", "lastModified": "2026-01-05T09:30:00.000Z"}`, 3000+i)
@@ -583,13 +527,13 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_empty_activity_list", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-201", "PATCH", transferPath("11", ""), h.login("jenny"), `{"activity": []}`)
 		})
 	})
 
 	t.Run("refuses_activity_named_twice", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-206", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000, 3002, 3000))
 		})
 	})
@@ -606,27 +550,27 @@ func TestTransfer(t *testing.T) {
 		{"refuses_web_activity", 3107},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			transferEach(t, func(t *testing.T, h *harness) {
+			onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 				res := h.refused(400, "400-241", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(c.id))
-				transferHasDetail(t, res, casemgr.FormatID(c.id), "400-241")
+				hasDetail(t, res, casemgr.FormatID(c.id), "400-241")
 			})
 		})
 	}
 
 	t.Run("refuses_outbound_email", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-242", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3102))
 		})
 	})
 
 	t.Run("refuses_activity_in_workflow", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-204", "PATCH", transferPath("11", ""), h.client(), h.transferBody(3108))
 		})
 	})
 
 	t.Run("refuses_completed_activity", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-204", "PATCH", transferPath("11", ""), h.client(), h.transferBody(3109))
 		})
 	})
@@ -634,26 +578,26 @@ func TestTransfer(t *testing.T) {
 	// --- Lock and pin of an assigned activity. ---
 
 	t.Run("refuses_activity_assigned_to_another_user_and_locked_by_that_user_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3110 is frank's and locked by frank; jenny may pull from frank.
 			res := h.refused(403, "403-201", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3110))
-			transferHasDetail(t, res, "3110", "403-201")
+			hasDetail(t, res, "3110", "403-201")
 			// A client application is not the assignee either.
 			h.refused(403, "403-201", "PATCH", transferPath("11", ""), h.client(), h.transferBody(3110))
 		})
 	})
 
 	t.Run("refuses_activity_assigned_to_another_user_and_locked_by_a_third_user", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3122 is frank's and locked by mia.
 			h.refused(403, "403-201", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3122))
 		})
 	})
 
 	t.Run("refuses_pinned_activity_without_unpin_yes", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "400-243", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3111))
-			transferHasDetail(t, res, "3111", "400-243")
+			hasDetail(t, res, "3111", "400-243")
 			h.refused(400, "400-243", "PATCH", transferPath("11", "reassign=yes"), h.login("jenny"), h.transferBody(3111))
 		})
 	})
@@ -661,14 +605,14 @@ func TestTransfer(t *testing.T) {
 	// --- Target department. ---
 
 	t.Run("refuses_activity_already_in_target_department", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-244", "PATCH", transferPath("10", ""), h.login("jenny"), h.transferBody(3000))
 			h.refused(400, "400-244", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3113))
 		})
 	})
 
 	t.Run("already_in_target_is_400_not_403_sharing", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// Legal (12) is shared with nobody; leo's own Legal activity
 			// sent to Legal breaks the business rule, not the sharing one.
 			h.refused(400, "400-244", "PATCH", transferPath("12", ""), h.login("leo"), h.transferBody(3130))
@@ -676,7 +620,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("already_in_target_is_400_not_403_picking", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// frank works in Billing but may pull from no queue; a Billing
 			// task waiting in queue 110, sent to Billing, breaks the
 			// business rule, not the Pick Activities permission.
@@ -687,7 +631,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("loser_of_a_race_who_no_longer_sees_the_activity_gets_not_found", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// carl works in Service only; the client moves the task to
 			// Billing first. carl's transfer with the lastModified he read
 			// names an activity he no longer sees: not found, as a missing
@@ -703,10 +647,10 @@ func TestTransfer(t *testing.T) {
 	// --- lastModified (issue, spec 5.3). ---
 
 	t.Run("refuses_stale_lastModified_409", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			body := `{"activity": [{"id": "3000", "lastModified": "2026-01-05T09:30:00.001Z"}]}`
 			res := h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), body)
-			transferHasDetail(t, res, "3000", "409-101")
+			hasDetail(t, res, "3000", "409-101")
 			// A difference below the millisecond is a difference too.
 			body = `{"activity": [{"id": "3000", "lastModified": "2026-01-05T09:30:00.0004Z"}]}`
 			h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), body)
@@ -714,15 +658,15 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_stale_lastModified_of_one_activity_among_several", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			body := `{"activity": [{"id": "3000", "lastModified": "` + h.stamp(3000) + `"}, {"id": "3002", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
 			res := h.refused(409, "409-101", "PATCH", transferPath("11", ""), h.login("jenny"), body)
-			transferHasDetail(t, res, "3002", "409-101")
+			hasDetail(t, res, "3002", "409-101")
 		})
 	})
 
 	t.Run("refuses_lastModified_read_before_the_last_transfer", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// The second transfer with the same (now stale) lastModified
 			// breaks "already in the department", judged on the current
 			// state, which comes before the 409; the details still name
@@ -731,12 +675,12 @@ func TestTransfer(t *testing.T) {
 			body := h.transferBody(3002)
 			h.do("PATCH", transferPath("11", ""), tok, body).expect(t, 204, "")
 			res := h.refused(400, "400-244", "PATCH", transferPath("11", ""), tok, body)
-			transferHasDetail(t, res, "3002", "409-101")
+			hasDetail(t, res, "3002", "409-101")
 		})
 	})
 
 	t.Run("refuses_item_without_lastModified", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-245", "PATCH", transferPath("11", ""), h.login("jenny"), `{"activity": [{"id": "3000"}]}`)
 			h.refused(400, "400-245", "PATCH", transferPath("11", ""), h.login("jenny"),
 				`<activities><activity><id>3000</id></activity></activities>`, "Content-Type", "application/xml")
@@ -744,13 +688,13 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_item_without_id", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-245", "PATCH", transferPath("11", ""), h.login("jenny"), `{"activity": [{"lastModified": "2026-01-05T09:30:00.000Z"}]}`)
 		})
 	})
 
 	t.Run("refuses_malformed_lastModified", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			for _, v := range []string{"yesterday", "2026-01-05", "2026-01-05 09:30:00", ""} {
 				h.refused(400, "400-246", "PATCH", transferPath("11", ""), h.login("jenny"), `{"activity": [{"id": "3000", "lastModified": "`+v+`"}]}`)
 			}
@@ -758,7 +702,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_invalid_activity_id", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-152", "PATCH", transferPath("11", ""), h.login("jenny"), `{"activity": [{"id": "abc", "lastModified": "2026-01-05T09:30:00.000Z"}]}`)
 		})
 	})
@@ -766,36 +710,36 @@ func TestTransfer(t *testing.T) {
 	// --- All or nothing; every violation listed. ---
 
 	t.Run("refuses_whole_request_when_one_activity_breaks_a_rule", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "400-242", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000, 3002, 3102))
-			transferHasDetail(t, res, "3102", "400-242")
-			if d := transferDetails(t, res); len(d["3000"])+len(d["3002"]) != 0 {
+			hasDetail(t, res, "3102", "400-242")
+			if d := details(t, res); len(d["3000"])+len(d["3002"]) != 0 {
 				t.Errorf("details name activities that broke no rule: %s", res.Body)
 			}
 		})
 	})
 
 	t.Run("lists_every_activity_and_every_rule_it_broke", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3102, 3104, 3108, 3109, 3111, 3113))
-			transferHasDetail(t, res, "3102", "400-242")
-			transferHasDetail(t, res, "3104", "400-241")
-			transferHasDetail(t, res, "3108", "400-204")
-			transferHasDetail(t, res, "3109", "400-204")
-			transferHasDetail(t, res, "3111", "400-243")
-			transferHasDetail(t, res, "3113", "400-244")
+			hasDetail(t, res, "3102", "400-242")
+			hasDetail(t, res, "3104", "400-241")
+			hasDetail(t, res, "3108", "400-204")
+			hasDetail(t, res, "3109", "400-204")
+			hasDetail(t, res, "3111", "400-243")
+			hasDetail(t, res, "3113", "400-244")
 			// A stale lastModified is listed with the rules, after them.
 			body := `{"activity": [{"id": "3102", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
 			res = h.refused(400, "400-242", "PATCH", transferPath("11", ""), h.login("jenny"), body)
-			transferHasDetail(t, res, "3102", "400-242")
-			transferHasDetail(t, res, "3102", "409-101")
+			hasDetail(t, res, "3102", "400-242")
+			hasDetail(t, res, "3102", "409-101")
 		})
 	})
 
 	// --- Permissions and licenses (seed, spec 7). ---
 
 	t.Run("refuses_user_without_any_license_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.add(`{"activities": [{"id": "3200", "case": "2005", "department": "10", "type": "task", "status": "assigned", "assignedUser": "1005", "created": "2026-02-02T00:00:00.000Z"}]}`)
 			// Even nolan's own task.
 			h.refused(403, "403-106", "PATCH", transferPath("11", ""), h.login("nolan"), h.transferBody(3200))
@@ -803,7 +747,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("activity_outside_home_and_foreign_departments_is_not_found", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// leo (Legal) and Service's 3000; jenny and Legal's 3119;
 			// frank (Billing only) and Service's 3002 to Billing. Each
 			// answers exactly as an activity that does not exist.
@@ -813,7 +757,7 @@ func TestTransfer(t *testing.T) {
 			}{{"leo", "11", 3000}, {"jenny", "10", 3119}, {"frank", "11", 3002}} {
 				body := h.transferBody(c.id)
 				inv := h.refused(400, "400-203", "PATCH", transferPath(c.dept, ""), h.login(c.user), body)
-				transferHasDetail(t, inv, casemgr.FormatID(c.id), "400-203")
+				hasDetail(t, inv, casemgr.FormatID(c.id), "400-203")
 				missing := h.refused(400, "400-203", "PATCH", transferPath(c.dept, ""), h.login(c.user),
 					strings.ReplaceAll(body, casemgr.FormatID(c.id), "3999"))
 				sameAnswer(t, inv, casemgr.FormatID(c.id), missing, "3999")
@@ -822,16 +766,16 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_target_not_shared_with_activity_department_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(403, "403-108", "PATCH", transferPath("12", ""), h.login("jenny"), h.transferBody(3000))
-			transferHasDetail(t, res, "3000", "403-108")
+			hasDetail(t, res, "3000", "403-108")
 			// Service is not shared with Legal either: leo's own Legal task.
 			h.refused(403, "403-108", "PATCH", transferPath("10", ""), h.login("leo"), h.transferBody(3130))
 		})
 	})
 
 	t.Run("client_application_may_transfer_to_unshared_department", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// Sharing is a permission of users in the seed; a client
 			// application needs none, so Service → Legal succeeds.
 			before := h.activity(3002)
@@ -841,16 +785,16 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_picking_without_pick_activities_action_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// paula and nadia lack Pick Activities; 3002 waits in queue 100.
 			res := h.refused(403, "403-105", "PATCH", transferPath("11", ""), h.login("paula"), h.transferBody(3002))
-			transferHasDetail(t, res, "3002", "403-105")
+			hasDetail(t, res, "3002", "403-105")
 			h.refused(403, "403-105", "PATCH", transferPath("11", ""), h.login("nadia"), h.transferBody(3000))
 		})
 	})
 
 	t.Run("own_activity_needs_no_pick_permissions", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// paula (Platform license only, no Pick Activities) and nadia (no
 			// actions) transfer activities assigned to themselves.
 			b1, b2 := h.activity(3126), h.activity(3128)
@@ -862,15 +806,15 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_picking_from_user_without_pull_permission_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// jenny pulls from frank and mia, not from nolan (3118).
 			res := h.refused(403, "403-109", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3118))
-			transferHasDetail(t, res, "3118", "403-109")
+			hasDetail(t, res, "3118", "403-109")
 		})
 	})
 
 	t.Run("refuses_picking_from_queue_without_pull_permission_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// carl pulls from queue 100 only; 3117 waits in queue 101.
 			h.refused(403, "403-109", "PATCH", transferPath("11", ""), h.login("carl"), h.transferBody(3117))
 			// frank pulls from no queue: Billing's 3113 in queue 110.
@@ -879,7 +823,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("picking_with_pull_permissions_succeeds", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// carl (CallTrackPlus) picks the task waiting in queue 100;
 			// mia (MailPlus) picks jenny's email; frank his own Billing task.
 			b1, b2, b3 := h.activity(3002), h.activity(3000), h.activity(3129)
@@ -893,17 +837,17 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_picking_email_without_mailplus_or_advisor_desktop_403", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// carl (CallTrackPlus only) may pull from jenny, but 3000 is an email.
 			res := h.refused(403, "403-106", "PATCH", transferPath("11", ""), h.login("carl"), h.transferBody(3000))
-			transferHasDetail(t, res, "3000", "403-106")
+			hasDetail(t, res, "3000", "403-106")
 			// ... and the email waiting in queue 100.
 			h.refused(403, "403-106", "PATCH", transferPath("11", ""), h.login("carl"), h.transferBody(3100))
 		})
 	})
 
 	t.Run("permissions_403_come_before_business_rules", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// nadia may not pick jenny's chat (403) although chats are
 			// never transferred (400); leo may not touch Service's outbound
 			// email.
@@ -914,7 +858,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("stale_lastModified_comes_after_department_access_and_permissions", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			stale := `{"activity": [{"id": "%d", "lastModified": "2020-01-01T00:00:00.000Z"}]}`
 			// An activity leo does not see, with a stale lastModified:
 			// not found, exactly as a missing one. A 409 would tell him
@@ -931,16 +875,16 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_whole_request_when_one_activity_is_not_permitted", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(403, "403-109", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000, 3002, 3118))
-			transferHasDetail(t, res, "3118", "403-109")
+			hasDetail(t, res, "3118", "403-109")
 		})
 	})
 
 	// --- Malformed requests (spec 1, 2). ---
 
 	t.Run("refuses_unknown_query_parameter", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "400-101", "PATCH", transferPath("11", "force=yes"), h.login("jenny"), h.transferBody(3000))
 			if !strings.Contains(string(res.Body), "force") {
 				t.Errorf("message does not name the parameter: %s", res.Body)
@@ -949,7 +893,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("unpin_and_reassign_accept_only_yes", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			for _, q := range []string{"unpin=no", "unpin=true", "unpin=YES", "unpin=", "reassign=no", "reassign=1", "reassign=", "unpin=yes&unpin=yes"} {
 				h.refused(400, "400-102", "PATCH", transferPath("11", q), tok, h.transferBody(3111))
@@ -958,7 +902,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_unknown_body_element", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			lm := h.stamp(3000)
 			res := h.refused(400, "400-104", "PATCH", transferPath("11", ""), tok,
@@ -984,20 +928,20 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_body_without_activity_element", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-105", "PATCH", transferPath("11", ""), h.login("jenny"), `{}`)
 		})
 	})
 
 	t.Run("refuses_missing_body", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-264", "PATCH", transferPath("11", ""), h.login("jenny"), "")
 			h.refused(400, "400-264", "PATCH", transferPath("11", ""), h.login("jenny"), "  \n", "Content-Type", "application/json")
 		})
 	})
 
 	t.Run("refuses_invalid_json_and_xml", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			tok := h.login("jenny")
 			h.refused(400, "400-103", "PATCH", transferPath("11", ""), tok, `{"activity": [{"id": "3000",`)
 			h.refused(400, "400-103", "PATCH", transferPath("11", ""), tok, `{"activity": []} trailing`)
@@ -1006,21 +950,21 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_unsupported_content_type", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(415, "415-100", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000), "Content-Type", "text/plain")
 			h.refused(415, "415-100", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000), "Content-Type", "application/x-www-form-urlencoded")
 		})
 	})
 
 	t.Run("malformed_request_400_comes_before_404", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(400, "400-101", "PATCH", transferPath("9999", "force=yes"), h.login("jenny"), h.transferBody(3000))
 			h.refused(400, "400-104", "PATCH", transferPath("9999", ""), h.login("jenny"), `{"activities": []}`)
 		})
 	})
 
 	t.Run("refuses_missing_or_invalid_token", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			body := h.transferBody(3000)
 			res := h.refused(401, "401-104", "PATCH", transferPath("11", ""), "", body)
 			if res.Header.Get("WWW-Authenticate") == "" {
@@ -1032,14 +976,14 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("refuses_unacceptable_accept_and_language_406", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			h.refused(406, "406-101", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000), "Accept", "text/html")
 			h.refused(406, "406-100", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3000), "Accept-Language", "xx-XX")
 		})
 	})
 
 	t.Run("answers_errors_in_xml_when_asked", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "400-241", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferXMLBody(3106),
 				"Content-Type", "application/xml", "Accept", "application/xml", "X-egain-error-message", "yes")
 			body := string(res.Body)
@@ -1057,7 +1001,7 @@ func TestTransfer(t *testing.T) {
 	})
 
 	t.Run("translates_user_message", func(t *testing.T) {
-		transferEach(t, func(t *testing.T, h *harness) {
+		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			res := h.refused(400, "400-243", "PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3111),
 				"Accept-Language", "de-DE", "X-egain-error-message", "yes")
 			var e struct{ DeveloperMessage, UserMessage string }
