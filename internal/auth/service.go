@@ -38,7 +38,8 @@ import (
 
 // Defaults of the token lifetimes.
 const (
-	// DefaultAccessTTL is how long an access token works (spec 7).
+	// DefaultAccessTTL is how long an access token works (docs/api.md,
+	// Authentication).
 	DefaultAccessTTL = time.Hour
 	// DefaultRefreshTTL is how long a login session lives without a
 	// refresh; each refresh moves its end this far ahead.

@@ -9,8 +9,8 @@ import (
 )
 
 // Create calltrack activity (POST /core/casemgr/v3/activity/calltrack):
-// the effects and the rules of ../shared/seeds/create-calltrack-activity.txt,
-// one subtest per rule, each on SQLite and PostgreSQL. Permissions and
+// the effects and the rules of docs/operations/create-calltrack.md, one
+// subtest per rule, each on SQLite and PostgreSQL. Permissions and
 // licenses are in calltrack_permissions_test.go, malformed requests in
 // calltrack_malformed_test.go, idempotency and concurrency in
 // calltrack_idempotency_test.go.
@@ -145,7 +145,7 @@ func TestCreateCalltrack(t *testing.T) {
 
 	t.Run("refusal_lists_every_violated_rule_in_details", func(t *testing.T) {
 		onEngines(t, "", func(t *testing.T, h *harness) {
-			// The first rule broken, in the seed's order, gives the code.
+			// The first rule broken, in the documented order, gives the code.
 			res := h.ctRefused(400, "400-254", "jenny", "", ctBody("priority", "9", "dueDate", "2001-01-01T00:00:00.000Z", "mode.value", "sideways"))
 			var codes []string
 			for _, d := range at(res.JSON(t), "details").([]any) {

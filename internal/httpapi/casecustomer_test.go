@@ -12,8 +12,9 @@ import (
 
 func caseCustomerPath(ids string) string { return "/core/casemgr/v3/case/" + ids + "/changecustomer" }
 
-// TestChangeCaseCustomer pins PATCH /case/{ids}/changecustomer (spec 6,
-// eGain's changeCustomerOfCase) on both engines.
+// TestChangeCaseCustomer pins PATCH /case/{ids}/changecustomer (docs/api.md,
+// Changing the customer of a case; eGain's changeCustomerOfCase) on both
+// engines.
 func TestChangeCaseCustomer(t *testing.T) {
 	run := func(name string, fn func(t *testing.T, h *harness)) {
 		t.Run(name, func(t *testing.T) {

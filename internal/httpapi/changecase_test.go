@@ -11,8 +11,7 @@ import (
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/{ids}/changecase: one subtest per
-// rule of the seed (../shared/seeds/change-case-of-activities.txt) and of
-// its issue, and per effect, each on SQLite and PostgreSQL, named after the
+// rule of docs/operations/change-case.md, and per effect, each on SQLite and PostgreSQL, named after the
 // rule. Every refusal is checked with h.refused: status, eGain code, and a
 // world read back unchanged.
 
@@ -119,9 +118,9 @@ func chcRelated(c map[string]any) []string {
 	return ids
 }
 
-// TestChangeCase pins every rule of the seed and of the issue.
+// TestChangeCase pins every rule of docs/operations/change-case.md.
 func TestChangeCase(t *testing.T) {
-	// ---- Rules of the seed ----
+	// ---- Business rules ----
 
 	rule(t, "refuses_activities_that_do_not_exist", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
@@ -177,7 +176,7 @@ func TestChangeCase(t *testing.T) {
 		if !strings.Contains(devMessage(t, res), "2003") {
 			t.Fatalf("developerMessage does not name case 2003: %s", res.Body)
 		}
-		// John -> a case without a customer (spec 7).
+		// John -> a case without a customer.
 		h.refused(400, "400-222", "PATCH", chcPath("3200", ""), tok, `{"id": "2013"}`)
 		// No customer -> John.
 		h.refused(400, "400-222", "PATCH", chcPath("3220", ""), tok, `{"id": "2000"}`)
@@ -198,7 +197,8 @@ func TestChangeCase(t *testing.T) {
 		if !strings.Contains(devMessage(t, res), "9999") {
 			t.Fatalf("developerMessage does not name case 9999: %s", res.Body)
 		}
-		// An ID of the body not found is a 400, never a 404 (spec 2).
+		// An ID of the body not found is a 400, never a 404: only the IDs of
+		// the path are resources of the request (docs/api.md, Errors).
 		h.refused(400, "400-223", "PATCH", chcPath("3200", ""), tok, `{"case": {"id": "9999"}}`)
 	})
 
@@ -248,7 +248,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	// ---- Rules of the issue ----
+	// ---- Locks, lastModified and the target case ----
 
 	rule(t, "refuses_activity_locked_by_another_user", chcWorld, func(t *testing.T, h *harness) {
 		tok := h.login("jenny")
@@ -490,7 +490,7 @@ func TestChangeCase(t *testing.T) {
 		}
 	})
 
-	// ---- Order of checks (spec 7) ----
+	// ---- Order of checks (docs/api.md, Errors) ----
 
 	rule(t, "checks_in_order_malformed_then_404_then_403_then_rules", chcWorld, func(t *testing.T, h *harness) {
 		nadia := h.login("nadia")
@@ -680,9 +680,9 @@ func TestChangeCase(t *testing.T) {
 			c.CreatedBy != 1001 || c.LastModifiedBy != 1001 || c.Created.Before(start) {
 			t.Fatalf("new case %+v", c)
 		}
-		// Nothing else is copied: the seed names no more.
+		// Nothing else is copied: the rule names no more.
 		if c.Severity != "" || c.Description != "" || c.Solution != "" || c.DueDate != nil || len(c.CustomAttributes) != 0 || len(c.RelatedCases) != 0 {
-			t.Fatalf("new case copied more than the seed says: %+v", c)
+			t.Fatalf("new case copied more than the rule says: %+v", c)
 		}
 		// The original was left without open activities.
 		if orig.Status != "closed" {

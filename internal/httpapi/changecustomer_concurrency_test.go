@@ -18,8 +18,8 @@ import (
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
-// The acceptance test of the issue: 20 concurrent change-customer requests
-// over overlapping activities all end in 204 or a clean 4xx (never 500,
+// The concurrency guarantee of docs/operations/change-customer.md: 20
+// concurrent change-customer requests over overlapping activities all end in 204 or a clean 4xx (never 500,
 // never a deadlock), and the final state equals the state after some serial
 // order of the requests, in which each request has the same outcome.
 

@@ -10,8 +10,7 @@ import (
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/changecustomer: one subtest per
-// rule of the seed (../shared/seeds/change-customer-of-activities.txt) and
-// of its issue, each on SQLite and PostgreSQL, named after the rule.
+// rule of docs/operations/change-customer.md, each on SQLite and PostgreSQL, named after the rule.
 
 const ccPath = "/core/casemgr/v3/activity/changecustomer"
 

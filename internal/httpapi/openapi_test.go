@@ -45,7 +45,7 @@ var contract = sync.OnceValues(func() (routers.Router, error) {
 	// by the document's server URLs.
 	doc.Servers = nil
 	// XML bodies are decoded guided by the same schemas as JSON (the
-	// mapping of spec 7), so both forms are validated alike.
+	// mapping of docs/api.md, XML), so both forms are validated alike.
 	openapi3filter.RegisterBodyDecoder("application/xml", xmlBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/xml", xmlBodyDecoder)
 	return legacy.NewRouter(doc)

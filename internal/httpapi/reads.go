@@ -7,10 +7,10 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
-// The read endpoints of spec 6: activities, cases and customers by ID, the
+// The read endpoints (docs/api.md, Reading): activities, cases and customers by ID, the
 // activity search, the activity attributes and an activity's history. Each
 // runs in one read transaction; what the caller may not see answers as not
-// found (spec 6, visibility).
+// found, so that a response never tells what exists elsewhere.
 
 // notFound is 404-101 naming the missing IDs, one detail per ID.
 func notFound(entity string, ids []string) error {

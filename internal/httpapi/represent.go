@@ -11,8 +11,8 @@ import (
 	"github.com/casemgr/casemgr/internal/i18n"
 )
 
-// The wire representations of activities, cases and customers (spec 4 and
-// 7, egain-reference 4.1–4.3), built as generic trees that writeTree renders
+// The wire representations of activities, cases and customers (docs/api.md,
+// Reading; the eGain v3 shapes), built as generic trees that writeTree renders
 // as JSON or XML. Every enumerated field is {"value", "displayValue"} in the
 // request's locale; IDs are decimal strings; dates are UTC with
 // milliseconds; links are arrays of {rel, href}. A field without a value is
@@ -402,7 +402,7 @@ func (r *rep) customerRef(c casemgr.ID) map[string]any {
 }
 
 // activityCustomer renders the customer of an activity with only the
-// activity's own contact and contact point (spec 7).
+// activity's own contact and contact point, as eGain shows it.
 func (r *rep) activityCustomer(a *casemgr.Activity) map[string]any {
 	m := r.customerRef(a.Customer)
 	cust := r.l.customers[a.Customer]

@@ -22,18 +22,18 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 
-	// Authentication (spec 3): RFC 6749 and RFC 7009 bodies, not eGain's.
+	// Authentication (docs/api.md): RFC 6749 and RFC 7009 bodies, not eGain's.
 	mux.Handle("POST /core/authmgr/v3/oauth2/token", s.Auth.TokenHandler())
 	mux.Handle("POST /core/authmgr/v3/oauth2/revoke", s.Auth.RevokeHandler())
 	mux.Handle("DELETE /core/authmgr/v3/user/logout", s.Auth.LogoutHandler())
 
-	// The four operations (spec 5).
+	// The four operations (docs/operations/*.md).
 	mux.Handle("PATCH /core/casemgr/v3/activity/changecustomer", s.api(s.changeCustomer))
 	mux.Handle("PATCH /core/casemgr/v3/activity/{ids}/changecase", s.api(s.changeCase))
 	mux.Handle("PATCH /core/casemgr/v3/activity/transfer/department/{id}", s.api(s.transfer))
 	mux.Handle("POST /core/casemgr/v3/activity/calltrack", s.api(s.createCalltrack))
 
-	// Neighbouring calls a client needs (spec 6).
+	// Neighbouring calls a client needs (docs/api.md, Reading).
 	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.searchActivities))
 	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.activityAttributes))
 	mux.Handle("GET /core/casemgr/v3/activity/{ids}", s.api(s.getActivities))

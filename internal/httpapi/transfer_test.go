@@ -10,8 +10,7 @@ import (
 )
 
 // Tests of PATCH /core/casemgr/v3/activity/transfer/department/{id}: one
-// subtest per rule of the seed (transfer-activities-to-department.txt) and
-// of the issue, each on SQLite and PostgreSQL, each refusal checked to leave
+// subtest per rule of docs/operations/transfer-to-department.md, each on SQLite and PostgreSQL, each refusal checked to leave
 // the world unchanged.
 
 // transferWorld adds to the base world the activities the transfer tests
@@ -132,7 +131,7 @@ func transferUnmoved(t testing.TB, h *harness, before casemgr.Activity) {
 }
 
 func TestTransfer(t *testing.T) {
-	// --- Success and effects (spec 5.3). ---
+	// --- Success and effects. ---
 
 	t.Run("transfers_inbound_email_assigned_to_caller_with_every_effect", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
@@ -270,7 +269,7 @@ func TestTransfer(t *testing.T) {
 
 	t.Run("keeps_draft_replies_of_composed_emails", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
-			// Only draft replies of incoming emails move (seed).
+			// Only draft replies of incoming emails move.
 			draft := h.activity(3125)
 			h.do("PATCH", transferPath("11", ""), h.login("jenny"), h.transferBody(3124)).expect(t, 204, "")
 			transferUnmoved(t, h, draft)
@@ -397,7 +396,7 @@ func TestTransfer(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
 			// 3120 is jenny's but locked by frank; 3121 waits in queue 100
 			// locked by frank; 3123 is frank's, locked by jenny herself.
-			// The seed refuses only a lock on an activity assigned to
+			// The rule refuses only a lock on an activity assigned to
 			// another user (by someone other than the caller).
 			ids := []casemgr.ID{3120, 3121, 3123}
 			befores := map[casemgr.ID]casemgr.Activity{}
@@ -644,7 +643,7 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	// --- lastModified (issue, spec 5.3). ---
+	// --- lastModified. ---
 
 	t.Run("refuses_stale_lastModified_409", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
@@ -736,7 +735,7 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	// --- Permissions and licenses (seed, spec 7). ---
+	// --- Permissions and licenses. ---
 
 	t.Run("refuses_user_without_any_license_403", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
@@ -776,7 +775,7 @@ func TestTransfer(t *testing.T) {
 
 	t.Run("client_application_may_transfer_to_unshared_department", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
-			// Sharing is a permission of users in the seed; a client
+			// Sharing is a permission of users; a client
 			// application needs none, so Service → Legal succeeds.
 			before := h.activity(3002)
 			h.do("PATCH", transferPath("12", ""), h.client(), h.transferBody(3002)).expect(t, 204, "")
@@ -881,7 +880,7 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	// --- Malformed requests (spec 1, 2). ---
+	// --- Malformed requests. ---
 
 	t.Run("refuses_unknown_query_parameter", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
