@@ -57,7 +57,7 @@ func decodeXML(body []byte) (string, any, error) {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return "", nil, casemgr.E(casemgr.CodeMalformedBody, "reason", "the XML document has no root element")
 			}
 			return "", nil, xmlError("", err)
@@ -69,7 +69,7 @@ func decodeXML(body []byte) (string, any, error) {
 			}
 			for {
 				tok, err := dec.Token()
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					break
 				}
 				if err != nil {

@@ -71,7 +71,7 @@ func Decode(data []byte, maxDepth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
+	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &Error{Kind: Syntax, Reason: "unexpected data after the JSON value"}
 	}
 	return v, nil
