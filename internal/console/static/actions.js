@@ -135,7 +135,11 @@ function changeCustomerForm(acts, close) {
   const matchesField = field('Matching customers', matches);
   matchesField.hidden = true;
   matches.addEventListener('change', () => { custID.value = matches.value; find(false); });
+  // finds counts the lookups, so that only the latest one fills the form
+  // (the one started with the form may answer after the user's own).
+  let finds = 0;
   const find = async (searchFirst = true) => {
+    const mine = ++finds;
     point.replaceChildren();
     pointKind.clear();
     try {
@@ -144,9 +148,11 @@ function changeCustomerForm(acts, close) {
       showError(err);
       return;
     }
+    if (mine !== finds) return;
     if (!/^\d+$/.test(custID.value.trim())) { found.textContent = 'Enter a customer ID, or a phone, email or name to search.'; return; }
     try {
       const res = await api.get(`/core/customermgr/v3/customer/${custID.value.trim()}`);
+      if (mine !== finds) return;
       const c = res.body.customer[0];
       found.textContent = `${c.customerName} (${c.id})`;
       for (const contact of (c.contacts && c.contacts.contact) || []) {
