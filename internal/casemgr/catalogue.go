@@ -126,8 +126,27 @@ var Catalogue = map[Code]Entry{
 	CodeCaseSameCustomer:       {400, "Case {ids} already belongs to customer {value}.", "The target customer of a case differs from its current customer."},
 	CodeCaseCustomerDepartment: {400, "The target customer does not belong to the department of the current customer of case {ids}.", "With customer departmentalization on, a case's new customer belongs to the department of its current customer (of the case, when it has none)."},
 
-	CodeNoUserLicense:      {403, "The user holds no user license.", "Searching customers and cases needs any user license."},
-	CodeTargetUserRequired: {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
+	CodeNoUserLicense: {403, "The user holds no user license.", "Searching customers and cases, and creating customers, need any user license."},
+
+	CodeCustomerTypeInvalid:        {400, "Customer type '{value}' is not valid: type.value is individual, corporate or group.", "A created customer names its type: individual, corporate or group."},
+	CodeCustomerTypeMismatch:       {400, "The customer type of the path ({value}) disagrees with type.value ({name}).", "A customer type in the path agrees with the body's type.value."},
+	CodeCustomerDepartmentRequired: {400, "department.name is required while customers are departmentalized.", "With customer departmentalization on, a created customer names its department."},
+	CodeCustomerDepartmentUnknown:  {400, "Department '{value}' does not exist.", "A created customer's department exists."},
+	CodeIndividualOneContact:       {400, "An individual customer has exactly one contact; {count} were sent.", "An individual customer has exactly one contact."},
+	CodeCustomerNameRequired:       {400, "A {value} customer needs a customerName of at most 124 characters.", "A corporate or group customer has a name of at most 124 characters."},
+	CodeGroupTypeInvalid:           {400, "'{value}' is not a configured group type (type.group.type.value).", "A group customer names one of the configured group types."},
+	CodeRegionInvalid:              {400, "'{value}' is not a configured region.", "A group's or corporation's region is one of the configured regions."},
+	CodeCustomerElementInvalid:     {400, "Invalid value '{value}' for customer element '{name}'.", "A customer's role, howReferred, level and industry take their listed values; pin, marketSegment and entitlements are limited in length."},
+	CodeContactFirstName:           {400, "Contact {name} needs a firstName.", "Every contact has a first name."},
+	CodeContactElementTooLong:      {400, "Contact element '{name}' is longer than 255 characters.", "A contact's names, salutation, loginId and jobTitle are at most 255 characters."},
+	CodeEmailPointInvalid:          {400, "'{value}' is not a valid email address ({name}).", "An email contact point has a valid emailAddress."},
+	CodeEmailInUse:                 {400, "Email address '{value}' is already used by a customer.", "An email address belongs to one customer (in its department with customer departmentalization on) and is sent once."},
+	CodePhonePointInvalid:          {400, "Invalid value '{value}' for phone element '{name}'.", "A phone contact point has a type (home, office, mobile, fax, pager) and a phoneNo of at most 40 characters; its country code, area code, extension and availability are valid."},
+	CodePostalPointInvalid:         {400, "Invalid value '{value}' for postal element '{name}'.", "A postal contact point has a type (home, office, other) and address_1; each field is at most 255 characters."},
+	CodeWebsitePointInvalid:        {400, "Invalid value '{value}' for website element '{name}'.", "A website contact point has a url of at most 1024 characters."},
+	CodeSocialPointInvalid:         {400, "Invalid value '{value}' for social element '{name}'.", "A social contact point has a known network type and a socialId."},
+	CodePointPriorityInvalid:       {400, "Invalid priority '{value}' for contact point {name}: low, medium or high.", "A contact point's priority is low, medium or high."},
+	CodeTargetUserRequired:         {400, "A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
 }
 
 // Codes returns every code of the catalogue in order.

@@ -131,4 +131,24 @@ const (
 
 	// Customers and searches.
 	CodeNoUserLicense Code = "403-300"
+
+	// Create customer.
+	CodeCustomerTypeInvalid        Code = "400-302"
+	CodeCustomerTypeMismatch       Code = "400-303"
+	CodeCustomerDepartmentRequired Code = "400-304"
+	CodeCustomerDepartmentUnknown  Code = "400-305"
+	CodeIndividualOneContact       Code = "400-306"
+	CodeCustomerNameRequired       Code = "400-307"
+	CodeGroupTypeInvalid           Code = "400-308"
+	CodeRegionInvalid              Code = "400-309"
+	CodeCustomerElementInvalid     Code = "400-310"
+	CodeContactFirstName           Code = "400-312"
+	CodeContactElementTooLong      Code = "400-313"
+	CodeEmailPointInvalid          Code = "400-314"
+	CodeEmailInUse                 Code = "400-315"
+	CodePhonePointInvalid          Code = "400-316"
+	CodePostalPointInvalid         Code = "400-317"
+	CodeWebsitePointInvalid        Code = "400-318"
+	CodeSocialPointInvalid         Code = "400-319"
+	CodePointPriorityInvalid       Code = "400-320"
 )

@@ -35,11 +35,14 @@ const (
 	ActionUnpin              = "Unpin"
 	ActionViewAgentConsole   = "View Agent Console"
 	ActionTransferActivities = "Transfer Activities"
+	ActionCreateCustomer     = "Create Customer"
+	ActionEditCustomer       = "Edit Customer"
 )
 
 // AllActions lists the actions a fixture may grant.
 var AllActions = []string{ActionChangeCustomer, ActionChangeCase, ActionCreateActivity,
-	ActionPickActivities, ActionUnpin, ActionViewAgentConsole, ActionTransferActivities}
+	ActionPickActivities, ActionUnpin, ActionViewAgentConsole, ActionTransferActivities,
+	ActionCreateCustomer, ActionEditCustomer}
 
 // Activity types; any other type name is a user-defined generic type.
 const (

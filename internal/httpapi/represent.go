@@ -362,7 +362,19 @@ var pointTypeKind = map[string]string{
 func (r *rep) point(p *casemgr.ContactPoint) map[string]any {
 	m := make(map[string]any, len(p.Attrs)+3)
 	for k, v := range p.Attrs {
-		putString(m, k, v)
+		switch {
+		case k == "priority":
+			m[k] = map[string]any{"value": v, "displayValue": v}
+		case strings.HasPrefix(k, "availability."):
+			av, _ := m["availability"].(map[string]any)
+			if av == nil {
+				av = map[string]any{}
+				m["availability"] = av
+			}
+			av[strings.TrimPrefix(k, "availability.")] = map[string]any{"value": v, "displayValue": v}
+		default:
+			putString(m, k, v)
+		}
 	}
 	m["id"] = wireID(p.ID)
 	if f := pointValueField[p.Kind]; f != "" {
@@ -384,6 +396,9 @@ func (r *rep) contact(c *casemgr.Contact, points []casemgr.ContactPoint) map[str
 	m := map[string]any{"id": wireID(c.ID)}
 	putString(m, "firstName", c.FirstName)
 	putString(m, "lastName", c.LastName)
+	for _, k := range []string{"salutation", "middleName", "loginId", "jobTitle"} {
+		putString(m, k, c.Details[k])
+	}
 	for i := range points {
 		p := &points[i]
 		list, _ := m[p.Kind].([]any)
@@ -610,7 +625,29 @@ func (r *rep) customer(c *casemgr.Customer, want fieldSet) map[string]any {
 	}
 	put("customerName", c.Name)
 	if c.Type != "" {
-		put("type", r.enum("customerType", c.Type))
+		t := r.enum("customerType", c.Type)
+		detail := map[string]any{}
+		if v := c.Details["groupType"]; v != "" && c.Type == "group" {
+			detail["type"] = map[string]any{"value": v, "displayValue": v}
+		}
+		if v := c.Details["region"]; v != "" {
+			detail["region"] = map[string]any{"value": v, "displayValue": v}
+		}
+		if len(detail) > 0 && (c.Type == "group" || c.Type == "corporate") {
+			t[c.Type] = detail
+		}
+		put("type", t)
+	}
+	// The details a created customer may carry, shown whenever set:
+	// enumerations as {"value", "displayValue"} (configured or eGain's
+	// own words, shown as they are), the others as text.
+	for _, k := range []string{"role", "howReferred", "level", "industry"} {
+		if v := c.Details[k]; v != "" {
+			m[k] = map[string]any{"value": v, "displayValue": v}
+		}
+	}
+	for _, k := range []string{"pin", "marketSegment", "entitlements"} {
+		putString(m, k, c.Details[k])
 	}
 	if c.Department != 0 {
 		put("department", r.dept(c.Department))

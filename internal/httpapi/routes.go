@@ -48,6 +48,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /core/casemgr/v3/case/{id}/history", s.api(s.caseHistory))
 	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer", s.api(s.searchCustomers))
+	mux.Handle("POST /core/customermgr/v3/customer", s.api(s.createCustomer))
+	// The path is shared with the read by ID; here {ids} is the customer
+	// type.
+	mux.Handle("POST /core/customermgr/v3/customer/{ids}", s.api(s.createCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer/attributes", s.api(s.customerAttributes))
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.getCustomers))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)

@@ -1,0 +1,284 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// createCustomer serves POST /core/customermgr/v3/customer[/{customerType}]
+// (docs/operations/create-customer.md): 201 with the Location of the new
+// customer, no body.
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
+	in, err := s.parseNewCustomer(w, r)
+	var id casemgr.ID
+	if err == nil {
+		id, err = s.Service.CreateCustomer(r.Context(), ctxOf(r).actor, in)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", customerPath+casemgr.FormatID(id))
+	w.WriteHeader(http.StatusCreated)
+}
+
+// pathCustomerTypes maps the customerType of the path to the type.
+var pathCustomerTypes = map[string]string{"individual": "individual", "corp": "corporate", "corporate": "corporate", "group": "group"}
+
+// parseNewCustomer reads the body of a created customer strictly: every
+// element the operation does not know is 400-104, naming it.
+func (s *Server) parseNewCustomer(w http.ResponseWriter, r *http.Request) (*casemgr.NewCustomer, error) {
+	if err := checkParams(r); err != nil {
+		return nil, err
+	}
+	in := &casemgr.NewCustomer{}
+	if pt := r.PathValue("ids"); pt != "" {
+		t, ok := pathCustomerTypes[pt]
+		if !ok {
+			return nil, errf(casemgr.CodeNoSuchRoute)
+		}
+		in.PathType = t
+	}
+	tree, root, _, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRoot(root, "customer"); err != nil {
+		return nil, err
+	}
+	body, err := asObj("", tree)
+	if err != nil {
+		return nil, err
+	}
+	if dept, err := body.object("department"); err != nil {
+		return nil, err
+	} else if dept != nil {
+		if in.Department, err = dept.str("name"); err != nil {
+			return nil, err
+		}
+		if err := dept.done(); err != nil {
+			return nil, err
+		}
+	}
+	typ, err := body.object("type")
+	if err != nil {
+		return nil, err
+	}
+	if typ != nil {
+		v, err := typ.str("value")
+		if err != nil {
+			return nil, err
+		}
+		in.Type = deref(v)
+		if _, err := typ.str("displayValue"); err != nil {
+			return nil, err
+		}
+		for _, kind := range []string{"group", "corporate"} {
+			sub, err := typ.object(kind)
+			if err != nil || sub == nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if kind == "group" {
+				if in.GroupType, err = enumValue(sub, "type"); err != nil {
+					return nil, err
+				}
+			}
+			if in.Region, err = enumValue(sub, "region"); err != nil {
+				return nil, err
+			}
+			if err := sub.done(); err != nil {
+				return nil, err
+			}
+		}
+		if err := typ.done(); err != nil {
+			return nil, err
+		}
+	}
+	if in.Name, err = body.str("customerName"); err != nil {
+		return nil, err
+	}
+	if in.Details, err = customerDetails(body); err != nil {
+		return nil, err
+	}
+	if in.Custom, err = customAttributes(body); err != nil {
+		return nil, err
+	}
+	if in.Contacts, err = newContacts(body); err != nil {
+		return nil, err
+	}
+	return in, body.done()
+}
+
+// enumValue reads an element that is either {"value": …} or a plain string.
+func enumValue(o *obj, key string) (*string, error) {
+	if v, ok := o.m[key].(string); ok {
+		o.seen[key] = true
+		return &v, nil
+	}
+	e, err := o.object(key)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	v, err := e.str("value")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.str("displayValue"); err != nil {
+		return nil, err
+	}
+	if err := e.done(); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		empty := ""
+		return &empty, nil
+	}
+	return v, nil
+}
+
+// customerDetails reads the optional customer elements: role, howReferred,
+// level and industry ({"value"}), pin, marketSegment and entitlements.
+func customerDetails(o *obj) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range []string{"role", "howReferred", "level", "industry"} {
+		v, err := enumValue(o, k)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	for _, k := range []string{"pin", "marketSegment", "entitlements"} {
+		v, err := o.str(k)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out, nil
+}
+
+// contactDetailKeys are the optional string elements of a contact.
+var contactDetailKeys = []string{"lastName", "salutation", "middleName", "loginId", "jobTitle"}
+
+// newContacts reads contacts.contact[].
+func newContacts(body *obj) ([]casemgr.NewContact, error) {
+	cs, err := body.object("contacts")
+	if err != nil || cs == nil {
+		return nil, err
+	}
+	list, _ := cs.list("contact")
+	if err := cs.done(); err != nil {
+		return nil, err
+	}
+	var out []casemgr.NewContact
+	for i, raw := range list {
+		path := fmt.Sprintf("contacts.contact[%d]", i)
+		o, err := asObj(path, raw)
+		if err != nil {
+			return nil, err
+		}
+		c := casemgr.NewContact{Path: path, Details: map[string]string{}}
+		if c.FirstName, err = o.str("firstName"); err != nil {
+			return nil, err
+		}
+		for _, k := range contactDetailKeys {
+			v, err := o.str(k)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				c.Details[k] = *v
+			}
+		}
+		for _, kind := range casemgr.ContactPointKinds {
+			points, _ := o.list(kind)
+			for j, rawPoint := range points {
+				p, err := newPoint(fmt.Sprintf("%s.%s[%d]", path, kind, j), kind, rawPoint)
+				if err != nil {
+					return nil, err
+				}
+				c.Points = append(c.Points, p)
+			}
+		}
+		if err := o.done(); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// pointStrings are the plain string elements of a contact point by kind,
+// besides its value.
+var pointStrings = map[string][]string{
+	casemgr.KindPhone:  {"countryCode", "areaCode", "extension"},
+	casemgr.KindPostal: {"address_2", "city", "state", "zip", "country", "region"},
+}
+
+// newPoint reads one contact point of a kind.
+func newPoint(path, kind string, raw any) (casemgr.NewPoint, error) {
+	p := casemgr.NewPoint{Path: path, Kind: kind, Attrs: map[string]string{}}
+	o, err := asObj(path, raw)
+	if err != nil {
+		return p, err
+	}
+	if p.Value, err = o.str(pointValueField[kind]); err != nil {
+		return p, err
+	}
+	if kind != casemgr.KindEmail && kind != casemgr.KindWebsite {
+		if p.Type, err = enumValue(o, "type"); err != nil {
+			return p, err
+		}
+	}
+	for _, k := range pointStrings[kind] {
+		v, err := o.str(k)
+		if err != nil {
+			return p, err
+		}
+		if v != nil {
+			p.Attrs[k] = *v
+		}
+	}
+	if pr, err := enumValue(o, "priority"); err != nil {
+		return p, err
+	} else if pr != nil {
+		p.Attrs["priority"] = *pr
+	}
+	if kind == casemgr.KindPhone {
+		av, err := o.object("availability")
+		if err != nil {
+			return p, err
+		}
+		if av != nil {
+			for _, k := range []string{"days", "times"} {
+				v, err := enumValue(av, k)
+				if err != nil {
+					return p, err
+				}
+				if v != nil {
+					p.Attrs["availability."+k] = *v
+				}
+			}
+			if err := av.done(); err != nil {
+				return p, err
+			}
+		}
+	}
+	return p, o.done()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
