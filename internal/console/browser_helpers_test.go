@@ -616,3 +616,24 @@ func (tb *tab) tabTo(want string, back bool, limit int) {
 	}
 	tb.t.Fatalf("%q not reached with the keyboard in %d presses (focus on %q)", want, limit, tb.focused())
 }
+
+// attach sets the file of the file input with an accessible name, as a
+// person choosing a file does.
+func (tb *tab) attach(name, path string) {
+	tb.t.Helper()
+	// A file input's accessible name carries the chosen file's name too,
+	// so it is found by its label.
+	tb.do(func(ctx context.Context, tg *chromedp.Target) error {
+		expr, _ := json.Marshal(name)
+		res, err := cdp.Call(ctx, tg, runtime.Evaluate, runtime.EvaluateParams{Expression: `[...document.querySelectorAll("input[type=file]")]
+			.find(i => i.labels.length && i.labels[0].innerText.trim() === ` + string(expr) + `)`})
+		if err != nil {
+			return err
+		}
+		if res.Result == nil || res.Result.ObjectID == "" {
+			return fmt.Errorf("no file input labelled %q", name)
+		}
+		_, err = cdp.Call(ctx, tg, dom.SetFileInputFiles, dom.SetFileInputFilesParams{Files: []string{path}, ObjectID: res.Result.ObjectID})
+		return err
+	})
+}

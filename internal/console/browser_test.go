@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +185,11 @@ func TestConsoleLogACallCreatesACalltrack(t *testing.T) {
 	tb.choose("Subtype", "Complaint")
 	tb.fill("Subject", "Caller asked about fibre")
 	tb.call("textbox", "Notes", `function() { this.value = "Wants a quote for fibre."; }`)
+	notes := filepath.Join(t.TempDir(), "quote-request.txt")
+	if err := os.WriteFile(notes, []byte("50 lines, fibre"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.attach("Attachment", notes)
 	tb.shot("log-a-call")
 	tb.click("button", "Log a call")
 	msg := tb.message("status")
@@ -192,6 +199,13 @@ func TestConsoleLogACallCreatesACalltrack(t *testing.T) {
 		at(a, "subject") != "Caller asked about fibre" || at(a, "department.name") != "Service" || at(a, "status.assigned.user.id") != "1001" {
 		t.Fatalf("created activity %q (status %q): %v", id, msg, a)
 	}
+	_, atts := w.api("GET", "/core/casemgr/v3/activity/"+id+"/attachment", w.token("jenny"), "")
+	if at(atts, "attachment.0.name") != "quote-request.txt" || at(atts, "attachment.0.size") != "15" {
+		t.Fatalf("attachments of activity %s: %v", id, atts)
+	}
+	tb.click("link", id)
+	tb.find("heading", "Activity "+id)
+	tb.find("button", "Download quote-request.txt")
 }
 
 // TestConsoleRefusalShowsTheLocalizedMessageOfEachActivity sends a transfer
@@ -390,5 +404,32 @@ func TestConsoleWorksWithTheKeyboardAlone(t *testing.T) {
 	}
 	if at(w.activity(w.token("jenny"), "3027"), "department.name") != "Billing" {
 		t.Fatal("the keyboard transfer did not move activity 3027")
+	}
+}
+
+// TestConsoleTransferWithUnpinAndKeepAssigned sends unpin=yes and
+// reassign=yes from the form's checkboxes: a pinned activity moves, and both
+// stay assigned to the user, who works in the target department too.
+func TestConsoleTransferWithUnpinAndKeepAssigned(t *testing.T) {
+	w := newWorld(t)
+	tb := signedIn(t, w, "jenny", "/console/")
+	tb.click("checkbox", "Select activity 3029")
+	tb.click("checkbox", "Select activity 3027")
+	tb.click("button", "Transfer")
+	tb.choose("Department", "Billing")
+	tb.click("checkbox", "Unpin")
+	tb.click("checkbox", "Keep assigned")
+	tb.click("button", "Transfer")
+	if msg := tb.message("status"); !strings.Contains(msg, "Transferred 2 activities") {
+		t.Fatalf("status %q", msg)
+	}
+	jenny := w.token("jenny")
+	for _, id := range []string{"3029", "3027"} {
+		a := w.activity(jenny, id)
+		if at(a, "department.name") != "Billing" || at(a, "status.assigned.user.id") != "1001" || at(a, "pinned") != "false" {
+			t.Fatalf("activity %s: department %s, assigned to %q, pinned %s", id, at(a, "department.name"), at(a, "status.assigned.user.id"), at(a, "pinned"))
+		}
+		// Still assigned to jenny, so still in My work.
+		tb.find("checkbox", "Select activity "+id)
 	}
 }
