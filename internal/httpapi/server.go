@@ -283,7 +283,8 @@ func (s *Server) storablePath(next http.Handler) http.Handler {
 
 // headerText reads a request header whose value reaches the database: a
 // value no engine stores (a NUL, invalid UTF-8) is 400-152 naming the
-// header, as a header's invalid values are elsewhere.
+// header, as the other invalid header values are (an Idempotency-Key too
+// long, an upload's malformed Content-Type).
 func headerText(r *http.Request, name string) (string, error) {
 	v := r.Header.Get(name)
 	if !casemgr.StorableText(v) {

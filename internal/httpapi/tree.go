@@ -28,7 +28,7 @@ const maxDepth = 32
 // a key repeated in one object is refused as an XML element repeated where
 // one value belongs is (400-152), a string no engine stores (a NUL, invalid
 // UTF-8, which a plain decode would silently replace) is 400-152 naming it,
-// and so is nothing else a plain decode would let through.
+// and nesting beyond maxDepth is 400-103.
 func decodeJSON(body []byte) (any, error) {
 	v, err := strictjson.Decode(body, maxDepth)
 	var se *strictjson.Error
