@@ -86,7 +86,7 @@ func (h *harness) ccCreate(token, path, body string, header ...string) map[strin
 	}
 	got := h.do("GET", loc, token, "")
 	got.expect(h.t, 200, "")
-	return rtAt(got.JSON(h.t), "customer.0").(map[string]any)
+	return at(got.JSON(h.t), "customer.0").(map[string]any)
 }
 
 // individual is a valid individual customer of Service with one contact,
@@ -125,7 +125,7 @@ func contactWith(t *testing.T, edits map[string]any) map[string]any {
 	t.Helper()
 	var m map[string]any
 	_ = json.Unmarshal([]byte(individual), &m)
-	c := rtAt(m, "contacts.contact.0").(map[string]any)
+	c := at(m, "contacts.contact.0").(map[string]any)
 	for k, v := range edits {
 		if v == nil {
 			delete(c, k)
@@ -141,25 +141,25 @@ func TestCreateCustomerIndividualRoundTrip(t *testing.T) {
 		h := ccHarness(t, db)
 		cora := h.login("cora")
 		c := h.ccCreate(cora, customersPath, individual)
-		rtWant(t, "name", rtStr(c, "customerName"), "Ana M Ortiz")
-		rtWant(t, "type", rtStr(c, "type.value"), "individual")
-		rtWant(t, "department", rtStr(c, "department.name"), "Service")
-		rtWant(t, "level", rtStr(c, "level.value"), "Gold")
-		rtWant(t, "pin", rtStr(c, "pin"), "1234")
-		rtWant(t, "custom", rtStr(c, "customAttributes.customAttribute.0.attribValues.attribValue.0.value"), "gold")
-		ct := rtAt(c, "contacts.contact.0")
-		rtWant(t, "salutation", rtStr(ct, "salutation"), "Ms")
-		rtWant(t, "email", rtStr(ct, "email.0.emailAddress"), "ana.ortiz@example.com")
-		rtWant(t, "priority", rtStr(ct, "email.0.priority.value"), "high")
-		rtWant(t, "phone", rtStr(ct, "phone.0.phoneNo"), "555 0100")
-		rtWant(t, "days", rtStr(ct, "phone.0.availability.days.value"), "weekdays")
-		rtWant(t, "city", rtStr(ct, "postal.0.city"), "San Jose")
-		rtWant(t, "url", rtStr(ct, "website.0.url"), "https://ortiz.example")
-		rtWant(t, "social", rtStr(ct, "social.0.type.value"), "Mastodon")
+		rtWant(t, "name", atString(c, "customerName"), "Ana M Ortiz")
+		rtWant(t, "type", atString(c, "type.value"), "individual")
+		rtWant(t, "department", atString(c, "department.name"), "Service")
+		rtWant(t, "level", atString(c, "level.value"), "Gold")
+		rtWant(t, "pin", atString(c, "pin"), "1234")
+		rtWant(t, "custom", atString(c, "customAttributes.customAttribute.0.attribValues.attribValue.0.value"), "gold")
+		ct := at(c, "contacts.contact.0")
+		rtWant(t, "salutation", atString(ct, "salutation"), "Ms")
+		rtWant(t, "email", atString(ct, "email.0.emailAddress"), "ana.ortiz@example.com")
+		rtWant(t, "priority", atString(ct, "email.0.priority.value"), "high")
+		rtWant(t, "phone", atString(ct, "phone.0.phoneNo"), "555 0100")
+		rtWant(t, "days", atString(ct, "phone.0.availability.days.value"), "weekdays")
+		rtWant(t, "city", atString(ct, "postal.0.city"), "San Jose")
+		rtWant(t, "url", atString(ct, "website.0.url"), "https://ortiz.example")
+		rtWant(t, "social", atString(ct, "social.0.type.value"), "Mastodon")
 		// The new customer is found by the phone matcher at once.
-		id := rtStr(c, "id")
+		id := atString(c, "id")
 		rtWant(t, "search", customerIDs(t, h, h.login("jenny"), "?phone=140855501007"), []string{id})
-		rtWant(t, "created = lastModified", rtStr(c, "created"), rtStr(c, "lastModified"))
+		rtWant(t, "created = lastModified", atString(c, "created"), atString(c, "lastModified"))
 		// The creation is recorded.
 		var hist []casemgr.HistoryEntry
 		cid, _ := casemgr.ParseID(id)
@@ -184,12 +184,12 @@ func TestCreateCustomerXMLRoundTrip(t *testing.T) {
     <phone><type><value>office</value></type><phoneNo>4085559998</phoneNo></phone></contact>
   <contact><firstName>Cy</firstName></contact></contacts></customer>`
 		c := h.ccCreate(h.login("cora"), customersPath+"/group", body, "Content-Type", "application/xml")
-		rtWant(t, "name", rtStr(c, "customerName"), "Chess Club")
-		rtWant(t, "group type", rtStr(c, "type.group.type.value"), "Club")
-		rtWant(t, "region", rtStr(c, "type.group.region.value"), "EMEA")
-		rtWant(t, "phones", rtStr(c, "contacts.contact.0.phone.1.phoneNo"), "4085559998")
-		rtWant(t, "second contact", rtStr(c, "contacts.contact.1.firstName"), "Cy")
-		res := h.do("GET", customersPath+"/"+rtStr(c, "id"), h.login("cora"), "", "Accept", "application/xml")
+		rtWant(t, "name", atString(c, "customerName"), "Chess Club")
+		rtWant(t, "group type", atString(c, "type.group.type.value"), "Club")
+		rtWant(t, "region", atString(c, "type.group.region.value"), "EMEA")
+		rtWant(t, "phones", atString(c, "contacts.contact.0.phone.1.phoneNo"), "4085559998")
+		rtWant(t, "second contact", atString(c, "contacts.contact.1.firstName"), "Cy")
+		res := h.do("GET", customersPath+"/"+atString(c, "id"), h.login("cora"), "", "Accept", "application/xml")
 		res.expect(t, 200, "")
 		if !strings.Contains(string(res.Body), "<customerName>Chess Club</customerName>") {
 			t.Errorf("XML: %s", res.Body)
@@ -224,7 +224,7 @@ func TestCC3DepartmentIsRequiredAndExists(t *testing.T) {
 		// Legal is neither cora's home nor foreign department.
 		h.ccRefused(403, "403-107", cora, customersPath, withEdit(t, individual, map[string]any{"department": map[string]any{"name": "Legal"}}))
 		c := h.ccCreate(cora, customersPath, withEdit(t, individual, map[string]any{"department": map[string]any{"name": "billing"}}))
-		rtWant(t, "department", rtStr(c, "department.id"), "11")
+		rtWant(t, "department", atString(c, "department.id"), "11")
 	})
 }
 
@@ -269,7 +269,7 @@ func TestCC6GroupTypeAndRegionAreConfigured(t *testing.T) {
 			"group": map[string]any{"type": map[string]any{"value": "Club"}, "members": "3"}}))
 		c := h.ccCreate(cora, customersPath, withEdit(t, individual, map[string]any{"customerName": "Corp",
 			"type": map[string]any{"value": "corporate", "corporate": map[string]any{"region": "APAC"}}}))
-		rtWant(t, "region", rtStr(c, "type.corporate.region.value"), "APAC")
+		rtWant(t, "region", atString(c, "type.corporate.region.value"), "APAC")
 	})
 }
 
@@ -297,7 +297,7 @@ func TestCC7CustomerElements(t *testing.T) {
 		h.ccRefused(400, "400-231", cora, customersPath, withEdit(t, individual, custom("tier", "bronze")))
 		h.ccRefused(400, "400-231", cora, customersPath, withEdit(t, individual, custom("crm_id", "a<b")))
 		c := h.ccCreate(cora, customersPath, withEdit(t, individual, custom("crm_id", "C-1 (ok) #2 é")))
-		rtWant(t, "custom", rtStr(c, "customAttributes.customAttribute.0.attribValues.attribValue.0.value"), "C-1 (ok) #2 é")
+		rtWant(t, "custom", atString(c, "customAttributes.customAttribute.0.attribValues.attribValue.0.value"), "C-1 (ok) #2 é")
 	})
 }
 
@@ -411,7 +411,7 @@ func TestCC14SocialPoint(t *testing.T) {
 		}
 		c := h.ccCreate(cora, customersPath, withEdit(t, individual, map[string]any{"contacts": contactWith(t, map[string]any{"social": []any{
 			map[string]any{"type": map[string]any{"value": "YouTube"}, "socialId": "ana.yt"}}})}))
-		rtWant(t, "found", customerIDs(t, h, cora, "?youTubeId=ana.yt"), []string{rtStr(c, "id")})
+		rtWant(t, "found", customerIDs(t, h, cora, "?youTubeId=ana.yt"), []string{atString(c, "id")})
 	})
 }
 
@@ -435,6 +435,6 @@ func TestCreateCustomerPermissions(t *testing.T) {
 		h.ccRefused(400, "400-302", h.login("jenny"), customersPath, withEdit(t, individual, map[string]any{"type": nil}))
 		// A client application needs no action.
 		c := h.ccCreate(h.client(), customersPath, individual)
-		rtWant(t, "client", rtStr(c, "customerName"), "Ana M Ortiz")
+		rtWant(t, "client", atString(c, "customerName"), "Ana M Ortiz")
 	})
 }
