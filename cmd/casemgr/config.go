@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -227,4 +228,27 @@ func scrub(err error, dbURL string) error {
 		return err
 	}
 	return errors.New(clean)
+}
+
+// publicBase is the base URL the authentication metadata derives its URLs
+// from: --public-url when given (an http or https URL of a host, without
+// path, query or credentials), else http:// and the listen address, with
+// a wildcard host named localhost.
+func publicBase(flagValue, addr string) (string, error) {
+	if flagValue == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return "", fmt.Errorf("--addr %q: %w", addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port), nil
+	}
+	u, err := url.Parse(flagValue)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--public-url %q must be an http or https URL of a host, such as https://cm.example", flagValue)
+	}
+	return strings.TrimRight(flagValue, "/"), nil
 }

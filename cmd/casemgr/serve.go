@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	demo := f.Bool("demo", false, "load the demo world into an empty database at start")
 	adminToken := f.String("admin-token", "", "bearer token of the /admin endpoints and /debug/pprof (off when empty)")
 	metricsAddr := f.String("metrics-addr", "", "address to serve Prometheus metrics on, at /metrics (off when empty)")
+	publicURL := f.String("public-url", "", "base URL clients reach the server at, for the authentication metadata (default: http:// and --addr)")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := f.String("log-format", "text", "log format: text or json")
 	tlsCert := f.String("tls-cert", "", "PEM certificate (chain) file: serve HTTPS, with --tls-key")
@@ -129,6 +130,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	authSvc := auth.New(db)
 	authSvc.AccessTTL, authSvc.RefreshTTL = *tokenTTL, *refreshTTL
 	authSvc.Logger = logger
+	if authSvc.PublicURL, err = publicBase(*publicURL, *addr); err != nil {
+		return err
+	}
 	srv := &httpapi.Server{
 		Service:     &casemgr.Service{Store: db},
 		Auth:        authSvc,

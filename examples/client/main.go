@@ -43,7 +43,7 @@ func run(ctx context.Context, baseURL string, out io.Writer) error {
 
 	// 1. A token: the OAuth2 password grant.
 	username, password := "jenny", "demo-jenny"
-	tok, err := anon.RequestTokenWithFormdataBodyWithResponse(ctx, casemgr.RequestTokenFormdataRequestBody{
+	tok, err := anon.RequestTokenWithFormdataBodyWithResponse(ctx, nil, casemgr.RequestTokenFormdataRequestBody{
 		GrantType: casemgr.TokenRequestGrantTypePassword, Username: &username, Password: &password,
 	})
 	if err != nil {

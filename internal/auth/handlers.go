@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -24,6 +25,7 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
 }
 
 // TokenHandler serves POST /core/authmgr/v3/oauth2/token (RFC 6749), a
@@ -50,6 +52,11 @@ func (s *Service) TokenHandler() http.Handler {
 			s.methodNotAllowed(w, r, http.MethodPost)
 			return
 		}
+		force, err := forceLoginQuery(r.URL.Query())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		form, err := readForm(w, r)
 		if err != nil {
 			s.fail(w, r, err)
@@ -65,9 +72,13 @@ func (s *Service) TokenHandler() http.Handler {
 		case "":
 			err = badRequest("grant_type is required")
 		case "client_credentials":
-			resp, err = s.clientCredentialsGrant(r, creds)
+			resp, err = s.clientCredentialsGrant(r, form, creds)
 		case "password":
-			resp, err = s.passwordGrant(r, form, creds)
+			if onBehalf(form) {
+				resp, err = s.onBehalfGrant(r, form, creds)
+				break
+			}
+			resp, err = s.passwordGrant(r, form, creds, force)
 		case "refresh_token":
 			resp, err = s.refreshGrant(r, form, creds)
 		default:
@@ -163,13 +174,29 @@ func (s *Service) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow
 	s.writeError(w, r, casemgr.E(casemgr.CodeMethodNotAllowed, "method", r.Method))
 }
 
-// readForm reads the form body of a token or revocation request. It is
-// strict: parameters belong in the body (RFC 6749 2.3.1 forbids credentials
-// in the URL, which end up in logs), and none may be repeated (3.2).
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	if r.URL.RawQuery != "" {
-		return nil, badRequest("parameters must be sent in the form body, not in the URL")
+// forceLoginQuery checks the query of the token endpoint: it may hold
+// forceLogin=yes and nothing else (credentials in the URL end up in logs,
+// and RFC 6749 2.3.1 forbids them there). forceLogin=yes lets a password
+// login end the user's oldest session when they hold as many as the world
+// allows.
+func forceLoginQuery(q url.Values) (bool, error) {
+	force := false
+	for k, v := range q {
+		if k != "forceLogin" {
+			return false, badRequest("parameters must be sent in the form body, not in the URL (the query takes forceLogin=yes only)")
+		}
+		if len(v) != 1 || v[0] != "yes" {
+			return false, badRequest("forceLogin takes the value yes only")
+		}
+		force = true
 	}
+	return force, nil
+}
+
+// readForm reads the form body of a token or revocation request (its query
+// is checked by the caller). It is strict: none of its parameters may be
+// repeated (RFC 6749 3.2).
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, badRequest("the Content-Type must be application/x-www-form-urlencoded")
@@ -260,18 +287,16 @@ func readCredentials(r *http.Request, form url.Values, ignoreOtherSchemes bool) 
 // speed; a locked client ID or address is refused (429) before its secret
 // is looked at. A success clears the count of the client ID.
 func (s *Service) authenticateClient(r *http.Request, c credentials) (*casemgr.ClientApp, error) {
-	now, window := s.now(), s.failureWindow()
+	ctx, now := r.Context(), s.now()
 	clientKey := limitKey("client", c.id)
-	limits := []limit{
-		{key: clientKey, max: orDefault(s.MaxClientFailures, DefaultMaxClientFailures)},
-		s.addressLimit(r),
-	}
-	lim := s.limiter()
-	if wait, locked := lim.locked(now, window, limits...); locked {
-		return nil, &rateLimited{wait: wait}
+	g, err := s.checkLimits(ctx, now,
+		limit{key: clientKey, max: orDefault(s.MaxClientFailures, DefaultMaxClientFailures)},
+		s.addressLimit(r))
+	if err != nil {
+		return nil, err
 	}
 	var app *casemgr.ClientApp
-	err := s.Store.Read(r.Context(), func(tx casemgr.Tx) error {
+	err = s.Store.Read(ctx, func(tx casemgr.Tx) error {
 		var err error
 		app, err = tx.ClientApp(c.id)
 		return err
@@ -286,10 +311,14 @@ func (s *Service) authenticateClient(r *http.Request, c credentials) (*casemgr.C
 		ok = CheckSecret(app.SecretHash, c.secret)
 	}
 	if !ok {
-		lim.fail(now, window, limits...)
+		if err := s.countFailure(ctx, now, g); err != nil {
+			return nil, err
+		}
 		return nil, badClient("client authentication failed", c.basic)
 	}
-	lim.reset(clientKey)
+	if err := s.clearFailures(ctx, g, clientKey); err != nil {
+		return nil, err
+	}
 	return app, nil
 }
 
@@ -302,12 +331,16 @@ func (s *Service) addressLimit(r *http.Request) limit {
 // clientCredentialsGrant gives a client application an access token. Its
 // session lasts as long as the token: with no refresh token there is
 // nothing to extend it.
-func (s *Service) clientCredentialsGrant(r *http.Request, c credentials) (*tokenResponse, error) {
+func (s *Service) clientCredentialsGrant(r *http.Request, form url.Values, c credentials) (*tokenResponse, error) {
 	ctx := r.Context()
 	if !c.given {
 		return nil, badClient("client credentials are required", false)
 	}
 	app, err := s.authenticateClient(r, c)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := grantScopes(form.Get("scope"), true)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +350,7 @@ func (s *Service) clientCredentialsGrant(r *http.Request, c credentials) (*token
 		ClientID: app.ClientID,
 		Created:  now,
 		Expires:  now.Add(s.accessTTL()),
+		Scopes:   scopes,
 	}
 	var resp *tokenResponse
 	err = s.Store.Write(ctx, func(tx casemgr.Tx) error {
@@ -340,7 +374,14 @@ func (s *Service) clientCredentialsGrant(r *http.Request, c credentials) (*token
 // else, so a locked name or address costs no bcrypt run and reveals
 // nothing about the password; only wrong passwords and unknown names count
 // as failures.
-func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials) (*tokenResponse, error) {
+//
+// When the world limits the sessions of a user (Settings.MaxSessionsPerUser)
+// and the user holds as many live login sessions, the login is refused
+// (invalid_grant), or with force (forceLogin=yes) the oldest sessions end to
+// make room. Counting and inserting happen under a lock of the user
+// (casemgr.Tx.UserSessions), so concurrent logins in any number of
+// processes never exceed the limit.
+func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials, force bool) (*tokenResponse, error) {
 	ctx := r.Context()
 	username, password := form.Get("username"), form.Get("password")
 	if username == "" {
@@ -349,16 +390,17 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 	if password == "" {
 		return nil, badRequest("password is required")
 	}
-	now := s.now()
-	window := s.failureWindow()
-	userKey := limitKey("user", username)
-	limits := []limit{
-		{key: userKey, max: orDefault(s.MaxUserFailures, DefaultMaxUserFailures)},
-		s.addressLimit(r),
+	scopes, err := grantScopes(form.Get("scope"), false)
+	if err != nil {
+		return nil, err
 	}
-	lim := s.limiter()
-	if wait, locked := lim.locked(now, window, limits...); locked {
-		return nil, &rateLimited{wait: wait}
+	now := s.now()
+	userKey := limitKey("user", username)
+	g, err := s.checkLimits(ctx, now,
+		limit{key: userKey, max: orDefault(s.MaxUserFailures, DefaultMaxUserFailures)},
+		s.addressLimit(r))
+	if err != nil {
+		return nil, err
 	}
 	var clientID string
 	if c.given {
@@ -369,7 +411,7 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 		clientID = app.ClientID
 	}
 	var user *casemgr.User
-	err := s.Store.Read(ctx, func(tx casemgr.Tx) error {
+	err = s.Store.Read(ctx, func(tx casemgr.Tx) error {
 		var err error
 		user, err = tx.UserByName(username)
 		return err
@@ -386,16 +428,21 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 		ok = CheckSecret(user.PasswordHash, password)
 	}
 	if !ok {
-		lim.fail(now, window, limits...)
+		if err := s.countFailure(ctx, now, g); err != nil {
+			return nil, err
+		}
 		return nil, badGrant("the user name or password is wrong")
 	}
-	lim.reset(userKey)
+	if err := s.clearFailures(ctx, g, userKey); err != nil {
+		return nil, err
+	}
 	sess := &casemgr.Session{
 		ID:       newSessionID(),
 		User:     user.ID,
 		ClientID: clientID,
 		Created:  now,
 		Expires:  now.Add(s.refreshTTL()),
+		Scopes:   scopes,
 	}
 	var resp *tokenResponse
 	err = s.Store.Write(ctx, func(tx casemgr.Tx) error {
@@ -406,6 +453,9 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 			}
 			return err
 		}
+		if err := makeRoom(tx, user.ID, now, force); err != nil {
+			return err
+		}
 		if err := tx.InsertSession(sess); err != nil {
 			return err
 		}
@@ -414,6 +464,34 @@ func (s *Service) passwordGrant(r *http.Request, form url.Values, c credentials)
 		return err
 	})
 	return resp, err
+}
+
+// makeRoom enforces the session limit before a login of user: with the
+// limit reached, the login is refused, or with force the oldest sessions
+// end so that the new one is within the limit.
+func makeRoom(tx casemgr.Tx, user casemgr.ID, now time.Time, force bool) error {
+	settings, err := tx.Settings()
+	if err != nil || settings.MaxSessionsPerUser <= 0 {
+		return err
+	}
+	live, err := tx.UserSessions(user, now, true)
+	if err != nil {
+		return err
+	}
+	excess := len(live) - settings.MaxSessionsPerUser + 1
+	if excess <= 0 {
+		return nil
+	}
+	if !force {
+		return badGrant(fmt.Sprintf("too many sessions: the user holds %d, the most allowed; log in with forceLogin=yes to end the oldest",
+			len(live)))
+	}
+	for _, old := range live[:excess] {
+		if err := tx.RevokeSession(old.ID, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errReused reports a refresh token presented after it was used.
@@ -439,11 +517,14 @@ func (s *Service) refreshGrant(r *http.Request, form url.Values, c credentials) 
 	if !wellFormed(token) {
 		return nil, badGrant("the refresh token is invalid")
 	}
+	if _, err := grantScopes(form.Get("scope"), false); err != nil {
+		return nil, err
+	}
 	hash := HashToken(token)
 	var resp *tokenResponse
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		resp, err = s.rotate(ctx, hash, app, c)
+		resp, err = s.rotate(ctx, hash, app, c, form.Get("scope"))
 		var oe *oauthError
 		if err == nil || errors.As(err, &oe) {
 			break
@@ -453,7 +534,7 @@ func (s *Service) refreshGrant(r *http.Request, form url.Values, c credentials) 
 }
 
 // rotate is one attempt of refreshGrant.
-func (s *Service) rotate(ctx context.Context, hash string, app *casemgr.ClientApp, c credentials) (*tokenResponse, error) {
+func (s *Service) rotate(ctx context.Context, hash string, app *casemgr.ClientApp, c credentials, scope string) (*tokenResponse, error) {
 	now := s.now()
 	var resp *tokenResponse
 	reused := false
@@ -504,6 +585,9 @@ func (s *Service) rotate(ctx context.Context, hash string, app *casemgr.ClientAp
 		if actor == nil {
 			return badGrant("the user of the refresh token no longer exists")
 		}
+		if err := withinGranted(scope, sess.Scopes); err != nil {
+			return err
+		}
 		if err := tx.InsertToken(&casemgr.Token{
 			Hash: rotatedKey(hash), Session: sess.ID, Kind: KindRefresh, Expires: tok.Expires,
 		}); err != nil {
@@ -534,10 +618,18 @@ func (s *Service) issue(tx casemgr.Tx, sess *casemgr.Session, now time.Time, ref
 	if err := tx.InsertToken(&casemgr.Token{Hash: accessHash, Session: sess.ID, Kind: KindAccess, Expires: expires}); err != nil {
 		return nil, err
 	}
+	scopes := sess.Scopes
+	if scopes == nil {
+		scopes = UserScopes
+		if sess.User == 0 {
+			scopes = ClientScopes
+		}
+	}
 	resp := &tokenResponse{
 		AccessToken: access,
 		TokenType:   "Bearer",
 		ExpiresIn:   int64(expires.Sub(now) / time.Second),
+		Scope:       scopeParam(scopes),
 	}
 	if refresh {
 		token, hash := newToken()
@@ -551,6 +643,9 @@ func (s *Service) issue(tx casemgr.Tx, sess *casemgr.Session, now time.Time, ref
 
 // revoke carries out a revocation request.
 func (s *Service) revoke(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.RawQuery != "" {
+		return badRequest("parameters must be sent in the form body, not in the URL")
+	}
 	form, err := readForm(w, r)
 	if err != nil {
 		return err

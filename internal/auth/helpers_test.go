@@ -25,14 +25,16 @@ const (
 
 // Seeded actors.
 const (
-	alice       = 1001
-	bob         = 1002
-	alicePW     = "alice-pw"
-	bobPW       = "b0b pw+%&=" // characters that need form encoding
-	crm         = "crm"
-	crmSecret   = "crm-secret"
-	other       = "other"
-	otherSecret = "other:secret" // a colon, legal in a Basic password
+	alice        = 1001
+	bob          = 1002
+	alicePW      = "alice-pw"
+	bobPW        = "b0b pw+%&=" // characters that need form encoding
+	crm          = "crm"
+	crmSecret    = "crm-secret"
+	other        = "other"
+	otherSecret  = "other:secret" // a colon, legal in a Basic password
+	assist       = "assist"       // may act on behalf of users
+	assistSecret = "assist-secret"
 )
 
 var t0 = time.Date(2026, 1, 5, 9, 30, 0, 0, time.UTC)
@@ -112,6 +114,7 @@ func seed(t *testing.T, db casemgr.Store) {
 		for _, c := range []*casemgr.ClientApp{
 			{ClientID: crm, Name: "CRM bridge", SecretHash: hash(crmSecret)},
 			{ClientID: other, Name: "Other app", SecretHash: hash(otherSecret)},
+			{ClientID: assist, Name: "Agent assist", SecretHash: hash(assistSecret), OnBehalfOf: true},
 		} {
 			if err := tx.InsertClientApp(c); err != nil {
 				return err

@@ -20,9 +20,15 @@
 // it was stolen: the session is ended (OAuth 2.0 Security BCP, refresh
 // token reuse detection).
 //
-// Failed password logins are limited per user name and per client address.
-// The counts are kept in each process's memory, so with N processes behind
-// a load balancer an attacker gets up to N times the allowance.
+// Failed password logins and failed client authentications are limited per
+// user name, per client ID and per client address. The counts are kept in
+// the database, so the limit holds across every server process on it.
+//
+// A client application allowed to (ClientApp.OnBehalfOf) may obtain a
+// token on behalf of a user, without the user's password: the token acts
+// as the user, has no refresh token, and its session does not make the
+// user logged in. Every token carries scopes (read or manage, of the case
+// and of the customer API), which Allows enforces.
 package auth
 
 import (
@@ -30,7 +36,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -91,8 +96,10 @@ type Service struct {
 	// Logger receives internal errors (default slog.Default()).
 	Logger *slog.Logger
 
-	limitOnce sync.Once
-	limits    *limiter
+	// PublicURL is the base URL clients reach the server at (scheme,
+	// host and port, no path), from which the metadata documents derive
+	// their URLs; empty means http://localhost.
+	PublicURL string
 }
 
 // New returns a Service on store with every default set.
@@ -145,11 +152,6 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
-}
-
-func (s *Service) limiter() *limiter {
-	s.limitOnce.Do(func() { s.limits = &limiter{} })
-	return s.limits
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -220,7 +222,7 @@ func sessionActor(tx casemgr.Tx, sess *casemgr.Session) (*casemgr.Actor, error) 
 		if err != nil || u == nil {
 			return nil, err
 		}
-		return &casemgr.Actor{User: u, Session: sess.ID}, nil
+		return &casemgr.Actor{User: u, Session: sess.ID, Scopes: sess.Scopes}, nil
 	}
 	if sess.ClientID == "" {
 		return nil, nil
@@ -229,7 +231,7 @@ func sessionActor(tx casemgr.Tx, sess *casemgr.Session) (*casemgr.Actor, error) 
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return &casemgr.Actor{Client: c, Session: sess.ID}, nil
+	return &casemgr.Actor{Client: c, Session: sess.ID, Scopes: sess.Scopes}, nil
 }
 
 // bearerToken extracts the token of "Bearer <token>" (RFC 6750 2.1; the

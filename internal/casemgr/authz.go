@@ -14,6 +14,9 @@ type Actor struct {
 	Client *ClientApp
 	// Session is the login session the call belongs to.
 	Session string
+	// Scopes are the scopes granted to the call's token; nil means every
+	// scope of the actor's type.
+	Scopes []string
 }
 
 // UserActor returns the actor for a user.

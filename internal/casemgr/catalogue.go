@@ -44,6 +44,7 @@ var Catalogue = map[Code]Entry{
 	CodePickNotAllowed:      {403, "The user may not pick activity {ids}: {reason}.", "Transferring an activity that is not assigned to the caller needs the Pick Activities permissions and licenses."},
 	CodeAdminForbidden:      {403, "The admin token is not valid.", "Administration endpoints need the configured admin token."},
 	CodeUnpinNotAllowed:     {403, "The user may not unpin activity {ids}: the 'Unpin' action is required.", "Transferring with unpin=yes an activity that another user pinned needs the Unpin action (a Pick Activities permission)."},
+	CodeScopeInsufficient:   {403, "The scopes of the access token do not allow this call; it needs the scope {scope}.", "A GET needs the read or manage scope of its API (case or customer), any other method the manage scope."},
 	CodeTooManyRequests:     {429, "Too many failed attempts; try again in {seconds} seconds.", "Failed logins and failed client authentications are rate-limited per user name, per client ID and per client address."},
 
 	CodeNotFound:             {404, "No {entity} found for ID(s) {ids}.", "IDs in the request path must exist and be visible to the caller."},

@@ -38,6 +38,7 @@ const (
 	CodePickNotAllowed      Code = "403-109"
 	CodeAdminForbidden      Code = "403-110"
 	CodeUnpinNotAllowed     Code = "403-111"
+	CodeScopeInsufficient   Code = "403-197"
 	CodeTooManyRequests     Code = "429-001"
 
 	// Lookup and negotiation.

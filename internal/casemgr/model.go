@@ -102,6 +102,23 @@ var ContactPointKinds = []string{KindEmail, KindPhone, KindSocial, KindPostal, K
 // Settings are the server-wide settings.
 type Settings struct {
 	CustomerDepartmentalization bool
+	// TenantID names the tenant of the authentication metadata documents;
+	// empty means DefaultTenantID.
+	TenantID string
+	// MaxSessionsPerUser limits the live login sessions of one user; 0
+	// means no limit.
+	MaxSessionsPerUser int
+}
+
+// DefaultTenantID is the tenant of a world that names none.
+const DefaultTenantID = "casemgr"
+
+// Tenant is the configured tenant ID, DefaultTenantID when none is set.
+func (s Settings) Tenant() string {
+	if s.TenantID == "" {
+		return DefaultTenantID
+	}
+	return s.TenantID
 }
 
 // Department groups users, queues, customers, cases and activities.
@@ -153,6 +170,9 @@ type ClientApp struct {
 	ClientID   string
 	Name       string
 	SecretHash string
+	// OnBehalfOf allows the client to obtain tokens on behalf of users
+	// (the on-behalf-of grant), with the user's rights.
+	OnBehalfOf bool
 }
 
 // AttributeDef defines a custom attribute of cases, activities or users.

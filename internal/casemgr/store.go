@@ -126,13 +126,33 @@ type Tx interface {
 	InsertToken(*Token) error
 	// Token returns a token by the hash of its secret.
 	Token(hash string) (*Token, error)
-	// UserLoggedIn reports whether the user has a live session at now.
+	// UserLoggedIn reports whether the user has a live login session at
+	// now; sessions obtained on behalf of the user do not count.
 	UserLoggedIn(user ID, now time.Time) (bool, error)
+	// UserSessions returns the live login sessions of a user at now
+	// (sessions obtained on behalf of the user left out), oldest first.
+	// With lock, in a write transaction, it first takes a lock of the
+	// user that concurrent callers with lock wait for until this
+	// transaction ends, in every process on the database, so that
+	// counting the sessions and inserting one is atomic.
+	UserSessions(user ID, now time.Time, lock bool) ([]Session, error)
+
+	// Failed logins and client authentications, per key, in fixed
+	// windows (see LoginFailure).
+	// LoginFailures returns the counts of the keys that have one.
+	LoginFailures(keys []string) ([]LoginFailure, error)
+	// AddLoginFailure counts one failure against each key: a key whose
+	// window started window or more before now starts a new one at now
+	// with one failure.
+	AddLoginFailure(keys []string, now time.Time, window time.Duration) error
+	// ClearLoginFailures forgets the count of a key.
+	ClearLoginFailures(key string) error
 
 	// Purge deletes what has no use any more: tokens that expired before
 	// sessionsBefore, sessions that expired or were revoked before it (with
 	// their tokens), and idempotency records created before
-	// idempotencyBefore. It returns the number of rows deleted.
+	// idempotencyBefore, and failed-login counts whose window began before
+	// sessionsBefore. It returns the number of rows deleted.
 	Purge(sessionsBefore, idempotencyBefore time.Time) (int64, error)
 
 	// Idempotency of creations.
@@ -267,7 +287,7 @@ type AttributeFilter struct {
 
 // Session is a login session: a user's (or a client application's) period
 // of access that tokens belong to. A user is logged in while one of their
-// sessions lives.
+// sessions lives, except those obtained on behalf of them.
 type Session struct {
 	ID       string
 	User     ID     // 0 for a client application
@@ -275,6 +295,20 @@ type Session struct {
 	Created  time.Time
 	Expires  time.Time
 	Revoked  *time.Time
+	// Scopes are the scopes granted to the session's tokens; nil means
+	// every scope of its actor type.
+	Scopes []string
+	// OnBehalf is set for a session a client obtained on behalf of the
+	// user: it is not a login and does not make the user logged in.
+	OnBehalf bool
+}
+
+// LoginFailure is the count of failed attempts of one key (a user name,
+// a client ID or an address, hashed) in the window that began at Start.
+type LoginFailure struct {
+	Key      string
+	Start    time.Time
+	Failures int
 }
 
 // Live reports whether the session lives at now.

@@ -26,6 +26,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /core/authmgr/v3/oauth2/token", s.Auth.TokenHandler())
 	mux.Handle("POST /core/authmgr/v3/oauth2/revoke", s.Auth.RevokeHandler())
 	mux.Handle("DELETE /core/authmgr/v3/user/logout", s.Auth.LogoutHandler())
+	// The on-behalf-of grant where eGain's clients ask for it, and the
+	// metadata eGain's SDKs read first (no authentication).
+	mux.Handle("POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token", s.Auth.OnBehalfHandler())
+	mux.Handle("POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token", s.Auth.OnBehalfHandler())
+	mux.Handle("GET /core/authmgr/v3/metadata/deployment", s.Auth.MetadataHandler())
+	mux.Handle("GET /core/authmgr/v3/metadata/tenant/{tenantId}", s.Auth.MetadataHandler())
 
 	// The four operations (docs/operations/*.md).
 	mux.Handle("PATCH /core/casemgr/v3/activity/changecustomer", s.api(s.changeCustomer))

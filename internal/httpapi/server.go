@@ -255,6 +255,12 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 		rc := ctxOf(r)
 		rc.actor = actor
 		rc.logger = rc.logger.With("actor", actor.String())
+		if !auth.Allows(actor, r.Method, r.URL.Path) {
+			// The token's scopes, before anything of the request is
+			// looked at: a read-only token changes nothing.
+			s.writeError(w, r, errf(casemgr.CodeScopeInsufficient, "scope", auth.RequiredScope(actor, r.Method, r.URL.Path)))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -183,16 +183,16 @@ func (e FixtureCasesSeverity) Valid() bool {
 
 // Defines values for FixtureCasesStatus.
 const (
-	Closed FixtureCasesStatus = "closed"
-	Open   FixtureCasesStatus = "open"
+	FixtureCasesStatusClosed FixtureCasesStatus = "closed"
+	FixtureCasesStatusOpen   FixtureCasesStatus = "open"
 )
 
 // Valid indicates whether the value is a known member of the FixtureCasesStatus enum.
 func (e FixtureCasesStatus) Valid() bool {
 	switch e {
-	case Closed:
+	case FixtureCasesStatusClosed:
 		return true
-	case Open:
+	case FixtureCasesStatusOpen:
 		return true
 	default:
 		return false
@@ -336,6 +336,7 @@ const (
 	InvalidClient        OAuthErrorError = "invalid_client"
 	InvalidGrant         OAuthErrorError = "invalid_grant"
 	InvalidRequest       OAuthErrorError = "invalid_request"
+	InvalidScope         OAuthErrorError = "invalid_scope"
 	UnauthorizedClient   OAuthErrorError = "unauthorized_client"
 	UnsupportedGrantType OAuthErrorError = "unsupported_grant_type"
 )
@@ -348,6 +349,8 @@ func (e OAuthErrorError) Valid() bool {
 	case InvalidGrant:
 		return true
 	case InvalidRequest:
+		return true
+	case InvalidScope:
 		return true
 	case UnauthorizedClient:
 		return true
@@ -481,6 +484,57 @@ func (e AcceptLanguage) Valid() bool {
 	case AcceptLanguageSvSE:
 		return true
 	case AcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestTokenParamsForceLogin.
+const (
+	RequestTokenParamsForceLoginYes RequestTokenParamsForceLogin = "yes"
+)
+
+// Valid indicates whether the value is a known member of the RequestTokenParamsForceLogin enum.
+func (e RequestTokenParamsForceLogin) Valid() bool {
+	switch e {
+	case RequestTokenParamsForceLoginYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnBehalfOfTokenV3ParamsUserType.
+const (
+	OnBehalfOfTokenV3ParamsUserTypeCustomer OnBehalfOfTokenV3ParamsUserType = "customer"
+	OnBehalfOfTokenV3ParamsUserTypeUser     OnBehalfOfTokenV3ParamsUserType = "user"
+)
+
+// Valid indicates whether the value is a known member of the OnBehalfOfTokenV3ParamsUserType enum.
+func (e OnBehalfOfTokenV3ParamsUserType) Valid() bool {
+	switch e {
+	case OnBehalfOfTokenV3ParamsUserTypeCustomer:
+		return true
+	case OnBehalfOfTokenV3ParamsUserTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnBehalfOfTokenV4ParamsUserType.
+const (
+	OnBehalfOfTokenV4ParamsUserTypeCustomer OnBehalfOfTokenV4ParamsUserType = "customer"
+	OnBehalfOfTokenV4ParamsUserTypeUser     OnBehalfOfTokenV4ParamsUserType = "user"
+)
+
+// Valid indicates whether the value is a known member of the OnBehalfOfTokenV4ParamsUserType enum.
+func (e OnBehalfOfTokenV4ParamsUserType) Valid() bool {
+	switch e {
+	case OnBehalfOfTokenV4ParamsUserTypeCustomer:
+		return true
+	case OnBehalfOfTokenV4ParamsUserTypeUser:
 		return true
 	default:
 		return false
@@ -1294,6 +1348,135 @@ func (e GetUploadedAttachmentParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for SearchCasesParamsStatus.
+const (
+	SearchCasesParamsStatusClosed SearchCasesParamsStatus = "closed"
+	SearchCasesParamsStatusOpen   SearchCasesParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SearchCasesParamsStatus enum.
+func (e SearchCasesParamsStatus) Valid() bool {
+	switch e {
+	case SearchCasesParamsStatusClosed:
+		return true
+	case SearchCasesParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCasesParamsSort.
+const (
+	SearchCasesParamsSortCreated      SearchCasesParamsSort = "created"
+	SearchCasesParamsSortDueDate      SearchCasesParamsSort = "dueDate"
+	SearchCasesParamsSortId           SearchCasesParamsSort = "id"
+	SearchCasesParamsSortLastModified SearchCasesParamsSort = "lastModified"
+)
+
+// Valid indicates whether the value is a known member of the SearchCasesParamsSort enum.
+func (e SearchCasesParamsSort) Valid() bool {
+	switch e {
+	case SearchCasesParamsSortCreated:
+		return true
+	case SearchCasesParamsSortDueDate:
+		return true
+	case SearchCasesParamsSortId:
+		return true
+	case SearchCasesParamsSortLastModified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCasesParamsOrder.
+const (
+	SearchCasesParamsOrderASC   SearchCasesParamsOrder = "ASC"
+	SearchCasesParamsOrderAsc   SearchCasesParamsOrder = "asc"
+	SearchCasesParamsOrderAsc1  SearchCasesParamsOrder = "Asc"
+	SearchCasesParamsOrderDESC  SearchCasesParamsOrder = "DESC"
+	SearchCasesParamsOrderDesc  SearchCasesParamsOrder = "desc"
+	SearchCasesParamsOrderDesc1 SearchCasesParamsOrder = "Desc"
+)
+
+// Valid indicates whether the value is a known member of the SearchCasesParamsOrder enum.
+func (e SearchCasesParamsOrder) Valid() bool {
+	switch e {
+	case SearchCasesParamsOrderASC:
+		return true
+	case SearchCasesParamsOrderAsc:
+		return true
+	case SearchCasesParamsOrderAsc1:
+		return true
+	case SearchCasesParamsOrderDESC:
+		return true
+	case SearchCasesParamsOrderDesc:
+		return true
+	case SearchCasesParamsOrderDesc1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchCasesParamsAcceptLanguage.
+const (
+	SearchCasesParamsAcceptLanguageDaDK SearchCasesParamsAcceptLanguage = "da-DK"
+	SearchCasesParamsAcceptLanguageDeDE SearchCasesParamsAcceptLanguage = "de-DE"
+	SearchCasesParamsAcceptLanguageEnUS SearchCasesParamsAcceptLanguage = "en-US"
+	SearchCasesParamsAcceptLanguageEsES SearchCasesParamsAcceptLanguage = "es-ES"
+	SearchCasesParamsAcceptLanguageFrCA SearchCasesParamsAcceptLanguage = "fr-CA"
+	SearchCasesParamsAcceptLanguageFrFR SearchCasesParamsAcceptLanguage = "fr-FR"
+	SearchCasesParamsAcceptLanguageItIT SearchCasesParamsAcceptLanguage = "it-IT"
+	SearchCasesParamsAcceptLanguageJaJP SearchCasesParamsAcceptLanguage = "ja-JP"
+	SearchCasesParamsAcceptLanguageKoKR SearchCasesParamsAcceptLanguage = "ko-KR"
+	SearchCasesParamsAcceptLanguageNlNL SearchCasesParamsAcceptLanguage = "nl-NL"
+	SearchCasesParamsAcceptLanguagePtBR SearchCasesParamsAcceptLanguage = "pt-BR"
+	SearchCasesParamsAcceptLanguagePtPT SearchCasesParamsAcceptLanguage = "pt-PT"
+	SearchCasesParamsAcceptLanguageRuRU SearchCasesParamsAcceptLanguage = "ru-RU"
+	SearchCasesParamsAcceptLanguageSvSE SearchCasesParamsAcceptLanguage = "sv-SE"
+	SearchCasesParamsAcceptLanguageZhCN SearchCasesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the SearchCasesParamsAcceptLanguage enum.
+func (e SearchCasesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case SearchCasesParamsAcceptLanguageDaDK:
+		return true
+	case SearchCasesParamsAcceptLanguageDeDE:
+		return true
+	case SearchCasesParamsAcceptLanguageEnUS:
+		return true
+	case SearchCasesParamsAcceptLanguageEsES:
+		return true
+	case SearchCasesParamsAcceptLanguageFrCA:
+		return true
+	case SearchCasesParamsAcceptLanguageFrFR:
+		return true
+	case SearchCasesParamsAcceptLanguageItIT:
+		return true
+	case SearchCasesParamsAcceptLanguageJaJP:
+		return true
+	case SearchCasesParamsAcceptLanguageKoKR:
+		return true
+	case SearchCasesParamsAcceptLanguageNlNL:
+		return true
+	case SearchCasesParamsAcceptLanguagePtBR:
+		return true
+	case SearchCasesParamsAcceptLanguagePtPT:
+		return true
+	case SearchCasesParamsAcceptLanguageRuRU:
+		return true
+	case SearchCasesParamsAcceptLanguageSvSE:
+		return true
+	case SearchCasesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCaseAttributesParamsAcceptLanguage.
 const (
 	GetCaseAttributesParamsAcceptLanguageDaDK GetCaseAttributesParamsAcceptLanguage = "da-DK"
@@ -1459,6 +1642,63 @@ func (e ChangeCustomerOfCaseParamsAcceptLanguage) Valid() bool {
 	case ChangeCustomerOfCaseParamsAcceptLanguageSvSE:
 		return true
 	case ChangeCustomerOfCaseParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCaseHistoryParamsAcceptLanguage.
+const (
+	GetCaseHistoryParamsAcceptLanguageDaDK GetCaseHistoryParamsAcceptLanguage = "da-DK"
+	GetCaseHistoryParamsAcceptLanguageDeDE GetCaseHistoryParamsAcceptLanguage = "de-DE"
+	GetCaseHistoryParamsAcceptLanguageEnUS GetCaseHistoryParamsAcceptLanguage = "en-US"
+	GetCaseHistoryParamsAcceptLanguageEsES GetCaseHistoryParamsAcceptLanguage = "es-ES"
+	GetCaseHistoryParamsAcceptLanguageFrCA GetCaseHistoryParamsAcceptLanguage = "fr-CA"
+	GetCaseHistoryParamsAcceptLanguageFrFR GetCaseHistoryParamsAcceptLanguage = "fr-FR"
+	GetCaseHistoryParamsAcceptLanguageItIT GetCaseHistoryParamsAcceptLanguage = "it-IT"
+	GetCaseHistoryParamsAcceptLanguageJaJP GetCaseHistoryParamsAcceptLanguage = "ja-JP"
+	GetCaseHistoryParamsAcceptLanguageKoKR GetCaseHistoryParamsAcceptLanguage = "ko-KR"
+	GetCaseHistoryParamsAcceptLanguageNlNL GetCaseHistoryParamsAcceptLanguage = "nl-NL"
+	GetCaseHistoryParamsAcceptLanguagePtBR GetCaseHistoryParamsAcceptLanguage = "pt-BR"
+	GetCaseHistoryParamsAcceptLanguagePtPT GetCaseHistoryParamsAcceptLanguage = "pt-PT"
+	GetCaseHistoryParamsAcceptLanguageRuRU GetCaseHistoryParamsAcceptLanguage = "ru-RU"
+	GetCaseHistoryParamsAcceptLanguageSvSE GetCaseHistoryParamsAcceptLanguage = "sv-SE"
+	GetCaseHistoryParamsAcceptLanguageZhCN GetCaseHistoryParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the GetCaseHistoryParamsAcceptLanguage enum.
+func (e GetCaseHistoryParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case GetCaseHistoryParamsAcceptLanguageDaDK:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageDeDE:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageEnUS:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageEsES:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageFrCA:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageFrFR:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageItIT:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageJaJP:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageKoKR:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageNlNL:
+		return true
+	case GetCaseHistoryParamsAcceptLanguagePtBR:
+		return true
+	case GetCaseHistoryParamsAcceptLanguagePtPT:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageRuRU:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageSvSE:
+		return true
+	case GetCaseHistoryParamsAcceptLanguageZhCN:
 		return true
 	default:
 		return false
@@ -1822,6 +2062,11 @@ func (e GetCustomersByIdsParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// AccessTokenURL defines model for AccessTokenURL.
+type AccessTokenURL struct {
+	AccessTokenURL string `json:"accessTokenURL"`
+}
+
 // Activity An activity. Fields without a value are left out; `$attribute`
 // selects fields.
 type Activity struct {
@@ -1979,6 +2224,23 @@ type AttributeListAttributeName string
 // AttributeListResource The object the attributes describe.
 type AttributeListResource string
 
+// AuthMetadata defines model for AuthMetadata.
+type AuthMetadata struct {
+	ApiMetadata struct {
+		CORE *struct {
+			ApiPermissionPrefix  *string `json:"apiPermissionPrefix,omitempty"`
+			EApiPermissionPrefix *string `json:"eApiPermissionPrefix,omitempty"`
+			IApiPermissionPrefix *string `json:"iApiPermissionPrefix,omitempty"`
+		} `json:"CORE,omitempty"`
+	} `json:"apiMetadata"`
+	AuthenticationDetails struct {
+		ApiPermissionPrefix *string           `json:"apiPermissionPrefix,omitempty"`
+		OAuthClient         *[]AccessTokenURL `json:"oAuthClient,omitempty"`
+		OAuthUser           *[]AccessTokenURL `json:"oAuthUser,omitempty"`
+	} `json:"authenticationDetails"`
+	DomainURL string `json:"domainURL"`
+}
+
 // CalltrackRequest defines model for CalltrackRequest.
 type CalltrackRequest struct {
 	Attachments *struct {
@@ -2127,9 +2389,34 @@ type CaseCustomerRequest1 struct {
 	Case CaseCustomer `json:"case"`
 }
 
+// CaseHistoryList defines model for CaseHistoryList.
+type CaseHistoryList struct {
+	History []struct {
+		// Action create, changecustomer, changecase, ...
+		Action string `json:"action"`
+
+		// Actor user:<id> or client:<clientId>
+		Actor string `json:"actor"`
+		After Case   `json:"after"`
+
+		// At ISO-8601 UTC with milliseconds.
+		At     DateTime `json:"at"`
+		Before *Case    `json:"before,omitempty"`
+	} `json:"history"`
+}
+
 // CaseList defines model for CaseList.
 type CaseList struct {
 	Case []Case `json:"case"`
+}
+
+// CasePage defines model for CasePage.
+type CasePage struct {
+	Case []Case `json:"case"`
+	Link *Links `json:"link,omitempty"`
+
+	// PaginationInfo The number of all matches, the page (or range) answered, and links to the previous and next ones.
+	PaginationInfo PaginationInfo `json:"paginationInfo"`
 }
 
 // ChangeCaseRequest defines model for ChangeCaseRequest.
@@ -2712,8 +2999,24 @@ type TokenRequest struct {
 	GrantType    TokenRequestGrantType `json:"grant_type"`
 	Password     *string               `json:"password,omitempty"`
 	RefreshToken *string               `json:"refresh_token,omitempty"`
-	Scope        *string               `json:"scope,omitempty"`
-	Username     *string               `json:"username,omitempty"`
+
+	// Scope Space-separated scopes, each with or without the prefix
+	// https://api.egain.cloud/auth/; absent or `.default` means every
+	// scope of the token's actor type. User tokens (password,
+	// on-behalf-of) take core.casemgr.read|manage and
+	// core.customermgr.read|manage; client tokens the same names with
+	// app. in front. Anything else is invalid_scope.
+	Scope *string `json:"scope,omitempty"`
+
+	// SubjectEmail A customer subject; refused with unsupported_grant_type (casemgr has no customer actor).
+	SubjectEmail *string `json:"subject_email,omitempty"`
+
+	// SubjectUserid On-behalf-of grant — the ID of the user the token acts for (instead of subject_username).
+	SubjectUserid *string `json:"subject_userid,omitempty"`
+
+	// SubjectUsername On-behalf-of grant (grant_type=password with client credentials and no username/password) — the user the token acts for.
+	SubjectUsername *string `json:"subject_username,omitempty"`
+	Username        *string `json:"username,omitempty"`
 }
 
 // TokenRequestGrantType defines model for TokenRequest.GrantType.
@@ -2726,9 +3029,12 @@ type TokenResponse struct {
 	// ExpiresIn Seconds.
 	ExpiresIn int `json:"expires_in"`
 
-	// RefreshToken Always sent by the password and refresh_token grants.
-	RefreshToken *string                `json:"refresh_token,omitempty"`
-	TokenType    TokenResponseTokenType `json:"token_type"`
+	// RefreshToken Always sent by the password and refresh_token grants; never by the on-behalf-of grant.
+	RefreshToken *string `json:"refresh_token,omitempty"`
+
+	// Scope The granted scopes, space-separated, each with the prefix https://api.egain.cloud/auth/.
+	Scope     *string                `json:"scope,omitempty"`
+	TokenType TokenResponseTokenType `json:"token_type"`
 }
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
@@ -2836,6 +3142,45 @@ type Unprocessable = Error
 
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = Error
+
+// RequestTokenParams defines parameters for RequestToken.
+type RequestTokenParams struct {
+	// ForceLogin yes ends the user's oldest session when they hold as many as allowed. The only query parameter the endpoint takes.
+	ForceLogin *RequestTokenParamsForceLogin `form:"forceLogin,omitempty" json:"forceLogin,omitempty"`
+}
+
+// RequestTokenParamsForceLogin defines parameters for RequestToken.
+type RequestTokenParamsForceLogin string
+
+// OnBehalfOfTokenV3Params defines parameters for OnBehalfOfTokenV3.
+type OnBehalfOfTokenV3Params struct {
+	// UserType user; customer is unsupported_grant_type.
+	UserType OnBehalfOfTokenV3ParamsUserType `form:"user_type" json:"user_type"`
+
+	// TenantId Ignored.
+	TenantId *string `form:"tenantId,omitempty" json:"tenantId,omitempty"`
+
+	// DomainHint Ignored.
+	DomainHint *string `form:"domain_hint,omitempty" json:"domain_hint,omitempty"`
+}
+
+// OnBehalfOfTokenV3ParamsUserType defines parameters for OnBehalfOfTokenV3.
+type OnBehalfOfTokenV3ParamsUserType string
+
+// OnBehalfOfTokenV4Params defines parameters for OnBehalfOfTokenV4.
+type OnBehalfOfTokenV4Params struct {
+	// UserType user; customer is unsupported_grant_type.
+	UserType OnBehalfOfTokenV4ParamsUserType `form:"user_type" json:"user_type"`
+
+	// TenantId Ignored.
+	TenantId *string `form:"tenantId,omitempty" json:"tenantId,omitempty"`
+
+	// DomainHint Ignored.
+	DomainHint *string `form:"domain_hint,omitempty" json:"domain_hint,omitempty"`
+}
+
+// OnBehalfOfTokenV4ParamsUserType defines parameters for OnBehalfOfTokenV4.
+type OnBehalfOfTokenV4ParamsUserType string
 
 // SearchActivitiesParams defines parameters for SearchActivities.
 type SearchActivitiesParams struct {
@@ -3087,6 +3432,51 @@ type GetUploadedAttachmentParams struct {
 // GetUploadedAttachmentParamsAcceptLanguage defines parameters for GetUploadedAttachment.
 type GetUploadedAttachmentParamsAcceptLanguage string
 
+// SearchCasesParams defines parameters for SearchCases.
+type SearchCasesParams struct {
+	Status *SearchCasesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Customer A customer ID.
+	Customer *IdString `form:"customer,omitempty" json:"customer,omitempty"`
+	Email    *string   `form:"email,omitempty" json:"email,omitempty"`
+
+	// Phone Digits, optionally after one leading +.
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+
+	// Owner A user ID, or a login name when not all digits.
+	Owner *string `form:"owner,omitempty" json:"owner,omitempty"`
+
+	// Department Client applications only, and required from them: a department ID or name (case-insensitive).
+	Department *string `form:"department,omitempty" json:"department,omitempty"`
+
+	// Attribute `all` (the default) or a comma list of `created`, `custom.<name>`, `originatingChannel`, `description`, `solution`, `userLastWorked`, `relatedCases`, `notes`, `lastClosed`, added to a summary of each case.
+	Attribute  *string                 `form:"$attribute,omitempty" json:"$attribute,omitempty"`
+	Sort       *SearchCasesParamsSort  `form:"$sort,omitempty" json:"$sort,omitempty"`
+	Order      *SearchCasesParamsOrder `form:"$order,omitempty" json:"$order,omitempty"`
+	Pagenum    *int                    `form:"$pagenum,omitempty" json:"$pagenum,omitempty"`
+	Pagesize   *int                    `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
+	Rangestart *int                    `form:"$rangestart,omitempty" json:"$rangestart,omitempty"`
+	Rangesize  *int                    `form:"$rangesize,omitempty" json:"$rangesize,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *SearchCasesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// SearchCasesParamsStatus defines parameters for SearchCases.
+type SearchCasesParamsStatus string
+
+// SearchCasesParamsSort defines parameters for SearchCases.
+type SearchCasesParamsSort string
+
+// SearchCasesParamsOrder defines parameters for SearchCases.
+type SearchCasesParamsOrder string
+
+// SearchCasesParamsAcceptLanguage defines parameters for SearchCases.
+type SearchCasesParamsAcceptLanguage string
+
 // GetCaseAttributesParams defines parameters for GetCaseAttributes.
 type GetCaseAttributesParams struct {
 	// Attribute `custom` or `all` (missing is `400-112`, another value `400-102`).
@@ -3128,6 +3518,18 @@ type ChangeCustomerOfCaseParams struct {
 
 // ChangeCustomerOfCaseParamsAcceptLanguage defines parameters for ChangeCustomerOfCase.
 type ChangeCustomerOfCaseParamsAcceptLanguage string
+
+// GetCaseHistoryParams defines parameters for GetCaseHistory.
+type GetCaseHistoryParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *GetCaseHistoryParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// GetCaseHistoryParamsAcceptLanguage defines parameters for GetCaseHistory.
+type GetCaseHistoryParamsAcceptLanguage string
 
 // ListDepartmentsParams defines parameters for ListDepartments.
 type ListDepartmentsParams struct {
@@ -3246,6 +3648,12 @@ type RevokeTokenFormdataRequestBody = RevokeRequest
 
 // RequestTokenFormdataRequestBody defines body for RequestToken for application/x-www-form-urlencoded ContentType.
 type RequestTokenFormdataRequestBody = TokenRequest
+
+// OnBehalfOfTokenV3FormdataRequestBody defines body for OnBehalfOfTokenV3 for application/x-www-form-urlencoded ContentType.
+type OnBehalfOfTokenV3FormdataRequestBody = TokenRequest
+
+// OnBehalfOfTokenV4FormdataRequestBody defines body for OnBehalfOfTokenV4 for application/x-www-form-urlencoded ContentType.
+type OnBehalfOfTokenV4FormdataRequestBody = TokenRequest
 
 // CreateCalltrackActivityJSONRequestBody defines body for CreateCalltrackActivity for application/json ContentType.
 type CreateCalltrackActivityJSONRequestBody = CalltrackRequest
@@ -4247,6 +4655,24 @@ type ClientInterface interface {
 	// Corresponds with PUT /admin/v1/fixtures (the `ReplaceWorld` operationId).
 	ReplaceWorld(ctx context.Context, body ReplaceWorldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeploymentMetadata Authentication metadata of the deployment
+	//
+	// Where to obtain tokens and how scopes are named, with URLs derived
+	// from the server's public URL (--public-url). No authentication.
+	// JSON only.
+	//
+	// Corresponds with GET /core/authmgr/v3/metadata/deployment (the `DeploymentMetadata` operationId).
+	DeploymentMetadata(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TenantMetadata Authentication metadata of the tenant
+	//
+	// Where to obtain tokens and how scopes are named, with URLs derived
+	// from the server's public URL (--public-url). No authentication.
+	// JSON only. The tenant is the world's tenantId (default casemgr); another is 404-101.
+	//
+	// Corresponds with GET /core/authmgr/v3/metadata/tenant/{tenantId} (the `TenantMetadata` operationId).
+	TenantMetadata(ctx context.Context, tenantId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeTokenWithBody Revoke a token and end its session (RFC 7009)
 	//
 	// Ends the whole session of the token (access or refresh): every token
@@ -4290,10 +4716,18 @@ type ClientInterface interface {
 	// 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 	// and internal errors in the eGain form.
 	//
+	// `password` with `subject_username` or `subject_userid` instead of
+	// `username` and `password`, and the credentials of a client allowed
+	// to act on behalf of users, gives a token on behalf of that user (no
+	// refresh token; the user is not thereby logged in). `scope` narrows
+	// what the token may do (read or manage, per API). When the world
+	// limits a user's sessions, a login at the limit is invalid_grant
+	// unless `forceLogin=yes` is sent, which ends the oldest session.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-	RequestTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RequestTokenWithBody(ctx context.Context, params *RequestTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestTokenWithFormdataBody Obtain an access token (RFC 6749)
 	//
@@ -4306,10 +4740,42 @@ type ClientInterface interface {
 	// 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 	// and internal errors in the eGain form.
 	//
+	// `password` with `subject_username` or `subject_userid` instead of
+	// `username` and `password`, and the credentials of a client allowed
+	// to act on behalf of users, gives a token on behalf of that user (no
+	// refresh token; the user is not thereby logged in). `scope` narrows
+	// what the token may do (read or manage, per API). When the world
+	// limits a user's sessions, a login at the limit is invalid_grant
+	// unless `forceLogin=yes` is sent, which ends the oldest session.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-	RequestTokenWithFormdataBody(ctx context.Context, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RequestTokenWithFormdataBody(ctx context.Context, params *RequestTokenParams, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OnBehalfOfTokenV3WithBody Obtain a token on behalf of a user (v3 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+	OnBehalfOfTokenV3WithBody(ctx context.Context, params *OnBehalfOfTokenV3Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OnBehalfOfTokenV3WithFormdataBody Obtain a token on behalf of a user (v3 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+	OnBehalfOfTokenV3WithFormdataBody(ctx context.Context, params *OnBehalfOfTokenV3Params, body OnBehalfOfTokenV3FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Logout End the session of the access token
 	//
@@ -4317,6 +4783,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /core/authmgr/v3/user/logout (the `Logout` operationId).
 	Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OnBehalfOfTokenV4WithBody Obtain a token on behalf of a user (v4 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+	OnBehalfOfTokenV4WithBody(ctx context.Context, params *OnBehalfOfTokenV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OnBehalfOfTokenV4WithFormdataBody Obtain a token on behalf of a user (v4 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+	OnBehalfOfTokenV4WithFormdataBody(ctx context.Context, params *OnBehalfOfTokenV4Params, body OnBehalfOfTokenV4FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchActivities Search activities
 	//
@@ -4499,6 +4989,22 @@ type ClientInterface interface {
 	// Corresponds with GET /core/casemgr/v3/attachment/{altId} (the `GetUploadedAttachment` operationId).
 	GetUploadedAttachment(ctx context.Context, altId string, params *GetUploadedAttachmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SearchCases Search cases
+	//
+	// One page of the cases the caller sees matching every filter given
+	// (AND); at least one filter (a parameter not starting with `$`) is
+	// required (`400-112`). A client application must send `department`
+	// (`400-112`); a user sending it is `400-101`. `email` and `phone`
+	// select the cases whose customer has such a contact point (the phone
+	// matcher of the customer search). `custom.<name>` filters a case
+	// custom attribute (another name: `400-102`). Users need the View
+	// Agent Console action (`403-105`) and any user license (`403-300`).
+	// 204 when nothing matches. Every customer's `cases.link` is this
+	// search.
+	//
+	// Corresponds with GET /core/casemgr/v3/case (the `SearchCases` operationId).
+	SearchCases(ctx context.Context, params *SearchCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCaseAttributes The case custom attributes
 	//
 	// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
@@ -4541,6 +5047,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/case/{ids}/changecustomer (the `ChangeCustomerOfCase` operationId).
 	ChangeCustomerOfCase(ctx context.Context, ids IDs, params *ChangeCustomerOfCaseParams, body ChangeCustomerOfCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCaseHistory The recorded changes of a case
+	//
+	// A casemgr addition, like the activity history: oldest first; each
+	// entry shows the case before (absent for its creation) and after the
+	// change (its creation, a change of its customer, the changes change
+	// case makes to it), in the case representation. 204 when
+	// nothing was recorded; a case the caller may not see is `404-101`.
+	//
+	// Corresponds with GET /core/casemgr/v3/case/{id}/history (the `GetCaseHistory` operationId).
+	GetCaseHistory(ctx context.Context, id ID, params *GetCaseHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDepartments The departments the caller works with
 	//
@@ -4730,6 +5247,44 @@ func (c *Client) ReplaceWorld(ctx context.Context, body ReplaceWorldJSONRequestB
 	return c.Client.Do(req)
 }
 
+// DeploymentMetadata Authentication metadata of the deployment
+//
+// Where to obtain tokens and how scopes are named, with URLs derived
+// from the server's public URL (--public-url). No authentication.
+// JSON only.
+//
+// Corresponds with GET /core/authmgr/v3/metadata/deployment (the `DeploymentMetadata` operationId).
+func (c *Client) DeploymentMetadata(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeploymentMetadataRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TenantMetadata Authentication metadata of the tenant
+//
+// Where to obtain tokens and how scopes are named, with URLs derived
+// from the server's public URL (--public-url). No authentication.
+// JSON only. The tenant is the world's tenantId (default casemgr); another is 404-101.
+//
+// Corresponds with GET /core/authmgr/v3/metadata/tenant/{tenantId} (the `TenantMetadata` operationId).
+func (c *Client) TenantMetadata(ctx context.Context, tenantId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTenantMetadataRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RevokeTokenWithBody Revoke a token and end its session (RFC 7009)
 //
 // Ends the whole session of the token (access or refresh): every token
@@ -4793,11 +5348,19 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 // and internal errors in the eGain form.
 //
+// `password` with `subject_username` or `subject_userid` instead of
+// `username` and `password`, and the credentials of a client allowed
+// to act on behalf of users, gives a token on behalf of that user (no
+// refresh token; the user is not thereby logged in). `scope` narrows
+// what the token may do (read or manage, per API). When the world
+// limits a user's sessions, a login at the limit is invalid_grant
+// unless `forceLogin=yes` is sent, which ends the oldest session.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-func (c *Client) RequestTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRequestTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) RequestTokenWithBody(ctx context.Context, params *RequestTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4819,11 +5382,63 @@ func (c *Client) RequestTokenWithBody(ctx context.Context, contentType string, b
 // 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 // and internal errors in the eGain form.
 //
+// `password` with `subject_username` or `subject_userid` instead of
+// `username` and `password`, and the credentials of a client allowed
+// to act on behalf of users, gives a token on behalf of that user (no
+// refresh token; the user is not thereby logged in). `scope` narrows
+// what the token may do (read or manage, per API). When the world
+// limits a user's sessions, a login at the limit is invalid_grant
+// unless `forceLogin=yes` is sent, which ends the oldest session.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-func (c *Client) RequestTokenWithFormdataBody(ctx context.Context, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRequestTokenRequestWithFormdataBody(c.Server, body)
+func (c *Client) RequestTokenWithFormdataBody(ctx context.Context, params *RequestTokenParams, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestTokenRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OnBehalfOfTokenV3WithBody Obtain a token on behalf of a user (v3 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+func (c *Client) OnBehalfOfTokenV3WithBody(ctx context.Context, params *OnBehalfOfTokenV3Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOnBehalfOfTokenV3RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OnBehalfOfTokenV3WithFormdataBody Obtain a token on behalf of a user (v3 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+func (c *Client) OnBehalfOfTokenV3WithFormdataBody(ctx context.Context, params *OnBehalfOfTokenV3Params, body OnBehalfOfTokenV3FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOnBehalfOfTokenV3RequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4841,6 +5456,50 @@ func (c *Client) RequestTokenWithFormdataBody(ctx context.Context, body RequestT
 // Corresponds with DELETE /core/authmgr/v3/user/logout (the `Logout` operationId).
 func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLogoutRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OnBehalfOfTokenV4WithBody Obtain a token on behalf of a user (v4 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+func (c *Client) OnBehalfOfTokenV4WithBody(ctx context.Context, params *OnBehalfOfTokenV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOnBehalfOfTokenV4RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OnBehalfOfTokenV4WithFormdataBody Obtain a token on behalf of a user (v4 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+func (c *Client) OnBehalfOfTokenV4WithFormdataBody(ctx context.Context, params *OnBehalfOfTokenV4Params, body OnBehalfOfTokenV4FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOnBehalfOfTokenV4RequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5192,6 +5851,32 @@ func (c *Client) GetUploadedAttachment(ctx context.Context, altId string, params
 	return c.Client.Do(req)
 }
 
+// SearchCases Search cases
+//
+// One page of the cases the caller sees matching every filter given
+// (AND); at least one filter (a parameter not starting with `$`) is
+// required (`400-112`). A client application must send `department`
+// (`400-112`); a user sending it is `400-101`. `email` and `phone`
+// select the cases whose customer has such a contact point (the phone
+// matcher of the customer search). `custom.<name>` filters a case
+// custom attribute (another name: `400-102`). Users need the View
+// Agent Console action (`403-105`) and any user license (`403-300`).
+// 204 when nothing matches. Every customer's `cases.link` is this
+// search.
+//
+// Corresponds with GET /core/casemgr/v3/case (the `SearchCases` operationId).
+func (c *Client) SearchCases(ctx context.Context, params *SearchCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchCasesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCaseAttributes The case custom attributes
 //
 // The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
@@ -5265,6 +5950,27 @@ func (c *Client) ChangeCustomerOfCaseWithBody(ctx context.Context, ids IDs, para
 // Corresponds with PATCH /core/casemgr/v3/case/{ids}/changecustomer (the `ChangeCustomerOfCase` operationId).
 func (c *Client) ChangeCustomerOfCase(ctx context.Context, ids IDs, params *ChangeCustomerOfCaseParams, body ChangeCustomerOfCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeCustomerOfCaseRequest(c.Server, ids, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCaseHistory The recorded changes of a case
+//
+// A casemgr addition, like the activity history: oldest first; each
+// entry shows the case before (absent for its creation) and after the
+// change (its creation, a change of its customer, the changes change
+// case makes to it), in the case representation. 204 when
+// nothing was recorded; a case the caller may not see is `404-101`.
+//
+// Corresponds with GET /core/casemgr/v3/case/{id}/history (the `GetCaseHistory` operationId).
+func (c *Client) GetCaseHistory(ctx context.Context, id ID, params *GetCaseHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCaseHistoryRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5560,6 +6266,67 @@ func NewReplaceWorldRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewDeploymentMetadataRequest constructs an http.Request for the DeploymentMetadata method
+func NewDeploymentMetadataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/authmgr/v3/metadata/deployment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTenantMetadataRequest constructs an http.Request for the TenantMetadata method
+func NewTenantMetadataRequest(server string, tenantId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/authmgr/v3/metadata/tenant/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRevokeTokenRequestWithFormdataBody calls the generic RevokeToken builder with application/x-www-form-urlencoded body
 func NewRevokeTokenRequestWithFormdataBody(server string, body RevokeTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5601,18 +6368,18 @@ func NewRevokeTokenRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewRequestTokenRequestWithFormdataBody calls the generic RequestToken builder with application/x-www-form-urlencoded body
-func NewRequestTokenRequestWithFormdataBody(server string, body RequestTokenFormdataRequestBody) (*http.Request, error) {
+func NewRequestTokenRequestWithFormdataBody(server string, params *RequestTokenParams, body RequestTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewRequestTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewRequestTokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewRequestTokenRequestWithBody constructs an http.Request for the RequestToken method, with any body, and a specified content type
-func NewRequestTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRequestTokenRequestWithBody(server string, params *RequestTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5628,6 +6395,120 @@ func NewRequestTokenRequestWithBody(server string, contentType string, body io.R
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ForceLogin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "forceLogin", *params.ForceLogin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewOnBehalfOfTokenV3RequestWithFormdataBody calls the generic OnBehalfOfTokenV3 builder with application/x-www-form-urlencoded body
+func NewOnBehalfOfTokenV3RequestWithFormdataBody(server string, params *OnBehalfOfTokenV3Params, body OnBehalfOfTokenV3FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewOnBehalfOfTokenV3RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewOnBehalfOfTokenV3RequestWithBody constructs an http.Request for the OnBehalfOfTokenV3 method, with any body, and a specified content type
+func NewOnBehalfOfTokenV3RequestWithBody(server string, params *OnBehalfOfTokenV3Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/authmgr/v3/oauth2/v2.0/onbehalfof/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_type", params.UserType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.TenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", *params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DomainHint != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "domain_hint", *params.DomainHint, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -5663,6 +6544,93 @@ func NewLogoutRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewOnBehalfOfTokenV4RequestWithFormdataBody calls the generic OnBehalfOfTokenV4 builder with application/x-www-form-urlencoded body
+func NewOnBehalfOfTokenV4RequestWithFormdataBody(server string, params *OnBehalfOfTokenV4Params, body OnBehalfOfTokenV4FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewOnBehalfOfTokenV4RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewOnBehalfOfTokenV4RequestWithBody constructs an http.Request for the OnBehalfOfTokenV4 method, with any body, and a specified content type
+func NewOnBehalfOfTokenV4RequestWithBody(server string, params *OnBehalfOfTokenV4Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/authmgr/v4/oauth2/v2.0/onbehalfof/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_type", params.UserType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.TenantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", *params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DomainHint != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "domain_hint", *params.DomainHint, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -6861,6 +7829,230 @@ func NewGetUploadedAttachmentRequest(server string, altId string, params *GetUpl
 	return req, nil
 }
 
+// NewSearchCasesRequest constructs an http.Request for the SearchCases method
+func NewSearchCasesRequest(server string, params *SearchCasesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/case")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Customer != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer", *params.Customer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Phone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone", *params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Owner != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "owner", *params.Owner, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Department != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "department", *params.Department, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attribute != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$attribute", *params.Attribute, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pagenum != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagenum", *params.Pagenum, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pagesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagesize", *params.Pagesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rangestart != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$rangestart", *params.Rangestart, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rangesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$rangesize", *params.Rangesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetCaseAttributesRequest constructs an http.Request for the GetCaseAttributes method
 func NewGetCaseAttributesRequest(server string, params *GetCaseAttributesParams) (*http.Request, error) {
 	var err error
@@ -7067,6 +8259,66 @@ func NewChangeCustomerOfCaseRequestWithBody(server string, ids IDs, params *Chan
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCaseHistoryRequest constructs an http.Request for the GetCaseHistory method
+func NewGetCaseHistoryRequest(server string, id ID, params *GetCaseHistoryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/case/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -7865,6 +9117,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /admin/v1/fixtures (the `ReplaceWorld` operationId).
 	ReplaceWorldWithResponse(ctx context.Context, body ReplaceWorldJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceWorldResponse, error)
 
+	// DeploymentMetadataWithResponse Authentication metadata of the deployment
+	//
+	// Where to obtain tokens and how scopes are named, with URLs derived
+	// from the server's public URL (--public-url). No authentication.
+	// JSON only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/authmgr/v3/metadata/deployment (the `DeploymentMetadata` operationId).
+	DeploymentMetadataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeploymentMetadataResponse, error)
+
+	// TenantMetadataWithResponse Authentication metadata of the tenant
+	//
+	// Where to obtain tokens and how scopes are named, with URLs derived
+	// from the server's public URL (--public-url). No authentication.
+	// JSON only. The tenant is the world's tenantId (default casemgr); another is 404-101.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/authmgr/v3/metadata/tenant/{tenantId} (the `TenantMetadata` operationId).
+	TenantMetadataWithResponse(ctx context.Context, tenantId string, reqEditors ...RequestEditorFn) (*TenantMetadataResponse, error)
+
 	// RevokeTokenWithBodyWithResponse Revoke a token and end its session (RFC 7009)
 	//
 	// Ends the whole session of the token (access or refresh): every token
@@ -7908,10 +9182,18 @@ type ClientWithResponsesInterface interface {
 	// 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 	// and internal errors in the eGain form.
 	//
+	// `password` with `subject_username` or `subject_userid` instead of
+	// `username` and `password`, and the credentials of a client allowed
+	// to act on behalf of users, gives a token on behalf of that user (no
+	// refresh token; the user is not thereby logged in). `scope` narrows
+	// what the token may do (read or manage, per API). When the world
+	// limits a user's sessions, a login at the limit is invalid_grant
+	// unless `forceLogin=yes` is sent, which ends the oldest session.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-	RequestTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error)
+	RequestTokenWithBodyWithResponse(ctx context.Context, params *RequestTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error)
 
 	// RequestTokenWithFormdataBodyWithResponse Obtain an access token (RFC 6749)
 	//
@@ -7924,10 +9206,42 @@ type ClientWithResponsesInterface interface {
 	// 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 	// and internal errors in the eGain form.
 	//
+	// `password` with `subject_username` or `subject_userid` instead of
+	// `username` and `password`, and the credentials of a client allowed
+	// to act on behalf of users, gives a token on behalf of that user (no
+	// refresh token; the user is not thereby logged in). `scope` narrows
+	// what the token may do (read or manage, per API). When the world
+	// limits a user's sessions, a login at the limit is invalid_grant
+	// unless `forceLogin=yes` is sent, which ends the oldest session.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-	RequestTokenWithFormdataBodyWithResponse(ctx context.Context, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error)
+	RequestTokenWithFormdataBodyWithResponse(ctx context.Context, params *RequestTokenParams, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error)
+
+	// OnBehalfOfTokenV3WithBodyWithResponse Obtain a token on behalf of a user (v3 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+	OnBehalfOfTokenV3WithBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV3Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV3Response, error)
+
+	// OnBehalfOfTokenV3WithFormdataBodyWithResponse Obtain a token on behalf of a user (v3 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+	OnBehalfOfTokenV3WithFormdataBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV3Params, body OnBehalfOfTokenV3FormdataRequestBody, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV3Response, error)
 
 	// LogoutWithResponse End the session of the access token
 	//
@@ -7937,6 +9251,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /core/authmgr/v3/user/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	// OnBehalfOfTokenV4WithBodyWithResponse Obtain a token on behalf of a user (v4 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+	OnBehalfOfTokenV4WithBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV4Response, error)
+
+	// OnBehalfOfTokenV4WithFormdataBodyWithResponse Obtain a token on behalf of a user (v4 path)
+	//
+	// The on-behalf-of grant where eGain's clients ask for it: the same
+	// form as the token endpoint with grant_type=password, the client's
+	// credentials and subject_username or subject_userid. No refresh
+	// token. Errors in the RFC 6749 form.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+	OnBehalfOfTokenV4WithFormdataBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV4Params, body OnBehalfOfTokenV4FormdataRequestBody, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV4Response, error)
 
 	// SearchActivitiesWithResponse Search activities
 	//
@@ -8133,6 +9471,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/casemgr/v3/attachment/{altId} (the `GetUploadedAttachment` operationId).
 	GetUploadedAttachmentWithResponse(ctx context.Context, altId string, params *GetUploadedAttachmentParams, reqEditors ...RequestEditorFn) (*GetUploadedAttachmentResponse, error)
 
+	// SearchCasesWithResponse Search cases
+	//
+	// One page of the cases the caller sees matching every filter given
+	// (AND); at least one filter (a parameter not starting with `$`) is
+	// required (`400-112`). A client application must send `department`
+	// (`400-112`); a user sending it is `400-101`. `email` and `phone`
+	// select the cases whose customer has such a contact point (the phone
+	// matcher of the customer search). `custom.<name>` filters a case
+	// custom attribute (another name: `400-102`). Users need the View
+	// Agent Console action (`403-105`) and any user license (`403-300`).
+	// 204 when nothing matches. Every customer's `cases.link` is this
+	// search.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/case (the `SearchCases` operationId).
+	SearchCasesWithResponse(ctx context.Context, params *SearchCasesParams, reqEditors ...RequestEditorFn) (*SearchCasesResponse, error)
+
 	// GetCaseAttributesWithResponse The case custom attributes
 	//
 	// The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
@@ -8179,6 +9535,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/case/{ids}/changecustomer (the `ChangeCustomerOfCase` operationId).
 	ChangeCustomerOfCaseWithResponse(ctx context.Context, ids IDs, params *ChangeCustomerOfCaseParams, body ChangeCustomerOfCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCustomerOfCaseResponse, error)
+
+	// GetCaseHistoryWithResponse The recorded changes of a case
+	//
+	// A casemgr addition, like the activity history: oldest first; each
+	// entry shows the case before (absent for its creation) and after the
+	// change (its creation, a change of its customer, the changes change
+	// case makes to it), in the case representation. 204 when
+	// nothing was recorded; a case the caller may not see is `404-101`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/case/{id}/history (the `GetCaseHistory` operationId).
+	GetCaseHistoryWithResponse(ctx context.Context, id ID, params *GetCaseHistoryParams, reqEditors ...RequestEditorFn) (*GetCaseHistoryResponse, error)
 
 	// ListDepartmentsWithResponse The departments the caller works with
 	//
@@ -8620,6 +9989,158 @@ func (r ReplaceWorldResponse) ContentType() string {
 	return ""
 }
 
+type DeploymentMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthMetadata
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeploymentMetadataResponse) GetJSON200() *AuthMetadata {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeploymentMetadataResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r DeploymentMetadataResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeploymentMetadataResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r DeploymentMetadataResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeploymentMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeploymentMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeploymentMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeploymentMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TenantMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthMetadata
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TenantMetadataResponse) GetJSON200() *AuthMetadata {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TenantMetadataResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r TenantMetadataResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TenantMetadataResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r TenantMetadataResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TenantMetadataResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r TenantMetadataResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r TenantMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TenantMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TenantMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TenantMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
 type RevokeTokenResponse429Headers struct {
 	RetryAfter int
@@ -8814,6 +10335,110 @@ func (r RequestTokenResponse) ContentType() string {
 	return ""
 }
 
+// OnBehalfOfTokenV3Response200Headers the declared response headers of an HTTP 200 response for OnBehalfOfTokenV3
+type OnBehalfOfTokenV3Response200Headers struct {
+	CacheControl *string
+}
+
+// OnBehalfOfTokenV3Response429Headers the declared response headers of an HTTP 429 response for OnBehalfOfTokenV3
+type OnBehalfOfTokenV3Response429Headers struct {
+	RetryAfter int
+}
+
+type OnBehalfOfTokenV3Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OAuthError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *OAuthError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// XML429 the response for an HTTP 429 `application/xml` response
+	XML429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OnBehalfOfTokenV3Response200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OnBehalfOfTokenV3Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON200() *TokenResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON400() *OAuthError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON401() *OAuthError {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON413() *OAuthError {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetXML429 returns the response for an HTTP 429 `application/xml` response
+func (r OnBehalfOfTokenV3Response) GetXML429() *Error {
+	return r.XML429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OnBehalfOfTokenV3Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r OnBehalfOfTokenV3Response) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r OnBehalfOfTokenV3Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OnBehalfOfTokenV3Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OnBehalfOfTokenV3Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OnBehalfOfTokenV3Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // LogoutResponse401Headers the declared response headers of an HTTP 401 response for Logout
 type LogoutResponse401Headers struct {
 	WWWAuthenticate string
@@ -8883,6 +10508,110 @@ func (r LogoutResponse) ContentType() string {
 	return ""
 }
 
+// OnBehalfOfTokenV4Response200Headers the declared response headers of an HTTP 200 response for OnBehalfOfTokenV4
+type OnBehalfOfTokenV4Response200Headers struct {
+	CacheControl *string
+}
+
+// OnBehalfOfTokenV4Response429Headers the declared response headers of an HTTP 429 response for OnBehalfOfTokenV4
+type OnBehalfOfTokenV4Response429Headers struct {
+	RetryAfter int
+}
+
+type OnBehalfOfTokenV4Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OAuthError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *OAuthError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// XML429 the response for an HTTP 429 `application/xml` response
+	XML429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OnBehalfOfTokenV4Response200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OnBehalfOfTokenV4Response429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON200() *TokenResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON400() *OAuthError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON401() *OAuthError {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON413() *OAuthError {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetXML429 returns the response for an HTTP 429 `application/xml` response
+func (r OnBehalfOfTokenV4Response) GetXML429() *Error {
+	return r.XML429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OnBehalfOfTokenV4Response) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r OnBehalfOfTokenV4Response) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r OnBehalfOfTokenV4Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OnBehalfOfTokenV4Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OnBehalfOfTokenV4Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OnBehalfOfTokenV4Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SearchActivitiesResponse401Headers the declared response headers of an HTTP 401 response for SearchActivities
 type SearchActivitiesResponse401Headers struct {
 	WWWAuthenticate string
@@ -8903,6 +10632,10 @@ type SearchActivitiesResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -8943,6 +10676,16 @@ func (r SearchActivitiesResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r SearchActivitiesResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchActivitiesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r SearchActivitiesResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -9014,6 +10757,10 @@ type GetActivityAttributesResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -9054,6 +10801,16 @@ func (r GetActivityAttributesResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetActivityAttributesResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActivityAttributesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetActivityAttributesResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -9606,6 +11363,10 @@ type GetActivitiesByIdsResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -9650,6 +11411,16 @@ func (r GetActivitiesByIdsResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetActivitiesByIdsResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActivitiesByIdsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetActivitiesByIdsResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -9891,6 +11662,10 @@ type GetActivityAttachmentsResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -9935,6 +11710,16 @@ func (r GetActivityAttachmentsResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetActivityAttachmentsResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActivityAttachmentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetActivityAttachmentsResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10017,6 +11802,10 @@ type GetActivityAttachmentContentResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -10053,6 +11842,16 @@ func (r GetActivityAttachmentContentResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetActivityAttachmentContentResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActivityAttachmentContentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetActivityAttachmentContentResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10134,6 +11933,10 @@ type GetActivityHistoryResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -10178,6 +11981,16 @@ func (r GetActivityHistoryResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetActivityHistoryResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActivityHistoryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetActivityHistoryResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10264,6 +12077,10 @@ type UploadAttachmentResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -10310,6 +12127,16 @@ func (r UploadAttachmentResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r UploadAttachmentResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UploadAttachmentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r UploadAttachmentResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -10391,6 +12218,10 @@ type GetUploadedAttachmentResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -10435,6 +12266,16 @@ func (r GetUploadedAttachmentResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetUploadedAttachmentResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUploadedAttachmentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetUploadedAttachmentResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10496,6 +12337,131 @@ func (r GetUploadedAttachmentResponse) ContentType() string {
 	return ""
 }
 
+// SearchCasesResponse401Headers the declared response headers of an HTTP 401 response for SearchCases
+type SearchCasesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type SearchCasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CasePage
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *CasePage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SearchCasesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchCasesResponse) GetJSON200() *CasePage {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r SearchCasesResponse) GetXML200() *CasePage {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchCasesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r SearchCasesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchCasesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r SearchCasesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchCasesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r SearchCasesResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r SearchCasesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r SearchCasesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SearchCasesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r SearchCasesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchCasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchCasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchCasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchCasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCaseAttributesResponse401Headers the declared response headers of an HTTP 401 response for GetCaseAttributes
 type GetCaseAttributesResponse401Headers struct {
 	WWWAuthenticate string
@@ -10516,6 +12482,10 @@ type GetCaseAttributesResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -10556,6 +12526,16 @@ func (r GetCaseAttributesResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetCaseAttributesResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCaseAttributesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetCaseAttributesResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -10627,6 +12607,10 @@ type GetCasesByIdsResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -10671,6 +12655,16 @@ func (r GetCasesByIdsResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetCasesByIdsResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCasesByIdsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetCasesByIdsResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -10885,6 +12879,131 @@ func (r ChangeCustomerOfCaseResponse) ContentType() string {
 	return ""
 }
 
+// GetCaseHistoryResponse401Headers the declared response headers of an HTTP 401 response for GetCaseHistory
+type GetCaseHistoryResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetCaseHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CaseHistoryList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *CaseHistoryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCaseHistoryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON200() *CaseHistoryList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML200() *CaseHistoryList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCaseHistoryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetCaseHistoryResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCaseHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCaseHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCaseHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCaseHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListDepartmentsResponse401Headers the declared response headers of an HTTP 401 response for ListDepartments
 type ListDepartmentsResponse401Headers struct {
 	WWWAuthenticate string
@@ -10905,6 +13024,10 @@ type ListDepartmentsResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -10945,6 +13068,16 @@ func (r ListDepartmentsResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r ListDepartmentsResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDepartmentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r ListDepartmentsResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -11091,6 +13224,10 @@ type GetCurrentUserResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -11135,6 +13272,16 @@ func (r GetCurrentUserResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetCurrentUserResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCurrentUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetCurrentUserResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -11341,6 +13488,10 @@ type GetCustomerAttributesResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
 	// XML406 the response for an HTTP 406 `application/xml` response
@@ -11381,6 +13532,16 @@ func (r GetCustomerAttributesResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetCustomerAttributesResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerAttributesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetCustomerAttributesResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
@@ -11452,6 +13613,10 @@ type GetCustomersByIdsResponse struct {
 	JSON401 *Unauthorized
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// XML404 the response for an HTTP 404 `application/xml` response
@@ -11496,6 +13661,16 @@ func (r GetCustomersByIdsResponse) GetJSON401() *Unauthorized {
 // GetXML401 returns the response for an HTTP 401 `application/xml` response
 func (r GetCustomersByIdsResponse) GetXML401() *Error {
 	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomersByIdsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetCustomersByIdsResponse) GetXML403() *Error {
+	return r.XML403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -11727,6 +13902,40 @@ func (c *ClientWithResponses) ReplaceWorldWithResponse(ctx context.Context, body
 	return ParseReplaceWorldResponse(rsp)
 }
 
+// DeploymentMetadataWithResponse Authentication metadata of the deployment
+//
+// Where to obtain tokens and how scopes are named, with URLs derived
+// from the server's public URL (--public-url). No authentication.
+// JSON only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/authmgr/v3/metadata/deployment (the `DeploymentMetadata` operationId).
+func (c *ClientWithResponses) DeploymentMetadataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeploymentMetadataResponse, error) {
+	rsp, err := c.DeploymentMetadata(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeploymentMetadataResponse(rsp)
+}
+
+// TenantMetadataWithResponse Authentication metadata of the tenant
+//
+// Where to obtain tokens and how scopes are named, with URLs derived
+// from the server's public URL (--public-url). No authentication.
+// JSON only. The tenant is the world's tenantId (default casemgr); another is 404-101.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/authmgr/v3/metadata/tenant/{tenantId} (the `TenantMetadata` operationId).
+func (c *ClientWithResponses) TenantMetadataWithResponse(ctx context.Context, tenantId string, reqEditors ...RequestEditorFn) (*TenantMetadataResponse, error) {
+	rsp, err := c.TenantMetadata(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTenantMetadataResponse(rsp)
+}
+
 // RevokeTokenWithBodyWithResponse Revoke a token and end its session (RFC 7009)
 //
 // Ends the whole session of the token (access or refresh): every token
@@ -11782,11 +13991,19 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 // and internal errors in the eGain form.
 //
+// `password` with `subject_username` or `subject_userid` instead of
+// `username` and `password`, and the credentials of a client allowed
+// to act on behalf of users, gives a token on behalf of that user (no
+// refresh token; the user is not thereby logged in). `scope` narrows
+// what the token may do (read or manage, per API). When the world
+// limits a user's sessions, a login at the limit is invalid_grant
+// unless `forceLogin=yes` is sent, which ends the oldest session.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-func (c *ClientWithResponses) RequestTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error) {
-	rsp, err := c.RequestTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RequestTokenWithBodyWithResponse(ctx context.Context, params *RequestTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error) {
+	rsp, err := c.RequestTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -11804,15 +14021,59 @@ func (c *ClientWithResponses) RequestTokenWithBodyWithResponse(ctx context.Conte
 // 3.2). Protocol errors are in the RFC 6749 form; rate limiting (429)
 // and internal errors in the eGain form.
 //
+// `password` with `subject_username` or `subject_userid` instead of
+// `username` and `password`, and the credentials of a client allowed
+// to act on behalf of users, gives a token on behalf of that user (no
+// refresh token; the user is not thereby logged in). `scope` narrows
+// what the token may do (read or manage, per API). When the world
+// limits a user's sessions, a login at the limit is invalid_grant
+// unless `forceLogin=yes` is sent, which ends the oldest session.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /core/authmgr/v3/oauth2/token (the `RequestToken` operationId).
-func (c *ClientWithResponses) RequestTokenWithFormdataBodyWithResponse(ctx context.Context, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error) {
-	rsp, err := c.RequestTokenWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RequestTokenWithFormdataBodyWithResponse(ctx context.Context, params *RequestTokenParams, body RequestTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestTokenResponse, error) {
+	rsp, err := c.RequestTokenWithFormdataBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseRequestTokenResponse(rsp)
+}
+
+// OnBehalfOfTokenV3WithBodyWithResponse Obtain a token on behalf of a user (v3 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+func (c *ClientWithResponses) OnBehalfOfTokenV3WithBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV3Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV3Response, error) {
+	rsp, err := c.OnBehalfOfTokenV3WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOnBehalfOfTokenV3Response(rsp)
+}
+
+// OnBehalfOfTokenV3WithFormdataBodyWithResponse Obtain a token on behalf of a user (v3 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/authmgr/v3/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV3` operationId).
+func (c *ClientWithResponses) OnBehalfOfTokenV3WithFormdataBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV3Params, body OnBehalfOfTokenV3FormdataRequestBody, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV3Response, error) {
+	rsp, err := c.OnBehalfOfTokenV3WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOnBehalfOfTokenV3Response(rsp)
 }
 
 // LogoutWithResponse End the session of the access token
@@ -11828,6 +14089,42 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseLogoutResponse(rsp)
+}
+
+// OnBehalfOfTokenV4WithBodyWithResponse Obtain a token on behalf of a user (v4 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+func (c *ClientWithResponses) OnBehalfOfTokenV4WithBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV4Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV4Response, error) {
+	rsp, err := c.OnBehalfOfTokenV4WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOnBehalfOfTokenV4Response(rsp)
+}
+
+// OnBehalfOfTokenV4WithFormdataBodyWithResponse Obtain a token on behalf of a user (v4 path)
+//
+// The on-behalf-of grant where eGain's clients ask for it: the same
+// form as the token endpoint with grant_type=password, the client's
+// credentials and subject_username or subject_userid. No refresh
+// token. Errors in the RFC 6749 form.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/authmgr/v4/oauth2/v2.0/onbehalfof/token (the `OnBehalfOfTokenV4` operationId).
+func (c *ClientWithResponses) OnBehalfOfTokenV4WithFormdataBodyWithResponse(ctx context.Context, params *OnBehalfOfTokenV4Params, body OnBehalfOfTokenV4FormdataRequestBody, reqEditors ...RequestEditorFn) (*OnBehalfOfTokenV4Response, error) {
+	rsp, err := c.OnBehalfOfTokenV4WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOnBehalfOfTokenV4Response(rsp)
 }
 
 // SearchActivitiesWithResponse Search activities
@@ -12121,6 +14418,30 @@ func (c *ClientWithResponses) GetUploadedAttachmentWithResponse(ctx context.Cont
 	return ParseGetUploadedAttachmentResponse(rsp)
 }
 
+// SearchCasesWithResponse Search cases
+//
+// One page of the cases the caller sees matching every filter given
+// (AND); at least one filter (a parameter not starting with `$`) is
+// required (`400-112`). A client application must send `department`
+// (`400-112`); a user sending it is `400-101`. `email` and `phone`
+// select the cases whose customer has such a contact point (the phone
+// matcher of the customer search). `custom.<name>` filters a case
+// custom attribute (another name: `400-102`). Users need the View
+// Agent Console action (`403-105`) and any user license (`403-300`).
+// 204 when nothing matches. Every customer's `cases.link` is this
+// search.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/case (the `SearchCases` operationId).
+func (c *ClientWithResponses) SearchCasesWithResponse(ctx context.Context, params *SearchCasesParams, reqEditors ...RequestEditorFn) (*SearchCasesResponse, error) {
+	rsp, err := c.SearchCases(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchCasesResponse(rsp)
+}
+
 // GetCaseAttributesWithResponse The case custom attributes
 //
 // The custom attributes cases may carry, with the values of enumerations; 204 when none is configured.
@@ -12190,6 +14511,25 @@ func (c *ClientWithResponses) ChangeCustomerOfCaseWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseChangeCustomerOfCaseResponse(rsp)
+}
+
+// GetCaseHistoryWithResponse The recorded changes of a case
+//
+// A casemgr addition, like the activity history: oldest first; each
+// entry shows the case before (absent for its creation) and after the
+// change (its creation, a change of its customer, the changes change
+// case makes to it), in the case representation. 204 when
+// nothing was recorded; a case the caller may not see is `404-101`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/case/{id}/history (the `GetCaseHistory` operationId).
+func (c *ClientWithResponses) GetCaseHistoryWithResponse(ctx context.Context, id ID, params *GetCaseHistoryParams, reqEditors ...RequestEditorFn) (*GetCaseHistoryResponse, error) {
+	rsp, err := c.GetCaseHistory(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCaseHistoryResponse(rsp)
 }
 
 // ListDepartmentsWithResponse The departments the caller works with
@@ -12667,6 +15007,128 @@ func ParseReplaceWorldResponse(rsp *http.Response) (*ReplaceWorldResponse, error
 	return response, nil
 }
 
+// ParseDeploymentMetadataResponse parses an HTTP response from a DeploymentMetadataWithResponse call
+func ParseDeploymentMetadataResponse(rsp *http.Response) (*DeploymentMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeploymentMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthMetadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTenantMetadataResponse parses an HTTP response from a TenantMetadataWithResponse call
+func ParseTenantMetadataResponse(rsp *http.Response) (*TenantMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TenantMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthMetadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRevokeTokenResponse parses an HTTP response from a RevokeTokenWithResponse call
 func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12849,6 +15311,104 @@ func ParseRequestTokenResponse(rsp *http.Response) (*RequestTokenResponse, error
 	return response, nil
 }
 
+// ParseOnBehalfOfTokenV3Response parses an HTTP response from a OnBehalfOfTokenV3WithResponse call
+func ParseOnBehalfOfTokenV3Response(rsp *http.Response) (*OnBehalfOfTokenV3Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OnBehalfOfTokenV3Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 429:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OnBehalfOfTokenV3Response200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers OnBehalfOfTokenV3Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseLogoutResponse parses an HTTP response from a LogoutWithResponse call
 func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12912,6 +15472,104 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	return response, nil
 }
 
+// ParseOnBehalfOfTokenV4Response parses an HTTP response from a OnBehalfOfTokenV4WithResponse call
+func ParseOnBehalfOfTokenV4Response(rsp *http.Response) (*OnBehalfOfTokenV4Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OnBehalfOfTokenV4Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 429:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OnBehalfOfTokenV4Response200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers OnBehalfOfTokenV4Response429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSearchActivitiesResponse parses an HTTP response from a SearchActivitiesWithResponse call
 func ParseSearchActivitiesResponse(rsp *http.Response) (*SearchActivitiesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12970,6 +15628,20 @@ func ParseSearchActivitiesResponse(rsp *http.Response) (*SearchActivitiesRespons
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
@@ -13075,6 +15747,20 @@ func ParseGetActivityAttributesResponse(rsp *http.Response) (*GetActivityAttribu
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
@@ -13650,6 +16336,20 @@ func ParseGetActivitiesByIdsResponse(rsp *http.Response) (*GetActivitiesByIdsRes
 		}
 		response.XML401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13929,6 +16629,20 @@ func ParseGetActivityAttachmentsResponse(rsp *http.Response) (*GetActivityAttach
 		}
 		response.XML401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14030,6 +16744,20 @@ func ParseGetActivityAttachmentContentResponse(rsp *http.Response) (*GetActivity
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -14160,6 +16888,20 @@ func ParseGetActivityHistoryResponse(rsp *http.Response) (*GetActivityHistoryRes
 		}
 		response.XML401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14275,6 +17017,20 @@ func ParseUploadAttachmentResponse(rsp *http.Response) (*UploadAttachmentRespons
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
@@ -14402,6 +17158,20 @@ func ParseGetUploadedAttachmentResponse(rsp *http.Response) (*GetUploadedAttachm
 		}
 		response.XML401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14449,6 +17219,125 @@ func ParseGetUploadedAttachmentResponse(rsp *http.Response) (*GetUploadedAttachm
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetUploadedAttachmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchCasesResponse parses an HTTP response from a SearchCasesWithResponse call
+func ParseSearchCasesResponse(rsp *http.Response) (*SearchCasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchCasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CasePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest CasePage
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SearchCasesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -14520,6 +17409,20 @@ func ParseGetCaseAttributesResponse(rsp *http.Response) (*GetCaseAttributesRespo
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
@@ -14622,6 +17525,20 @@ func ParseGetCasesByIdsResponse(rsp *http.Response) (*GetCasesByIdsResponse, err
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -14830,6 +17747,125 @@ func ParseChangeCustomerOfCaseResponse(rsp *http.Response) (*ChangeCustomerOfCas
 	return response, nil
 }
 
+// ParseGetCaseHistoryResponse parses an HTTP response from a GetCaseHistoryWithResponse call
+func ParseGetCaseHistoryResponse(rsp *http.Response) (*GetCaseHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCaseHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CaseHistoryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest CaseHistoryList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCaseHistoryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListDepartmentsResponse parses an HTTP response from a ListDepartmentsWithResponse call
 func ParseListDepartmentsResponse(rsp *http.Response) (*ListDepartmentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14885,6 +17921,20 @@ func ParseListDepartmentsResponse(rsp *http.Response) (*ListDepartmentsResponse,
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
@@ -15029,6 +18079,20 @@ func ParseGetCurrentUserResponse(rsp *http.Response) (*GetCurrentUserResponse, e
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -15268,6 +18332,20 @@ func ParseGetCustomerAttributesResponse(rsp *http.Response) (*GetCustomerAttribu
 		}
 		response.XML401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
 		var dest NotAcceptable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15369,6 +18447,20 @@ func ParseGetCustomersByIdsResponse(rsp *http.Response) (*GetCustomersByIdsRespo
 			return nil, err
 		}
 		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound

@@ -3,8 +3,9 @@ package sqlstore
 import "time"
 
 // Purge deletes expired and revoked sessions with their tokens, expired
-// tokens of live sessions (old access tokens, used refresh tokens), and old
-// idempotency records. Every statement is idempotent, so several processes
+// tokens of live sessions (old access tokens, used refresh tokens), old
+// idempotency records, and failed-login windows that began before
+// sessionsBefore (a window lasts minutes, far less than sessions are kept). Every statement is idempotent, so several processes
 // may purge one database at once.
 func (t *tx) Purge(sessionsBefore, idempotencyBefore time.Time) (int64, error) {
 	const op = "purge"
@@ -21,6 +22,7 @@ func (t *tx) Purge(sessionsBefore, idempotencyBefore time.Time) (int64, error) {
 			(SELECT id FROM sessions WHERE expires < ? OR revoked < ?)`, []any{cut, cut, cut}},
 		{`DELETE FROM sessions WHERE expires < ? OR revoked < ?`, []any{cut, cut}},
 		{`DELETE FROM idempotency_records WHERE created < ?`, []any{idem}},
+		{`DELETE FROM login_failures WHERE window_start < ?`, []any{cut}},
 	} {
 		r, err := t.exec(op, q.sql, q.args...)
 		if err != nil {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -13,17 +14,31 @@ func (t *tx) InsertSession(s *casemgr.Session) error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
-	_, err := t.exec(op, `INSERT INTO sessions (id, user_id, client_id, created, expires, revoked) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.ID, s.User, s.ClientID, millis(s.Created), millis(s.Expires), millisPtr(s.Revoked))
+	_, err := t.exec(op, `INSERT INTO sessions (id, user_id, client_id, created, expires, revoked, scopes, on_behalf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.User, s.ClientID, millis(s.Created), millis(s.Expires), millisPtr(s.Revoked), strings.Join(s.Scopes, " "), s.OnBehalf)
 	return err
+}
+
+// sessionColumns are the columns scanSession reads.
+const sessionColumns = `id, user_id, client_id, created, expires, revoked, scopes, on_behalf`
+
+// scopeList reads the space-separated scopes of a session; none is nil,
+// as every empty list reads back.
+func scopeList(s string) []string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f
+	}
+	return nil
 }
 
 func scanSession(r scanner) (casemgr.Session, error) {
 	var s casemgr.Session
 	var created, expires int64
 	var revoked sql.NullInt64
-	err := r.Scan(&s.ID, &s.User, &s.ClientID, &created, &expires, &revoked)
+	var scopes string
+	err := r.Scan(&s.ID, &s.User, &s.ClientID, &created, &expires, &revoked, &scopes, &s.OnBehalf)
 	s.Created, s.Expires, s.Revoked = fromMillis(created), fromMillis(expires), fromNullMillis(revoked)
+	s.Scopes = scopeList(scopes)
 	return s, err
 }
 
@@ -38,7 +53,7 @@ func (t *tx) Session(id string) (*casemgr.Session, error) {
 		return &c, nil
 	}
 	return queryOne(t, "session", scanSession,
-		`SELECT id, user_id, client_id, created, expires, revoked FROM sessions WHERE id = ?`, id)
+		`SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id)
 }
 
 // ExtendSession moves a session's expiry; an unknown session is no error.
@@ -87,16 +102,18 @@ func (t *tx) Token(hash string) (*casemgr.Token, error) {
 	ts, err := queryOne(t, "token", func(r scanner) (tokenSession, error) {
 		var x tokenSession
 		var expires int64
-		var sid, client sql.NullString
+		var sid, client, scopes sql.NullString
 		var user, created, sexpires, revoked sql.NullInt64
+		var onBehalf sql.NullBool
 		if err := r.Scan(&x.k.Hash, &x.k.Session, &x.k.Kind, &expires,
-			&sid, &user, &client, &created, &sexpires, &revoked); err != nil {
+			&sid, &user, &client, &created, &sexpires, &revoked, &scopes, &onBehalf); err != nil {
 			return x, err
 		}
 		x.k.Expires = fromMillis(expires)
 		if sid.Valid {
 			x.s = &casemgr.Session{ID: sid.String, User: user.Int64, ClientID: client.String,
-				Created: fromMillis(created.Int64), Expires: fromMillis(sexpires.Int64), Revoked: fromNullMillis(revoked)}
+				Created: fromMillis(created.Int64), Expires: fromMillis(sexpires.Int64), Revoked: fromNullMillis(revoked),
+				Scopes: scopeList(scopes.String), OnBehalf: onBehalf.Bool}
 		}
 		return x, nil
 	}, tokenWithSessionSQL, hash)
@@ -111,12 +128,13 @@ func (t *tx) Token(hash string) (*casemgr.Token, error) {
 }
 
 // tokenWithSessionSQL reads a token with its session.
-const tokenWithSessionSQL = `SELECT t.hash, t.session_id, t.kind, t.expires, s.id, s.user_id, s.client_id, s.created, s.expires, s.revoked
-	FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?`
+const tokenWithSessionSQL = `SELECT t.hash, t.session_id, t.kind, t.expires, s.id, s.user_id, s.client_id, s.created, s.expires, s.revoked,
+	s.scopes, s.on_behalf FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?`
 
-// userLoggedInSQL counts (0 or 1) the live sessions of a user.
+// userLoggedInSQL counts (0 or 1) the live login sessions of a user;
+// sessions obtained on behalf of the user are no login.
 const userLoggedInSQL = `SELECT COUNT(*) FROM (SELECT 1 FROM sessions
-	WHERE user_id = ? AND revoked IS NULL AND expires > ? LIMIT 1) live`
+	WHERE user_id = ? AND revoked IS NULL AND expires > ? AND NOT on_behalf LIMIT 1) live`
 
 func scanToken(r scanner) (casemgr.Token, error) {
 	var k casemgr.Token
