@@ -38,6 +38,11 @@ func TestExportReplaceExportGivesTheSameDocument(t *testing.T) {
 		h.do("PATCH", "/core/casemgr/v3/activity/transfer/department/11", jenny,
 			`{"activity": [{"id": "3025", "lastModified": "2026-01-08T22:30:09.000Z"}]}`).expect(t, 204, "")
 		h.do("PATCH", "/core/casemgr/v3/activity/3000/changecase", jenny, `{"subject": "Split off"}`).expect(t, 201, "")
+		h.add(`{"users": [{"id": "1990", "name": "cora", "password": "pw-cora", "department": "10",
+			"licenses": ["eGain Platform"], "actions": ["Create Customer", "View Agent Console"]}]}`)
+		h.do("POST", "/core/customermgr/v3/customer", h.login("cora"), `{"department": {"name": "Service"}, "type": {"value": "individual"},
+			"pin": "4321", "contacts": {"contact": [{"firstName": "Ana", "middleName": "M", "lastName": "Ruiz", "salutation": "Ms",
+			"jobTitle": "Buyer", "email": [{"emailAddress": "ana.ruiz@example.com"}]}]}}`).expect(t, 201, "")
 
 		first := h.exportWorld(t)
 		for _, secret := range []string{"demo-jenny", "bridge-secret", "cti-secret"} {
@@ -71,6 +76,11 @@ func TestExportReplaceExportGivesTheSameDocument(t *testing.T) {
 		}
 		if !strings.Contains(string(first), `"subject": "Split off"`) {
 			t.Error("the export lacks the case created by change-case")
+		}
+		for _, want := range []string{`"pin": "4321"`, `"jobTitle": "Buyer"`, `"middleName": "M"`} {
+			if !strings.Contains(string(first), want) {
+				t.Errorf("the export lacks the created customer's %s", want)
+			}
 		}
 
 		entities := h.entities(t)
