@@ -132,33 +132,67 @@ func ActivityLicenses(activityType string) []string {
 	return AllLicenses
 }
 
-// CanPick reports whether the actor may pick an activity that is not
-// assigned to them (the Pick Activities permissions and licenses, spec 7):
-// the Pick Activities action; the Pull Activities permission on the
-// assigned user (assigned activity) or on its queue (queued activity); and
-// for email and social activities eGain MailPlus or eGain Advisor Desktop.
-// It returns "" when allowed, otherwise the reason.
-func (a Actor) CanPick(act *Activity) string {
-	if a.User == nil {
-		return ""
+// pickRule adds the violations of the Pick Activities permissions and
+// licenses, which taking over an activity not assigned to the actor needs
+// (docs/api.md, Who may do what): the Pick Activities action (403-105), the
+// Pull Activities permission on the assigned user or on the queue
+// (403-109), the Unpin action when the activity is pinned and unpin=yes is
+// sent (403-111), and for email and social activities eGain MailPlus or
+// eGain Advisor Desktop (403-106). A client application needs none.
+func pickRule(v *Violations, actor Actor, a *Activity, unpin bool) {
+	if actor.User == nil {
+		return
 	}
-	if !a.HasAction(ActionPickActivities) {
-		return "the Pick Activities action is missing"
+	key := FormatID(a.ID)
+	if pickNeedsPickActivitiesAction(actor) {
+		v.Add(PhasePermission, key, CodeActionNotAllowed, "action", ActionPickActivities)
 	}
+	if reason := pickNeedsPullPermission(actor, a); reason != "" {
+		v.Add(PhasePermission, key, CodePickNotAllowed, "reason", reason)
+	}
+	if pinnedNeedsUnpinAction(actor, a, unpin) {
+		v.Add(PhasePermission, key, CodeUnpinNotAllowed)
+	}
+	if pickNeedsMessagingLicense(actor, a) {
+		v.Add(PhasePermission, key, CodeLicenseMissing, "license", LicenseMailPlus+" or "+LicenseAdvisorDesktop)
+	}
+}
+
+// MayPick reports whether the actor may take over an activity not assigned
+// to them (pickRule), unpinning it when unpin is set.
+func (a Actor) MayPick(act *Activity, unpin bool) bool {
+	var v Violations
+	pickRule(&v, a, act, unpin)
+	return !v.Any()
+}
+
+// pickNeedsPickActivitiesAction: picking needs the Pick Activities action.
+func pickNeedsPickActivitiesAction(actor Actor) bool { return !actor.HasAction(ActionPickActivities) }
+
+// pickNeedsPullPermission: picking needs the Pull Activities permission on
+// the activity's assigned user, or on its queue when it waits in one. It
+// returns the reason of a refusal, "" when allowed.
+func pickNeedsPullPermission(actor Actor, a *Activity) string {
 	switch {
-	case act.AssignedUser != 0:
-		if !slices.Contains(a.User.PullUsers, act.AssignedUser) {
-			return "no Pull Activities permission on user " + strconv.FormatInt(act.AssignedUser, 10)
-		}
-	case act.Queue != 0:
-		if !slices.Contains(a.User.PullQueues, act.Queue) {
-			return "no Pull Activities permission on queue " + strconv.FormatInt(act.Queue, 10)
-		}
-	}
-	if (act.Type == TypeEmail || act.Type == TypeSocial) && !a.HasLicense(LicenseMailPlus, LicenseAdvisorDesktop) {
-		return "eGain MailPlus or eGain Advisor Desktop is required"
+	case a.AssignedUser != 0 && !slices.Contains(actor.User.PullUsers, a.AssignedUser):
+		return "no Pull Activities permission on user " + FormatID(a.AssignedUser)
+	case a.AssignedUser == 0 && a.Queue != 0 && !slices.Contains(actor.User.PullQueues, a.Queue):
+		return "no Pull Activities permission on queue " + FormatID(a.Queue)
 	}
 	return ""
+}
+
+// pinnedNeedsUnpinAction: unpinning (unpin=yes) a pinned activity that is not
+// the caller's own needs the Unpin action. Without unpin=yes a pinned
+// activity breaks the business rule 400-243 instead.
+func pinnedNeedsUnpinAction(actor Actor, a *Activity, unpin bool) bool {
+	return unpin && a.Pinned && a.AssignedUser != actor.UserID() && !actor.HasAction(ActionUnpin)
+}
+
+// pickNeedsMessagingLicense: picking an email or social activity needs eGain
+// MailPlus or eGain Advisor Desktop.
+func pickNeedsMessagingLicense(actor Actor, a *Activity) bool {
+	return (a.Type == TypeEmail || a.Type == TypeSocial) && !actor.HasLicense(LicenseMailPlus, LicenseAdvisorDesktop)
 }
 
 // MayTransferTo reports whether a user actor has the Transfer Activities

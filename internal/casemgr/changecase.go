@@ -79,7 +79,7 @@ func checkNewCase(n *NewCaseFields, now time.Time) (*time.Time, error) {
 		}
 		due = &t
 	}
-	if n.Severity != nil && !containsString(Severities, *n.Severity) {
+	if n.Severity != nil && !slices.Contains(Severities, *n.Severity) {
 		return nil, E(CodeSeverityInvalid, "value", *n.Severity)
 	}
 	if n.Subject != nil {
@@ -122,7 +122,7 @@ func CheckCustomAttributes(tx Tx, object string, attrs map[string][]string) erro
 		}
 		if d.Type == "enum" {
 			for _, v := range attrs[name] {
-				if !containsString(d.Values, v) {
+				if !slices.Contains(d.Values, v) {
 					return E(CodeAttributeValue, "name", name, "value", v)
 				}
 			}
@@ -141,7 +141,7 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 	// The activities of the path exist and the actor sees them (404
 	// otherwise, the same answer for both: an activity of a department the
 	// user does not see does not exist for them).
-	ids := uniqueSorted(req.Activities)
+	ids := slices.Compact(slices.Sorted(slices.Values(req.Activities)))
 	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
 		return 0, err
@@ -200,7 +200,7 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 	if req.TargetCase != 0 {
 		caseIDs = append(caseIDs, req.TargetCase)
 	}
-	cases, err := tx.Cases(uniqueSorted(caseIDs), true)
+	cases, err := tx.Cases(slices.Compact(slices.Sorted(slices.Values(caseIDs))), true)
 	if err != nil {
 		return 0, err
 	}
@@ -303,12 +303,12 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 			dst.Status = CaseOpen
 			dstChanged = true
 		}
-		if req.RelateCase && !containsID(dst.RelatedCases, src.ID) {
+		if req.RelateCase && !slices.Contains(dst.RelatedCases, src.ID) {
 			dst.RelatedCases = append(append([]ID(nil), dst.RelatedCases...), src.ID)
 			dstChanged = true
 		}
 	}
-	if req.RelateCase && !containsID(src.RelatedCases, dst.ID) {
+	if req.RelateCase && !slices.Contains(src.RelatedCases, dst.ID) {
 		src.RelatedCases = append(append([]ID(nil), src.RelatedCases...), dst.ID)
 		srcChanged = true
 	}

@@ -2,6 +2,8 @@ package casemgr
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -56,7 +58,7 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 	for i, it := range items {
 		pointIDs[i] = it.Points[0].ID
 	}
-	points, err := tx.ContactPoints(uniqueSorted(pointIDs))
+	points, err := tx.ContactPoints(slices.Compact(slices.Sorted(slices.Values(pointIDs))))
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 				want = append(want, a.Customer)
 			}
 		}
-		list, err := tx.Customers(uniqueSorted(want))
+		list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(want))))
 		if err != nil {
 			return err
 		}
@@ -272,7 +274,7 @@ func pointTypeRule(a *Activity, cp *ContactPoint) (Code, string) {
 		if cp.Kind != KindSocial {
 			return CodeSocialNeedsSocialPoint, ""
 		}
-		if network := strictSocialNetwork(a.Subtype); network != "" && !equalFold(cp.Type, network) {
+		if network := strictSocialNetwork(a.Subtype); network != "" && !strings.EqualFold(cp.Type, network) {
 			return CodeSocialTypeMismatch, network
 		}
 	}
@@ -283,30 +285,11 @@ func pointTypeRule(a *Activity, cp *ContactPoint) (Code, string) {
 // "" for subtypes that take a social contact point of any type.
 func strictSocialNetwork(subtype string) string {
 	for _, n := range []string{"Twitter", "Facebook", "Instagram"} {
-		if equalFold(subtype, n) {
+		if strings.EqualFold(subtype, n) {
 			return n
 		}
 	}
 	return ""
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 func licenseList(l []string) string {
@@ -334,7 +317,7 @@ func visiblePoints(tx Tx, actor Actor, points []ContactPoint) ([]ContactPoint, e
 	for i, p := range points {
 		ids[i] = p.Customer
 	}
-	custs, err := tx.Customers(uniqueSorted(ids))
+	custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(ids))))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package casemgr
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,11 +155,11 @@ func (w *customerWorld) loadEmailOwners(tx Tx, contacts []NewContact, skip ...ID
 			}
 			var custIDs []ID
 			for _, x := range points {
-				if !containsID(skip, x.ID) {
+				if !slices.Contains(skip, x.ID) {
 					custIDs = append(custIDs, x.Customer)
 				}
 			}
-			custs, err := tx.Customers(uniqueSorted(custIDs))
+			custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(custIDs))))
 			if err != nil {
 				return err
 			}
@@ -219,7 +220,7 @@ func mayCreateCustomer(actor Actor, w *customerWorld) error {
 // customerTypeIsValid (CC2): type.value is individual, corporate or group,
 // and agrees with the type of the path.
 func customerTypeIsValid(v *Violations, in *NewCustomer) {
-	if !containsString(CustomerTypes, in.Type) {
+	if !slices.Contains(CustomerTypes, in.Type) {
 		v.Add(PhaseRule, "type.value", CodeCustomerTypeInvalid, "value", in.Type)
 		return
 	}
@@ -273,11 +274,11 @@ func groupTypeAndRegionAreConfigured(v *Violations, in *NewCustomer, w *customer
 		if in.GroupType != nil {
 			gt = *in.GroupType
 		}
-		if !containsString(w.lists[ListGroupTypes], gt) {
+		if !slices.Contains(w.lists[ListGroupTypes], gt) {
 			v.Add(PhaseRule, "type.group.type.value", CodeGroupTypeInvalid, "value", gt)
 		}
 	}
-	if in.Region != nil && !containsString(w.lists[ListRegions], *in.Region) {
+	if in.Region != nil && !slices.Contains(w.lists[ListRegions], *in.Region) {
 		v.Add(PhaseRule, "type."+in.Type+".region", CodeRegionInvalid, "value", *in.Region)
 	}
 }
@@ -290,13 +291,13 @@ func customerElementsAreValid(v *Violations, details map[string]string, w *custo
 		ok := true
 		switch name {
 		case "role":
-			ok = containsString(CustomerRoles, val)
+			ok = slices.Contains(CustomerRoles, val)
 		case "howReferred":
-			ok = containsString(CustomerHowReferred, val)
+			ok = slices.Contains(CustomerHowReferred, val)
 		case "level":
-			ok = containsString(w.lists[ListLevels], val)
+			ok = slices.Contains(w.lists[ListLevels], val)
 		case "industry":
-			ok = containsString(w.lists[ListIndustries], val)
+			ok = slices.Contains(w.lists[ListIndustries], val)
 		default:
 			ok = utf8.RuneCountInString(val) <= customerDetailLimits[name]
 		}
@@ -323,7 +324,7 @@ func customAttributesAreValid(v *Violations, custom map[string][]string, defs []
 			continue
 		}
 		for _, val := range vals {
-			if (def.Type == "enum" && !containsString(def.Values, val)) || !customValueCharactersAllowed(val) {
+			if (def.Type == "enum" && !slices.Contains(def.Values, val)) || !customValueCharactersAllowed(val) {
 				v.Add(PhaseRule, "customAttributes."+name, CodeAttributeValue, "name", name, "value", val)
 			}
 		}
@@ -363,7 +364,7 @@ func contactIsValid(v *Violations, c *NewContact, isNew bool) {
 // pointIsValid checks a contact point by its kind (CC9, CC11–CC15); a new
 // point needs its required elements, an edited one only valid values.
 func pointIsValid(v *Violations, p *NewPoint, w *customerWorld, isNew bool) {
-	if pr, ok := p.Attrs["priority"]; ok && !containsString(PointPriorities, pr) {
+	if pr, ok := p.Attrs["priority"]; ok && !slices.Contains(PointPriorities, pr) {
 		v.Add(PhaseRule, p.Path+".priority", CodePointPriorityInvalid, "name", p.Path, "value", pr)
 	}
 	switch p.Kind {
@@ -428,7 +429,7 @@ func phonePointIsValid(v *Violations, p *NewPoint, isNew bool) {
 	bad := func(name, val string) {
 		v.Add(PhaseRule, p.Path+"."+name, CodePhonePointInvalid, "name", name, "value", val)
 	}
-	if required(p.Type, isNew) || (p.Type != nil && !containsString(CreatePhoneTypes, *p.Type)) {
+	if required(p.Type, isNew) || (p.Type != nil && !slices.Contains(CreatePhoneTypes, *p.Type)) {
 		bad("type.value", deref(p.Type))
 	}
 	if required(p.Value, isNew) || (p.Value != nil && utf8.RuneCountInString(*p.Value) > 40) {
@@ -442,9 +443,9 @@ func phonePointIsValid(v *Violations, p *NewPoint, isNew bool) {
 		case "areaCode", "extension":
 			ok = utf8.RuneCountInString(val) <= 10
 		case "availability.days":
-			ok = containsString(AvailabilityDays, val)
+			ok = slices.Contains(AvailabilityDays, val)
 		case "availability.times":
-			ok = containsString(AvailabilityTimes, val)
+			ok = slices.Contains(AvailabilityTimes, val)
 		}
 		if !ok {
 			bad(name, val)
@@ -458,7 +459,7 @@ func postalPointIsValid(v *Violations, p *NewPoint, isNew bool) {
 	bad := func(name, val string) {
 		v.Add(PhaseRule, p.Path+"."+name, CodePostalPointInvalid, "name", name, "value", val)
 	}
-	if required(p.Type, isNew) || (p.Type != nil && !containsString(PostalTypes, *p.Type)) {
+	if required(p.Type, isNew) || (p.Type != nil && !slices.Contains(PostalTypes, *p.Type)) {
 		bad("type.value", deref(p.Type))
 	}
 	if required(p.Value, isNew) || (p.Value != nil && utf8.RuneCountInString(*p.Value) > 255) {
@@ -484,8 +485,8 @@ func socialPointIsValid(v *Violations, p *NewPoint, w *customerWorld, isNew bool
 	bad := func(name, val string) {
 		v.Add(PhaseRule, p.Path+"."+name, CodeSocialPointInvalid, "name", name, "value", val)
 	}
-	if required(p.Type, isNew) || (p.Type != nil && !containsString(BuiltInSocialTypes, *p.Type) &&
-		!containsString(w.lists[ListSocialTypes], *p.Type)) {
+	if required(p.Type, isNew) || (p.Type != nil && !slices.Contains(BuiltInSocialTypes, *p.Type) &&
+		!slices.Contains(w.lists[ListSocialTypes], *p.Type)) {
 		bad("type.value", deref(p.Type))
 	}
 	if required(p.Value, isNew) || (p.Value != nil && utf8.RuneCountInString(*p.Value) > 255) {

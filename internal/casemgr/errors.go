@@ -104,7 +104,22 @@ func IsCode(err error, code Code) bool {
 // so that a refusal names every activity and every rule it broke.
 type Violations struct {
 	list []violation
+	// refusal refuses the request as a whole (a missing department, a
+	// missing license): it is answered instead of the items' violations.
+	refusal error
 }
+
+// Refuse records a refusal of the whole request, not of one item; the
+// first one recorded is answered.
+func (v *Violations) Refuse(err error) {
+	if v.refusal == nil {
+		v.refusal = err
+	}
+}
+
+// Any reports whether anything was refused or violated, so that a check can
+// stop after a stage of its order.
+func (v *Violations) Any() bool { return v.refusal != nil || len(v.list) > 0 }
 
 type violation struct {
 	phase int
@@ -112,7 +127,7 @@ type violation struct {
 	d     Detail
 }
 
-// Phases order the checks of an operation (spec 7): the actor's permissions
+// Phases order the checks of an operation (docs/api.md, Errors): the actor's permissions
 // come before the business rules, and the error answered is of the first
 // phase that has violations.
 const (
@@ -137,6 +152,9 @@ func (v *Violations) Add(phase int, item string, code Code, kv ...string) {
 // name every item that broke that rule, and whose details list every
 // violation of that phase.
 func (v *Violations) Err() error {
+	if v.refusal != nil {
+		return v.refusal
+	}
 	if len(v.list) == 0 {
 		return nil
 	}

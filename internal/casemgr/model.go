@@ -5,7 +5,10 @@
 // database/sql; adapters around it provide storage and the wire protocol.
 package casemgr
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // ID is the identity of an entity. IDs are decimal strings on the wire and
 // int64 in storage.
@@ -136,7 +139,7 @@ type Department struct {
 func (d *Department) HasTransferWorkflow() bool { return d.TransferQueue != 0 }
 
 // SharedWithDept reports whether d is shared with department other.
-func (d *Department) SharedWithDept(other ID) bool { return containsID(d.SharedWith, other) }
+func (d *Department) SharedWithDept(other ID) bool { return slices.Contains(d.SharedWith, other) }
 
 // Queue holds activities waiting to be assigned.
 type Queue struct {
@@ -316,24 +319,6 @@ type HistoryEntry struct {
 	At       time.Time
 	Before   string // JSON, empty for a creation
 	After    string // JSON
-}
-
-func containsID(list []ID, id ID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Millis truncates t to whole milliseconds in UTC, as every stored time is.

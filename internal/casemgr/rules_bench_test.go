@@ -59,7 +59,7 @@ func BenchmarkRuleChecks(b *testing.B) {
 				if !actor.HasLicense(casemgr.ActivityLicenses(a.Type)...) {
 					n++
 				}
-				if a.AssignedUser != actor.UserID() && actor.CanPick(a) != "" {
+				if a.AssignedUser != actor.UserID() && !actor.MayPick(a, false) {
 					n++
 				}
 				if !actor.MayTransferTo(a.AssignedUser) {

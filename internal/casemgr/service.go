@@ -2,7 +2,7 @@ package casemgr
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,19 +49,6 @@ func joinIDs(ids []ID) string {
 		parts[i] = FormatID(id)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func uniqueSorted(ids []ID) []ID {
-	out := append([]ID(nil), ids...)
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	n := 0
-	for i, id := range out {
-		if i == 0 || id != out[n-1] {
-			out[n] = id
-			n++
-		}
-	}
-	return out[:n]
 }
 
 // duplicates returns the IDs named more than once.
@@ -169,7 +156,7 @@ func lockWithResponses(tx Tx, ids []ID) (acts, responses []Activity, err error) 
 	for _, r := range pre {
 		all = append(all, r.ID)
 	}
-	locked, err := tx.Activities(uniqueSorted(all), true)
+	locked, err := tx.Activities(slices.Compact(slices.Sorted(slices.Values(all))), true)
 	if err != nil {
 		return nil, nil, err
 	}

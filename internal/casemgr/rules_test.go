@@ -1,0 +1,131 @@
+package casemgr
+
+import (
+	"testing"
+	"time"
+)
+
+// The rule functions of the operations, pinned without a database. The HTTP
+// tests on both engines (internal/httpapi) remain the contract; these say
+// what each rule decides, case by case, in milliseconds.
+
+var (
+	ruleNow   = time.Date(2026, 1, 5, 9, 30, 0, 0, time.UTC)
+	ruleLater = ruleNow.Add(time.Hour)
+)
+
+// ruleUser is a user of department 10 with the given actions and licenses,
+// who may pull from user 1002 and queue 100.
+func ruleUser(actions []string, licenses ...string) Actor {
+	return UserActor(&User{ID: 1001, Department: 10, Actions: actions, Licenses: licenses,
+		PullUsers: []ID{1002}, PullQueues: []ID{100}})
+}
+
+var ruleClient = Actor{Client: &ClientApp{ClientID: "app"}}
+
+func TestTransferRules(t *testing.T) {
+	target := &Department{ID: 11, SharedWith: []ID{10}, TransferQueue: 110}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"transferable/email", transferable(TypeEmail), true},
+		{"transferable/task", transferable(TypeTask), true},
+		{"transferable/user_defined", transferable("feedback"), true},
+		{"transferable/social", transferable(TypeSocial), false},
+		{"transferable/calltrack", transferable(TypeCalltrack), false},
+		{"transferable/chat", transferable(TypeChat), false},
+		{"transferable/web", transferable(TypeWeb), false},
+		{"emailModeTransferable/inbound", emailModeTransferable(&Activity{Type: TypeEmail, Mode: ModeInbound}), true},
+		{"emailModeTransferable/composed", emailModeTransferable(&Activity{Type: TypeEmail, Mode: ModeComposed}), true},
+		{"emailModeTransferable/outbound", emailModeTransferable(&Activity{Type: TypeEmail, Mode: ModeOutbound}), false},
+		{"emailModeTransferable/outbound_task", emailModeTransferable(&Activity{Type: TypeTask, Mode: ModeOutbound}), true},
+		{"targetHasTransferWorkflow/with_queue", targetHasTransferWorkflow(target), true},
+		{"targetHasTransferWorkflow/without", targetHasTransferWorkflow(&Department{ID: 12}), false},
+		{"targetSharedWithActivityDepartment/shared", targetSharedWithActivityDepartment(&Activity{Department: 10}, target), true},
+		{"targetSharedWithActivityDepartment/not_shared", targetSharedWithActivityDepartment(&Activity{Department: 13}, target), false},
+		{"alreadyInTargetDepartment/yes", alreadyInTargetDepartment(&Activity{Department: 11}, target), true},
+		{"alreadyInTargetDepartment/no", alreadyInTargetDepartment(&Activity{Department: 10}, target), false},
+		{"pinnedNeedsUnpin/pinned_without_unpin", pinnedNeedsUnpin(&Activity{Pinned: true}, false), true},
+		{"pinnedNeedsUnpin/pinned_with_unpin", pinnedNeedsUnpin(&Activity{Pinned: true}, true), false},
+		{"pinnedNeedsUnpin/not_pinned", pinnedNeedsUnpin(&Activity{}, false), false},
+		{"lastModifiedMatches/same", lastModifiedMatches(&Activity{LastModified: ruleNow}, ruleNow), true},
+		{"lastModifiedMatches/stale", lastModifiedMatches(&Activity{LastModified: ruleLater}, ruleNow), false},
+		{"draftReplyMovesWith/draft_of_inbound_email",
+			draftReplyMovesWith(&Activity{Status: StatusAssigned}, &Activity{Type: TypeEmail, Mode: ModeInbound}), true},
+		{"draftReplyMovesWith/completed_reply",
+			draftReplyMovesWith(&Activity{Status: StatusCompleted}, &Activity{Type: TypeEmail, Mode: ModeInbound}), false},
+		{"draftReplyMovesWith/draft_of_composed_email",
+			draftReplyMovesWith(&Activity{Status: StatusAssigned}, &Activity{Type: TypeEmail, Mode: ModeComposed}), false},
+		{"draftReplyMovesWith/no_parent", draftReplyMovesWith(&Activity{Status: StatusAssigned}, nil), false},
+		{"transferLockedByAssignee/locked_by_assignee",
+			transferLockedByAssignee(&Activity{Status: StatusAssigned, AssignedUser: 1002, LockedBy: 1002, LockExpires: &ruleLater},
+				ruleUser(nil), ruleNow), true},
+		{"transferLockedByAssignee/lock_expired",
+			transferLockedByAssignee(&Activity{Status: StatusAssigned, AssignedUser: 1002, LockedBy: 1002, LockExpires: &ruleNow},
+				ruleUser(nil), ruleLater), false},
+		{"transferLockedByAssignee/own_activity",
+			transferLockedByAssignee(&Activity{Status: StatusAssigned, AssignedUser: 1001, LockedBy: 1002, LockExpires: &ruleLater},
+				ruleUser(nil), ruleNow), false},
+		{"transferLockedByAssignee/queued",
+			transferLockedByAssignee(&Activity{Status: StatusAwaitingAssignment, Queue: 100, LockedBy: 1002, LockExpires: &ruleLater},
+				ruleUser(nil), ruleNow), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestPickRule(t *testing.T) {
+	all := []string{ActionPickActivities, ActionUnpin}
+	email := func(assigned, queue ID, pinned bool) *Activity {
+		return &Activity{ID: 3000, Type: TypeEmail, AssignedUser: assigned, Queue: queue, Pinned: pinned}
+	}
+	for _, c := range []struct {
+		name  string
+		actor Actor
+		act   *Activity
+		unpin bool
+		want  []Code
+	}{
+		{"allowed", ruleUser(all, LicenseMailPlus), email(1002, 0, false), false, nil},
+		{"pickNeedsPickActivitiesAction", ruleUser([]string{ActionUnpin}, LicenseMailPlus), email(1002, 0, false), false,
+			[]Code{CodeActionNotAllowed}},
+		{"pickNeedsPullPermission/user", ruleUser(all, LicenseMailPlus), email(1003, 0, false), false,
+			[]Code{CodePickNotAllowed}},
+		{"pickNeedsPullPermission/queue", ruleUser(all, LicenseMailPlus), email(0, 101, false), false,
+			[]Code{CodePickNotAllowed}},
+		{"pickNeedsPullPermission/permitted_queue", ruleUser(all, LicenseMailPlus), email(0, 100, false), false, nil},
+		{"pinnedNeedsUnpinAction", ruleUser([]string{ActionPickActivities}, LicenseMailPlus), email(1002, 0, true), true,
+			[]Code{CodeUnpinNotAllowed}},
+		{"pinnedNeedsUnpinAction/without_unpin", ruleUser([]string{ActionPickActivities}, LicenseMailPlus), email(1002, 0, true), false, nil},
+		{"pickNeedsMessagingLicense", ruleUser(all, LicenseCallTrackPlus), email(1002, 0, false), false,
+			[]Code{CodeLicenseMissing}},
+		{"pickNeedsMessagingLicense/task", ruleUser(all), &Activity{ID: 3000, Type: TypeTask, AssignedUser: 1002}, false, nil},
+		{"every_rule_at_once", ruleUser(nil), email(1003, 0, true), true,
+			[]Code{CodeActionNotAllowed, CodePickNotAllowed, CodeUnpinNotAllowed, CodeLicenseMissing}},
+		{"client_application_needs_nothing", ruleClient, email(1003, 0, true), true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var v Violations
+			pickRule(&v, c.actor, c.act, c.unpin)
+			var got []Code
+			for _, x := range v.list {
+				got = append(got, x.d.Code)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("violations %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("violations %v, want %v", got, c.want)
+				}
+			}
+			if c.actor.MayPick(c.act, c.unpin) != (len(c.want) == 0) {
+				t.Errorf("MayPick disagrees with pickRule")
+			}
+		})
+	}
+}
