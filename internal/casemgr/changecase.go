@@ -41,7 +41,8 @@ const maxCaseText = 1024
 // activities, the new case's elements), then the activities named in the
 // path (404; those the actor does not see too), then the actor's action and
 // licenses (403), then
-// the business rules of the seed, collected for every activity. Nothing
+// the business rules of docs/operations/change-case.md, collected for every
+// activity. Nothing
 // changes unless every check passes; everything changes in one transaction.
 func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseRequest) (ID, error) {
 	if err := checkActivityCount(req.Activities); err != nil {
@@ -60,8 +61,20 @@ func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseReq
 	}
 	var created ID
 	err := s.Store.Write(ctx, func(tx Tx) error {
-		var err error
-		created, err = s.changeCase(tx, actor, req, due, now)
+		if req.New != nil {
+			if err := CheckCustomAttributes(tx, "case", req.New.CustomAttributes); err != nil {
+				return err
+			}
+		}
+		st, err := loadChangeCase(tx, req)
+		if err != nil {
+			return err
+		}
+		v := checkChangeCase(st, actor, req, now)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		created, err = applyChangeCase(tx, st, actor, req, due, now)
 		return err
 	})
 	return created, err
@@ -69,7 +82,7 @@ func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseReq
 
 // checkNewCase checks the elements of a new target case that need no
 // database: dueDate a valid date in the future, severity one of the four,
-// subject (and description and solution, spec 4) at most 1024 characters.
+// subject (and description and solution) at most 1024 characters.
 func checkNewCase(n *NewCaseFields, now time.Time) (*time.Time, error) {
 	var due *time.Time
 	if n.DueDate != nil {
@@ -131,25 +144,66 @@ func CheckCustomAttributes(tx Tx, object string, attrs map[string][]string) erro
 	return nil
 }
 
-func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *time.Time, now time.Time) (ID, error) {
-	if req.New != nil {
-		if err := CheckCustomAttributes(tx, "case", req.New.CustomAttributes); err != nil {
-			return 0, err
+// changeCaseState is what a change-case reads, locked, in its transaction.
+type changeCaseState struct {
+	// acts are the activities of the path that exist, in ID order, and
+	// responses all their responses.
+	acts, responses []Activity
+	found           map[ID]*Activity
+	// source is the case of the activities; 0 when they are in several.
+	source  ID
+	oneCase bool
+	// src is the source case, nil when it does not exist; dst the existing
+	// target case, nil when none is named or it does not exist.
+	src, dst *Case
+}
+
+// loadChangeCase locks the activities of the path with their responses, and
+// the source and target cases.
+func loadChangeCase(tx Tx, req ChangeCaseRequest) (*changeCaseState, error) {
+	acts, responses, err := lockWithResponses(tx, slices.Compact(slices.Sorted(slices.Values(req.Activities))))
+	if err != nil {
+		return nil, err
+	}
+	st := &changeCaseState{acts: acts, responses: responses, found: byID(acts)}
+	if len(acts) == 0 {
+		return st, nil
+	}
+	st.source, st.oneCase = acts[0].Case, activitiesInOneCase(acts)
+	if !st.oneCase {
+		st.source = 0
+	}
+	var caseIDs []ID
+	if st.source != 0 {
+		caseIDs = append(caseIDs, st.source)
+	}
+	if req.TargetCase != 0 {
+		caseIDs = append(caseIDs, req.TargetCase)
+	}
+	cases, err := tx.Cases(slices.Compact(slices.Sorted(slices.Values(caseIDs))), true)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cases {
+		if cases[i].ID == st.source {
+			st.src = &cases[i]
+		}
+		if cases[i].ID == req.TargetCase {
+			st.dst = &cases[i]
 		}
 	}
+	return st, nil
+}
 
-	// The activities of the path exist and the actor sees them (404
-	// otherwise, the same answer for both: an activity of a department the
-	// user does not see does not exist for them).
-	ids := slices.Compact(slices.Sorted(slices.Values(req.Activities)))
-	acts, responses, err := lockWithResponses(tx, ids)
-	if err != nil {
-		return 0, err
-	}
-	found := byID(acts)
+// checkChangeCase checks every rule of docs/operations/change-case.md in its
+// order: the activities of the path exist and the actor sees them (404, the
+// same answer for both), the Change Case action and the licenses (403), then
+// the business rules, collected for every activity.
+func checkChangeCase(st *changeCaseState, actor Actor, req ChangeCaseRequest, now time.Time) Violations {
+	var v Violations
 	var missing []ID
 	for _, id := range req.Activities {
-		if !actor.SeesActivity(found[id]) {
+		if !actor.SeesActivity(st.found[id]) {
 			missing = append(missing, id)
 		}
 	}
@@ -159,217 +213,182 @@ func (s *Service) changeCase(tx Tx, actor Actor, req ChangeCaseRequest, due *tim
 			e.Details = append(e.Details, Detail{Key: FormatID(id), Code: CodeNotFound,
 				Args: map[string]string{"entity": "activity", "ids": FormatID(id)}})
 		}
-		return 0, e
+		v.Refuse(e)
+		return v
 	}
-
-	// The actor: the Change Case action on Activity and the license for
-	// each activity's type (403). Department access is settled above: the
-	// activities the user sees are those of their departments.
+	// Department access is settled above: the activities the user sees are
+	// those of their departments.
 	if !actor.HasAction(ActionChangeCase) {
-		return 0, E(CodeActionNotAllowed, "action", ActionChangeCase)
+		v.Refuse(E(CodeActionNotAllowed, "action", ActionChangeCase))
+		return v
 	}
-	var v Violations
-	for _, a := range acts {
+	for _, a := range st.acts {
 		if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
 			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
 		}
 	}
-	if err := v.Err(); err != nil {
-		return 0, err
+	if v.Any() {
+		return v
 	}
+	checkChangeCaseRules(&v, st, actor, req, now)
+	return v
+}
 
-	// The business rules, in the order of the seed, for every activity.
-	// All activities belong to one case, which exists.
-	source := acts[0].Case
-	oneCase := true
-	for _, a := range acts {
-		if a.Case != source {
-			oneCase = false
-		}
-	}
-	if !oneCase {
-		source = 0
-		for _, a := range acts {
+// checkChangeCaseRules checks the business rules, in the documented order,
+// for every activity.
+func checkChangeCaseRules(v *Violations, st *changeCaseState, actor Actor, req ChangeCaseRequest, now time.Time) {
+	for _, a := range st.acts {
+		if !st.oneCase {
 			v.Add(PhaseRule, FormatID(a.ID), CodeActivitiesInManyCases, "value", FormatID(a.Case))
 		}
 	}
-	var caseIDs []ID
-	if source != 0 {
-		caseIDs = append(caseIDs, source)
-	}
-	if req.TargetCase != 0 {
-		caseIDs = append(caseIDs, req.TargetCase)
-	}
-	cases, err := tx.Cases(slices.Compact(slices.Sorted(slices.Values(caseIDs))), true)
-	if err != nil {
-		return 0, err
-	}
-	var src, dst *Case
-	for i := range cases {
-		if cases[i].ID == source {
-			src = &cases[i]
-		}
-		if cases[i].ID == req.TargetCase {
-			dst = &cases[i]
-		}
-	}
-	if dst != nil && !actor.SeesCase(dst) {
-		// A target case the user may not see does not exist for them, as
-		// the reads answer it.
-		dst = nil
-	}
-	if oneCase && src == nil {
-		for _, a := range acts {
+	for _, a := range st.acts {
+		if st.oneCase && st.src == nil {
 			v.Add(PhaseRule, FormatID(a.ID), CodeSourceCaseMissing)
 		}
 	}
-	// Status: in queue waiting to be assigned, or assigned to a user.
-	for _, a := range acts {
+	for _, a := range st.acts {
 		if !changeableStatus(a.Status) {
 			v.Add(PhaseRule, FormatID(a.ID), CodeStatusNotAllowed)
 		}
 	}
-	// An existing target: it exists, it is not the case of the activities,
-	// and it has the same customer (no customer matches only no customer).
 	if req.TargetCase != 0 {
-		target := FormatID(req.TargetCase)
-		for _, a := range acts {
-			key := FormatID(a.ID)
-			switch {
+		dst, target := targetCaseVisible(st.dst, actor), FormatID(req.TargetCase)
+		for _, a := range st.acts {
+			switch key := FormatID(a.ID); {
 			case dst == nil:
 				v.Add(PhaseRule, key, CodeTargetCaseNotFound, "value", target)
-			case a.Case == req.TargetCase:
+			case alreadyInTargetCase(&a, req.TargetCase):
 				v.Add(PhaseRule, key, CodeAlreadyInCase, "value", target)
-			case src != nil && src.Customer != dst.Customer:
+			case !targetCaseHasSameCustomer(st.src, dst):
 				v.Add(PhaseRule, key, CodeCaseCustomerMismatch, "value", target)
 			}
 		}
 	}
-	// Existing responses are completed.
-	checkResponses(&v, responses)
-	// No activity is locked by another user (403).
-	for _, a := range acts {
+	checkResponses(v, st.responses)
+	for _, a := range st.acts {
 		if a.LockedByOther(actor.UserID(), now) {
 			v.Add(PhaseRule, FormatID(a.ID), CodeActivityLocked)
 		}
 	}
-	if err := v.Err(); err != nil {
-		return 0, err
-	}
+}
 
-	// The effects.
+// caseChange is an existing case a change-case may change, with its state
+// before, for the history.
+type caseChange struct {
+	before  Case
+	after   *Case
+	changed bool
+}
+
+// applyChangeCase moves the activities and their completed responses to the
+// target case (created when none is named), relates the cases when asked,
+// reopens a closed target and closes a source left without open activity.
+// It returns the ID of the case created, 0 when the target existed.
+func applyChangeCase(tx Tx, st *changeCaseState, actor Actor, req ChangeCaseRequest, due *time.Time, now time.Time) (ID, error) {
 	var hist []HistoryEntry
-	by := lastModifiedBy(actor)
-	srcBefore := *src
-	srcChanged := false
+	src := caseChange{before: *st.src, after: st.src}
+	var dst caseChange
 	var created ID
-	var dstBefore Case
-	dstChanged := false
-	if dst == nil {
-		// A new case like the original: same department, owner, customer
-		// and originating channel, open; the subject of the original unless
-		// one is sent. Nothing else is copied (the seed names no more).
-		n := req.New
-		c := Case{Department: src.Department, Status: CaseOpen, Owner: src.Owner, Customer: src.Customer,
-			Subject: src.Subject, OriginatingChannel: src.OriginatingChannel,
-			DueDate: due, CustomAttributes: n.CustomAttributes,
-			Created: now, CreatedBy: by, LastModified: now, LastModifiedBy: by}
-		if n.Subject != nil {
-			c.Subject = *n.Subject
-		}
-		if n.Severity != nil {
-			c.Severity = *n.Severity
-		}
-		if n.Description != nil {
-			c.Description = *n.Description
-		}
-		if n.Solution != nil {
-			c.Solution = *n.Solution
-		}
-		if req.RelateCase {
-			// InsertCase relates it both ways.
-			c.RelatedCases = []ID{src.ID}
-		}
-		if err := tx.InsertCase(&c); err != nil {
+	if st.dst == nil {
+		c, err := createTargetCase(tx, st.src, actor, req, due, now)
+		if err != nil {
 			return 0, err
 		}
-		created = c.ID
-		dst = &c
-		hist = append(hist, history("case", c.ID, "create", actor, now, nil, c))
+		created, dst.after = c.ID, c
+		hist = append(hist, history("case", c.ID, "create", actor, now, nil, *c))
 	} else {
-		dstBefore = *dst
-		if dst.Status == CaseClosed {
-			// A closed target reopens.
-			dst.Status = CaseOpen
-			dstChanged = true
+		dst = caseChange{before: *st.dst, after: st.dst}
+		if closedTargetReopens(st.dst) {
+			st.dst.Status = CaseOpen
+			dst.changed = true
 		}
-		if req.RelateCase && !slices.Contains(dst.RelatedCases, src.ID) {
-			dst.RelatedCases = append(append([]ID(nil), dst.RelatedCases...), src.ID)
-			dstChanged = true
-		}
-	}
-	if req.RelateCase && !slices.Contains(src.RelatedCases, dst.ID) {
-		src.RelatedCases = append(append([]ID(nil), src.RelatedCases...), dst.ID)
-		srcChanged = true
-	}
-
-	// Move the activities and their completed responses.
-	changed := make([]*Activity, 0, len(acts)+len(responses))
-	move := func(a *Activity) {
-		before := *a
-		a.Case = dst.ID
-		a.LastModified = NextModified(a.LastModified, now)
-		a.LastModifiedBy = by
-		changed = append(changed, a)
-		hist = append(hist, history("activity", a.ID, "changecase", actor, now, before, *a))
-	}
-	for i := range acts {
-		move(&acts[i])
-	}
-	for i := range responses {
-		if found[responses[i].ID] == nil && responses[i].Case == source {
-			move(&responses[i])
+		if req.RelateCase && !slices.Contains(st.dst.RelatedCases, st.src.ID) {
+			st.dst.RelatedCases = append(append([]ID(nil), st.dst.RelatedCases...), st.src.ID)
+			dst.changed = true
 		}
 	}
-	if err := tx.UpdateActivities(changed); err != nil {
-		return 0, err
+	if req.RelateCase && !slices.Contains(st.src.RelatedCases, dst.after.ID) {
+		st.src.RelatedCases = append(append([]ID(nil), st.src.RelatedCases...), dst.after.ID)
+		src.changed = true
 	}
-
-	// A source case left without open activities closes.
-	left, err := tx.CaseActivities([]ID{source}, false)
+	moved, err := moveToCase(tx, st, dst.after.ID, actor, now)
 	if err != nil {
 		return 0, err
 	}
-	open := false
-	for _, a := range left {
-		if openStatus(a.Status) {
-			open = true
-			break
-		}
+	hist = append(hist, moved...)
+	left, err := tx.CaseActivities([]ID{st.source}, false)
+	if err != nil {
+		return 0, err
 	}
-	if !open && src.Status != CaseClosed {
-		src.Status = CaseClosed
+	if sourceCaseClosesWhenNoOpenActivity(st.src, left) {
+		st.src.Status = CaseClosed
 		t := now
-		src.LastClosed = &t
-		srcChanged = true
+		st.src.LastClosed = &t
+		src.changed = true
 	}
-
-	// Write the existing cases that changed, each with one history entry.
-	for _, c := range []struct {
-		changed bool
-		before  Case
-		after   *Case
-	}{{srcChanged, srcBefore, src}, {dstChanged, dstBefore, dst}} {
-		if !c.changed {
-			continue
+	for _, c := range []caseChange{src, dst} {
+		if c.changed {
+			c.after.LastModified = NextModified(c.after.LastModified, now)
+			c.after.LastModifiedBy = lastModifiedBy(actor)
+			if err := tx.UpdateCase(c.after); err != nil {
+				return 0, err
+			}
+			hist = append(hist, history("case", c.after.ID, "changecase", actor, now, c.before, *c.after))
 		}
-		c.after.LastModified = NextModified(c.after.LastModified, now)
-		c.after.LastModifiedBy = by
-		if err := tx.UpdateCase(c.after); err != nil {
-			return 0, err
-		}
-		hist = append(hist, history("case", c.after.ID, "changecase", actor, now, c.before, *c.after))
 	}
 	sort.SliceStable(hist, func(i, j int) bool { return hist[i].Entity < hist[j].Entity })
 	return created, tx.AppendHistory(hist)
+}
+
+// createTargetCase creates the new target case, like the source: same
+// department, owner, customer and originating channel, open; the subject of
+// the source unless one is sent. Nothing else is copied: the rule names no
+// more.
+func createTargetCase(tx Tx, src *Case, actor Actor, req ChangeCaseRequest, due *time.Time, now time.Time) (*Case, error) {
+	by, n := lastModifiedBy(actor), req.New
+	c := Case{Department: src.Department, Status: CaseOpen, Owner: src.Owner, Customer: src.Customer,
+		Subject: src.Subject, OriginatingChannel: src.OriginatingChannel,
+		DueDate: due, CustomAttributes: n.CustomAttributes,
+		Created: now, CreatedBy: by, LastModified: now, LastModifiedBy: by}
+	for _, f := range []struct {
+		sent *string
+		into *string
+	}{{n.Subject, &c.Subject}, {n.Severity, &c.Severity}, {n.Description, &c.Description}, {n.Solution, &c.Solution}} {
+		if f.sent != nil {
+			*f.into = *f.sent
+		}
+	}
+	if req.RelateCase {
+		// InsertCase relates it both ways.
+		c.RelatedCases = []ID{src.ID}
+	}
+	if err := tx.InsertCase(&c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// moveToCase moves the activities and their completed responses of the
+// source case to the case, and returns their history entries.
+func moveToCase(tx Tx, st *changeCaseState, caseID ID, actor Actor, now time.Time) ([]HistoryEntry, error) {
+	changed := make([]*Activity, 0, len(st.acts)+len(st.responses))
+	var hist []HistoryEntry
+	move := func(a *Activity) {
+		before := *a
+		a.Case = caseID
+		a.LastModified = NextModified(a.LastModified, now)
+		a.LastModifiedBy = lastModifiedBy(actor)
+		changed = append(changed, a)
+		hist = append(hist, history("activity", a.ID, "changecase", actor, now, before, *a))
+	}
+	for i := range st.acts {
+		move(&st.acts[i])
+	}
+	for i := range st.responses {
+		if st.found[st.responses[i].ID] == nil && st.responses[i].Case == st.source {
+			move(&st.responses[i])
+		}
+	}
+	return hist, tx.UpdateActivities(changed)
 }
