@@ -43,151 +43,161 @@ func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []Chang
 		return err
 	}
 	return s.Store.Write(ctx, func(tx Tx) error {
-		return s.changeCustomer(tx, actor, items, ids)
+		now := s.now()
+		st, err := loadChangeCustomer(tx, actor, items, ids)
+		if err != nil {
+			return err
+		}
+		v := checkChangeCustomer(st, actor, items, now)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return s.applyChangeCustomer(tx, st, actor, items, now)
 	})
 }
 
-func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem, ids []ID) error {
-	now := s.now()
+// changeCustomerState is what a change-customer reads, locked, in its
+// transaction.
+type changeCustomerState struct {
+	// acts are the activities of the request that exist, in ID order, and
+	// responses all their responses.
+	acts, responses []Activity
+	found           map[ID]*Activity
+	// points are the contact points named that exist and the actor sees.
+	points map[ID]*ContactPoint
+	// departmentalization is the setting of customer departmentalization,
+	// and custDept the departments of the target customer and of the
+	// activities' customers when it is on.
+	departmentalization bool
+	custDept            map[ID]ID
+	// target is the customer of the first contact point named; 0 when that
+	// point is not found. Every activity whose point belongs to another
+	// customer is named.
+	target ID
+}
+
+// loadChangeCustomer locks the activities with their responses and reads the
+// contact points named, the settings and the customers' departments.
+func loadChangeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem, ids []ID) (*changeCustomerState, error) {
 	acts, responses, err := lockWithResponses(tx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	found := byID(acts)
+	st := &changeCustomerState{acts: acts, responses: responses, found: byID(acts), points: map[ID]*ContactPoint{}}
 	pointIDs := make([]ID, len(items))
 	for i, it := range items {
 		pointIDs[i] = it.Points[0].ID
 	}
 	points, err := tx.ContactPoints(slices.Compact(slices.Sorted(slices.Values(pointIDs))))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if points, err = visiblePoints(tx, actor, points); err != nil {
-		return err
+		return nil, err
 	}
-	pointByID := map[ID]*ContactPoint{}
 	for i := range points {
-		pointByID[points[i].ID] = &points[i]
+		st.points[points[i].ID] = &points[i]
 	}
+	if cp := st.points[items[0].Points[0].ID]; cp != nil {
+		st.target = cp.Customer
+	}
+	settings, err := tx.Settings()
+	if err != nil || !settings.CustomerDepartmentalization || st.target == 0 {
+		return st, err
+	}
+	st.departmentalization, st.custDept = true, map[ID]ID{}
+	want := []ID{st.target}
+	for _, a := range acts {
+		if a.Customer != 0 {
+			want = append(want, a.Customer)
+		}
+	}
+	list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(want))))
+	for _, c := range list {
+		st.custDept[c.ID] = c.Department
+	}
+	return st, err
+}
 
-	// Everything the body names must exist. Violations are recorded
-	// activity by activity in body order, so the code answered is that of
-	// the first rule broken by the first failing activity.
+// checkChangeCustomer checks every rule of docs/operations/change-customer.md
+// in its order: everything the body names exists (an activity or a customer
+// the actor does not see is missing, exactly as one that does not exist),
+// the Change Customer action and the licenses (403), then the business
+// rules. Violations are recorded activity by activity in body order, so the
+// code answered is that of the first rule broken by the first failing
+// activity.
+func checkChangeCustomer(st *changeCustomerState, actor Actor, items []ChangeCustomerItem, now time.Time) Violations {
 	var v Violations
 	for _, it := range items {
 		key := FormatID(it.Activity)
-		// An activity the actor does not see is missing, exactly as one
-		// that does not exist.
-		if !actor.SeesActivity(found[it.Activity]) {
+		if !actor.SeesActivity(st.found[it.Activity]) {
 			v.Add(PhaseRule, key, CodeActivityNotFound)
 		}
-		// A point named under a key that is not its kind does not exist
-		// as a point of that kind.
-		ref := it.Points[0]
-		if cp := pointByID[ref.ID]; cp == nil || cp.Kind != ref.Kind {
+		if ref := it.Points[0]; !contactPointOfNamedKind(st.points[ref.ID], ref.Kind) {
 			v.Add(PhaseRule, key, CodeContactPointNotFound, "value", FormatID(ref.ID))
 		}
 	}
-	if err := v.Err(); err != nil {
-		return err
+	if v.Any() {
+		return v
 	}
-
-	// The actor's permissions and licenses (403) come before the
-	// business rules (spec 7).
 	if !actor.HasAction(ActionChangeCustomer) {
-		return E(CodeActionNotAllowed, "action", ActionChangeCustomer)
+		v.Refuse(E(CodeActionNotAllowed, "action", ActionChangeCustomer))
+		return v
 	}
 	for _, it := range items {
-		a := found[it.Activity]
+		a := st.found[it.Activity]
 		if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
 			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
 		}
 	}
-	if err := v.Err(); err != nil {
-		return err
+	if v.Any() {
+		return v
 	}
-
-	// The business rules.
-	settings, err := tx.Settings()
-	if err != nil {
-		return err
-	}
-	draft := map[ID]bool{} // activities with a response not completed
-	for _, r := range responses {
-		if r.Status != StatusCompleted {
-			draft[r.ResponseTo] = true
-		}
-	}
-	// The target is the customer of the first contact point; every
-	// activity whose point belongs to another customer is named.
-	target := pointByID[items[0].Points[0].ID].Customer
-	// With customer departmentalization, the target customer belongs to
-	// the department of the activity's current customer (the activity's
-	// own department when it has none): the seed compares "the customer
-	// of the target contact point and the customer of the activity".
-	custDept := map[ID]ID{}
-	if settings.CustomerDepartmentalization {
-		want := []ID{target}
-		for _, a := range acts {
-			if a.Customer != 0 {
-				want = append(want, a.Customer)
-			}
-		}
-		list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(want))))
-		if err != nil {
-			return err
-		}
-		for _, c := range list {
-			custDept[c.ID] = c.Department
-		}
-	}
+	draft := draftResponses(st.responses)
 	for _, it := range items {
-		a := found[it.Activity]
-		cp := pointByID[it.Points[0].ID]
-		key := FormatID(a.ID)
-		if !changeableStatus(a.Status) {
-			v.Add(PhaseRule, key, CodeStatusNotAllowed)
-		}
-		if draft[a.ID] {
-			v.Add(PhaseRule, key, CodeResponseNotComplete)
-		}
-		if a.LockedByOther(actor.UserID(), now) {
-			v.Add(PhaseRule, key, CodeActivityLocked)
-		}
-		if cp.Customer != target {
-			v.Add(PhaseRule, key, CodeContactPointsCustomers)
-		}
-		if a.Customer == cp.Customer {
-			v.Add(PhaseRule, key, CodeSameCustomer, "value", FormatID(cp.Customer))
-		}
-		if code, arg := pointTypeRule(a, cp); code != "" {
-			v.Add(PhaseRule, key, code, "value", arg)
-		}
-		if settings.CustomerDepartmentalization && cp.Customer == target {
-			dept := a.Department
-			if d, ok := custDept[a.Customer]; ok && a.Customer != 0 {
-				dept = d
-			}
-			if custDept[target] != dept {
-				v.Add(PhaseRule, key, CodeCustomerDepartment)
-			}
-		}
+		checkChangeCustomerRules(&v, st, st.found[it.Activity], st.points[it.Points[0].ID], actor, draft, now)
 	}
-	if err := v.Err(); err != nil {
-		return err
-	}
+	return v
+}
 
-	// Apply: the activities and their completed responses take the new
-	// customer, contact and contact point; contactPointData stays.
+// checkChangeCustomerRules checks the business rules of one activity and
+// the contact point named for it.
+func checkChangeCustomerRules(v *Violations, st *changeCustomerState, a *Activity, cp *ContactPoint, actor Actor, draft map[ID]bool, now time.Time) {
+	key := FormatID(a.ID)
+	if !changeableStatus(a.Status) {
+		v.Add(PhaseRule, key, CodeStatusNotAllowed)
+	}
+	if draft[a.ID] {
+		v.Add(PhaseRule, key, CodeResponseNotComplete)
+	}
+	if a.LockedByOther(actor.UserID(), now) {
+		v.Add(PhaseRule, key, CodeActivityLocked)
+	}
+	if !pointsOfOneCustomer(cp, st.target) {
+		v.Add(PhaseRule, key, CodeContactPointsCustomers)
+	}
+	if !customerChanges(a, cp) {
+		v.Add(PhaseRule, key, CodeSameCustomer, "value", FormatID(cp.Customer))
+	}
+	if code, arg := pointTypeRule(a, cp); code != "" {
+		v.Add(PhaseRule, key, code, "value", arg)
+	}
+	if st.departmentalization && cp.Customer == st.target && !targetCustomerInActivityDepartment(a, st.target, st.custDept) {
+		v.Add(PhaseRule, key, CodeCustomerDepartment)
+	}
+}
+
+// applyChangeCustomer gives the activities and their completed responses
+// the new customer, contact and contact point (contactPointData stays), and
+// lets the case follow.
+func (s *Service) applyChangeCustomer(tx Tx, st *changeCustomerState, actor Actor, items []ChangeCustomerItem, now time.Time) error {
 	var changed []*Activity
 	var hist []HistoryEntry
 	caseOf := map[ID]bool{}
-	for _, it := range items {
-		caseOf[found[it.Activity].Case] = true
-	}
 	parentPoint := map[ID]*ContactPoint{}
 	for _, it := range items {
-		parentPoint[it.Activity] = pointByID[it.Points[0].ID]
+		caseOf[st.found[it.Activity].Case] = true
+		parentPoint[it.Activity] = st.points[it.Points[0].ID]
 	}
 	apply := func(a *Activity, cp *ContactPoint) {
 		before := *a
@@ -197,21 +207,17 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 		changed = append(changed, a)
 		hist = append(hist, history("activity", a.ID, "changecustomer", actor, now, before, *a))
 	}
-	for _, a := range acts {
-		a := found[a.ID]
-		apply(a, parentPoint[a.ID])
+	for _, a := range st.acts {
+		apply(st.found[a.ID], parentPoint[a.ID])
 	}
-	for i := range responses {
-		r := &responses[i]
-		if found[r.ID] != nil {
-			continue // named in the request itself
+	for i := range st.responses {
+		if r := &st.responses[i]; st.found[r.ID] == nil { // not named in the request itself
+			apply(r, parentPoint[r.ResponseTo])
 		}
-		apply(r, parentPoint[r.ResponseTo])
 	}
 	if err := tx.UpdateActivities(changed); err != nil {
 		return err
 	}
-
 	// The case follows only when all activities of the request belong to
 	// one case and, after the change, all of that case's activities belong
 	// to the target customer.
@@ -220,7 +226,7 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 			if caseID == 0 {
 				break
 			}
-			if err := s.followCase(tx, actor, caseID, target, now, &hist); err != nil {
+			if err := s.followCase(tx, actor, caseID, st.target, now, &hist); err != nil {
 				return err
 			}
 		}
@@ -228,6 +234,8 @@ func (s *Service) changeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem,
 	return tx.AppendHistory(hist)
 }
 
+// followCase gives the case the target customer when, after the change, all
+// of the case's activities belong to it.
 func (s *Service) followCase(tx Tx, actor Actor, caseID, customer ID, now time.Time, hist *[]HistoryEntry) error {
 	cases, err := tx.Cases([]ID{caseID}, true)
 	if err != nil || len(cases) == 0 {

@@ -129,3 +129,68 @@ func TestPickRule(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeCaseRules(t *testing.T) {
+	jenny := ruleUser(nil)
+	open := &Case{ID: 2000, Department: 10, Customer: 500, Status: CaseOpen}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"activitiesInOneCase/one", activitiesInOneCase([]Activity{{Case: 2000}, {Case: 2000}}), true},
+		{"activitiesInOneCase/two", activitiesInOneCase([]Activity{{Case: 2000}, {Case: 2001}}), false},
+		{"targetCaseVisible/home_department", targetCaseVisible(open, jenny) != nil, true},
+		{"targetCaseVisible/other_department", targetCaseVisible(&Case{ID: 2001, Department: 12}, jenny) != nil, false},
+		{"targetCaseVisible/missing", targetCaseVisible(nil, jenny) != nil, false},
+		{"alreadyInTargetCase/yes", alreadyInTargetCase(&Activity{Case: 2000}, 2000), true},
+		{"alreadyInTargetCase/no", alreadyInTargetCase(&Activity{Case: 2000}, 2001), false},
+		{"targetCaseHasSameCustomer/same", targetCaseHasSameCustomer(open, &Case{Customer: 500}), true},
+		{"targetCaseHasSameCustomer/other", targetCaseHasSameCustomer(open, &Case{Customer: 501}), false},
+		{"targetCaseHasSameCustomer/none_and_one", targetCaseHasSameCustomer(&Case{}, &Case{Customer: 501}), false},
+		{"targetCaseHasSameCustomer/none_and_none", targetCaseHasSameCustomer(&Case{}, &Case{}), true},
+		{"closedTargetReopens/closed", closedTargetReopens(&Case{Status: CaseClosed}), true},
+		{"closedTargetReopens/open", closedTargetReopens(open), false},
+		{"sourceCaseClosesWhenNoOpenActivity/only_completed_left",
+			sourceCaseClosesWhenNoOpenActivity(open, []Activity{{Status: StatusCompleted}}), true},
+		{"sourceCaseClosesWhenNoOpenActivity/nothing_left", sourceCaseClosesWhenNoOpenActivity(open, nil), true},
+		{"sourceCaseClosesWhenNoOpenActivity/open_activity_left",
+			sourceCaseClosesWhenNoOpenActivity(open, []Activity{{Status: StatusCompleted}, {Status: StatusInWorkflow}}), false},
+		{"sourceCaseClosesWhenNoOpenActivity/already_closed",
+			sourceCaseClosesWhenNoOpenActivity(&Case{Status: CaseClosed}, nil), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestChangeCustomerRules(t *testing.T) {
+	point := &ContactPoint{ID: 700, Kind: KindEmail, Customer: 501, Contact: 601}
+	custDept := map[ID]ID{500: 10, 501: 10, 502: 11}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"contactPointOfNamedKind/same_kind", contactPointOfNamedKind(point, KindEmail), true},
+		{"contactPointOfNamedKind/other_kind", contactPointOfNamedKind(point, KindPhone), false},
+		{"contactPointOfNamedKind/missing", contactPointOfNamedKind(nil, KindEmail), false},
+		{"draftResponses/draft", draftResponses([]Activity{{ResponseTo: 3000, Status: StatusAssigned}})[3000], true},
+		{"draftResponses/completed", draftResponses([]Activity{{ResponseTo: 3000, Status: StatusCompleted}})[3000], false},
+		{"pointsOfOneCustomer/target", pointsOfOneCustomer(point, 501), true},
+		{"pointsOfOneCustomer/other", pointsOfOneCustomer(point, 502), false},
+		{"customerChanges/other_customer", customerChanges(&Activity{Customer: 500}, point), true},
+		{"customerChanges/same_customer", customerChanges(&Activity{Customer: 501}, point), false},
+		{"targetCustomerInActivityDepartment/same",
+			targetCustomerInActivityDepartment(&Activity{Department: 11, Customer: 500}, 501, custDept), true},
+		{"targetCustomerInActivityDepartment/other",
+			targetCustomerInActivityDepartment(&Activity{Department: 10, Customer: 500}, 502, custDept), false},
+		{"targetCustomerInActivityDepartment/no_customer_uses_activity_department",
+			targetCustomerInActivityDepartment(&Activity{Department: 11}, 502, custDept), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
