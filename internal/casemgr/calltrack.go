@@ -87,7 +87,7 @@ const (
 // CreateCalltrack creates a calltrack activity (POST /activity/calltrack),
 // with a new case when none is named, in one transaction.
 //
-// The checks follow spec 7: an idempotent replay first (the answer of the
+// The checks follow the documented order (docs/api.md, Errors): an idempotent replay first (the answer of the
 // first request with the key), then the permissions and licenses of the
 // caller and of the target user (403), then the business rules (400).
 // Every violation of the phase that fails is listed in the error's details.
@@ -243,35 +243,54 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 		return err
 	}
 
-	// The caller's permissions and licenses.
-	if !actor.HasAction(ActionCreateActivity) {
-		v.Add(PhasePermission, keyActor, CodeActionNotAllowed, "action", ActionCreateActivity)
-	}
-	if !actor.HasLicense(LicenseCallTrackPlus) {
-		v.Add(PhasePermission, keyActor, CodeLicenseMissing, "ids", "(new calltrack)", "license", LicenseCallTrackPlus)
-	}
-	if p.dept != nil && !actor.WorksIn(p.dept.ID) {
-		v.Add(PhasePermission, keyDepartment, CodeDepartmentAccess, "ids", p.dept.Name)
-	}
-	// A target other than the caller: the Transfer Activities permission
-	// on them, a live login session, and eGain CallTrackPlus.
-	if t := p.target; t != nil && (actor.User == nil || t.ID != actor.User.ID) {
-		if !actor.MayTransferTo(t.ID) {
-			v.Add(PhasePermission, keyTarget, CodeTransferNotPermitted, "name", t.Name)
-		}
-		live, err := tx.UserLoggedIn(t.ID, now)
-		if err != nil {
+	// The caller's permissions and licenses, and those of the target user.
+	live := false
+	if t := p.target; targetIsAnotherUser(actor, t) {
+		var err error
+		if live, err = tx.UserLoggedIn(t.ID, now); err != nil {
 			return err
 		}
-		if !live {
-			v.Add(PhasePermission, keyTarget, CodeTargetNotLoggedIn, "name", t.Name)
-		}
-		if !slices.Contains(t.Licenses, LicenseCallTrackPlus) {
-			v.Add(PhasePermission, keyTarget, CodeTargetLicenseMissing, "name", t.Name)
+	}
+	checkCalltrackPermissions(v, actor, p.dept, p.target, live)
+
+	// The business rules, in the documented order.
+	if err := checkCalltrackFields(tx, req, v, p); err != nil {
+		return err
+	}
+	if err := identifyCustomer(tx, actor, req, p.dept, v, &p.act); err != nil {
+		return err
+	}
+	if req.Case != nil {
+		if err := checkCase(tx, actor, *req.Case, v, p); err != nil {
+			return err
 		}
 	}
+	if pr := req.Priority; pr != nil {
+		if n, err := strconv.Atoi(*pr); err != nil || n < 1 || n > 7 || strconv.Itoa(n) != *pr {
+			v.Add(PhaseRule, keyPriority, CodePriorityInvalid, "value", *pr)
+		}
+	}
+	if d := req.DueDate; d != nil {
+		t, err := ParseTime(*d)
+		if err != nil || !t.After(now) {
+			v.Add(PhaseRule, keyDueDate, CodeDueDateInvalid, "value", *d)
+		} else {
+			p.due = &t
+		}
+	}
+	if err := CheckCustomAttributes(tx, "activity", req.CustomAttributes); err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		v.Add(PhaseRule, keyAttributes, e.Code, argList(e.Args)...)
+	}
+	return checkAttachments(tx, actor, req.Attachments, v)
+}
 
-	// The business rules, in the order of the seed.
+// checkCalltrackFields checks the type, subtype, mode, subject and content
+// of a request, and resolves the subtype and mode as stored.
+func checkCalltrackFields(tx Tx, req *CalltrackRequest, v *Violations, p *calltrackPlan) error {
 	if req.Type != TypeCalltrack {
 		v.Add(PhaseRule, keyType, CodeTypeNotCalltrack, "value", req.Type)
 	}
@@ -304,35 +323,51 @@ func (s *Service) checkCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now 
 			v.Add(PhaseRule, keySubject, CodeSubjectTooLong, "count", strconv.Itoa(n), "max", strconv.Itoa(MaxSubject))
 		}
 	}
-	if err := identifyCustomer(tx, actor, req, p.dept, v, &p.act); err != nil {
-		return err
+	return nil
+}
+
+// checkCalltrackPermissions checks what the caller needs (the Create
+// Activity action, eGain CallTrackPlus, access to the department) and, for a
+// target other than the caller, what creating work for them needs; live
+// tells whether the target has a live login session.
+func checkCalltrackPermissions(v *Violations, actor Actor, dept *Department, target *User, live bool) {
+	if !actor.HasAction(ActionCreateActivity) {
+		v.Add(PhasePermission, keyActor, CodeActionNotAllowed, "action", ActionCreateActivity)
 	}
-	if req.Case != nil {
-		if err := checkCase(tx, actor, *req.Case, v, p); err != nil {
-			return err
-		}
+	if !actor.HasLicense(LicenseCallTrackPlus) {
+		v.Add(PhasePermission, keyActor, CodeLicenseMissing, "ids", "(new calltrack)", "license", LicenseCallTrackPlus)
 	}
-	if pr := req.Priority; pr != nil {
-		if n, err := strconv.Atoi(*pr); err != nil || n < 1 || n > 7 || strconv.Itoa(n) != *pr {
-			v.Add(PhaseRule, keyPriority, CodePriorityInvalid, "value", *pr)
-		}
+	if dept != nil && !actor.WorksIn(dept.ID) {
+		v.Add(PhasePermission, keyDepartment, CodeDepartmentAccess, "ids", dept.Name)
 	}
-	if d := req.DueDate; d != nil {
-		t, err := ParseTime(*d)
-		if err != nil || !t.After(now) {
-			v.Add(PhaseRule, keyDueDate, CodeDueDateInvalid, "value", *d)
-		} else {
-			p.due = &t
-		}
+	if !targetIsAnotherUser(actor, target) {
+		return
 	}
-	if err := CheckCustomAttributes(tx, "activity", req.CustomAttributes); err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			return err
-		}
-		v.Add(PhaseRule, keyAttributes, e.Code, argList(e.Args)...)
+	if !calltrackTargetPermitted(actor, target) {
+		v.Add(PhasePermission, keyTarget, CodeTransferNotPermitted, "name", target.Name)
 	}
-	return checkAttachments(tx, actor, req.Attachments, v)
+	if !live {
+		v.Add(PhasePermission, keyTarget, CodeTargetNotLoggedIn, "name", target.Name)
+	}
+	if calltrackTargetNeedsCallTrackPlus(target) {
+		v.Add(PhasePermission, keyTarget, CodeTargetLicenseMissing, "name", target.Name)
+	}
+}
+
+// targetIsAnotherUser: the calltrack is created for a named user other than
+// the caller (a client application always names one).
+func targetIsAnotherUser(actor Actor, target *User) bool {
+	return target != nil && (actor.User == nil || target.ID != actor.User.ID)
+}
+
+// calltrackTargetPermitted: creating a calltrack for another user needs the
+// Transfer Activities permission on them.
+func calltrackTargetPermitted(actor Actor, target *User) bool { return actor.MayTransferTo(target.ID) }
+
+// calltrackTargetNeedsCallTrackPlus: the target user of a calltrack holds
+// eGain CallTrackPlus.
+func calltrackTargetNeedsCallTrackPlus(target *User) bool {
+	return !slices.Contains(target.Licenses, LicenseCallTrackPlus)
 }
 
 // argList turns error arguments back into name/value pairs.

@@ -194,3 +194,28 @@ func TestChangeCustomerRules(t *testing.T) {
 		}
 	}
 }
+
+func TestCalltrackTargetRules(t *testing.T) {
+	jenny := UserActor(&User{ID: 1001, Department: 10, TransferTo: []ID{1002}})
+	carol := &User{ID: 1002, Licenses: []string{LicenseCallTrackPlus}}
+	mike := &User{ID: 1003, Licenses: []string{LicenseMailPlus}}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"targetIsAnotherUser/another", targetIsAnotherUser(jenny, carol), true},
+		{"targetIsAnotherUser/the_caller", targetIsAnotherUser(jenny, jenny.User), false},
+		{"targetIsAnotherUser/none_named", targetIsAnotherUser(jenny, nil), false},
+		{"targetIsAnotherUser/client_application", targetIsAnotherUser(ruleClient, carol), true},
+		{"calltrackTargetPermitted/transfer_permission", calltrackTargetPermitted(jenny, carol), true},
+		{"calltrackTargetPermitted/no_transfer_permission", calltrackTargetPermitted(jenny, mike), false},
+		{"calltrackTargetPermitted/client_application", calltrackTargetPermitted(ruleClient, mike), true},
+		{"calltrackTargetNeedsCallTrackPlus/licensed", calltrackTargetNeedsCallTrackPlus(carol), false},
+		{"calltrackTargetNeedsCallTrackPlus/unlicensed", calltrackTargetNeedsCallTrackPlus(mike), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
