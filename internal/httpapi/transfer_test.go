@@ -470,7 +470,7 @@ func TestTransfer(t *testing.T) {
 		})
 	})
 
-	// --- Path, activities and count (seed: "For this API to execute"). ---
+	// --- Path, activities and count (what the request must name before anything is checked). ---
 
 	t.Run("refuses_unknown_department_404", func(t *testing.T) {
 		onEngines(t, transferWorld, func(t *testing.T, h *harness) {
