@@ -57,7 +57,7 @@ const (
 
 // waitFor bounds every wait for the page; the pages answer in milliseconds,
 // the bound only turns a hang into a failure on a loaded machine.
-const waitFor = 15 * time.Second
+const waitFor = 45 * time.Second
 
 var (
 	browserOnce sync.Once
