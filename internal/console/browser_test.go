@@ -203,7 +203,9 @@ func TestConsoleLogACallCreatesACalltrack(t *testing.T) {
 	if at(atts, "attachment.0.name") != "quote-request.txt" || at(atts, "attachment.0.size") != "15" {
 		t.Fatalf("attachments of activity %s: %v", id, atts)
 	}
-	tb.click("link", id)
+	// The new activity is linked from the message and from the customer's
+	// list; open it by its address.
+	tb.open("/console/activity/" + id)
 	tb.find("heading", "Activity "+id)
 	tb.find("button", "Download quote-request.txt")
 }
