@@ -225,6 +225,8 @@ const (
 	ChangeCase         FixtureUsersActions = "Change Case"
 	ChangeCustomer     FixtureUsersActions = "Change Customer"
 	CreateActivity     FixtureUsersActions = "Create Activity"
+	CreateCustomer     FixtureUsersActions = "Create Customer"
+	EditCustomer       FixtureUsersActions = "Edit Customer"
 	PickActivities     FixtureUsersActions = "Pick Activities"
 	TransferActivities FixtureUsersActions = "Transfer Activities"
 	Unpin              FixtureUsersActions = "Unpin"
@@ -239,6 +241,10 @@ func (e FixtureUsersActions) Valid() bool {
 	case ChangeCustomer:
 		return true
 	case CreateActivity:
+		return true
+	case CreateCustomer:
+		return true
+	case EditCustomer:
 		return true
 	case PickActivities:
 		return true
@@ -1948,6 +1954,63 @@ func (e SearchCustomersParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for CreateCustomerParamsAcceptLanguage.
+const (
+	CreateCustomerParamsAcceptLanguageDaDK CreateCustomerParamsAcceptLanguage = "da-DK"
+	CreateCustomerParamsAcceptLanguageDeDE CreateCustomerParamsAcceptLanguage = "de-DE"
+	CreateCustomerParamsAcceptLanguageEnUS CreateCustomerParamsAcceptLanguage = "en-US"
+	CreateCustomerParamsAcceptLanguageEsES CreateCustomerParamsAcceptLanguage = "es-ES"
+	CreateCustomerParamsAcceptLanguageFrCA CreateCustomerParamsAcceptLanguage = "fr-CA"
+	CreateCustomerParamsAcceptLanguageFrFR CreateCustomerParamsAcceptLanguage = "fr-FR"
+	CreateCustomerParamsAcceptLanguageItIT CreateCustomerParamsAcceptLanguage = "it-IT"
+	CreateCustomerParamsAcceptLanguageJaJP CreateCustomerParamsAcceptLanguage = "ja-JP"
+	CreateCustomerParamsAcceptLanguageKoKR CreateCustomerParamsAcceptLanguage = "ko-KR"
+	CreateCustomerParamsAcceptLanguageNlNL CreateCustomerParamsAcceptLanguage = "nl-NL"
+	CreateCustomerParamsAcceptLanguagePtBR CreateCustomerParamsAcceptLanguage = "pt-BR"
+	CreateCustomerParamsAcceptLanguagePtPT CreateCustomerParamsAcceptLanguage = "pt-PT"
+	CreateCustomerParamsAcceptLanguageRuRU CreateCustomerParamsAcceptLanguage = "ru-RU"
+	CreateCustomerParamsAcceptLanguageSvSE CreateCustomerParamsAcceptLanguage = "sv-SE"
+	CreateCustomerParamsAcceptLanguageZhCN CreateCustomerParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the CreateCustomerParamsAcceptLanguage enum.
+func (e CreateCustomerParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case CreateCustomerParamsAcceptLanguageDaDK:
+		return true
+	case CreateCustomerParamsAcceptLanguageDeDE:
+		return true
+	case CreateCustomerParamsAcceptLanguageEnUS:
+		return true
+	case CreateCustomerParamsAcceptLanguageEsES:
+		return true
+	case CreateCustomerParamsAcceptLanguageFrCA:
+		return true
+	case CreateCustomerParamsAcceptLanguageFrFR:
+		return true
+	case CreateCustomerParamsAcceptLanguageItIT:
+		return true
+	case CreateCustomerParamsAcceptLanguageJaJP:
+		return true
+	case CreateCustomerParamsAcceptLanguageKoKR:
+		return true
+	case CreateCustomerParamsAcceptLanguageNlNL:
+		return true
+	case CreateCustomerParamsAcceptLanguagePtBR:
+		return true
+	case CreateCustomerParamsAcceptLanguagePtPT:
+		return true
+	case CreateCustomerParamsAcceptLanguageRuRU:
+		return true
+	case CreateCustomerParamsAcceptLanguageSvSE:
+		return true
+	case CreateCustomerParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCustomerAttributesParamsAcceptLanguage.
 const (
 	GetCustomerAttributesParamsAcceptLanguageDaDK GetCustomerAttributesParamsAcceptLanguage = "da-DK"
@@ -2056,6 +2119,87 @@ func (e GetCustomersByIdsParamsAcceptLanguage) Valid() bool {
 	case GetCustomersByIdsParamsAcceptLanguageSvSE:
 		return true
 	case GetCustomersByIdsParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCustomerOfTypeParamsAcceptLanguage.
+const (
+	CreateCustomerOfTypeParamsAcceptLanguageDaDK CreateCustomerOfTypeParamsAcceptLanguage = "da-DK"
+	CreateCustomerOfTypeParamsAcceptLanguageDeDE CreateCustomerOfTypeParamsAcceptLanguage = "de-DE"
+	CreateCustomerOfTypeParamsAcceptLanguageEnUS CreateCustomerOfTypeParamsAcceptLanguage = "en-US"
+	CreateCustomerOfTypeParamsAcceptLanguageEsES CreateCustomerOfTypeParamsAcceptLanguage = "es-ES"
+	CreateCustomerOfTypeParamsAcceptLanguageFrCA CreateCustomerOfTypeParamsAcceptLanguage = "fr-CA"
+	CreateCustomerOfTypeParamsAcceptLanguageFrFR CreateCustomerOfTypeParamsAcceptLanguage = "fr-FR"
+	CreateCustomerOfTypeParamsAcceptLanguageItIT CreateCustomerOfTypeParamsAcceptLanguage = "it-IT"
+	CreateCustomerOfTypeParamsAcceptLanguageJaJP CreateCustomerOfTypeParamsAcceptLanguage = "ja-JP"
+	CreateCustomerOfTypeParamsAcceptLanguageKoKR CreateCustomerOfTypeParamsAcceptLanguage = "ko-KR"
+	CreateCustomerOfTypeParamsAcceptLanguageNlNL CreateCustomerOfTypeParamsAcceptLanguage = "nl-NL"
+	CreateCustomerOfTypeParamsAcceptLanguagePtBR CreateCustomerOfTypeParamsAcceptLanguage = "pt-BR"
+	CreateCustomerOfTypeParamsAcceptLanguagePtPT CreateCustomerOfTypeParamsAcceptLanguage = "pt-PT"
+	CreateCustomerOfTypeParamsAcceptLanguageRuRU CreateCustomerOfTypeParamsAcceptLanguage = "ru-RU"
+	CreateCustomerOfTypeParamsAcceptLanguageSvSE CreateCustomerOfTypeParamsAcceptLanguage = "sv-SE"
+	CreateCustomerOfTypeParamsAcceptLanguageZhCN CreateCustomerOfTypeParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the CreateCustomerOfTypeParamsAcceptLanguage enum.
+func (e CreateCustomerOfTypeParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case CreateCustomerOfTypeParamsAcceptLanguageDaDK:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageDeDE:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageEnUS:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageEsES:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageFrCA:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageFrFR:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageItIT:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageJaJP:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageKoKR:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageNlNL:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguagePtBR:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguagePtPT:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageRuRU:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageSvSE:
+		return true
+	case CreateCustomerOfTypeParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCustomerOfTypeParamsIds.
+const (
+	CreateCustomerOfTypeParamsIdsCorp       CreateCustomerOfTypeParamsIds = "corp"
+	CreateCustomerOfTypeParamsIdsCorporate  CreateCustomerOfTypeParamsIds = "corporate"
+	CreateCustomerOfTypeParamsIdsGroup      CreateCustomerOfTypeParamsIds = "group"
+	CreateCustomerOfTypeParamsIdsIndividual CreateCustomerOfTypeParamsIds = "individual"
+)
+
+// Valid indicates whether the value is a known member of the CreateCustomerOfTypeParamsIds enum.
+func (e CreateCustomerOfTypeParamsIds) Valid() bool {
+	switch e {
+	case CreateCustomerOfTypeParamsIdsCorp:
+		return true
+	case CreateCustomerOfTypeParamsIdsCorporate:
+		return true
+	case CreateCustomerOfTypeParamsIdsGroup:
+		return true
+	case CreateCustomerOfTypeParamsIdsIndividual:
 		return true
 	default:
 		return false
@@ -2454,12 +2598,16 @@ type Contact struct {
 	FirstName *string       `json:"firstName,omitempty"`
 
 	// Id An ID, a decimal number.
-	Id       IdString        `json:"id"`
-	LastName *string         `json:"lastName,omitempty"`
-	Phone    *[]PhonePoint   `json:"phone,omitempty"`
-	Postal   *[]PostalPoint  `json:"postal,omitempty"`
-	Social   *[]SocialPoint  `json:"social,omitempty"`
-	Website  *[]WebsitePoint `json:"website,omitempty"`
+	Id         IdString        `json:"id"`
+	JobTitle   *string         `json:"jobTitle,omitempty"`
+	LastName   *string         `json:"lastName,omitempty"`
+	LoginId    *string         `json:"loginId,omitempty"`
+	MiddleName *string         `json:"middleName,omitempty"`
+	Phone      *[]PhonePoint   `json:"phone,omitempty"`
+	Postal     *[]PostalPoint  `json:"postal,omitempty"`
+	Salutation *string         `json:"salutation,omitempty"`
+	Social     *[]SocialPoint  `json:"social,omitempty"`
+	Website    *[]WebsitePoint `json:"website,omitempty"`
 }
 
 // ContactPointRefs defines model for ContactPointRefs.
@@ -2534,17 +2682,34 @@ type Customer struct {
 	CustomerName     *string           `json:"customerName,omitempty"`
 
 	// Department Set when customers are departmentalized.
-	Department *IdName `json:"department,omitempty"`
+	Department   *IdName     `json:"department,omitempty"`
+	Entitlements *string     `json:"entitlements,omitempty"`
+	HowReferred  *Enumerated `json:"howReferred,omitempty"`
 
 	// Id An ID, a decimal number.
-	Id IdString `json:"id"`
+	Id       IdString    `json:"id"`
+	Industry *Enumerated `json:"industry,omitempty"`
 
 	// LastModified ISO-8601 UTC with milliseconds.
-	LastModified *DateTime `json:"lastModified,omitempty"`
-	Link         Links     `json:"link"`
+	LastModified  *DateTime   `json:"lastModified,omitempty"`
+	Level         *Enumerated `json:"level,omitempty"`
+	Link          Links       `json:"link"`
+	MarketSegment *string     `json:"marketSegment,omitempty"`
+	Pin           *string     `json:"pin,omitempty"`
+	Role          *Enumerated `json:"role,omitempty"`
 
-	// Type individual, corporate or group
-	Type *Enumerated `json:"type,omitempty"`
+	// Type individual, corporate or group, with a group's type and region or a corporation's region
+	Type *struct {
+		Corporate *struct {
+			Region *Enumerated `json:"region,omitempty"`
+		} `json:"corporate,omitempty"`
+		DisplayValue string `json:"displayValue"`
+		Group        *struct {
+			Region *Enumerated `json:"region,omitempty"`
+			Type   *Enumerated `json:"type,omitempty"`
+		} `json:"group,omitempty"`
+		Value string `json:"value"`
+	} `json:"type,omitempty"`
 }
 
 // CustomerList defines model for CustomerList.
@@ -2607,6 +2772,7 @@ type EmailPoint struct {
 
 	// Id An ID, a decimal number.
 	Id                   IdString          `json:"id"`
+	Priority             *Enumerated       `json:"priority,omitempty"`
 	AdditionalProperties map[string]string `json:"-"`
 }
 
@@ -2727,19 +2893,24 @@ type Fixture struct {
 	} `json:"customAttributes,omitempty"`
 	Customers *[]struct {
 		Contacts *[]struct {
-			Email     *[]FixturePoint `json:"email,omitempty"`
-			FirstName *string         `json:"firstName,omitempty"`
-			Id        FixtureID       `json:"id"`
-			LastName  *string         `json:"lastName,omitempty"`
-			Phone     *[]FixturePoint `json:"phone,omitempty"`
-			Postal    *[]FixturePoint `json:"postal,omitempty"`
-			Social    *[]FixturePoint `json:"social,omitempty"`
-			Website   *[]FixturePoint `json:"website,omitempty"`
+			// Details Further elements of the contact (salutation, middleName, loginId, jobTitle), kept as given.
+			Details   *map[string]string `json:"details,omitempty"`
+			Email     *[]FixturePoint    `json:"email,omitempty"`
+			FirstName *string            `json:"firstName,omitempty"`
+			Id        FixtureID          `json:"id"`
+			LastName  *string            `json:"lastName,omitempty"`
+			Phone     *[]FixturePoint    `json:"phone,omitempty"`
+			Postal    *[]FixturePoint    `json:"postal,omitempty"`
+			Social    *[]FixturePoint    `json:"social,omitempty"`
+			Website   *[]FixturePoint    `json:"website,omitempty"`
 		} `json:"contacts,omitempty"`
-		CustomerName string                `json:"customerName"`
-		Department   *FixtureID            `json:"department,omitempty"`
-		Id           FixtureID             `json:"id"`
-		Type         *FixtureCustomersType `json:"type,omitempty"`
+		CustomerName string     `json:"customerName"`
+		Department   *FixtureID `json:"department,omitempty"`
+
+		// Details Further elements of the customer (role, pin, level, industry, groupType, region, ...), kept as given.
+		Details *map[string]string    `json:"details,omitempty"`
+		Id      FixtureID             `json:"id"`
+		Type    *FixtureCustomersType `json:"type,omitempty"`
 	} `json:"customers,omitempty"`
 	Departments *[]struct {
 		Id               FixtureID   `json:"id"`
@@ -2906,6 +3077,93 @@ type NewCase struct {
 // NewCaseSeverityValue defines model for NewCase.Severity.Value.
 type NewCaseSeverityValue string
 
+// NewContact defines model for NewContact.
+type NewContact struct {
+	Email      *[]NewPoint `json:"email,omitempty"`
+	FirstName  *string     `json:"firstName,omitempty"`
+	JobTitle   *string     `json:"jobTitle,omitempty"`
+	LastName   *string     `json:"lastName,omitempty"`
+	LoginId    *string     `json:"loginId,omitempty"`
+	MiddleName *string     `json:"middleName,omitempty"`
+	Phone      *[]NewPoint `json:"phone,omitempty"`
+	Postal     *[]NewPoint `json:"postal,omitempty"`
+	Salutation *string     `json:"salutation,omitempty"`
+	Social     *[]NewPoint `json:"social,omitempty"`
+	Website    *[]NewPoint `json:"website,omitempty"`
+}
+
+// NewCustomer defines model for NewCustomer.
+type NewCustomer struct {
+	Contacts *struct {
+		Contact *[]NewContact `json:"contact,omitempty"`
+	} `json:"contacts,omitempty"`
+	CustomAttributes *CustomAttributes `json:"customAttributes,omitempty"`
+	CustomerName     *string           `json:"customerName,omitempty"`
+	Department       *struct {
+		Name *string `json:"name,omitempty"`
+	} `json:"department,omitempty"`
+	Entitlements  *string      `json:"entitlements,omitempty"`
+	HowReferred   *ValueObject `json:"howReferred,omitempty"`
+	Industry      *ValueObject `json:"industry,omitempty"`
+	Level         *ValueObject `json:"level,omitempty"`
+	MarketSegment *string      `json:"marketSegment,omitempty"`
+	Pin           *string      `json:"pin,omitempty"`
+	Role          *ValueObject `json:"role,omitempty"`
+	Type          *struct {
+		Corporate *struct {
+			Region *NewCustomer_Type_Corporate_Region `json:"region,omitempty"`
+		} `json:"corporate,omitempty"`
+		DisplayValue *string `json:"displayValue,omitempty"`
+		Group        *struct {
+			Region *NewCustomer_Type_Group_Region `json:"region,omitempty"`
+			Type   *ValueObject                   `json:"type,omitempty"`
+		} `json:"group,omitempty"`
+
+		// Value individual, corporate or group
+		Value *string `json:"value,omitempty"`
+	} `json:"type,omitempty"`
+}
+
+// NewCustomerTypeCorporateRegion0 defines model for NewCustomer.Type.Corporate.Region.0.
+type NewCustomerTypeCorporateRegion0 = string
+
+// NewCustomer_Type_Corporate_Region defines model for NewCustomer.Type.Corporate.Region.
+type NewCustomer_Type_Corporate_Region struct {
+	union json.RawMessage
+}
+
+// NewCustomerTypeGroupRegion0 defines model for NewCustomer.Type.Group.Region.0.
+type NewCustomerTypeGroupRegion0 = string
+
+// NewCustomer_Type_Group_Region defines model for NewCustomer.Type.Group.Region.
+type NewCustomer_Type_Group_Region struct {
+	union json.RawMessage
+}
+
+// NewPoint A contact point of a created customer: email `emailAddress`; phone `type`, `phoneNo`, `countryCode`, `areaCode`, `extension`, `availability`; postal `type`, `address_1`, `address_2`, `city`, `state`, `zip`, `country`, `region`; website `url`; social `type`, `socialId`; any `priority`.
+type NewPoint struct {
+	Address1     *string `json:"address_1,omitempty"`
+	Address2     *string `json:"address_2,omitempty"`
+	AreaCode     *string `json:"areaCode,omitempty"`
+	Availability *struct {
+		Days  *ValueObject `json:"days,omitempty"`
+		Times *ValueObject `json:"times,omitempty"`
+	} `json:"availability,omitempty"`
+	City         *string      `json:"city,omitempty"`
+	Country      *string      `json:"country,omitempty"`
+	CountryCode  *string      `json:"countryCode,omitempty"`
+	EmailAddress *string      `json:"emailAddress,omitempty"`
+	Extension    *string      `json:"extension,omitempty"`
+	PhoneNo      *string      `json:"phoneNo,omitempty"`
+	Priority     *ValueObject `json:"priority,omitempty"`
+	Region       *string      `json:"region,omitempty"`
+	SocialId     *string      `json:"socialId,omitempty"`
+	State        *string      `json:"state,omitempty"`
+	Type         *ValueObject `json:"type,omitempty"`
+	Url          *string      `json:"url,omitempty"`
+	Zip          *string      `json:"zip,omitempty"`
+}
+
 // OAuthError defines model for OAuthError.
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
@@ -2933,17 +3191,35 @@ type PaginationInfoLinkRel string
 
 // PhonePoint defines model for PhonePoint.
 type PhonePoint struct {
-	AreaCode    *string `json:"areaCode,omitempty"`
-	CountryCode *string `json:"countryCode,omitempty"`
-	Extension   *string `json:"extension,omitempty"`
+	AreaCode *string `json:"areaCode,omitempty"`
+
+	// Availability `days` and `times` of a created point; a fixture's own availability is kept as the JSON text it gave.
+	Availability *PhonePoint_Availability `json:"availability,omitempty"`
+	CountryCode  *string                  `json:"countryCode,omitempty"`
+	Extension    *string                  `json:"extension,omitempty"`
 
 	// Id An ID, a decimal number.
-	Id      IdString `json:"id"`
-	PhoneNo *string  `json:"phoneNo,omitempty"`
+	Id       IdString    `json:"id"`
+	PhoneNo  *string     `json:"phoneNo,omitempty"`
+	Priority *Enumerated `json:"priority,omitempty"`
 
 	// Type home, mobile or office
 	Type                 *Enumerated       `json:"type,omitempty"`
 	AdditionalProperties map[string]string `json:"-"`
+}
+
+// PhonePointAvailability0 defines model for PhonePoint.Availability.0.
+type PhonePointAvailability0 = string
+
+// PhonePointAvailability1 defines model for PhonePoint.Availability.1.
+type PhonePointAvailability1 struct {
+	Days  *Enumerated `json:"days,omitempty"`
+	Times *Enumerated `json:"times,omitempty"`
+}
+
+// PhonePoint_Availability `days` and `times` of a created point; a fixture's own availability is kept as the JSON text it gave.
+type PhonePoint_Availability struct {
+	union json.RawMessage
 }
 
 // PointRefs defines model for PointRefs.
@@ -2963,6 +3239,7 @@ type PostalPoint struct {
 
 	// Id An ID, a decimal number.
 	Id                   IdString          `json:"id"`
+	Priority             *Enumerated       `json:"priority,omitempty"`
 	Region               *string           `json:"region,omitempty"`
 	State                *string           `json:"state,omitempty"`
 	Type                 *Enumerated       `json:"type,omitempty"`
@@ -2984,8 +3261,9 @@ type RevokeRequestTokenTypeHint string
 // SocialPoint defines model for SocialPoint.
 type SocialPoint struct {
 	// Id An ID, a decimal number.
-	Id       IdString `json:"id"`
-	SocialId *string  `json:"socialId,omitempty"`
+	Id       IdString    `json:"id"`
+	Priority *Enumerated `json:"priority,omitempty"`
+	SocialId *string     `json:"socialId,omitempty"`
 
 	// Type Twitter, Facebook, Instagram or another network
 	Type                 *Enumerated       `json:"type,omitempty"`
@@ -3087,10 +3365,17 @@ type ValueInput struct {
 	Value        string  `json:"value"`
 }
 
+// ValueObject defines model for ValueObject.
+type ValueObject struct {
+	DisplayValue *string `json:"displayValue,omitempty"`
+	Value        string  `json:"value"`
+}
+
 // WebsitePoint defines model for WebsitePoint.
 type WebsitePoint struct {
 	// Id An ID, a decimal number.
 	Id                   IdString          `json:"id"`
+	Priority             *Enumerated       `json:"priority,omitempty"`
 	Url                  *string           `json:"url,omitempty"`
 	AdditionalProperties map[string]string `json:"-"`
 }
@@ -3607,6 +3892,18 @@ type SearchCustomersParamsOrder string
 // SearchCustomersParamsAcceptLanguage defines parameters for SearchCustomers.
 type SearchCustomersParamsAcceptLanguage string
 
+// CreateCustomerParams defines parameters for CreateCustomer.
+type CreateCustomerParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *CreateCustomerParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// CreateCustomerParamsAcceptLanguage defines parameters for CreateCustomer.
+type CreateCustomerParamsAcceptLanguage string
+
 // GetCustomerAttributesParams defines parameters for GetCustomerAttributes.
 type GetCustomerAttributesParams struct {
 	// Attribute A comma list of `type`, `country`, `industry`, `level`, `contacts`, `custom`, or `all` (missing is `400-112`, another value `400-102`).
@@ -3636,6 +3933,21 @@ type GetCustomersByIdsParams struct {
 
 // GetCustomersByIdsParamsAcceptLanguage defines parameters for GetCustomersByIds.
 type GetCustomersByIdsParamsAcceptLanguage string
+
+// CreateCustomerOfTypeParams defines parameters for CreateCustomerOfType.
+type CreateCustomerOfTypeParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *CreateCustomerOfTypeParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// CreateCustomerOfTypeParamsAcceptLanguage defines parameters for CreateCustomerOfType.
+type CreateCustomerOfTypeParamsAcceptLanguage string
+
+// CreateCustomerOfTypeParamsIds defines parameters for CreateCustomerOfType.
+type CreateCustomerOfTypeParamsIds string
 
 // AddToWorldJSONRequestBody defines body for AddToWorld for application/json ContentType.
 type AddToWorldJSONRequestBody = Fixture
@@ -3672,6 +3984,12 @@ type UploadAttachmentMultipartRequestBody UploadAttachmentMultipartBody
 
 // ChangeCustomerOfCaseJSONRequestBody defines body for ChangeCustomerOfCase for application/json ContentType.
 type ChangeCustomerOfCaseJSONRequestBody = CaseCustomerRequest
+
+// CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
+type CreateCustomerJSONRequestBody = NewCustomer
+
+// CreateCustomerOfTypeJSONRequestBody defines body for CreateCustomerOfType for application/json ContentType.
+type CreateCustomerOfTypeJSONRequestBody = NewCustomer
 
 // Getter for additional properties for EmailPoint. Returns the specified
 // element and whether it was found
@@ -3714,6 +4032,14 @@ func (a *EmailPoint) UnmarshalJSON(b []byte) error {
 		delete(object, "id")
 	}
 
+	if raw, found := object["priority"]; found {
+		err = json.Unmarshal(raw, &a.Priority)
+		if err != nil {
+			return fmt.Errorf("error reading 'priority': %w", err)
+		}
+		delete(object, "priority")
+	}
+
 	if len(object) != 0 {
 		a.AdditionalProperties = make(map[string]string)
 		for fieldName, fieldBuf := range object {
@@ -3743,6 +4069,13 @@ func (a EmailPoint) MarshalJSON() ([]byte, error) {
 	object["id"], err = json.Marshal(a.Id)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Priority != nil {
+		object["priority"], err = json.Marshal(a.Priority)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
+		}
 	}
 
 	for fieldName, field := range a.AdditionalProperties {
@@ -3787,6 +4120,14 @@ func (a *PhonePoint) UnmarshalJSON(b []byte) error {
 		delete(object, "areaCode")
 	}
 
+	if raw, found := object["availability"]; found {
+		err = json.Unmarshal(raw, &a.Availability)
+		if err != nil {
+			return fmt.Errorf("error reading 'availability': %w", err)
+		}
+		delete(object, "availability")
+	}
+
 	if raw, found := object["countryCode"]; found {
 		err = json.Unmarshal(raw, &a.CountryCode)
 		if err != nil {
@@ -3817,6 +4158,14 @@ func (a *PhonePoint) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("error reading 'phoneNo': %w", err)
 		}
 		delete(object, "phoneNo")
+	}
+
+	if raw, found := object["priority"]; found {
+		err = json.Unmarshal(raw, &a.Priority)
+		if err != nil {
+			return fmt.Errorf("error reading 'priority': %w", err)
+		}
+		delete(object, "priority")
 	}
 
 	if raw, found := object["type"]; found {
@@ -3853,6 +4202,13 @@ func (a PhonePoint) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if a.Availability != nil {
+		object["availability"], err = json.Marshal(a.Availability)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'availability': %w", err)
+		}
+	}
+
 	if a.CountryCode != nil {
 		object["countryCode"], err = json.Marshal(a.CountryCode)
 		if err != nil {
@@ -3876,6 +4232,13 @@ func (a PhonePoint) MarshalJSON() ([]byte, error) {
 		object["phoneNo"], err = json.Marshal(a.PhoneNo)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'phoneNo': %w", err)
+		}
+	}
+
+	if a.Priority != nil {
+		object["priority"], err = json.Marshal(a.Priority)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
 		}
 	}
 
@@ -3958,6 +4321,14 @@ func (a *PostalPoint) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("error reading 'id': %w", err)
 		}
 		delete(object, "id")
+	}
+
+	if raw, found := object["priority"]; found {
+		err = json.Unmarshal(raw, &a.Priority)
+		if err != nil {
+			return fmt.Errorf("error reading 'priority': %w", err)
+		}
+		delete(object, "priority")
 	}
 
 	if raw, found := object["region"]; found {
@@ -4044,6 +4415,13 @@ func (a PostalPoint) MarshalJSON() ([]byte, error) {
 		return nil, fmt.Errorf("error marshaling 'id': %w", err)
 	}
 
+	if a.Priority != nil {
+		object["priority"], err = json.Marshal(a.Priority)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
+		}
+	}
+
 	if a.Region != nil {
 		object["region"], err = json.Marshal(a.Region)
 		if err != nil {
@@ -4114,6 +4492,14 @@ func (a *SocialPoint) UnmarshalJSON(b []byte) error {
 		delete(object, "id")
 	}
 
+	if raw, found := object["priority"]; found {
+		err = json.Unmarshal(raw, &a.Priority)
+		if err != nil {
+			return fmt.Errorf("error reading 'priority': %w", err)
+		}
+		delete(object, "priority")
+	}
+
 	if raw, found := object["socialId"]; found {
 		err = json.Unmarshal(raw, &a.SocialId)
 		if err != nil {
@@ -4152,6 +4538,13 @@ func (a SocialPoint) MarshalJSON() ([]byte, error) {
 	object["id"], err = json.Marshal(a.Id)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Priority != nil {
+		object["priority"], err = json.Marshal(a.Priority)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
+		}
 	}
 
 	if a.SocialId != nil {
@@ -4210,6 +4603,14 @@ func (a *WebsitePoint) UnmarshalJSON(b []byte) error {
 		delete(object, "id")
 	}
 
+	if raw, found := object["priority"]; found {
+		err = json.Unmarshal(raw, &a.Priority)
+		if err != nil {
+			return fmt.Errorf("error reading 'priority': %w", err)
+		}
+		delete(object, "priority")
+	}
+
 	if raw, found := object["url"]; found {
 		err = json.Unmarshal(raw, &a.Url)
 		if err != nil {
@@ -4240,6 +4641,13 @@ func (a WebsitePoint) MarshalJSON() ([]byte, error) {
 	object["id"], err = json.Marshal(a.Id)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	if a.Priority != nil {
+		object["priority"], err = json.Marshal(a.Priority)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
+		}
 	}
 
 	if a.Url != nil {
@@ -4528,6 +4936,192 @@ func (t FixtureAttrValues_AdditionalProperties) MarshalJSON() ([]byte, error) {
 }
 
 func (t *FixtureAttrValues_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsNewCustomerTypeCorporateRegion0 returns the union data inside the NewCustomer_Type_Corporate_Region as a NewCustomerTypeCorporateRegion0
+func (t NewCustomer_Type_Corporate_Region) AsNewCustomerTypeCorporateRegion0() (NewCustomerTypeCorporateRegion0, error) {
+	var body NewCustomerTypeCorporateRegion0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromNewCustomerTypeCorporateRegion0 overwrites any union data inside the NewCustomer_Type_Corporate_Region as the provided NewCustomerTypeCorporateRegion0
+func (t *NewCustomer_Type_Corporate_Region) FromNewCustomerTypeCorporateRegion0(v NewCustomerTypeCorporateRegion0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeNewCustomerTypeCorporateRegion0 performs a merge with any union data inside the NewCustomer_Type_Corporate_Region, using the provided NewCustomerTypeCorporateRegion0
+func (t *NewCustomer_Type_Corporate_Region) MergeNewCustomerTypeCorporateRegion0(v NewCustomerTypeCorporateRegion0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsValueObject returns the union data inside the NewCustomer_Type_Corporate_Region as a ValueObject
+func (t NewCustomer_Type_Corporate_Region) AsValueObject() (ValueObject, error) {
+	var body ValueObject
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValueObject overwrites any union data inside the NewCustomer_Type_Corporate_Region as the provided ValueObject
+func (t *NewCustomer_Type_Corporate_Region) FromValueObject(v ValueObject) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeValueObject performs a merge with any union data inside the NewCustomer_Type_Corporate_Region, using the provided ValueObject
+func (t *NewCustomer_Type_Corporate_Region) MergeValueObject(v ValueObject) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t NewCustomer_Type_Corporate_Region) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *NewCustomer_Type_Corporate_Region) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsNewCustomerTypeGroupRegion0 returns the union data inside the NewCustomer_Type_Group_Region as a NewCustomerTypeGroupRegion0
+func (t NewCustomer_Type_Group_Region) AsNewCustomerTypeGroupRegion0() (NewCustomerTypeGroupRegion0, error) {
+	var body NewCustomerTypeGroupRegion0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromNewCustomerTypeGroupRegion0 overwrites any union data inside the NewCustomer_Type_Group_Region as the provided NewCustomerTypeGroupRegion0
+func (t *NewCustomer_Type_Group_Region) FromNewCustomerTypeGroupRegion0(v NewCustomerTypeGroupRegion0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeNewCustomerTypeGroupRegion0 performs a merge with any union data inside the NewCustomer_Type_Group_Region, using the provided NewCustomerTypeGroupRegion0
+func (t *NewCustomer_Type_Group_Region) MergeNewCustomerTypeGroupRegion0(v NewCustomerTypeGroupRegion0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsValueObject returns the union data inside the NewCustomer_Type_Group_Region as a ValueObject
+func (t NewCustomer_Type_Group_Region) AsValueObject() (ValueObject, error) {
+	var body ValueObject
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValueObject overwrites any union data inside the NewCustomer_Type_Group_Region as the provided ValueObject
+func (t *NewCustomer_Type_Group_Region) FromValueObject(v ValueObject) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeValueObject performs a merge with any union data inside the NewCustomer_Type_Group_Region, using the provided ValueObject
+func (t *NewCustomer_Type_Group_Region) MergeValueObject(v ValueObject) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t NewCustomer_Type_Group_Region) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *NewCustomer_Type_Group_Region) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPhonePointAvailability0 returns the union data inside the PhonePoint_Availability as a PhonePointAvailability0
+func (t PhonePoint_Availability) AsPhonePointAvailability0() (PhonePointAvailability0, error) {
+	var body PhonePointAvailability0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPhonePointAvailability0 overwrites any union data inside the PhonePoint_Availability as the provided PhonePointAvailability0
+func (t *PhonePoint_Availability) FromPhonePointAvailability0(v PhonePointAvailability0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePhonePointAvailability0 performs a merge with any union data inside the PhonePoint_Availability, using the provided PhonePointAvailability0
+func (t *PhonePoint_Availability) MergePhonePointAvailability0(v PhonePointAvailability0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPhonePointAvailability1 returns the union data inside the PhonePoint_Availability as a PhonePointAvailability1
+func (t PhonePoint_Availability) AsPhonePointAvailability1() (PhonePointAvailability1, error) {
+	var body PhonePointAvailability1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPhonePointAvailability1 overwrites any union data inside the PhonePoint_Availability as the provided PhonePointAvailability1
+func (t *PhonePoint_Availability) FromPhonePointAvailability1(v PhonePointAvailability1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePhonePointAvailability1 performs a merge with any union data inside the PhonePoint_Availability, using the provided PhonePointAvailability1
+func (t *PhonePoint_Availability) MergePhonePointAvailability1(v PhonePointAvailability1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PhonePoint_Availability) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PhonePoint_Availability) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -5114,6 +5708,36 @@ type ClientInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
 	SearchCustomers(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateCustomerWithBody Create a customer
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+	CreateCustomerWithBody(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomer Create a customer
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+	CreateCustomer(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomerAttributes The configured values of customer details
 	//
 	// `type`: the customer types with the configured group types and
@@ -5132,6 +5756,36 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 	GetCustomersByIds(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerOfTypeWithBody Create a customer of a type in the path
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+	CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerOfType Create a customer of a type in the path
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+	CreateCustomerOfType(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Healthz Liveness
 	//
@@ -6086,6 +6740,56 @@ func (c *Client) SearchCustomers(ctx context.Context, params *SearchCustomersPar
 	return c.Client.Do(req)
 }
 
+// CreateCustomerWithBody Create a customer
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+func (c *Client) CreateCustomerWithBody(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomer Create a customer
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+func (c *Client) CreateCustomer(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCustomerAttributes The configured values of customer details
 //
 // `type`: the customer types with the configured group types and
@@ -6115,6 +6819,56 @@ func (c *Client) GetCustomerAttributes(ctx context.Context, params *GetCustomerA
 // Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 func (c *Client) GetCustomersByIds(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomersByIdsRequest(c.Server, ids, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerOfTypeWithBody Create a customer of a type in the path
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+func (c *Client) CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerOfTypeRequestWithBody(c.Server, ids, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerOfType Create a customer of a type in the path
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+func (c *Client) CreateCustomerOfType(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerOfTypeRequest(c.Server, ids, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8805,6 +9559,72 @@ func NewSearchCustomersRequest(server string, params *SearchCustomersParams) (*h
 	return req, nil
 }
 
+// NewCreateCustomerRequest calls the generic CreateCustomer builder with application/json body
+func NewCreateCustomerRequest(server string, params *CreateCustomerParams, body CreateCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCustomerRequestWithBody constructs an http.Request for the CreateCustomer method, with any body, and a specified content type
+func NewCreateCustomerRequestWithBody(server string, params *CreateCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetCustomerAttributesRequest constructs an http.Request for the GetCustomerAttributes method
 func NewGetCustomerAttributesRequest(server string, params *GetCustomerAttributesParams) (*http.Request, error) {
 	var err error
@@ -8938,6 +9758,79 @@ func NewGetCustomersByIdsRequest(server string, ids IDs, params *GetCustomersByI
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateCustomerOfTypeRequest calls the generic CreateCustomerOfType builder with application/json body
+func NewCreateCustomerOfTypeRequest(server string, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerOfTypeRequestWithBody(server, ids, params, "application/json", bodyReader)
+}
+
+// NewCreateCustomerOfTypeRequestWithBody constructs an http.Request for the CreateCustomerOfType method, with any body, and a specified content type
+func NewCreateCustomerOfTypeRequestWithBody(server string, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ids", ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -9614,6 +10507,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
 	SearchCustomersWithResponse(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*SearchCustomersResponse, error)
 
+	// CreateCustomerWithBodyWithResponse Create a customer
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+	CreateCustomerWithBodyWithResponse(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+
+	// CreateCustomerWithResponse Create a customer
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+	CreateCustomerWithResponse(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+
 	// GetCustomerAttributesWithResponse The configured values of customer details
 	//
 	// `type`: the customer types with the configured group types and
@@ -9636,6 +10559,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 	GetCustomersByIdsWithResponse(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*GetCustomersByIdsResponse, error)
+
+	// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+	CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
+
+	// CreateCustomerOfTypeWithResponse Create a customer of a type in the path
+	//
+	// Creates an individual, corporate or group customer with its
+	// contacts and contact points (docs/operations/create-customer.md).
+	// Every rule has its own code (`400-302`…`400-320`); elements the
+	// operation does not take are `400-104`. Users need the Create
+	// Customer action (`403-105`), any user license (`403-300`) and, with
+	// customer departmentalization on, the department as home or foreign
+	// department (`403-107`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+	CreateCustomerOfTypeWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
 
 	// HealthzWithResponse Liveness
 	//
@@ -13468,6 +14421,152 @@ func (r SearchCustomersResponse) ContentType() string {
 	return ""
 }
 
+// CreateCustomerResponse201Headers the declared response headers of an HTTP 201 response for CreateCustomer
+type CreateCustomerResponse201Headers struct {
+	Location string
+}
+
+// CreateCustomerResponse401Headers the declared response headers of an HTTP 401 response for CreateCustomer
+type CreateCustomerResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateCustomerResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateCustomerResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCustomerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r CreateCustomerResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r CreateCustomerResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateCustomerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r CreateCustomerResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r CreateCustomerResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r CreateCustomerResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateCustomerResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r CreateCustomerResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateCustomerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r CreateCustomerResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCustomerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r CreateCustomerResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCustomerAttributesResponse401Headers the declared response headers of an HTTP 401 response for GetCustomerAttributes
 type GetCustomerAttributesResponse401Headers struct {
 	WWWAuthenticate string
@@ -13726,6 +14825,166 @@ func (r GetCustomersByIdsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCustomersByIdsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCustomerOfTypeResponse201Headers the declared response headers of an HTTP 201 response for CreateCustomerOfType
+type CreateCustomerOfTypeResponse201Headers struct {
+	Location string
+}
+
+// CreateCustomerOfTypeResponse401Headers the declared response headers of an HTTP 401 response for CreateCustomerOfType
+type CreateCustomerOfTypeResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateCustomerOfTypeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateCustomerOfTypeResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateCustomerOfTypeResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCustomerOfTypeResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r CreateCustomerOfTypeResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCustomerOfTypeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCustomerOfTypeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCustomerOfTypeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCustomerOfTypeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14627,6 +15886,48 @@ func (c *ClientWithResponses) SearchCustomersWithResponse(ctx context.Context, p
 	return ParseSearchCustomersResponse(rsp)
 }
 
+// CreateCustomerWithBodyWithResponse Create a customer
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomerWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerResponse(rsp)
+}
+
+// CreateCustomerWithResponse Create a customer
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/customermgr/v3/customer (the `CreateCustomer` operationId).
+func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomer(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerResponse(rsp)
+}
+
 // GetCustomerAttributesWithResponse The configured values of customer details
 //
 // `type`: the customer types with the configured group types and
@@ -14660,6 +15961,48 @@ func (c *ClientWithResponses) GetCustomersByIdsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetCustomersByIdsResponse(rsp)
+}
+
+// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+func (c *ClientWithResponses) CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
+	rsp, err := c.CreateCustomerOfTypeWithBody(ctx, ids, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerOfTypeResponse(rsp)
+}
+
+// CreateCustomerOfTypeWithResponse Create a customer of a type in the path
+//
+// Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+func (c *ClientWithResponses) CreateCustomerOfTypeWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
+	rsp, err := c.CreateCustomerOfType(ctx, ids, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerOfTypeResponse(rsp)
 }
 
 // HealthzWithResponse Liveness
@@ -18273,6 +19616,149 @@ func ParseSearchCustomersResponse(rsp *http.Response) (*SearchCustomersResponse,
 	return response, nil
 }
 
+// ParseCreateCustomerResponse parses an HTTP response from a CreateCustomerWithResponse call
+func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateCustomerResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateCustomerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCustomerAttributesResponse parses an HTTP response from a GetCustomerAttributesWithResponse call
 func ParseGetCustomerAttributesResponse(rsp *http.Response) (*GetCustomerAttributesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18509,6 +19995,163 @@ func ParseGetCustomersByIdsResponse(rsp *http.Response) (*GetCustomersByIdsRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetCustomersByIdsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCustomerOfTypeResponse parses an HTTP response from a CreateCustomerOfTypeWithResponse call
+func ParseCreateCustomerOfTypeResponse(rsp *http.Response) (*CreateCustomerOfTypeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCustomerOfTypeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateCustomerOfTypeResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateCustomerOfTypeResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
