@@ -13,19 +13,14 @@ import (
 // change case makes to it), oldest first, each with the case before
 // and after it in the case representation; 204 when there are none. A case
 // the caller may not see is not found, as on GET /case/{ids}.
-func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
-	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	caseID, ok := casemgr.ParseID(r.PathValue("id"))
-	if !ok {
-		s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", r.PathValue("id")))
-		return
+	caseID, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	var out []any
-	err := s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
 		list, err := tx.Cases([]casemgr.ID{caseID}, false)
 		if err != nil {
 			return err
@@ -66,14 +61,14 @@ func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeTree(w, rc, http.StatusOK, "", map[string]any{"history": out})
+	return nil
 }
 
 // caseSnapshot decodes a case as a history entry recorded it; false when

@@ -40,16 +40,32 @@ func uniqueInOrder(ids []casemgr.ID) []casemgr.ID {
 // activities, in the order asked for, as {"activity": [...]}. An ID that
 // does not exist or that the caller may not see is 404-101, naming every
 // such ID.
-func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
+	return readByIDs(s, w, r, "activity", activityFields, activitySummary(),
+		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Activity, error) { return tx.Activities(ids, false) },
+		func(actor casemgr.Actor, a *casemgr.Activity) (casemgr.ID, bool) { return a.ID, actor.SeesActivity(a) },
+		func(l *lookup, list []casemgr.Activity, want fieldSet) ([]any, error) {
+			return s.representActivities(r, l, list, want)
+		})
+}
+
+// readByIDs serves the reads by the IDs of the path (activities, cases,
+// customers): it reads the request, loads the entities in one read
+// transaction, keeps those the caller sees in the order asked for (404-101
+// naming every ID that does not exist or that the caller may not see), and
+// answers {key: [...]} with each rendered.
+func readByIDs[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, fields []string, def fieldSet,
+	load func(casemgr.Tx, []casemgr.ID) ([]T, error),
+	visible func(casemgr.Actor, *T) (casemgr.ID, bool),
+	render func(*lookup, []T, fieldSet) ([]any, error)) error {
 	rc := ctxOf(r)
-	fields, ids, err := s.readByIDsRequest(r, activityFields, activitySummary())
+	want, ids, err := s.readByIDsRequest(r, fields, def)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var out []any
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		list, err := tx.Activities(ids, false)
+		list, err := load(tx, ids)
 		if err != nil {
 			return err
 		}
@@ -57,20 +73,18 @@ func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		ordered, err := visibleInOrder(ids, list, "activity", func(a *casemgr.Activity) (casemgr.ID, bool) {
-			return a.ID, rc.actor.SeesActivity(a)
-		})
+		ordered, err := visibleInOrder(ids, list, key, func(e *T) (casemgr.ID, bool) { return visible(rc.actor, e) })
 		if err != nil {
 			return err
 		}
-		out, err = s.representActivities(r, l, ordered, fields)
+		out, err = render(l, ordered, want)
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"activity": out})
+	writeTree(w, rc, http.StatusOK, "", map[string]any{key: out})
+	return nil
 }
 
 // readByIDsRequest reads the common request of the get-by-IDs endpoints:
@@ -345,12 +359,11 @@ func intersectDepartments(asked, visible []casemgr.ID) []casemgr.ID {
 // searchActivities serves GET /core/casemgr/v3/activity: one page of the
 // activities the caller sees that match every filter given (none: all), as
 // {"activity": [...], "paginationInfo": {...}}; 204 when the page is empty.
-func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
+func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	sr, err := parseSearch(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var out []any
 	var total int
@@ -376,35 +389,30 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeTree(w, rc, http.StatusOK, "activities", map[string]any{
 		"activity":       out,
 		"paginationInfo": sr.pagination(r, total, len(out)),
 	})
+	return nil
 }
 
 // activityHistory serves GET /core/casemgr/v3/activity/{id}/history: the
 // recorded changes of an activity, oldest first, each with the activity
 // before and after it; 204 when there are none.
-func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
-	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	actID, ok := casemgr.ParseID(r.PathValue("id"))
-	if !ok {
-		s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", r.PathValue("id")))
-		return
+	actID, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	var out []any
-	err := s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
 		l, err := s.visibleActivity(tx, rc.actor, actID)
 		if err != nil {
 			return err
@@ -449,14 +457,27 @@ func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeTree(w, rc, http.StatusOK, "", map[string]any{"history": out})
+	return nil
+}
+
+// pathID reads the {id} of a path that takes no query parameter: 400-108
+// when it is not an ID.
+func pathID(r *http.Request) (casemgr.ID, error) {
+	if err := checkParams(r); err != nil {
+		return 0, err
+	}
+	id, ok := casemgr.ParseID(r.PathValue("id"))
+	if !ok {
+		return 0, errf(casemgr.CodeInvalidID, "value", r.PathValue("id"))
+	}
+	return id, nil
 }
 
 // visibleActivity checks that an activity exists and that the actor sees
@@ -479,84 +500,39 @@ func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casem
 // getCases serves GET /core/casemgr/v3/case/{ids}: up to 75 cases as
 // {"case": [...]}; a case the caller may not see (by its department) is not
 // found.
-func (s *Server) getCases(w http.ResponseWriter, r *http.Request) {
-	rc := ctxOf(r)
-	fields, ids, err := s.readByIDsRequest(r, caseFields, allFields(caseFields))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var out []any
-	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		list, err := tx.Cases(ids, false)
-		if err != nil {
-			return err
-		}
-		l, err := newLookup(tx, rc.actor)
-		if err != nil {
-			return err
-		}
-		ordered, err := visibleInOrder(ids, list, "case", func(c *casemgr.Case) (casemgr.ID, bool) {
-			return c.ID, rc.actor.SeesCase(c)
+func (s *Server) getCases(w http.ResponseWriter, r *http.Request) error {
+	return readByIDs(s, w, r, "case", caseFields, allFields(caseFields),
+		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Case, error) { return tx.Cases(ids, false) },
+		func(actor casemgr.Actor, c *casemgr.Case) (casemgr.ID, bool) { return c.ID, actor.SeesCase(c) },
+		func(l *lookup, list []casemgr.Case, want fieldSet) ([]any, error) {
+			if err := l.prepareCases(list); err != nil {
+				return nil, err
+			}
+			rp := s.newRep(r, l)
+			out := make([]any, 0, len(list))
+			for i := range list {
+				out = append(out, rp.caseRep(&list[i], want))
+			}
+			return out, nil
 		})
-		if err != nil {
-			return err
-		}
-		if err := l.prepareCases(ordered); err != nil {
-			return err
-		}
-		rp := s.newRep(r, l)
-		for i := range ordered {
-			out = append(out, rp.caseRep(&ordered[i], fields))
-		}
-		return nil
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"case": out})
 }
 
 // getCustomers serves GET /core/customermgr/v3/customer/{ids}: up to 75
 // customers with their contacts and contact points as {"customer": [...]}.
 // A user sees the customers of the departments they see, and customers of
-// no department.
-func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
-	rc := ctxOf(r)
-	fields, ids, err := s.readByIDsRequest(r, customerFields, allFields(customerFields))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var out []any
-	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		list, err := tx.Customers(ids)
-		if err != nil {
-			return err
-		}
-		l, err := newLookup(tx, rc.actor)
-		if err != nil {
-			return err
-		}
-		// A customer of no department is everyone's.
-		ordered, err := visibleInOrder(ids, list, "customer", func(c *casemgr.Customer) (casemgr.ID, bool) {
-			return c.ID, rc.actor.SeesCustomer(c)
+// no department (everyone's).
+func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) error {
+	return readByIDs(s, w, r, "customer", customerFields, allFields(customerFields),
+		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Customer, error) { return tx.Customers(ids) },
+		func(actor casemgr.Actor, c *casemgr.Customer) (casemgr.ID, bool) { return c.ID, actor.SeesCustomer(c) },
+		func(l *lookup, list []casemgr.Customer, want fieldSet) ([]any, error) {
+			rp := s.newRep(r, l)
+			out := make([]any, 0, len(list))
+			for i := range list {
+				out = append(out, rp.customer(&list[i], want))
+			}
+			return out, nil
 		})
-		if err != nil {
-			return err
-		}
-		rp := s.newRep(r, l)
-		for i := range ordered {
-			out = append(out, rp.customer(&ordered[i], fields))
-		}
-		return nil
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"customer": out})
 }
 
 // visibleInOrder returns the entities of list in the order of ids (an ID

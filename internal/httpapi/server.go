@@ -271,6 +271,21 @@ func (s *Server) api(h http.HandlerFunc) http.Handler {
 	return s.negotiate(s.authenticated(s.storablePath(h)))
 }
 
+// errorHandler is a handler that returns its error instead of writing it,
+// so that a handler reads as its happy path and one adapter, handle, writes
+// every refusal.
+type errorHandler func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts an errorHandler: a returned error is written as the eGain
+// error body of its code (writeError), in the request's format and language.
+func (s *Server) handle(h errorHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
 // storablePath refuses a path whose decoded text no engine stores (a NUL,
 // invalid UTF-8) as an invalid ID (400-108): the routes' literal segments
 // are plain text, so the bad text is in a path value, an ID or altId that
