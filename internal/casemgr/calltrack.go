@@ -41,10 +41,10 @@ type CalltrackRequest struct {
 
 	// IdempotencyKey, when set, makes a retry with the same BodyHash return
 	// the activity created first.
-	IdempotencyKey string `json:"-"`
+	IdempotencyKey string
 	// BodyHash identifies the request for idempotency: two requests with
 	// the same key are the same request when their hashes are equal.
-	BodyHash string `json:"-"`
+	BodyHash string
 }
 
 // CalltrackContent is the content of a calltrack activity.

@@ -331,9 +331,14 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 // that a retry is recognised whether it is sent as JSON or XML, with any
 // spacing, and a request that asks for something else is not.
 func calltrackHash(req casemgr.CalltrackRequest) string {
-	// IdempotencyKey and BodyHash are not marshalled (json:"-"); maps are
-	// marshalled in key order.
-	b, err := json.Marshal(req)
+	// The request is marshalled without IdempotencyKey and BodyHash: the
+	// outer fields of the same names hide them and, nil, are left out.
+	// Maps are marshalled in key order.
+	b, err := json.Marshal(struct {
+		casemgr.CalltrackRequest
+		IdempotencyKey *struct{} `json:",omitempty"`
+		BodyHash       *struct{} `json:",omitempty"`
+	}{CalltrackRequest: req})
 	if err != nil {
 		panic(err) // strings, IDs, maps and slices always marshal
 	}
