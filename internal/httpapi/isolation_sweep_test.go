@@ -557,6 +557,8 @@ var sweepCases = map[string]sweepCase{
 			}
 		}
 	},
+	"POST /core/customermgr/v3/customer":       sweepCreateCustomer("/core/customermgr/v3/customer", `"type": {"value": "individual"}, `),
+	"POST /core/customermgr/v3/customer/{ids}": sweepCreateCustomer("/core/customermgr/v3/customer/individual", `"type": {"value": "individual"}, `),
 	"GET /core/casemgr/v3/case/{id}/history": func(t *testing.T, sw *sweep, a *sweepActor) {
 		for _, id := range sw.invisible(a, sw.d.caseOrder, sw.d.cases, sweepSample) {
 			sw.same(t, a, call{"GET", "/core/casemgr/v3/case/" + id + "/history", ""}, id,
@@ -721,6 +723,31 @@ var sweepCases = map[string]sweepCase{
 	"POST /admin/v1/fixtures": notForCallers("POST", "/admin/v1/fixtures"),
 	"GET /admin/v1/fixtures":  notForCallers("GET", "/admin/v1/fixtures"),
 	"/debug/pprof/":           notForCallers("GET", "/debug/pprof/"),
+}
+
+// sweepCreateCustomer is the case of create-customer (path and the type
+// element its body needs): a user creating a customer in a department they
+// do not see is refused (403, department access, or the action the user
+// lacks), and nothing is created. Departments themselves are not hidden;
+// the uniqueness of an address is checked only in the department the user
+// works in, after this refusal.
+func sweepCreateCustomer(path, typ string) sweepCase {
+	return func(t *testing.T, sw *sweep, a *sweepActor) {
+		if a.user == nil {
+			return // a client application creates customers anywhere
+		}
+		for _, dept := range sortedKeys(sw.d.depts) {
+			if a.sees(dept) {
+				continue
+			}
+			body := `{"department": {"name": "` + sw.d.depts[dept] + `"}, ` + typ +
+				`"contacts": {"contact": [{"firstName": "Sweep", "lastName": "Isolation", "email": [{"emailAddress": "sweep.isolation@example.org"}]}]}}`
+			res := sw.do("POST", path, a.token, body)
+			if res.Status != http.StatusForbidden {
+				t.Fatalf("%s: creating a customer in department %s it does not see answers %d: %s", a.name, dept, res.Status, res.Body)
+			}
+		}
+	}
 }
 
 // newSweep loads the demo world, logs every demo user and client
