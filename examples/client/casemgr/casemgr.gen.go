@@ -2857,6 +2857,7 @@ type Fixture struct {
 		Subtype          *string                 `json:"subtype,omitempty"`
 		Type             string                  `json:"type"`
 	} `json:"activities,omitempty"`
+	ActivityLanguages *[]string `json:"activityLanguages,omitempty"`
 	CalltrackSubtypes *[]string `json:"calltrackSubtypes,omitempty"`
 	Cases             *[]struct {
 		Created *time.Time `json:"created,omitempty"`
@@ -2889,8 +2890,18 @@ type Fixture struct {
 	CustomAttributes *struct {
 		Activity *FixtureAttrDefs `json:"activity,omitempty"`
 		Case     *FixtureAttrDefs `json:"case,omitempty"`
+		Customer *FixtureAttrDefs `json:"customer,omitempty"`
 		User     *FixtureAttrDefs `json:"user,omitempty"`
 	} `json:"customAttributes,omitempty"`
+	CustomerAttributes *struct {
+		ContactTypes *[]string `json:"contactTypes,omitempty"`
+		Countries    *[]string `json:"countries,omitempty"`
+		GroupTypes   *[]string `json:"groupTypes,omitempty"`
+		Industries   *[]string `json:"industries,omitempty"`
+		Levels       *[]string `json:"levels,omitempty"`
+		Regions      *[]string `json:"regions,omitempty"`
+		SocialTypes  *[]string `json:"socialTypes,omitempty"`
+	} `json:"customerAttributes,omitempty"`
 	Customers *[]struct {
 		Contacts *[]struct {
 			// Details Further elements of the contact (salutation, middleName, loginId, jobTitle), kept as given.
@@ -2904,8 +2915,11 @@ type Fixture struct {
 			Social    *[]FixturePoint    `json:"social,omitempty"`
 			Website   *[]FixturePoint    `json:"website,omitempty"`
 		} `json:"contacts,omitempty"`
-		CustomerName string     `json:"customerName"`
-		Department   *FixtureID `json:"department,omitempty"`
+
+		// CustomAttributes Custom attribute values by name; a value is a string or a list of strings.
+		CustomAttributes *FixtureAttrValues `json:"customAttributes,omitempty"`
+		CustomerName     string             `json:"customerName"`
+		Department       *FixtureID         `json:"department,omitempty"`
 
 		// Details Further elements of the customer (role, pin, level, industry, groupType, region, ...), kept as given.
 		Details *map[string]string    `json:"details,omitempty"`
