@@ -151,13 +151,3 @@ func (p *proc) stop() error {
 	}
 	return p.err
 }
-
-// exited waits for a process expected to end by itself.
-func (p *proc) exited(timeout time.Duration) (error, bool) {
-	select {
-	case <-p.done:
-		return p.err, true
-	case <-time.After(timeout):
-		return nil, false
-	}
-}

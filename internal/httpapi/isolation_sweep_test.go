@@ -46,17 +46,16 @@ type sweepCustomer struct {
 // sweepData is what the sweep needs of the demo world, read from
 // fixtures/demo.json.
 type sweepData struct {
-	depts       map[string]string // id → name
-	acts        map[string]string // activity id → department
-	actCase     map[string]string
-	cases       map[string]string // case id → department
-	caseOpen    map[string]bool
-	customers   []sweepCustomer
-	users       []sweepUserDoc
-	clients     [][2]string // clientId, secret
-	actOrder    []string
-	caseOrder   []string
-	activeUsers map[string]bool
+	depts     map[string]string // id → name
+	acts      map[string]string // activity id → department
+	actCase   map[string]string
+	cases     map[string]string // case id → department
+	caseOpen  map[string]bool
+	customers []sweepCustomer
+	users     []sweepUserDoc
+	clients   [][2]string // clientId, secret
+	actOrder  []string
+	caseOrder []string
 }
 
 type sweepUserDoc struct {
