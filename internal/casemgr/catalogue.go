@@ -70,6 +70,7 @@ var Catalogue = map[Code]Entry{
 	CodeStatusNotAllowed:    {400, "The status of activity {ids} must be 'awaiting_assignment' or 'assigned'.", "Only activities in queue waiting to be assigned or assigned to a user are changed."},
 	CodeResponseNotComplete: {400, "Activity {ids} has a response that is not completed.", "Every existing response of an activity must be completed."},
 	CodeDuplicateActivity:   {400, "Activity {ids} is named more than once.", "Each activity is named once in a request."},
+	CodeDraftReplyNamed:     {400, "Activity {ids} is a draft reply; a draft reply moves with its parent and is not named on its own.", "A draft reply (a response not completed) is not named in a pick, complete or transfer to a user or queue; it travels with its parent."},
 
 	CodeContactPointCount:      {400, "Exactly one contact point must be sent for activity {ids}.", "Each activity names exactly one contact point."},
 	CodeContactPointNotFound:   {400, "Contact point {value} does not exist.", "Every contact point named in the body must exist."},

@@ -66,6 +66,7 @@ const (
 	CodeStatusNotAllowed    Code = "400-204"
 	CodeResponseNotComplete Code = "400-205"
 	CodeDuplicateActivity   Code = "400-206"
+	CodeDraftReplyNamed     Code = "400-430"
 
 	// Change customer of activities.
 	CodeContactPointCount      Code = "400-210"

@@ -219,3 +219,60 @@ func TestCalltrackTargetRules(t *testing.T) {
 		}
 	}
 }
+
+func TestBulkRules(t *testing.T) {
+	item := func(id ID, lm time.Time) BulkItem { return BulkItem{Activity: id, LastModified: lm} }
+	many := make([]BulkItem, MaxActivities+1)
+	for i := range many {
+		many[i] = item(ID(3000+i), ruleNow)
+	}
+	for _, c := range []struct {
+		name  string
+		items []BulkItem
+		want  Code
+	}{
+		{"checkBulkBody/B1_none", nil, CodeNoActivities},
+		{"checkBulkBody/B3_76", many, CodeTooManyActivities},
+		{"checkBulkBody/B3_75", many[:MaxActivities], ""},
+		{"checkBulkBody/B4_twice", []BulkItem{item(3001, ruleNow), item(3001, ruleNow)}, CodeDuplicateActivity},
+	} {
+		err := checkBulkBody(c.items)
+		if (c.want == "" && err != nil) || (c.want != "" && !IsCode(err, c.want)) {
+			t.Errorf("%s = %v, want %q", c.name, err, c.want)
+		}
+	}
+	st := &bulkState{named: []*Activity{
+		{ID: 3001, Department: 10, LastModified: ruleNow},
+		{ID: 3002, Department: 12, LastModified: ruleNow},
+		nil,
+	}}
+	items := []BulkItem{item(3001, ruleNow), item(3002, ruleLater), item(3003, ruleNow)}
+	var v Violations
+	bulkActivitiesExist(&v, st, ruleUser(nil), items)
+	if err := v.Err(); !IsCode(err, CodeActivityNotFound) || AsError(err).Args["ids"] != "3002, 3003" {
+		t.Errorf("bulkActivitiesExist = %v, want 400-203 naming the unseen 3002 and the missing 3003", err)
+	}
+	v = Violations{}
+	bulkActivitiesExist(&v, &bulkState{named: st.named[:2]}, ruleClient, items[:2])
+	if v.Any() {
+		t.Errorf("bulkActivitiesExist: a client application sees every department, got %v", v.Err())
+	}
+	v = Violations{}
+	bulkLastModifiedFresh(&v, &bulkState{named: st.named[:2]}, items[:2])
+	if err := v.Err(); !IsCode(err, CodeStaleLastModified) || AsError(err).Args["ids"] != "3002" {
+		t.Errorf("bulkLastModifiedFresh = %v, want 409-101 naming 3002", err)
+	}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"draftReplyNamed/draft", draftReplyNamed(&Activity{ResponseTo: 3001, Status: StatusAssigned}), true},
+		{"draftReplyNamed/completed_reply", draftReplyNamed(&Activity{ResponseTo: 3001, Status: StatusCompleted}), false},
+		{"draftReplyNamed/not_a_reply", draftReplyNamed(&Activity{Status: StatusAssigned}), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

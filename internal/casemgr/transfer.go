@@ -5,17 +5,10 @@ import (
 	"time"
 )
 
-// TransferItem is one activity of a transfer with the lastModified the
-// client read.
-type TransferItem struct {
-	Activity     ID
-	LastModified time.Time
-}
-
 // TransferRequest transfers activities to a department.
 type TransferRequest struct {
 	Department ID
-	Items      []TransferItem
+	Items      []BulkItem
 	// Unpin allows pinned activities to be transferred (unpin=yes).
 	Unpin bool
 	// Reassign keeps activities assigned to the caller assigned to the
@@ -38,16 +31,12 @@ type TransferRequest struct {
 // as well, the rule's code is answered and the stale items are still listed
 // in the details, so a client that lost a race learns both.
 func (s *Service) Transfer(ctx context.Context, actor Actor, req TransferRequest) error {
-	ids := make([]ID, len(req.Items))
-	for i, it := range req.Items {
-		ids[i] = it.Activity
-	}
-	if err := checkActivityCount(ids); err != nil {
+	if err := checkBulkBody(req.Items); err != nil {
 		return err
 	}
 	return s.Store.Write(ctx, func(tx Tx) error {
 		now := s.now()
-		st, err := loadTransfer(tx, req, ids)
+		st, err := loadTransfer(tx, req)
 		if err != nil {
 			return err
 		}
@@ -64,31 +53,21 @@ type transferState struct {
 	// target is the department of the path; nil when it does not exist,
 	// and then nothing else is loaded.
 	target *Department
-	// named are the activities of the request in the order they were
-	// named; nil where one does not exist.
-	named []*Activity
-	// found are the loaded activities, named and responses, by ID.
-	found map[ID]*Activity
-	// responses are the responses of the named activities.
-	responses []Activity
+	*bulkState
 }
 
 // loadTransfer reads the target department and locks the activities of the
 // request with their responses.
-func loadTransfer(tx Tx, req TransferRequest, ids []ID) (*transferState, error) {
+func loadTransfer(tx Tx, req TransferRequest) (*transferState, error) {
 	target, err := tx.Department(req.Department)
 	if err != nil || target == nil {
 		return &transferState{}, err
 	}
-	acts, responses, err := lockWithResponses(tx, ids)
+	st, err := loadBulk(tx, req.Items)
 	if err != nil {
 		return nil, err
 	}
-	st := &transferState{target: target, found: byID(acts), responses: responses}
-	for _, id := range ids {
-		st.named = append(st.named, st.found[id])
-	}
-	return st, nil
+	return &transferState{target: target, bulkState: st}, nil
 }
 
 // checkTransfer checks every rule of docs/operations/transfer-to-department.md
@@ -103,12 +82,7 @@ func checkTransfer(st *transferState, actor Actor, req TransferRequest, now time
 		v.Refuse(E(CodeNotFound, "entity", "department", "ids", FormatID(req.Department)))
 		return v
 	}
-	for i, a := range st.named {
-		if !actor.SeesActivity(a) {
-			v.Add(PhaseRule, FormatID(req.Items[i].Activity), CodeActivityNotFound)
-		}
-	}
-	if v.Any() {
+	if bulkActivitiesExist(&v, st.bulkState, actor, req.Items); v.Any() {
 		return v
 	}
 	if checkTransferPermissions(&v, st, actor, req); v.Any() {
@@ -121,14 +95,7 @@ func checkTransfer(st *transferState, actor Actor, req TransferRequest, now time
 	for _, a := range st.named {
 		checkTransferRules(&v, a, st.target, actor, req, now)
 	}
-	// A stale lastModified comes last, after every other rule: answered
-	// before the permissions it would tell a caller that an activity it may
-	// not touch exists and has changed.
-	for i, it := range req.Items {
-		if !lastModifiedMatches(st.named[i], it.LastModified) {
-			v.Add(PhaseRule, FormatID(it.Activity), CodeStaleLastModified)
-		}
-	}
+	bulkLastModifiedFresh(&v, st.bulkState, req.Items)
 	return v
 }
 
@@ -139,11 +106,7 @@ func checkTransferPermissions(v *Violations, st *transferState, actor Actor, req
 		return
 	}
 	if !actor.HasAnyLicense() {
-		ids := make([]ID, len(req.Items))
-		for i, it := range req.Items {
-			ids[i] = it.Activity
-		}
-		v.Refuse(E(CodeLicenseMissing, "ids", joinIDs(ids), "license", "any user license"))
+		v.Refuse(E(CodeLicenseMissing, "ids", joinIDs(BulkIDs(req.Items)), "license", "any user license"))
 		return
 	}
 	for _, a := range st.named {
@@ -192,16 +155,12 @@ func applyTransfer(tx Tx, st *transferState, actor Actor, req TransferRequest, n
 	var hist []HistoryEntry
 	keepCaller := req.Reassign && actor.MemberOf(st.target.ID)
 	move := func(a *Activity, status string, user ID) {
-		before := *a
-		a.LastDepartment, a.Department = a.Department, st.target.ID
-		a.Queue = st.target.TransferQueue
-		a.Status, a.AssignedUser = status, user
-		a.Pinned = false
-		a.LockedBy, a.LockExpires = 0, nil
-		a.LastModified = NextModified(a.LastModified, now)
-		a.LastModifiedBy = lastModifiedBy(actor)
+		hist = append(hist, moveActivity(a, "transfer", actor, now, func(a *Activity) {
+			a.LastDepartment, a.Department = a.Department, st.target.ID
+			a.Queue = st.target.TransferQueue
+			a.Status, a.AssignedUser = status, user
+		}))
 		changed = append(changed, a)
-		hist = append(hist, history("activity", a.ID, "transfer", actor, now, before, *a))
 	}
 	for _, a := range st.named {
 		status, user := StatusAwaitingAssignment, ID(0)
@@ -210,11 +169,9 @@ func applyTransfer(tx Tx, st *transferState, actor Actor, req TransferRequest, n
 		}
 		move(a, status, user)
 	}
-	for i := range st.responses {
-		r := &st.responses[i]
-		if parent := st.found[r.ResponseTo]; st.found[r.ID] == nil && draftReplyMovesWith(r, parent) {
-			move(r, parent.Status, parent.AssignedUser)
-		}
+	drafts, parents := st.travellingDrafts()
+	for i, r := range drafts {
+		move(r, parents[i].Status, parents[i].AssignedUser)
 	}
 	if err := tx.UpdateActivities(changed); err != nil {
 		return err

@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -39,51 +36,6 @@ func (s *Server) parseTransfer(w http.ResponseWriter, r *http.Request) (casemgr.
 		return req, errf(casemgr.CodeInvalidID, "value", r.PathValue("id"))
 	}
 	req.Department = dept
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return req, err
-	}
-	if err := checkRoot(root, "activities"); err != nil {
-		return req, err
-	}
-	body, err := asObj("", tree)
-	if err != nil {
-		return req, err
-	}
-	list, ok := body.list("activity")
-	if err := body.done(); err != nil {
-		return req, err
-	}
-	if !ok {
-		return req, errf(casemgr.CodeMissingElement, "name", "activity")
-	}
-	for i, raw := range list {
-		item, err := asObj(fmt.Sprintf("activity[%d]", i), raw)
-		if err != nil {
-			return req, err
-		}
-		id, err := item.id("id")
-		if err != nil {
-			return req, err
-		}
-		lm, err := item.str("lastModified")
-		if err != nil {
-			return req, err
-		}
-		if err := item.done(); err != nil {
-			return req, err
-		}
-		if id == nil || lm == nil {
-			return req, errf(casemgr.CodeLastModifiedRequired, "index", itoa(i))
-		}
-		// Not casemgr.ParseTime: it truncates to milliseconds, and a
-		// lastModified that differs from the stored one in any digit
-		// is stale.
-		t, perr := time.Parse(time.RFC3339Nano, strings.TrimSpace(*lm))
-		if perr != nil {
-			return req, errf(casemgr.CodeLastModifiedMalformed, "value", *lm)
-		}
-		req.Items = append(req.Items, casemgr.TransferItem{Activity: *id, LastModified: t})
-	}
-	return req, nil
+	req.Items, err = s.parseBulkBody(w, r)
+	return req, err
 }
