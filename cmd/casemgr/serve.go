@@ -19,6 +19,7 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/fixture"
 	"github.com/casemgr/casemgr/internal/httpapi"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -252,7 +253,7 @@ func loadStartWorld(ctx context.Context, db store.DB, w *startWorld, hash func(s
 	case casemgr.IsCode(err, casemgr.CodeFixtureDataPresent):
 	default:
 		var e *casemgr.Error
-		if errors.As(err, &e) && e.Status() < 500 {
+		if errors.As(err, &e) && httpstatus.Of(e.Code) < 500 {
 			return fmt.Errorf("%s %s: %s", w.flag, w.name, e.DeveloperMessage())
 		}
 		return fmt.Errorf("loading %s: %w", w.name, err)
@@ -320,7 +321,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if err := fixture.Load(ctx, db, doc, fixture.LoadOptions{Mode: mode, Hash: hasher(auth.DefaultCost)}); err != nil {
 		var e *casemgr.Error
-		if errors.As(err, &e) && e.Status() < 500 {
+		if errors.As(err, &e) && httpstatus.Of(e.Code) < 500 {
 			return fmt.Errorf("%s: %s", file, e.DeveloperMessage())
 		}
 		return scrub(fmt.Errorf("%s: %w", file, err), *dbURL)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 )
 
 // OAuth 2.0 error codes (RFC 6749 5.2).
@@ -75,7 +76,7 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", n)
 		s.writeError(w, r, casemgr.E(casemgr.CodeTooManyRequests, "seconds", n))
 	case errors.As(err, &ce) && ce.Code != casemgr.CodeInternal:
-		if ce.Status() >= 500 {
+		if httpstatus.Of(ce.Code) >= 500 {
 			s.logger().ErrorContext(r.Context(), "auth: store failure", "err", err)
 		}
 		s.writeError(w, r, ce)
@@ -93,7 +94,7 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, e *casemgr.
 		s.WriteError(w, r, e)
 		return
 	}
-	status := e.Status()
+	status := httpstatus.Of(e.Code)
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 )
 
 func passwordReq(user, password, addr string) req {
@@ -101,7 +102,7 @@ func TestRateLimitConfigured(t *testing.T) {
 		e.svc.WriteError = func(w http.ResponseWriter, r *http.Request, err *casemgr.Error) {
 			bodies = append(bodies, string(err.Code))
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(err.Status())
+			w.WriteHeader(httpstatus.Of(err.Code))
 			fmt.Fprintf(w, `{"code":%q,"developerMessage":%q,"custom":true}`, err.Code, err.DeveloperMessage())
 		}
 		at := func(client string, rq req) req {

@@ -7,8 +7,8 @@ type Code string
 
 // The catalogue: every error the server can answer with. The eGain codes keep
 // their eGain meaning; the codes of the business rules are casemgr's own.
-// Catalogue (below) holds each code's HTTP status, English developer message
-// and the rule it enforces; docs/errors.md is generated from it.
+// Catalogue holds each code's English developer message and the rule it
+// enforces; docs/errors.md is generated from it.
 const (
 	// Request shape, parameters and headers.
 	CodeUnsupportedParam      Code = "400-101"

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Error is the one error type of casemgr. Its Code selects the HTTP status and
-// the message in the catalogue; Args fill the message's placeholders; Details
+// Error is the one error type of casemgr. Its Code names the cause and
+// selects the message in the catalogue; Args fill the message's placeholders; Details
 // name the items (activity IDs) that broke which rule in a bulk request.
 type Error struct {
 	Code    Code
@@ -52,9 +52,6 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
-
-// Status is the HTTP status of the error's code.
-func (e *Error) Status() int { return Catalogue[e.Code].Status }
 
 // DeveloperMessage is the English message of the code with its arguments.
 func (e *Error) DeveloperMessage() string {

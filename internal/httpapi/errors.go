@@ -5,17 +5,18 @@ import (
 	"strconv"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 	"github.com/casemgr/casemgr/internal/i18n"
 )
 
-// writeError answers with the eGain error body. The status comes from the
-// catalogue; userMessage is translated into the request's locale and sent
+// writeError answers with the eGain error body. The status is the prefix
+// of the error's code (httpstatus.Of); userMessage is translated into the request's locale and sent
 // only when the client asked for it with X-egain-error-message: yes.
 // Internal errors are logged with their cause and answered without it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	rc := ctxOf(r)
 	e := casemgr.AsError(err)
-	status := e.Status()
+	status := httpstatus.Of(e.Code)
 	if status == 0 {
 		e = casemgr.Internal(err)
 		status = 500

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 )
 
 // The decoders that take outside bytes, fuzzed on their own (go test -fuzz;
@@ -22,7 +23,7 @@ func refusal(t *testing.T, err error) {
 	if !ok {
 		t.Fatalf("not a casemgr.Error: %T %v", err, err)
 	}
-	if st := e.Status(); st < 400 || st > 499 {
+	if st := httpstatus.Of(e.Code); st < 400 || st > 499 {
 		t.Fatalf("status %d (%s): %v", st, e.Code, err)
 	}
 }

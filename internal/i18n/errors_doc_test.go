@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/errors.md from the catalogue")
@@ -72,7 +73,7 @@ func renderErrorsDoc() []byte {
 	p("|---|---|---|---|\n")
 	for _, code := range casemgr.Codes() {
 		e := casemgr.Catalogue[code]
-		p("| %s | %d | %s | %s |\n", code, e.Status, cell(e.Message), cell(e.Rule))
+		p("| %s | %d | %s | %s |\n", code, httpstatus.Of(code), cell(e.Message), cell(e.Rule))
 	}
 	return b.Bytes()
 }
