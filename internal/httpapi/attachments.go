@@ -33,23 +33,20 @@ const (
 // either the raw body, with the file's Content-Type and its name in the
 // name query parameter (or a Content-Disposition filename), or the one file
 // part of a multipart/form-data body. It answers 201 with the altId.
-func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	if err := checkParams(r, "name"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	att, err := s.readUpload(w, r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	att.ID = uuid.NewString()
 	att.Created = s.clock()
 	att.UploadedBy = rc.actor.String()
 	if err := s.store().Write(r.Context(), func(tx casemgr.Tx) error { return tx.InsertAttachment(att) }); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", attachmentPath+att.ID)
 	writeTree(w, rc, http.StatusCreated, "", map[string]any{"attachment": []any{map[string]any{
@@ -58,6 +55,7 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		"contentType": att.ContentType,
 		"size":        att.Size,
 	}}})
+	return nil
 }
 
 // readUpload reads the uploaded file, its name and its content type.
@@ -200,18 +198,14 @@ func checkFileName(att *casemgr.Attachment, fromParam bool) error {
 	return nil
 }
 
-// activityAttachments serves GET /core/casemgr/v3/activity/{id}/attachment:
-// the attachments of an activity the caller sees, without their bytes; 204
-// when it has none.
 // uploadedAttachment serves GET /core/casemgr/v3/attachment/{altId}, the
 // Location of an upload: its name, type and size, for the actor who
 // uploaded it only (a client application: its own uploads); to anyone else
 // it is not found, exactly as an unknown altId.
-func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := r.PathValue("altId")
 	var list []casemgr.Attachment
@@ -220,12 +214,10 @@ func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(list) != 1 || !rc.actor.Owns(&list[0]) {
-		s.writeError(w, r, errf(casemgr.CodeNotFound, "entity", "attachment", "ids", id))
-		return
+		return errf(casemgr.CodeNotFound, "entity", "attachment", "ids", id)
 	}
 	a := list[0]
 	writeTree(w, rc, http.StatusOK, "", map[string]any{"attachment": []any{map[string]any{
@@ -234,21 +226,20 @@ func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) {
 		"contentType": a.ContentType,
 		"size":        a.Size,
 	}}})
+	return nil
 }
 
-func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) {
+// activityAttachments serves GET /core/casemgr/v3/activity/{id}/attachment:
+// the attachments of an activity the caller sees, without their bytes; 204
+// when it has none.
+func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
-	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	actID, ok := casemgr.ParseID(r.PathValue("id"))
-	if !ok {
-		s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", r.PathValue("id")))
-		return
+	actID, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	var list []casemgr.Attachment
-	err := s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
 		if _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
 			return err
 		}
@@ -257,12 +248,11 @@ func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(list) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	out := make([]any, 0, len(list))
 	for _, a := range list {
@@ -276,26 +266,22 @@ func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeTree(w, rc, http.StatusOK, "", map[string]any{"attachment": out})
+	return nil
 }
 
 // attachmentContent serves GET
 // /core/casemgr/v3/activity/{id}/attachment/{attachmentId}: the bytes of an
 // attachment of an activity the caller sees, with their content type, as a
 // download.
-func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) {
+func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
-	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	actID, ok := casemgr.ParseID(r.PathValue("id"))
-	if !ok {
-		s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", r.PathValue("id")))
-		return
+	actID, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	altID := r.PathValue("attachmentId")
 	var att *casemgr.Attachment
-	err := s.store().Read(r.Context(), func(tx casemgr.Tx) error {
+	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
 		if _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
 			return err
 		}
@@ -314,8 +300,7 @@ func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	ct := att.ContentType
 	if ct == "" {
@@ -335,4 +320,5 @@ func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(att.Data)
+	return nil
 }

@@ -112,12 +112,11 @@ func appendList(lists []any, l any) []any {
 // $attribute type (the activity types with their subtypes; the calltrack
 // subtypes are configuration), language (the configured activity
 // languages), custom (the activity custom attributes), or all.
-func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	want, err := attributeRequest(r, "type", "language", "custom")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var calltrack, languages []string
 	var defs []casemgr.AttributeDef
@@ -132,8 +131,7 @@ func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rp := &rep{locale: rc.locale}
 	var lists []any
@@ -147,6 +145,7 @@ func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) {
 		lists = appendList(lists, customAttributeList(defs))
 	}
 	writeAttributes(w, rc, "activity", lists)
+	return nil
 }
 
 // activityTypes renders the activity types with their subtypes.
@@ -174,12 +173,11 @@ func (r *rep) activityTypes(calltrack []string) []any {
 
 // caseAttributes serves GET /core/casemgr/v3/case/attributes: $attribute
 // custom or all, the case custom attributes; 204 when none is configured.
-func (s *Server) caseAttributes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) caseAttributes(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	want, err := attributeRequest(r, "custom")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var defs []casemgr.AttributeDef
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
@@ -187,26 +185,25 @@ func (s *Server) caseAttributes(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var lists []any
 	if want["custom"] {
 		lists = appendList(lists, customAttributeList(defs))
 	}
 	writeAttributes(w, rc, "case", lists)
+	return nil
 }
 
 // customerAttributes serves GET /core/customermgr/v3/customer/attributes:
 // $attribute a comma list of type (the group types and the regions of
 // groups and corporations), country, industry, level, contacts (the
 // contact types), custom (the customer custom attributes), or all.
-func (s *Server) customerAttributes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) customerAttributes(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	want, err := attributeRequest(r, "type", "country", "industry", "level", "contacts", "custom")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	lists := map[string][]string{}
 	var defs []casemgr.AttributeDef
@@ -223,8 +220,7 @@ func (s *Server) customerAttributes(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rp := &rep{locale: rc.locale}
 	var out []any
@@ -269,4 +265,5 @@ func (s *Server) customerAttributes(w http.ResponseWriter, r *http.Request) {
 		out = appendList(out, customAttributeList(defs))
 	}
 	writeAttributes(w, rc, "customer", out)
+	return nil
 }

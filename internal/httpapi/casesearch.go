@@ -153,12 +153,11 @@ func ownerOf(tx casemgr.Tx, owner string) (id casemgr.ID, found bool, err error)
 // searchCases serves GET /core/casemgr/v3/case: one page of the cases the
 // caller sees matching every filter, as {"link", "case", "paginationInfo"};
 // 204 when none matches.
-func (s *Server) searchCases(w http.ResponseWriter, r *http.Request) {
+func (s *Server) searchCases(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	cs, err := parseCaseSearch(r, rc.actor)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var out []any
 	var total int
@@ -215,16 +214,16 @@ func (s *Server) searchCases(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeTree(w, rc, http.StatusOK, "cases", map[string]any{
 		"link":           linkTo("self", r.URL.RequestURI()),
 		"case":           out,
 		"paginationInfo": cs.pagination(r, total, len(out)),
 	})
+	return nil
 }

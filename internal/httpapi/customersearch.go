@@ -171,12 +171,11 @@ func searchDepartments(l *lookup, department string, departmentalized bool) ([]c
 // searchCustomers serves GET /core/customermgr/v3/customer: one page of the
 // customers the caller sees matching every filter, as {"link", "customer",
 // "paginationInfo"}; 204 when none matches.
-func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
+func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	cs, err := parseCustomerSearch(r, rc.actor)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var out []any
 	var total int
@@ -224,16 +223,16 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(out) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeTree(w, rc, http.StatusOK, "customers", map[string]any{
 		"link":           linkTo("self", r.URL.RequestURI()),
 		"customer":       out,
 		"paginationInfo": cs.pagination(r, total, len(out)),
 	})
+	return nil
 }

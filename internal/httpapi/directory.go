@@ -27,11 +27,10 @@ const (
 // ID. A department neither the caller works in nor shared with one of them
 // is left out, so a user of an isolated department learns no other
 // department's name; a client application sees every department.
-func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var list []casemgr.Department
 	err := s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
@@ -39,8 +38,7 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	out := []any{}
@@ -57,6 +55,7 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeTree(w, rc, http.StatusOK, "departments", map[string]any{"department": out})
+	return nil
 }
 
 // departmentRelationOf says why the actor is shown department d, or "" when
@@ -85,16 +84,14 @@ func departmentRelationOf(actor casemgr.Actor, d *casemgr.Department) string {
 // "foreignDepartments", "licenses", "actions"}]}. It tells a client which
 // user its token speaks for (for example to search the activities assigned
 // to them). A client application token is no user: 404-101.
-func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) error {
 	rc := ctxOf(r)
 	if err := checkParams(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	u := rc.actor.User
 	if u == nil {
-		s.writeError(w, r, notFound("user", []string{"me"}))
-		return
+		return notFound("user", []string{"me"})
 	}
 	var depts []casemgr.Department
 	err := s.store().Read(r.Context(), func(tx casemgr.Tx) (err error) {
@@ -102,8 +99,7 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	names := make(map[casemgr.ID]string, len(depts))
 	for _, d := range depts {
@@ -133,6 +129,7 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
 	m["licenses"] = map[string]any{"license": stringsAsAny(u.Licenses)}
 	m["actions"] = map[string]any{"action": stringsAsAny(u.Actions)}
 	writeTree(w, rc, http.StatusOK, "users", map[string]any{"user": []any{m}})
+	return nil
 }
 
 // stringsAsAny turns a list of strings into a tree list (never nil, so an

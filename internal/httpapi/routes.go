@@ -41,31 +41,31 @@ func (s *Server) Handler() http.Handler {
 
 	// Neighbouring calls a client needs (docs/api.md, Reading).
 	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.handle(s.searchActivities)))
-	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.activityAttributes))
+	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.handle(s.activityAttributes)))
 	mux.Handle("GET /core/casemgr/v3/activity/{ids}", s.api(s.handle(s.getActivities)))
 	mux.Handle("GET /core/casemgr/v3/activity/{id}/history", s.api(s.handle(s.activityHistory)))
-	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment", s.api(s.activityAttachments))
-	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment/{attachmentId}", s.api(s.attachmentContent))
-	mux.Handle("POST /core/casemgr/v3/attachment", s.api(s.uploadAttachment))
-	mux.Handle("GET /core/casemgr/v3/attachment/{altId}", s.api(s.uploadedAttachment))
-	mux.Handle("GET /core/casemgr/v3/case", s.api(s.searchCases))
-	mux.Handle("GET /core/casemgr/v3/case/attributes", s.api(s.caseAttributes))
+	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment", s.api(s.handle(s.activityAttachments)))
+	mux.Handle("GET /core/casemgr/v3/activity/{id}/attachment/{attachmentId}", s.api(s.handle(s.attachmentContent)))
+	mux.Handle("POST /core/casemgr/v3/attachment", s.api(s.handle(s.uploadAttachment)))
+	mux.Handle("GET /core/casemgr/v3/attachment/{altId}", s.api(s.handle(s.uploadedAttachment)))
+	mux.Handle("GET /core/casemgr/v3/case", s.api(s.handle(s.searchCases)))
+	mux.Handle("GET /core/casemgr/v3/case/attributes", s.api(s.handle(s.caseAttributes)))
 	mux.Handle("GET /core/casemgr/v3/case/{ids}", s.api(s.handle(s.getCases)))
 	mux.Handle("GET /core/casemgr/v3/case/{id}/history", s.api(s.handle(s.caseHistory)))
 	mux.Handle("PATCH /core/casemgr/v3/case/{ids}/changecustomer", s.api(s.changeCaseCustomer))
-	mux.Handle("GET /core/customermgr/v3/customer", s.api(s.searchCustomers))
+	mux.Handle("GET /core/customermgr/v3/customer", s.api(s.handle(s.searchCustomers)))
 	mux.Handle("POST /core/customermgr/v3/customer", s.api(s.createCustomer))
 	// The path is shared with the read by ID; here {ids} is the customer
 	// type.
 	mux.Handle("POST /core/customermgr/v3/customer/{ids}", s.api(s.createCustomer))
-	mux.Handle("GET /core/customermgr/v3/customer/attributes", s.api(s.customerAttributes))
+	mux.Handle("GET /core/customermgr/v3/customer/attributes", s.api(s.handle(s.customerAttributes)))
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.handle(s.getCustomers)))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.json", s.openAPIJSON)
 
 	// Directory reads a client needs to fill its forms (directory.go).
-	mux.Handle("GET /core/casemgr/v3/department", s.api(s.listDepartments))
-	mux.Handle("GET /core/casemgr/v3/user/me", s.api(s.currentUser))
+	mux.Handle("GET /core/casemgr/v3/department", s.api(s.handle(s.listDepartments)))
+	mux.Handle("GET /core/casemgr/v3/user/me", s.api(s.handle(s.currentUser)))
 
 	// The web console (internal/console): static files only, not part of
 	// the API (so not in api/openapi.yaml); it calls the routes above like
