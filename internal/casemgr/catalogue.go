@@ -148,6 +148,13 @@ var Catalogue = map[Code]Entry{
 	CodeSocialPointInvalid:         {"Invalid value '{value}' for social element '{name}'.", "A social contact point has a known network type and a socialId."},
 	CodePointPriorityInvalid:       {"Invalid priority '{value}' for contact point {name}: low, medium or high.", "A contact point's priority is low, medium or high."},
 	CodeTargetUserRequired:         {"A client application must name the target user in status.assigned.user.", "A client application names the user the activity is assigned to."},
+
+	CodeFeedCursorInvalid: {"'{value}' is not a cursor of the event feed.", "The after parameter of the event feed is a cursor the feed returned."},
+	CodeFeedCursorFuture:  {"Cursor '{value}' is ahead of every event written.", "The after parameter of the event feed may not name a position past the last event written."},
+	CodeFeedCursorExpired: {"Cursor '{value}' is older than the oldest event retained; events after it were purged.", "A reader resuming from a cursor whose following events were purged is told so instead of silently skipping them."},
+	CodeFeedTypeUnknown:   {"'{value}' is not an event type.", "The type parameter of the event feed names event types that exist."},
+	CodeFeedPageSize:      {"$pagesize of the event feed must be between 1 and {max}; got {value}.", "The event feed returns between 1 and 500 events at once."},
+	CodeFeedWait:          {"wait of the event feed must be between 0 and {max} seconds; got {value}.", "The event feed waits between 0 and 60 seconds for an event."},
 }
 
 // Codes returns every code of the catalogue in order.

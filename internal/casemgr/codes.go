@@ -153,4 +153,12 @@ const (
 	CodeWebsitePointInvalid        Code = "400-318"
 	CodeSocialPointInvalid         Code = "400-319"
 	CodePointPriorityInvalid       Code = "400-320"
+
+	// The change feed.
+	CodeFeedCursorInvalid Code = "400-500"
+	CodeFeedCursorFuture  Code = "400-501"
+	CodeFeedCursorExpired Code = "400-502"
+	CodeFeedTypeUnknown   Code = "400-503"
+	CodeFeedPageSize      Code = "400-504"
+	CodeFeedWait          Code = "400-505"
 )

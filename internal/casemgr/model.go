@@ -319,6 +319,11 @@ type HistoryEntry struct {
 	At       time.Time
 	Before   string // JSON, empty for a creation
 	After    string // JSON
+	// The event of the change (Event): its type, the entity's department
+	// and the changed fields (JSON), set by describeChange.
+	EventType  string
+	Department ID
+	Changes    string
 }
 
 // Millis truncates t to whole milliseconds in UTC, as every stored time is.

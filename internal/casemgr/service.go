@@ -88,6 +88,7 @@ func history(entity string, id ID, action string, actor Actor, at time.Time, bef
 	if before != nil {
 		h.Before = snapshot(before)
 	}
+	describeChange(&h, before, after)
 	return h
 }
 

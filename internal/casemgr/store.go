@@ -25,6 +25,16 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Engine names the engine: "sqlite" or "postgres".
 	Engine() string
+	// EventsThrough returns the bound of the change feed: every event
+	// with an ID at or below it that will ever be committed is committed
+	// and visible to every transaction begun after the call. Readers read
+	// events only up to it, so a reader resuming after the last ID it read
+	// never misses an event that committed later with a smaller ID.
+	EventsThrough(ctx context.Context) (int64, error)
+	// EventsCommitted returns a channel that is closed when events are
+	// committed after the call, by this process or (PostgreSQL) by
+	// another process on the database.
+	EventsCommitted() <-chan struct{}
 	// Close releases the database.
 	Close() error
 }
@@ -104,6 +114,17 @@ type Tx interface {
 	// History.
 	AppendHistory(entries []HistoryEntry) error
 	History(entity string, id ID) ([]HistoryEntry, error)
+
+	// Events (the change feed). AppendHistory writes the event of every
+	// entry it appends (HistoryEntry.Event).
+	// Events returns the events q selects, in ID order.
+	Events(q EventQuery) ([]Event, error)
+	// EventHorizon returns the highest event ID purged (a cursor below it
+	// has missed events) and the highest ID assigned so far.
+	EventHorizon() (purged, last int64, err error)
+	// PurgeEvents deletes the oldest events up to the first one at or
+	// after before and returns the number deleted.
+	PurgeEvents(before time.Time) (int64, error)
 
 	// Attachments.
 	InsertAttachment(*Attachment) error

@@ -89,6 +89,11 @@ type configCache struct {
 	// stop ends the listener; done is closed when it has ended.
 	stop context.CancelFunc
 	done chan struct{}
+	// onEvents wakes the readers of the change feed waiting in this
+	// process: the listening connection also hears the notifications of
+	// committed events (events.go), and while it reconnects some may have
+	// been missed.
+	onEvents func()
 	// hits, misses and invalidations count how the copy served (Stats).
 	hits, misses, invalidations atomic.Uint64
 }
@@ -144,15 +149,23 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 			_, err = conn.Exec(ctx, "LISTEN "+configChannel)
 		}
 		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+eventsChannel)
+		}
+		if err == nil {
 			// Whatever changed before the LISTEN was not heard of.
 			c.invalidate()
 			c.listening.Store(true)
+			c.eventsMayHaveCommitted()
 			for {
 				var n *pgconn.Notification
 				if n, err = conn.WaitForNotification(ctx); err != nil {
 					break
 				}
-				if n.Payload == schema {
+				switch {
+				case n.Payload != schema:
+				case n.Channel == eventsChannel:
+					c.eventsMayHaveCommitted()
+				default:
 					c.invalidate()
 				}
 			}
@@ -168,6 +181,13 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// eventsMayHaveCommitted wakes the feed's readers waiting in this process.
+func (c *configCache) eventsMayHaveCommitted() {
+	if c.onEvents != nil {
+		c.onEvents()
 	}
 }
 

@@ -7,15 +7,21 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
-// AppendHistory appends entries; the database numbers them, and each
-// entry's Seq is set to its number.
+// AppendHistory appends entries, and the event of each (events.go); the
+// database numbers them, and each entry's Seq is set to its number.
 func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
 	const op = "append history"
 	if err := t.writable(op); err != nil {
 		return err
 	}
+	if len(entries) == 0 {
+		return nil
+	}
 	if t.d.batchWrites && len(entries) > 1 {
-		return t.appendHistorySet(op, entries)
+		if err := t.appendHistorySet(op, entries); err != nil {
+			return err
+		}
+		return t.appendEvents(op, entries)
 	}
 	for i := range entries {
 		e := &entries[i]
@@ -26,7 +32,7 @@ func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
 			return t.wrap(op, err)
 		}
 	}
-	return nil
+	return t.appendEvents(op, entries)
 }
 
 // appendHistorySet appends entries with one statement on PostgreSQL. The

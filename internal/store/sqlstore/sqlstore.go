@@ -46,6 +46,8 @@ type Store struct {
 	stmts map[*sql.DB]*stmtCache
 	// writeRetries counts the Write transactions run again (Stats).
 	writeRetries atomic.Uint64
+	// events is the Store's part of the change feed (events.go).
+	events eventFeed
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -218,8 +220,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	loadDB.SetConnMaxIdleTime(5 * time.Minute)
 	listenCtx, stop := context.WithCancel(context.Background())
 	cache := &configCache{loadDB: loadDB, stop: stop, done: make(chan struct{})}
+	st := &Store{d: postgresDialect, writer: db, reader: db, config: cache}
+	cache.onEvents = st.events.eventsCommitted
 	go cache.listen(listenCtx, dsn)
-	return &Store{d: postgresDialect, writer: db, reader: db, config: cache}, nil
+	return st, nil
 }
 
 // Engine names the engine: "sqlite" or "postgres".
@@ -359,6 +363,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	}
 	if t.configDirty {
 		s.config.invalidate()
+	}
+	if t.wroteEvents {
+		s.committedEvents()
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ type tx struct {
 	cache       *configCache
 	cfg         *configSnap
 	configDirty bool
+	// wroteEvents records that the transaction wrote events (events.go).
+	wroteEvents bool
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"empty_and_nil_lists_read_back_nil", testEmptyLists},
 		{"search_activities", testSearchActivities},
 		{"history", testHistory},
+		{"events_of_history_entries", testEvents},
+		{"events_committed_out_of_order_are_not_passed", testEventsCommittedOutOfOrder},
 		{"attachments", testAttachments},
 		{"sessions_tokens_and_logged_in", testSessions},
 		{"idempotency_records", testIdempotency},
