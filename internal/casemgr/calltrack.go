@@ -124,20 +124,12 @@ type calltrackPlan struct {
 }
 
 func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now time.Time, res *CreateResult) error {
-	if req.IdempotencyKey != "" {
-		rec, err := tx.IdempotencyRecord(actor.String(), req.IdempotencyKey)
-		if err != nil {
-			return err
+	if replay, err := idempotentReplay(tx, actor, req); err != nil || replay != nil {
+		if replay != nil {
+			*res = *replay
 		}
-		if rec != nil {
-			if rec.BodyHash != req.BodyHash {
-				return E(CodeIdempotencyConflict, "value", req.IdempotencyKey)
-			}
-			*res = CreateResult{Activity: rec.Activity, Replayed: true}
-			return nil
-		}
+		return err
 	}
-
 	var v Violations
 	var p calltrackPlan
 	if err := s.checkCalltrack(tx, actor, req, now, &v, &p); err != nil {
@@ -146,7 +138,64 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 	if err := v.Err(); err != nil {
 		return err
 	}
+	id, err := applyCalltrack(tx, actor, req, &p, now)
+	if err != nil {
+		return err
+	}
+	*res = CreateResult{Activity: id}
+	return nil
+}
 
+// idempotentReplay returns the result of the first request with the
+// request's idempotency key, nil when there was none; the key reused with
+// another request is a conflict.
+func idempotentReplay(tx Tx, actor Actor, req *CalltrackRequest) (*CreateResult, error) {
+	if req.IdempotencyKey == "" {
+		return nil, nil
+	}
+	rec, err := tx.IdempotencyRecord(actor.String(), req.IdempotencyKey)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	if rec.BodyHash != req.BodyHash {
+		return nil, E(CodeIdempotencyConflict, "value", req.IdempotencyKey)
+	}
+	return &CreateResult{Activity: rec.Activity, Replayed: true}, nil
+}
+
+// applyCalltrack writes the activity checked and resolved in p, its case,
+// its attachments, the history and the idempotency record, and returns the
+// activity's ID.
+func applyCalltrack(tx Tx, actor Actor, req *CalltrackRequest, p *calltrackPlan, now time.Time) (ID, error) {
+	act := newCalltrackActivity(actor, req, p, now)
+	hist, err := placeCalltrackInCase(tx, actor, p, &act, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.InsertActivity(&act); err != nil {
+		return 0, err
+	}
+	if len(req.Attachments) > 0 {
+		if err := tx.AttachAttachments(req.Attachments, act.ID); err != nil {
+			return 0, err
+		}
+	}
+	hist = append(hist, history("activity", act.ID, "create", actor, now, nil, act))
+	if err := tx.AppendHistory(hist); err != nil {
+		return 0, err
+	}
+	if req.IdempotencyKey != "" {
+		if err := tx.InsertIdempotencyRecord(&IdempotencyRecord{Actor: actor.String(), Key: req.IdempotencyKey,
+			BodyHash: req.BodyHash, Activity: act.ID, Created: now}); err != nil {
+			return 0, err
+		}
+	}
+	return act.ID, nil
+}
+
+// newCalltrackActivity is the activity a request creates: assigned to the
+// target user, with what the checks resolved and the elements sent.
+func newCalltrackActivity(actor Actor, req *CalltrackRequest, p *calltrackPlan, now time.Time) Activity {
 	act := p.act
 	act.Department, act.Type, act.Subtype, act.Mode = p.dept.ID, TypeCalltrack, p.subtype, p.mode
 	act.Status, act.AssignedUser = StatusAssigned, p.target.ID
@@ -173,52 +222,39 @@ func (s *Service) createCalltrack(tx Tx, actor Actor, req *CalltrackRequest, now
 	if len(req.CustomAttributes) > 0 {
 		act.CustomAttributes = req.CustomAttributes
 	}
+	return act
+}
 
-	var hist []HistoryEntry
+// placeCalltrackInCase puts the activity in the case named by case.id, or,
+// when none is named, in a new open case in the activity's department,
+// owned by the assigned user, with the activity's customer. It returns the
+// history of the case.
+func placeCalltrackInCase(tx Tx, actor Actor, p *calltrackPlan, act *Activity, now time.Time) ([]HistoryEntry, error) {
 	act.Case = p.caseID
 	if act.Case == 0 {
-		// No case named: a new open case in the activity's department,
-		// owned by the assigned user, with the activity's customer.
 		cs := &Case{Department: p.dept.ID, Status: CaseOpen, Owner: p.target.ID, Customer: act.Customer,
 			Subject: act.Subject, OriginatingChannel: TypeCalltrack, Created: now, CreatedBy: lastModifiedBy(actor),
 			LastModified: now, LastModifiedBy: lastModifiedBy(actor)}
 		if err := tx.InsertCase(cs); err != nil {
-			return err
+			return nil, err
 		}
 		act.Case = cs.ID
-		hist = append(hist, history("case", cs.ID, "create", actor, now, nil, *cs))
-	} else if c := p.existing; c != nil && c.Status == CaseClosed {
-		// A closed case that receives an open activity reopens, as the
-		// target of a change-case does.
-		before := *c
-		c.Status = CaseOpen
-		c.LastModified = NextModified(c.LastModified, now)
-		c.LastModifiedBy = lastModifiedBy(actor)
-		if err := tx.UpdateCase(c); err != nil {
-			return err
-		}
-		hist = append(hist, history("case", c.ID, "reopen", actor, now, before, *c))
+		return []HistoryEntry{history("case", cs.ID, "create", actor, now, nil, *cs)}, nil
 	}
-	if err := tx.InsertActivity(&act); err != nil {
-		return err
+	c := p.existing
+	if c == nil || !closedTargetReopens(c) {
+		return nil, nil
 	}
-	if len(req.Attachments) > 0 {
-		if err := tx.AttachAttachments(req.Attachments, act.ID); err != nil {
-			return err
-		}
+	// A closed case that receives an open activity reopens, as the target
+	// of a change-case does.
+	before := *c
+	c.Status = CaseOpen
+	c.LastModified = NextModified(c.LastModified, now)
+	c.LastModifiedBy = lastModifiedBy(actor)
+	if err := tx.UpdateCase(c); err != nil {
+		return nil, err
 	}
-	hist = append(hist, history("activity", act.ID, "create", actor, now, nil, act))
-	if err := tx.AppendHistory(hist); err != nil {
-		return err
-	}
-	if req.IdempotencyKey != "" {
-		if err := tx.InsertIdempotencyRecord(&IdempotencyRecord{Actor: actor.String(), Key: req.IdempotencyKey,
-			BodyHash: req.BodyHash, Activity: act.ID, Created: now}); err != nil {
-			return err
-		}
-	}
-	*res = CreateResult{Activity: act.ID}
-	return nil
+	return []HistoryEntry{history("case", c.ID, "reopen", actor, now, before, *c)}, nil
 }
 
 // checkCalltrack checks every rule of a request, recording violations in v
@@ -511,6 +547,51 @@ func allDigits(s string) bool {
 // department of the customer is not checked). A customer the actor does
 // not see is not found, exactly as one that does not exist.
 func identifyCustomer(tx Tx, actor Actor, req *CalltrackRequest, dept *Department, v *Violations, act *Activity) error {
+	named := customerIdentifiers(req)
+	data := req.ContactPointData
+	if data != nil && !contactPointDataWellFormed(*data) {
+		v.Add(PhaseRule, keyCPData, CodeContactPointDataFormat, "value", *data)
+		data = nil
+	}
+	if req.Anonymous {
+		// Not linked to any customer; contactPointData is only recorded.
+		if !anonymousNamesNoCustomer(named) {
+			v.Add(PhaseRule, keyCustomer, CodeAnonymousWithCustomer, "name", named[0])
+		}
+		return nil
+	}
+	if req.ContactPointData != nil {
+		named = append(named, "contactPointData")
+	}
+	if code := customerIdentifiedByOneElement(named); code != "" {
+		var kv []string
+		if code == CodeCustomerIDAmbiguous {
+			kv = []string{"value", strings.Join(named, ", ")}
+		}
+		v.Add(PhaseRule, keyCustomer, code, kv...)
+		return nil
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	l := &customerLookup{tx: tx, actor: actor, dept: dept, departmentalized: settings.CustomerDepartmentalization, v: v}
+	switch {
+	case req.CustomerID != nil:
+		return l.byID(*req.CustomerID, act)
+	case len(req.ContactIDs) > 0:
+		return l.byContact(req.ContactIDs, act)
+	case len(req.Points) > 0:
+		return l.byPoint(req.Points[0], act)
+	case data != nil:
+		return l.byData(*data, act)
+	}
+	return nil
+}
+
+// customerIdentifiers names the elements of a request that identify its
+// customer, contactPointData aside.
+func customerIdentifiers(req *CalltrackRequest) []string {
 	var named []string
 	if req.CustomerID != nil {
 		named = append(named, "customer.id")
@@ -521,138 +602,159 @@ func identifyCustomer(tx Tx, actor Actor, req *CalltrackRequest, dept *Departmen
 	for _, p := range req.Points {
 		named = append(named, "customer.contacts.contact."+p.Kind+".id")
 	}
-	data := req.ContactPointData
-	if data != nil && !ValidEmail(*data) && !allDigits(*data) {
-		v.Add(PhaseRule, keyCPData, CodeContactPointDataFormat, "value", *data)
-		data = nil
-	}
-	if req.Anonymous {
-		// Not linked to any customer; contactPointData is only recorded.
-		if len(named) > 0 {
-			v.Add(PhaseRule, keyCustomer, CodeAnonymousWithCustomer, "name", named[0])
-		}
-		return nil
-	}
-	if req.ContactPointData != nil {
-		named = append(named, "contactPointData")
-	}
+	return named
+}
+
+// contactPointDataWellFormed: contactPointData is a valid email address or a
+// phone number of digits only.
+func contactPointDataWellFormed(data string) bool { return ValidEmail(data) || allDigits(data) }
+
+// anonymousNamesNoCustomer: with anonymousCustomer=yes no customer is named.
+func anonymousNamesNoCustomer(named []string) bool { return len(named) == 0 }
+
+// customerIdentifiedByOneElement: a calltrack activity identifies its
+// customer, unless it is anonymous, by exactly one element. It returns the
+// code of the violation, "" when there is none.
+func customerIdentifiedByOneElement(named []string) Code {
 	switch {
 	case len(named) == 0:
-		v.Add(PhaseRule, keyCustomer, CodeCustomerIDMissing)
-		return nil
+		return CodeCustomerIDMissing
 	case len(named) > 1:
-		v.Add(PhaseRule, keyCustomer, CodeCustomerIDAmbiguous, "value", strings.Join(named, ", "))
-		return nil
+		return CodeCustomerIDAmbiguous
 	}
+	return ""
+}
 
-	settings, err := tx.Settings()
+// customerInActivityDepartment: with customer departmentalization on, the
+// customer is in the activity's department (not checked while the
+// department is unknown).
+func customerInActivityDepartment(c *Customer, dept *Department, departmentalized bool) bool {
+	return dept == nil || !departmentalized || c.Department == dept.ID
+}
+
+// customerLookup resolves the identification of a calltrack's customer:
+// only customers the actor sees are found, and each is checked against the
+// activity's department.
+type customerLookup struct {
+	tx    Tx
+	actor Actor
+	// dept is the activity's department, nil when it is unknown.
+	dept             *Department
+	departmentalized bool
+	v                *Violations
+}
+
+func (l *customerLookup) inDept(c *Customer) bool {
+	return customerInActivityDepartment(c, l.dept, l.departmentalized)
+}
+
+func (l *customerLookup) deptName() string {
+	if l.dept == nil {
+		return ""
+	}
+	return l.dept.Name
+}
+
+// customer loads the customer of an identification and checks its
+// department; nil when it does not exist or the actor does not see it.
+func (l *customerLookup) customer(id ID) (*Customer, error) {
+	list, err := l.tx.Customers([]ID{id})
+	if err != nil || len(list) == 0 || !l.actor.SeesCustomer(&list[0]) {
+		return nil, err
+	}
+	c := &list[0]
+	if !l.inDept(c) {
+		l.v.Add(PhaseRule, keyCustomer, CodeCustomerNotInDept, "value", FormatID(c.ID), "department", l.deptName())
+	}
+	return c, nil
+}
+
+// byID identifies the customer by customer.id, with its first contact.
+func (l *customerLookup) byID(id ID, act *Activity) error {
+	c, err := l.customer(id)
 	if err != nil {
 		return err
 	}
-	// inDept reports whether a customer may be the customer of an activity
-	// of the department.
-	inDept := func(c *Customer) bool {
-		return dept == nil || !settings.CustomerDepartmentalization || c.Department == dept.ID
+	if c == nil {
+		l.v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "customer", "value", FormatID(id))
+		return nil
 	}
-	deptName := ""
-	if dept != nil {
-		deptName = dept.Name
-	}
-	// customer loads the customer of an identification and checks its
-	// department; nil when it does not exist or the actor does not see it.
-	customer := func(id ID) (*Customer, error) {
-		list, err := tx.Customers([]ID{id})
-		if err != nil || len(list) == 0 || !actor.SeesCustomer(&list[0]) {
-			return nil, err
-		}
-		c := &list[0]
-		if !inDept(c) {
-			v.Add(PhaseRule, keyCustomer, CodeCustomerNotInDept, "value", FormatID(c.ID), "department", deptName)
-		}
-		return c, nil
-	}
-
-	switch {
-	case req.CustomerID != nil:
-		c, err := customer(*req.CustomerID)
-		if err != nil {
-			return err
-		}
-		if c == nil {
-			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "customer", "value", FormatID(*req.CustomerID))
-			return nil
-		}
-		act.Customer = c.ID
-		if len(c.Contacts) > 0 {
-			act.Contact = c.Contacts[0].ID
-		}
-	case len(req.ContactIDs) > 0:
-		list, err := tx.Contacts(req.ContactIDs)
-		if err != nil {
-			return err
-		}
-		var c *Customer
-		if len(list) > 0 {
-			if c, err = customer(list[0].Customer); err != nil {
-				return err
-			}
-		}
-		if c == nil {
-			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "contact", "value", FormatID(req.ContactIDs[0]))
-			return nil
-		}
-		act.Customer, act.Contact = list[0].Customer, list[0].ID
-	case len(req.Points) > 0:
-		ref := req.Points[0]
-		list, err := tx.ContactPoints([]ID{ref.ID})
-		if err != nil {
-			return err
-		}
-		var c *Customer
-		if len(list) > 0 && list[0].Kind == ref.Kind {
-			if c, err = customer(list[0].Customer); err != nil {
-				return err
-			}
-		}
-		if c == nil {
-			v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", ref.Kind+" contact point", "value", FormatID(ref.ID))
-			return nil
-		}
-		act.Customer, act.Contact, act.ContactPoint = list[0].Customer, list[0].Contact, list[0].ID
-	case data != nil:
-		return identifyByData(tx, actor, *data, inDept, deptName, v, act)
+	act.Customer = c.ID
+	if len(c.Contacts) > 0 {
+		act.Contact = c.Contacts[0].ID
 	}
 	return nil
 }
 
-// identifyByData finds the customer of contactPointData: an email address
-// or a phone number of a customer (with customer departmentalization, of a
+// byContact identifies the customer by a contact's ID.
+func (l *customerLookup) byContact(ids []ID, act *Activity) error {
+	list, err := l.tx.Contacts(ids)
+	if err != nil {
+		return err
+	}
+	var c *Customer
+	if len(list) > 0 {
+		if c, err = l.customer(list[0].Customer); err != nil {
+			return err
+		}
+	}
+	if c == nil {
+		l.v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", "contact", "value", FormatID(ids[0]))
+		return nil
+	}
+	act.Customer, act.Contact = list[0].Customer, list[0].ID
+	return nil
+}
+
+// byPoint identifies the customer by a contact point named under the key
+// of its kind.
+func (l *customerLookup) byPoint(ref PointRef, act *Activity) error {
+	list, err := l.tx.ContactPoints([]ID{ref.ID})
+	if err != nil {
+		return err
+	}
+	var c *Customer
+	if len(list) > 0 && contactPointOfNamedKind(&list[0], ref.Kind) {
+		if c, err = l.customer(list[0].Customer); err != nil {
+			return err
+		}
+	}
+	if c == nil {
+		l.v.Add(PhaseRule, keyCustomer, CodeCustomerNotFound, "entity", ref.Kind+" contact point", "value", FormatID(ref.ID))
+		return nil
+	}
+	act.Customer, act.Contact, act.ContactPoint = list[0].Customer, list[0].Contact, list[0].ID
+	return nil
+}
+
+// byData finds the customer of contactPointData: an email address or a
+// phone number of a customer (with customer departmentalization, of a
 // customer of the activity's department). Contact points of customers the
 // actor does not see are not considered at all.
-func identifyByData(tx Tx, actor Actor, data string, inDept func(*Customer) bool, deptName string, v *Violations, act *Activity) error {
+func (l *customerLookup) byData(data string, act *Activity) error {
 	kind := KindPhone
 	if ValidEmail(data) {
 		kind = KindEmail
 	}
-	points, err := tx.ContactPointsByValue(kind, data)
+	points, err := l.tx.ContactPointsByValue(kind, data)
 	if err != nil {
 		return err
 	}
 	if len(points) == 0 {
-		v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
+		l.v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
 		return nil
 	}
 	custIDs := make([]ID, 0, len(points))
 	for _, p := range points {
 		custIDs = append(custIDs, p.Customer)
 	}
-	custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(custIDs))))
+	custs, err := l.tx.Customers(slices.Compact(slices.Sorted(slices.Values(custIDs))))
 	if err != nil {
 		return err
 	}
 	byCustomer := map[ID]*Customer{}
 	for i := range custs {
-		if actor.SeesCustomer(&custs[i]) {
+		if l.actor.SeesCustomer(&custs[i]) {
 			byCustomer[custs[i].ID] = &custs[i]
 		}
 	}
@@ -662,7 +764,7 @@ func identifyByData(tx Tx, actor Actor, data string, inDept func(*Customer) bool
 		if c == nil {
 			continue
 		}
-		if inDept(c) {
+		if l.inDept(c) {
 			act.Customer, act.Contact, act.ContactPoint = p.Customer, p.Contact, p.ID
 			return nil
 		}
@@ -671,9 +773,9 @@ func identifyByData(tx Tx, actor Actor, data string, inDept func(*Customer) bool
 		}
 	}
 	if seen == nil {
-		v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
+		l.v.Add(PhaseRule, keyCPData, CodeContactPointDataNoCust, "value", data)
 		return nil
 	}
-	v.Add(PhaseRule, keyCPData, CodeCustomerNotInDept, "value", FormatID(seen.Customer), "department", deptName)
+	l.v.Add(PhaseRule, keyCPData, CodeCustomerNotInDept, "value", FormatID(seen.Customer), "department", l.deptName())
 	return nil
 }

@@ -1,6 +1,7 @@
 package casemgr
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -195,6 +196,32 @@ func TestChangeCustomerRules(t *testing.T) {
 	}
 }
 
+func TestCaseCustomerRules(t *testing.T) {
+	open := &Case{ID: 2000, Department: 10, Customer: 500, Status: CaseOpen}
+	custDept := map[ID]ID{500: 10, 501: 10, 502: 11}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"caseChangesCustomerOnlyWhenOpen/open", caseChangesCustomerOnlyWhenOpen(open), true},
+		{"caseChangesCustomerOnlyWhenOpen/closed", caseChangesCustomerOnlyWhenOpen(&Case{Status: CaseClosed}), false},
+		{"caseCustomerChanges/other_customer", caseCustomerChanges(open, 501), true},
+		{"caseCustomerChanges/same_customer", caseCustomerChanges(open, 500), false},
+		{"caseCustomerChanges/no_customer", caseCustomerChanges(&Case{}, 501), true},
+		{"targetCustomerInCaseDepartment/same", targetCustomerInCaseDepartment(open, 501, custDept), true},
+		{"targetCustomerInCaseDepartment/other", targetCustomerInCaseDepartment(open, 502, custDept), false},
+		{"targetCustomerInCaseDepartment/current_customer_department_wins",
+			targetCustomerInCaseDepartment(&Case{Department: 11, Customer: 500}, 502, custDept), false},
+		{"targetCustomerInCaseDepartment/no_customer_uses_case_department",
+			targetCustomerInCaseDepartment(&Case{Department: 11}, 502, custDept), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
 func TestCalltrackTargetRules(t *testing.T) {
 	jenny := UserActor(&User{ID: 1001, Department: 10, TransferTo: []ID{1002}})
 	carol := &User{ID: 1002, Licenses: []string{LicenseCallTrackPlus}}
@@ -217,6 +244,49 @@ func TestCalltrackTargetRules(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+func TestCalltrackCustomerRules(t *testing.T) {
+	d10 := &Department{ID: 10, Name: "Sales"}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"contactPointDataWellFormed/email", contactPointDataWellFormed("john@example.com"), true},
+		{"contactPointDataWellFormed/digits", contactPointDataWellFormed("4155550100"), true},
+		{"contactPointDataWellFormed/formatted_phone", contactPointDataWellFormed("(415) 555-0100"), false},
+		{"contactPointDataWellFormed/empty", contactPointDataWellFormed(""), false},
+		{"anonymousNamesNoCustomer/none", anonymousNamesNoCustomer(nil), true},
+		{"anonymousNamesNoCustomer/customer_id", anonymousNamesNoCustomer([]string{"customer.id"}), false},
+		{"customerInActivityDepartment/same", customerInActivityDepartment(&Customer{Department: 10}, d10, true), true},
+		{"customerInActivityDepartment/other", customerInActivityDepartment(&Customer{Department: 11}, d10, true), false},
+		{"customerInActivityDepartment/not_departmentalized",
+			customerInActivityDepartment(&Customer{Department: 11}, d10, false), true},
+		{"customerInActivityDepartment/department_unknown", customerInActivityDepartment(&Customer{Department: 11}, nil, true), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		named []string
+		want  Code
+	}{
+		{"customerIdentifiedByOneElement/none", nil, CodeCustomerIDMissing},
+		{"customerIdentifiedByOneElement/one", []string{"customer.id"}, ""},
+		{"customerIdentifiedByOneElement/two", []string{"customer.id", "contactPointData"}, CodeCustomerIDAmbiguous},
+	} {
+		if got := customerIdentifiedByOneElement(c.named); got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, got, c.want)
+		}
+	}
+	req := &CalltrackRequest{CustomerID: new(ID), ContactIDs: []ID{600}, Points: []PointRef{{Kind: KindPhone, ID: 711}}}
+	if got, want := customerIdentifiers(req), []string{"customer.id", "customer.contacts.contact.id",
+		"customer.contacts.contact.phone.id"}; !slices.Equal(got, want) {
+		t.Errorf("customerIdentifiers = %v, want %v", got, want)
 	}
 }
 
