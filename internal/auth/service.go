@@ -100,6 +100,15 @@ type Service struct {
 	// host and port, no path), from which the metadata documents derive
 	// their URLs; empty means http://localhost.
 	PublicURL string
+
+	// AuthCacheBound is how long a verified access token is used without
+	// reading the database again (cache.go): the longest a revocation, a
+	// logout or a change of the user's rights committed by another process
+	// can go unseen. 0 means DefaultAuthCacheBound (1 s), a negative value
+	// turns the cache off; it is never longer than the default.
+	AuthCacheBound time.Duration
+
+	tokens tokenCache
 }
 
 // New returns a Service on store with every default set.
@@ -163,8 +172,11 @@ func (s *Service) logger() *slog.Logger {
 
 // Authenticate checks the value of an Authorization header and returns the
 // actor it stands for: a user (Actor.User) or a client application
-// (Actor.Client), with Actor.Session set. It reads the database once, so a
-// session revoked by any process is refused at once.
+// (Actor.Client), with Actor.Session set. It reads the database once, or
+// not at all for a token verified less than AuthCacheBound ago (cache.go):
+// a session revoked, or a user's rights changed, by this process is seen
+// at once, by another one within that bound (on PostgreSQL, usually as
+// soon as its notification arrives).
 //
 // A missing or empty header is a casemgr.CodeMissingAuth error. Anything
 // else that is not "Bearer <access token>" of a live session whose user or
@@ -182,7 +194,12 @@ func (s *Service) Authenticate(ctx context.Context, authorization string) (casem
 	}
 	now := s.now()
 	hash := HashToken(token)
+	if a, ok := s.cached(hash, now); ok {
+		return a, nil
+	}
+	before := s.beforeRead()
 	var actor casemgr.Actor
+	var expires time.Time
 	err := s.Store.Read(ctx, func(tx casemgr.Tx) error {
 		tok, err := tx.Token(hash)
 		if err != nil {
@@ -206,11 +223,16 @@ func (s *Service) Authenticate(ctx context.Context, authorization string) (casem
 			return casemgr.E(casemgr.CodeInvalidToken)
 		}
 		actor = *a
+		expires = tok.Expires
+		if sess.Expires.Before(expires) {
+			expires = sess.Expires
+		}
 		return nil
 	})
 	if err != nil {
 		return casemgr.Actor{}, err
 	}
+	s.keep(hash, before, actor, expires)
 	return actor, nil
 }
 

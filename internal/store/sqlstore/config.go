@@ -50,6 +50,9 @@ import (
 const (
 	configChannel = "casemgr_config"
 	currentSchema = "coalesce(current_schema(), '')"
+	// authSuffix ends the payload of a notification that a session was
+	// revoked (not a configuration change): its schema, then ":auth".
+	authSuffix = ":auth"
 )
 
 // configSnap is one copy of the configuration.
@@ -78,6 +81,9 @@ type configCache struct {
 	// gen counts the changes heard of (PostgreSQL); a copy read at an
 	// older generation is stale.
 	gen atomic.Uint64
+	// authGen counts the revocations of sessions committed by this
+	// process or heard of (Store.AuthEpoch).
+	authGen atomic.Uint64
 	// listening reports whether the notifications are heard (PostgreSQL).
 	listening atomic.Bool
 	// loading makes concurrent misses read the configuration once.
@@ -162,6 +168,8 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 					break
 				}
 				switch {
+				case n.Payload == schema+authSuffix:
+					c.authGen.Add(1)
 				case n.Payload != schema:
 				case n.Channel == eventsChannel:
 					c.eventsMayHaveCommitted()
@@ -333,6 +341,17 @@ func (t *tx) markConfigVersion() error {
 		}
 	}
 	return nil
+}
+
+// markAuthChange records, before the commit of a transaction that revoked
+// a session, that it did: on PostgreSQL, other processes are told on
+// commit (the configuration copy stays).
+func (t *tx) markAuthChange() error {
+	if !t.d.listenNotify {
+		return nil
+	}
+	_, err := t.exec("revocation notification", `SELECT pg_notify('`+configChannel+`', `+currentSchema+` || '`+authSuffix+`')`)
+	return err
 }
 
 // Copies handed out. The methods of a nil copy return nothing (its getter

@@ -73,6 +73,7 @@ func (t *tx) RevokeSession(id string, at time.Time) error {
 	if err := t.writable(op); err != nil {
 		return err
 	}
+	t.authDirty = true
 	_, err := t.exec(op, `UPDATE sessions SET revoked = ? WHERE id = ? AND revoked IS NULL`, millis(at), id)
 	return err
 }

@@ -255,6 +255,34 @@ func (s *Store) Close() error {
 	return err
 }
 
+// afterCommit drops what the process keeps of what t changed.
+func (s *Store) afterCommit(t *tx) {
+	if t.configDirty {
+		s.config.invalidate()
+	}
+	if t.authDirty {
+		s.config.authGen.Add(1)
+	}
+}
+
+// AuthEpoch returns a number that changes whenever a session is revoked or
+// the configuration (users, their permissions, client applications)
+// changes, in this process at once and, on PostgreSQL, in every process
+// that shares the database as soon as its notification arrives; ok is
+// false while such changes by other processes cannot be heard of (the
+// listening connection is down). The authentication cache (internal/auth)
+// drops what it keeps when the number changes. SQLite has no
+// notifications: changes by other processes on one file are seen only by
+// the cache's age bound.
+func (s *Store) AuthEpoch() (epoch uint64, ok bool) {
+	c := s.config
+	epoch = c.gen.Load() + c.authGen.Load()
+	if s.d.listenNotify {
+		return epoch, c.listening.Load()
+	}
+	return epoch, true
+}
+
 // Read runs fn in a read-only transaction. On PostgreSQL it is REPEATABLE
 // READ, so every query of fn sees one snapshot (as SQLite's read
 // transactions do).
@@ -339,6 +367,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		if err := t.markConfigVersion(); err != nil {
 			return err
 		}
+	} else if t.authDirty {
+		if err := t.markAuthChange(); err != nil {
+			return err
+		}
 	}
 	finished = true
 	if !write {
@@ -355,15 +387,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		err = t.end(true)
 	}
 	if err != nil {
-		if t.configDirty {
-			// Whether it committed is unknown: assume it did.
-			s.config.invalidate()
-		}
+		// Whether it committed is unknown: assume it did.
+		s.afterCommit(t)
 		return fmt.Errorf("%s: commit: %w", s.d.name, err)
 	}
-	if t.configDirty {
-		s.config.invalidate()
-	}
+	s.afterCommit(t)
 	if t.wroteEvents {
 		s.committedEvents()
 	}

@@ -36,6 +36,9 @@ type tx struct {
 	configDirty bool
 	// wroteEvents records that the transaction wrote events (events.go).
 	wroteEvents bool
+	// authDirty records that a session was revoked: every process drops
+	// the authentications it keeps (AuthEpoch).
+	authDirty bool
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session

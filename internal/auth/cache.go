@@ -1,0 +1,162 @@
+package auth
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// Verified access tokens are kept in process, so that a request with a
+// token seen recently costs no database read. An entry is used only while
+// all of these hold:
+//
+//   - it was read from the database less than the cache bound ago
+//     (Service.AuthCacheBound, default DefaultAuthCacheBound = 1 s, counted
+//     from before the read began): whatever changed meanwhile — a
+//     revocation, a logout, a user's permissions, licenses or departments,
+//     a deleted user or client — is seen at the latest then, in every
+//     process, whatever the engine or the state of the network;
+//   - the token and its session have not expired (checked on every use
+//     with Service.Now);
+//   - the store's authentication epoch (epochStore) is the one it was
+//     read at: a revocation or a configuration change committed by this
+//     process drops every entry at once, and on PostgreSQL one committed by
+//     another process as soon as its notification arrives (LISTEN/NOTIFY,
+//     like the configuration copy); while those notifications cannot be
+//     heard, nothing is kept.
+//
+// A store without an epoch (not sqlstore) gets no cache.
+
+// DefaultAuthCacheBound is how long a verified token may be used without
+// reading the database again: the longest a revocation or a change of the
+// user's rights made by another process may go unseen (docs/security.md).
+const DefaultAuthCacheBound = time.Second
+
+// maxCachedTokens bounds the entries; past it the cache starts afresh.
+const maxCachedTokens = 100_000
+
+// epochStore is a store that tells when kept authentications must be
+// dropped (sqlstore.Store.AuthEpoch).
+type epochStore interface {
+	AuthEpoch() (epoch uint64, ok bool)
+}
+
+type cachedToken struct {
+	actor   casemgr.Actor
+	expires time.Time // the token's or its session's end, whichever is first
+	readAt  time.Time // monotonic: before the database read began
+	epoch   uint64
+}
+
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedToken // by token hash
+}
+
+func (c *tokenCache) get(hash string) (cachedToken, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	return e, ok
+}
+
+func (c *tokenCache) put(hash string, e cachedToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxCachedTokens {
+		c.entries = map[string]cachedToken{}
+	}
+	c.entries[hash] = e
+}
+
+func (c *tokenCache) drop(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, hash)
+}
+
+// cacheBound is the age bound of entries; 0 means no cache.
+func (s *Service) cacheBound() time.Duration {
+	switch {
+	case s.AuthCacheBound < 0:
+		return 0
+	case s.AuthCacheBound == 0:
+		return DefaultAuthCacheBound
+	}
+	return min(s.AuthCacheBound, DefaultAuthCacheBound)
+}
+
+// cached returns the actor of a token verified recently, if its entry may
+// still be used.
+func (s *Service) cached(hash string, now time.Time) (casemgr.Actor, bool) {
+	bound := s.cacheBound()
+	es, ok := s.Store.(epochStore)
+	if bound == 0 || !ok {
+		return casemgr.Actor{}, false
+	}
+	e, ok := s.tokens.get(hash)
+	if !ok {
+		return casemgr.Actor{}, false
+	}
+	epoch, live := es.AuthEpoch()
+	if !live || epoch != e.epoch || time.Since(e.readAt) >= bound || !e.expires.After(now) {
+		s.tokens.drop(hash)
+		return casemgr.Actor{}, false
+	}
+	return copyActor(e.actor), true
+}
+
+// epochBefore is taken before a database read whose result may be kept:
+// a change committed after it makes the entry stale.
+type epochBefore struct {
+	epoch  uint64
+	readAt time.Time
+	ok     bool
+}
+
+func (s *Service) beforeRead() epochBefore {
+	es, ok := s.Store.(epochStore)
+	if s.cacheBound() == 0 || !ok {
+		return epochBefore{}
+	}
+	readAt := time.Now()
+	epoch, live := es.AuthEpoch()
+	return epochBefore{epoch: epoch, readAt: readAt, ok: live}
+}
+
+// keep stores the actor of a token verified by a read that began at b.
+func (s *Service) keep(hash string, b epochBefore, a casemgr.Actor, expires time.Time) {
+	if !b.ok {
+		return
+	}
+	s.tokens.put(hash, cachedToken{actor: copyActor(a), expires: expires, readAt: b.readAt, epoch: b.epoch})
+}
+
+// copyActor copies what a caller could change in an actor.
+func copyActor(a casemgr.Actor) casemgr.Actor {
+	if a.User != nil {
+		u := *a.User
+		u.ForeignDepartments = slices.Clone(u.ForeignDepartments)
+		u.Licenses = slices.Clone(u.Licenses)
+		u.Actions = slices.Clone(u.Actions)
+		u.TransferTo = slices.Clone(u.TransferTo)
+		u.PullUsers = slices.Clone(u.PullUsers)
+		u.PullQueues = slices.Clone(u.PullQueues)
+		if u.CustomAttributes != nil {
+			m := make(map[string]string, len(u.CustomAttributes))
+			for k, v := range u.CustomAttributes {
+				m[k] = v
+			}
+			u.CustomAttributes = m
+		}
+		a.User = &u
+	}
+	if a.Client != nil {
+		c := *a.Client
+		a.Client = &c
+	}
+	a.Scopes = slices.Clone(a.Scopes)
+	return a
+}
