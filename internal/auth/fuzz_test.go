@@ -1,14 +1,11 @@
 package auth_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -28,7 +25,7 @@ func FuzzTokenEndpoints(f *testing.F) {
 		dbs = append(dbs, storetest.OpenPostgres(f))
 	}
 	for _, db := range dbs {
-		fzSeed(f, db)
+		seed(f, db) // the users and clients of the other tests
 		handlers = append(handlers, routes(auth.New(db)))
 	}
 	paths := []string{tokenPath, revokePath, logoutPath}
@@ -53,40 +50,4 @@ func FuzzTokenEndpoints(f *testing.F) {
 			}
 		}
 	})
-}
-
-// fzSeed stores the users and clients of the fuzz target: those of the
-// other tests, with the same names and secrets.
-func fzSeed(tb testing.TB, db casemgr.Store) {
-	tb.Helper()
-	hash := func(s string) string {
-		h, err := auth.HashSecret(s, bcrypt.MinCost)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return h
-	}
-	err := db.Write(context.Background(), func(tx casemgr.Tx) error {
-		for _, u := range []*casemgr.User{
-			{ID: alice, Name: "alice", FirstName: "Alice", PasswordHash: hash(alicePW)},
-			{ID: bob, Name: "bob", FirstName: "Bob", PasswordHash: hash(bobPW)},
-			{ID: 1003, Name: "nopass", FirstName: "No password"},
-		} {
-			if err := tx.InsertUser(u); err != nil {
-				return err
-			}
-		}
-		for _, c := range []*casemgr.ClientApp{
-			{ClientID: crm, Name: "CRM bridge", SecretHash: hash(crmSecret)},
-			{ClientID: other, Name: "Other app", SecretHash: hash(otherSecret)},
-		} {
-			if err := tx.InsertClientApp(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("seed: %v", err)
-	}
 }

@@ -92,7 +92,7 @@ func routes(svc *auth.Service) http.Handler {
 	return mux
 }
 
-func seed(t *testing.T, db casemgr.Store) {
+func seed(t testing.TB, db casemgr.Store) {
 	t.Helper()
 	hash := func(s string) string {
 		h, err := auth.HashSecret(s, bcrypt.MinCost)

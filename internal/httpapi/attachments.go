@@ -250,10 +250,6 @@ func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if len(list) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
 	out := make([]any, 0, len(list))
 	for _, a := range list {
 		out = append(out, map[string]any{
@@ -265,7 +261,7 @@ func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) err
 			"link":        linkTo("self", activityPath+wireID(actID)+"/attachment/"+a.ID),
 		})
 	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"attachment": out})
+	writeFound(w, rc, len(out), "", map[string]any{"attachment": out})
 	return nil
 }
 

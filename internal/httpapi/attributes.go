@@ -45,11 +45,7 @@ func attributeRequest(r *http.Request, known ...string) (map[string]bool, error)
 // writeAttributes answers the lists in order, leaving out empty ones; 204
 // when none is left.
 func writeAttributes(w http.ResponseWriter, rc *reqCtx, resource string, lists []any) {
-	if len(lists) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeTree(w, rc, http.StatusOK, "attributes", map[string]any{"attribute": lists, "resource": resource})
+	writeFound(w, rc, len(lists), "attributes", map[string]any{"attribute": lists, "resource": resource})
 }
 
 // customAttributeList renders custom attribute definitions as the "custom"

@@ -36,39 +36,54 @@ func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || len(entries) == 0 {
 			return err
 		}
-		var snaps []casemgr.Case
-		for _, e := range entries {
-			for _, raw := range []string{e.Before, e.After} {
-				if c, ok := caseSnapshot(raw); ok {
-					snaps = append(snaps, c)
-				}
-			}
-		}
-		if err := l.prepareCases(snaps); err != nil {
-			return err
-		}
 		rp := s.newRep(r, l)
 		want := allFields(caseFields)
-		for _, e := range entries {
-			m := map[string]any{"action": e.Action, "actor": e.Actor, "at": casemgr.FormatTime(e.At)}
-			for key, raw := range map[string]string{"before": e.Before, "after": e.After} {
-				if c, ok := caseSnapshot(raw); ok {
-					m[key] = rp.caseRep(&c, want)
-				}
-			}
-			out = append(out, m)
-		}
-		return nil
+		out, err = historyEntries(entries, caseSnapshot, l.prepareCases,
+			func(c *casemgr.Case) (any, error) { return rp.caseRep(c, want), nil })
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"history": out})
+	writeFound(w, rc, len(out), "", map[string]any{"history": out})
 	return nil
+}
+
+// historyEntries renders history entries, oldest first, each with the
+// entity before and after it: decode reads a snapshot an entry recorded
+// (false when it holds none, as the "before" of a creation), prepare loads
+// what the representations of all the snapshots need at once, and render
+// represents one snapshot as the entity itself is represented.
+func historyEntries[T any](entries []casemgr.HistoryEntry, decode func(string) (T, bool),
+	prepare func([]T) error, render func(*T) (any, error)) ([]any, error) {
+	var snaps []T
+	for _, e := range entries {
+		for _, raw := range []string{e.Before, e.After} {
+			if x, ok := decode(raw); ok {
+				snaps = append(snaps, x)
+			}
+		}
+	}
+	if err := prepare(snaps); err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		m := map[string]any{"action": e.Action, "actor": e.Actor, "at": casemgr.FormatTime(e.At)}
+		for key, raw := range map[string]string{"before": e.Before, "after": e.After} {
+			x, ok := decode(raw)
+			if !ok {
+				continue
+			}
+			v, err := render(&x)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = v
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // caseSnapshot decodes a case as a history entry recorded it; false when

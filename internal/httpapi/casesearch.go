@@ -44,68 +44,41 @@ type caseSearch struct {
 
 // parseCaseSearch reads a case search strictly.
 func parseCaseSearch(r *http.Request, actor casemgr.Actor) (*caseSearch, error) {
-	if err := checkParams(r, caseSearchParams...); err != nil {
-		return nil, err
-	}
-	q := r.URL.Query()
-	if err := departmentOnlyFromClient(actor, q); err != nil {
-		return nil, err
-	}
-	if err := atLeastOneFilter(q); err != nil {
-		return nil, err
-	}
-	pg, err := parsePaging(q)
+	q, pg, err := parseSearchQuery(r, actor, caseSearchParams)
 	if err != nil {
 		return nil, err
 	}
 	cs := &caseSearch{paging: pg}
 	f := &cs.filter
 	f.Offset, f.Limit, f.Descending = pg.offset, pg.size, pg.descending
-	bad := func(name string) error {
-		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
-	}
-	if q.Has("$sort") {
-		switch v := q.Get("$sort"); v {
-		case "id", "created", "lastModified", "dueDate":
-			f.Sort = v
-		default:
-			return nil, bad("$sort")
-		}
+	if f.Sort, err = q.sort("id", "created", "lastModified", "dueDate"); err != nil {
+		return nil, err
 	}
 	if q.Has("status") {
 		if f.Status = q.Get("status"); f.Status != casemgr.CaseOpen && f.Status != casemgr.CaseClosed {
-			return nil, bad("status")
+			return nil, q.bad("status")
 		}
 	}
 	if q.Has("customer") {
 		var ok bool
 		if f.Customer, ok = casemgr.ParseID(strings.TrimSpace(q.Get("customer"))); !ok {
-			return nil, bad("customer")
+			return nil, q.bad("customer")
 		}
 	}
-	if q.Has("phone") {
-		var ok bool
-		if f.Phone, ok = casemgr.PhoneQuery(strings.TrimSpace(q.Get("phone"))); !ok {
-			return nil, bad("phone")
-		}
-	}
-	if q.Has("email") {
-		if f.Email = strings.TrimSpace(q.Get("email")); f.Email == "" {
-			return nil, bad("email")
-		}
-	}
-	if q.Has("owner") {
-		if cs.owner = strings.TrimSpace(q.Get("owner")); cs.owner == "" {
-			return nil, bad("owner")
-		}
-	}
-	if f.Custom, err = customParams(q); err != nil {
+	if f.Phone, err = q.phone(); err != nil {
 		return nil, err
 	}
-	if q.Has("department") {
-		if cs.department = strings.TrimSpace(q.Get("department")); cs.department == "" {
-			return nil, bad("department")
-		}
+	if f.Email, err = q.text("email"); err != nil {
+		return nil, err
+	}
+	if cs.owner, err = q.text("owner"); err != nil {
+		return nil, err
+	}
+	if f.Custom, err = customParams(q.Values); err != nil {
+		return nil, err
+	}
+	if cs.department, err = q.text("department"); err != nil {
+		return nil, err
 	}
 	if cs.fields, err = caseSearchFields(q.Get("$attribute"), q.Has("$attribute")); err != nil {
 		return nil, err
@@ -216,11 +189,7 @@ func (s *Server) searchCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	writeTree(w, rc, http.StatusOK, "cases", map[string]any{
+	writeFound(w, rc, len(out), "cases", map[string]any{
 		"link":           linkTo("self", r.URL.RequestURI()),
 		"case":           out,
 		"paginationInfo": cs.pagination(r, total, len(out)),

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/store"
@@ -16,22 +15,13 @@ const casesPath = "/core/casemgr/v3/case"
 // caseIDs runs a case search and lists the IDs found (nil for 204).
 func caseIDs(t *testing.T, h *harness, token, query string) []string {
 	t.Helper()
-	res := h.do("GET", casesPath+query, token, "")
-	if res.Status == http.StatusNoContent {
-		if len(res.Body) != 0 {
-			t.Errorf("204 with a body: %s", res.Body)
-		}
-		return nil
-	}
-	res.expect(t, 200, "")
-	return rtIDs(t, res, "case")
+	return foundIDs(t, h, casesPath, "case", token, query)
 }
 
+// caseSearches checks case searches against the IDs they must find.
 func caseSearches(t *testing.T, h *harness, token string, want map[string][]string) {
 	t.Helper()
-	for query, ids := range want {
-		rtWant(t, query, caseIDs(t, h, token, query), ids)
-	}
+	searchesFind(t, h, casesPath, "case", token, want)
 }
 
 func TestCS1CaseSearchNeedsAFilterAndFiltersCombine(t *testing.T) {

@@ -56,80 +56,119 @@ func departmentOnlyFromClient(actor casemgr.Actor, q url.Values) error {
 	return nil
 }
 
-// parseCustomerSearch reads a customer search strictly.
-func parseCustomerSearch(r *http.Request, actor casemgr.Actor) (*customerSearch, error) {
-	if err := checkParams(r, customerSearchParams...); err != nil {
-		return nil, err
+// searchQuery is the query of a case or customer search, read by
+// parseSearchQuery.
+type searchQuery struct{ url.Values }
+
+// parseSearchQuery reads what the case and customer searches share: only
+// the parameters of the search, department only from a client application,
+// at least one filter, and the paging.
+func parseSearchQuery(r *http.Request, actor casemgr.Actor, params []string) (searchQuery, paging, error) {
+	if err := checkParams(r, params...); err != nil {
+		return searchQuery{}, paging{}, err
 	}
 	q := r.URL.Query()
 	if err := departmentOnlyFromClient(actor, q); err != nil {
-		return nil, err
+		return searchQuery{}, paging{}, err
 	}
 	if err := atLeastOneFilter(q); err != nil {
-		return nil, err
+		return searchQuery{}, paging{}, err
 	}
 	pg, err := parsePaging(q)
+	return searchQuery{q}, pg, err
+}
+
+// bad is 400-102 naming the parameter and the value sent.
+func (q searchQuery) bad(name string) error {
+	return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
+}
+
+// sort reads $sort, one of allowed; "" when it is not sent.
+func (q searchQuery) sort(allowed ...string) (string, error) {
+	if !q.Has("$sort") {
+		return "", nil
+	}
+	if v := q.Get("$sort"); containsStr(allowed, v) {
+		return v, nil
+	}
+	return "", q.bad("$sort")
+}
+
+// text reads a parameter that is not blank when sent, trimmed; "" when it
+// is not sent.
+func (q searchQuery) text(name string) (string, error) {
+	if !q.Has(name) {
+		return "", nil
+	}
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return "", q.bad(name)
+	}
+	return v, nil
+}
+
+// phone reads the phone filter as the digits it matches; "" when it is
+// not sent.
+func (q searchQuery) phone() (string, error) {
+	if !q.Has("phone") {
+		return "", nil
+	}
+	v, ok := casemgr.PhoneQuery(strings.TrimSpace(q.Get("phone")))
+	if !ok {
+		return "", q.bad("phone")
+	}
+	return v, nil
+}
+
+// parseCustomerSearch reads a customer search strictly.
+func parseCustomerSearch(r *http.Request, actor casemgr.Actor) (*customerSearch, error) {
+	q, pg, err := parseSearchQuery(r, actor, customerSearchParams)
 	if err != nil {
 		return nil, err
 	}
 	cs := &customerSearch{paging: pg}
 	f := &cs.filter
 	f.Offset, f.Limit, f.Descending = pg.offset, pg.size, pg.descending
-	bad := func(name string) error {
-		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
-	}
-	if q.Has("$sort") {
-		switch v := q.Get("$sort"); v {
-		case "id", "type", "customerName":
-			f.Sort = v
-		default:
-			return nil, bad("$sort")
-		}
+	if f.Sort, err = q.sort("id", "type", "customerName"); err != nil {
+		return nil, err
 	}
 	if q.Has("activity") {
 		// eGain's JSON activity filter is recognised, not supported (SC10).
-		return nil, bad("activity")
+		return nil, q.bad("activity")
 	}
-	if q.Has("phone") {
-		var ok bool
-		if f.Phone, ok = casemgr.PhoneQuery(strings.TrimSpace(q.Get("phone"))); !ok {
-			return nil, bad("phone")
-		}
+	if f.Phone, err = q.phone(); err != nil {
+		return nil, err
 	}
-	if q.Has("email") {
-		if f.Email = strings.TrimSpace(q.Get("email")); f.Email == "" {
-			return nil, bad("email")
-		}
+	if f.Email, err = q.text("email"); err != nil {
+		return nil, err
 	}
 	for _, s := range socialParams {
 		if q.Has(s.param) {
-			v := strings.TrimSpace(q.Get(s.param))
-			if v == "" {
-				return nil, bad(s.param)
+			v, err := q.text(s.param)
+			if err != nil {
+				return nil, err
 			}
 			f.Social = append(f.Social, casemgr.SocialFilter{Type: s.network, ID: v})
 		}
 	}
 	if q.Has("customerName") {
 		if f.NameContains = q.Get("customerName"); strings.TrimSpace(f.NameContains) == "" {
-			return nil, bad("customerName")
+			return nil, q.bad("customerName")
 		}
 	}
 	if q.Has("type") {
 		if f.Type = q.Get("type"); !containsStr(casemgr.CustomerTypes, f.Type) {
-			return nil, bad("type")
+			return nil, q.bad("type")
 		}
 	}
-	if f.Created, err = rangeParam(q, "created"); err != nil {
+	if f.Created, err = rangeParam(q.Values, "created"); err != nil {
 		return nil, err
 	}
-	if f.Custom, err = customParams(q); err != nil {
+	if f.Custom, err = customParams(q.Values); err != nil {
 		return nil, err
 	}
-	if q.Has("department") {
-		if cs.department = strings.TrimSpace(q.Get("department")); cs.department == "" {
-			return nil, bad("department")
-		}
+	if cs.department, err = q.text("department"); err != nil {
+		return nil, err
 	}
 	if cs.fields, err = parseAttribute(r, customerFields, allFields(customerFields)); err != nil {
 		return nil, err
@@ -225,11 +264,7 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	writeTree(w, rc, http.StatusOK, "customers", map[string]any{
+	writeFound(w, rc, len(out), "customers", map[string]any{
 		"link":           linkTo("self", r.URL.RequestURI()),
 		"customer":       out,
 		"paginationInfo": cs.pagination(r, total, len(out)),

@@ -65,11 +65,11 @@ func csHarness(t *testing.T, db store.DB) *harness {
 
 const customersPath = "/core/customermgr/v3/customer"
 
-// customerIDs runs a customer search and lists the IDs found (nil for
-// 204).
-func customerIDs(t *testing.T, h *harness, token, query string) []string {
+// foundIDs runs a search at path and lists the IDs of the items of key it
+// found (nil for 204).
+func foundIDs(t *testing.T, h *harness, path, key, token, query string) []string {
 	t.Helper()
-	res := h.do("GET", customersPath+query, token, "")
+	res := h.do("GET", path+query, token, "")
 	if res.Status == http.StatusNoContent {
 		if len(res.Body) != 0 {
 			t.Errorf("204 with a body: %s", res.Body)
@@ -77,15 +77,29 @@ func customerIDs(t *testing.T, h *harness, token, query string) []string {
 		return nil
 	}
 	res.expect(t, 200, "")
-	return rtIDs(t, res, "customer")
+	return rtIDs(t, res, key)
+}
+
+// searchesFind checks searches at path against the IDs of the items of
+// key they must find.
+func searchesFind(t *testing.T, h *harness, path, key, token string, want map[string][]string) {
+	t.Helper()
+	for query, ids := range want {
+		rtWant(t, query, foundIDs(t, h, path, key, token, query), ids)
+	}
+}
+
+// customerIDs runs a customer search and lists the IDs found (nil for
+// 204).
+func customerIDs(t *testing.T, h *harness, token, query string) []string {
+	t.Helper()
+	return foundIDs(t, h, customersPath, "customer", token, query)
 }
 
 // searches checks customer searches against the IDs they must find.
 func searches(t *testing.T, h *harness, token string, want map[string][]string) {
 	t.Helper()
-	for query, ids := range want {
-		rtWant(t, query, customerIDs(t, h, token, query), ids)
-	}
+	searchesFind(t, h, customersPath, "customer", token, want)
 }
 
 func TestSC1CustomerSearchNeedsAFilter(t *testing.T) {

@@ -391,11 +391,7 @@ func (s *Server) searchActivities(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	writeTree(w, rc, http.StatusOK, "activities", map[string]any{
+	writeFound(w, rc, len(out), "activities", map[string]any{
 		"activity":       out,
 		"paginationInfo": sr.pagination(r, total, len(out)),
 	})
@@ -423,47 +419,18 @@ func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Snapshots are rendered like the activity itself, so that a
 		// client compares them field by field.
-		var snaps []casemgr.Activity
-		for _, e := range entries {
-			for _, raw := range []string{e.Before, e.After} {
-				if a, ok := historySnapshot(raw); ok {
-					snaps = append(snaps, a)
-				}
-			}
-		}
-		if err := l.prepareActivities(snaps); err != nil {
-			return err
-		}
 		rp := s.newRep(r, l)
 		want := activitySummary()
 		want["customAttributes"] = true
-		for _, e := range entries {
-			m := map[string]any{"action": e.Action, "actor": e.Actor, "at": casemgr.FormatTime(e.At)}
-			for key, raw := range map[string]string{"before": e.Before, "after": e.After} {
-				a, ok := historySnapshot(raw)
-				if !ok {
-					continue
-				}
-				// A snapshot has no attachments to count; want
-				// excludes them.
-				v, err := rp.activity(&a, want)
-				if err != nil {
-					return err
-				}
-				m[key] = v
-			}
-			out = append(out, m)
-		}
-		return nil
+		out, err = historyEntries(entries, historySnapshot, l.prepareActivities,
+			// A snapshot has no attachments to count; want excludes them.
+			func(a *casemgr.Activity) (any, error) { return rp.activity(a, want) })
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if len(out) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"history": out})
+	writeFound(w, rc, len(out), "", map[string]any{"history": out})
 	return nil
 }
 

@@ -61,6 +61,16 @@ func writeTree(w http.ResponseWriter, rc *reqCtx, status int, root string, v map
 	_, _ = w.Write(body)
 }
 
+// writeFound answers a read that found n items: 204 No Content when it found
+// none, otherwise 200 with v, as writeTree writes it.
+func writeFound(w http.ResponseWriter, rc *reqCtx, n int, root string, v map[string]any) {
+	if n == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeTree(w, rc, http.StatusOK, root, v)
+}
+
 func renderXML(root string, v map[string]any) []byte {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -226,66 +225,38 @@ func (t *tx) SearchActivities(f casemgr.ActivityFilter) ([]casemgr.Activity, int
 		return nil, 0, nil // restricted to no department at all
 	}
 	countQ, pageQ, args := t.d.searchSQL(f, col)
-	var total int
-	if err := t.queryRow(countQ, args, &total); err != nil {
-		return nil, 0, t.wrap(op, err)
-	}
-	offset := max(f.Offset, 0)
-	if total == 0 || offset >= total {
-		return nil, total, nil
-	}
-	limit := int64(math.MaxInt64)
-	if f.Limit > 0 {
-		limit = int64(f.Limit)
-	}
-	list, err := queryList(t, op, scanActivity, pageQ, append(args, limit, offset)...)
-	return list, total, err
+	return searchPage(t, op, scanActivity, countQ, pageQ, args, f.Offset, f.Limit)
 }
 
 // searchSQL returns the queries of a search — the count of all matches, and
 // one page (its LIMIT and OFFSET the last two parameters) — with the
 // parameters of its filters.
 func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page string, args []any) {
-	var where []string
+	var s search
 	eq := func(col string, v casemgr.ID) {
 		if v != 0 {
-			where = append(where, col+" = ?")
-			args = append(args, v)
+			s.add(col+" = ?", v)
 		}
 	}
 	in := func(col string, vals []string) {
 		if len(vals) > 0 {
-			where = append(where, d.in(col))
-			args = append(args, d.strs(vals))
+			s.add(d.in(col), d.strs(vals))
 		}
 	}
 	eq("case_id", f.Case)
 	switch {
 	case f.Open && len(f.Statuses) > 0:
-		where = append(where, "("+d.in("status")+" OR status <> ?)")
-		args = append(args, d.strs(f.Statuses), casemgr.StatusCompleted)
+		s.add("("+d.in("status")+" OR status <> ?)", d.strs(f.Statuses), casemgr.StatusCompleted)
 	case f.Open:
-		where = append(where, "status <> ?")
-		args = append(args, casemgr.StatusCompleted)
+		s.add("status <> ?", casemgr.StatusCompleted)
 	default:
 		in("status", f.Statuses)
 	}
 	eq("queue_id", f.Queue)
-	timeRange := func(col string, r casemgr.TimeRange) {
-		if r.From != nil {
-			where = append(where, col+" >= ?")
-			args = append(args, millis(*r.From))
-		}
-		if r.To != nil {
-			where = append(where, col+" <= ?")
-			args = append(args, millis(*r.To))
-		}
-	}
-	timeRange("created", f.Created)
-	timeRange("last_modified", f.LastModified)
+	s.timeRange("created", f.Created)
+	s.timeRange("last_modified", f.LastModified)
 	for _, c := range f.Custom {
-		where = append(where, d.customAttributeHas("custom_attributes"))
-		args = append(args, c.Name, c.Value)
+		s.add(d.customAttributeHas("custom_attributes"), c.Name, c.Value)
 	}
 	in("type", f.Types)
 	in("mode", f.Modes)
@@ -293,26 +264,9 @@ func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page s
 	eq("customer_id", f.Customer)
 	eq("assigned_user_id", f.AssignedTo)
 	if f.Departments != nil {
-		where = append(where, d.in("department_id"))
-		args = append(args, d.ids(f.Departments))
+		s.add(d.in("department_id"), d.ids(f.Departments))
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	dir := " ASC"
-	if f.Descending {
-		dir = " DESC"
-	}
-	order := col + dir
-	if col == "due_date" {
-		order += " NULLS LAST"
-	}
-	if col != "id" {
-		order += ", id" + dir
-	}
-	return `SELECT COUNT(*) FROM activities` + cond,
-		`SELECT ` + activities.all + ` FROM activities` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+	return s.queries(activities.all, "activities", "", col, f.Descending)
 }
 
 // caseActivitiesSQL is the query of the activities of cases.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -152,33 +151,14 @@ func (t *tx) SearchCases(f casemgr.CaseFilter) ([]casemgr.ID, int, error) {
 		return nil, 0, nil
 	}
 	count, page, args := t.d.caseSearchSQL(f, col)
-	var total int
-	if err := t.queryRow(count, args, &total); err != nil {
-		return nil, 0, t.wrap(op, err)
-	}
-	offset := max(f.Offset, 0)
-	if total == 0 || offset >= total {
-		return nil, total, nil
-	}
-	limit := int64(math.MaxInt64)
-	if f.Limit > 0 {
-		limit = int64(f.Limit)
-	}
-	ids, err := queryList(t, op, func(r scanner) (casemgr.ID, error) {
-		var id casemgr.ID
-		return id, r.Scan(&id)
-	}, page, append(args, limit, int64(offset))...)
-	return ids, total, err
+	return searchPage(t, op, scanID, count, page, args, f.Offset, f.Limit)
 }
 
 // caseSearchSQL returns the count and page queries of a case search with
 // their parameters (the page's LIMIT and OFFSET last).
 func (d *dialect) caseSearchSQL(f casemgr.CaseFilter, col string) (count, page string, args []any) {
-	var where []string
-	add := func(cond string, vals ...any) {
-		where = append(where, cond)
-		args = append(args, vals...)
-	}
+	var s search
+	add := s.add
 	if f.Status != "" {
 		add(`status = ?`, f.Status)
 	}
@@ -201,21 +181,5 @@ func (d *dialect) caseSearchSQL(f casemgr.CaseFilter, col string) (count, page s
 	if f.Departments != nil {
 		add(d.in("department_id"), d.ids(f.Departments))
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	dir := " ASC"
-	if f.Descending {
-		dir = " DESC"
-	}
-	order := col + dir
-	if col == "due_date" {
-		order += " NULLS LAST"
-	}
-	if col != "id" {
-		order += ", id" + dir
-	}
-	return `SELECT COUNT(*) FROM cases` + cond,
-		`SELECT id FROM cases` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+	return s.queries("id", "cases", "", col, f.Descending)
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -278,33 +277,14 @@ func (t *tx) SearchCustomers(f casemgr.CustomerFilter) ([]casemgr.ID, int, error
 		return nil, 0, nil
 	}
 	count, page, args := t.d.customerSearchSQL(f, col)
-	var total int
-	if err := t.queryRow(count, args, &total); err != nil {
-		return nil, 0, t.wrap(op, err)
-	}
-	offset := max(f.Offset, 0)
-	if total == 0 || offset >= total {
-		return nil, total, nil
-	}
-	limit := int64(math.MaxInt64)
-	if f.Limit > 0 {
-		limit = int64(f.Limit)
-	}
-	ids, err := queryList(t, op, func(r scanner) (casemgr.ID, error) {
-		var id casemgr.ID
-		return id, r.Scan(&id)
-	}, page, append(args, limit, int64(offset))...)
-	return ids, total, err
+	return searchPage(t, op, scanID, count, page, args, f.Offset, f.Limit)
 }
 
 // customerSearchSQL returns the count and page queries of a customer
 // search with their parameters (the page's LIMIT and OFFSET last).
 func (d *dialect) customerSearchSQL(f casemgr.CustomerFilter, col string) (count, page string, args []any) {
-	var where []string
-	add := func(cond string, vals ...any) {
-		where = append(where, cond)
-		args = append(args, vals...)
-	}
+	var s search
+	add := s.add
 	if f.Phone != "" {
 		add(`c.id IN (SELECT customer_id FROM phone_keys WHERE digits = ?)`, f.Phone)
 	}
@@ -322,32 +302,14 @@ func (d *dialect) customerSearchSQL(f casemgr.CustomerFilter, col string) (count
 	for _, a := range f.Custom {
 		add(d.customAttributeHas("c.custom_attributes"), a.Name, a.Value)
 	}
-	if f.Created.From != nil {
-		add(`c.created >= ?`, millis(*f.Created.From))
-	}
-	if f.Created.To != nil {
-		add(`c.created <= ?`, millis(*f.Created.To))
-	}
+	s.timeRange("c.created", f.Created)
 	if f.Type != "" {
 		add(`c.type = ?`, f.Type)
 	}
 	if f.Departments != nil {
 		add(d.in("c.department_id"), d.ids(f.Departments))
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	dir := " ASC"
-	if f.Descending {
-		dir = " DESC"
-	}
-	order := "c." + col + dir
-	if col != "id" {
-		order += ", c.id" + dir
-	}
-	return `SELECT COUNT(*) FROM customers c` + cond,
-		`SELECT c.id FROM customers c` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args
+	return s.queries("c.id", "customers c", "c.", col, f.Descending)
 }
 
 // likeEscaper escapes the wildcards of LIKE, so a name search matches the
