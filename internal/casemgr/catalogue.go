@@ -155,6 +155,10 @@ var Catalogue = map[Code]Entry{
 	CodeFeedTypeUnknown:   {"'{value}' is not an event type.", "The type parameter of the event feed names event types that exist."},
 	CodeFeedPageSize:      {"$pagesize of the event feed must be between 1 and {max}; got {value}.", "The event feed returns between 1 and 500 events at once."},
 	CodeFeedWait:          {"wait of the event feed must be between 0 and {max} seconds; got {value}.", "The event feed waits between 0 and 60 seconds for an event."},
+
+	CodePullBodyNotAllowed:  {"A pull takes no request body.", "A pull request has no body."},
+	CodeNoPullQueues:        {"User {name} has no queue in their pull options.", "A user pulls only with at least one queue in their pull options."},
+	CodePullQueueNotAllowed: {"The user has the Pull Activities permission on none of their pull-option queues.", "A user pulls only with the Pull Activities permission on at least one of their pull-option queues."},
 }
 
 // Codes returns every code of the catalogue in order.

@@ -161,4 +161,9 @@ const (
 	CodeFeedTypeUnknown   Code = "400-503"
 	CodeFeedPageSize      Code = "400-504"
 	CodeFeedWait          Code = "400-505"
+
+	// Pull activities.
+	CodePullBodyNotAllowed  Code = "400-470"
+	CodeNoPullQueues        Code = "400-471"
+	CodePullQueueNotAllowed Code = "403-430"
 )

@@ -40,12 +40,13 @@ const (
 	ActionTransferActivities = "Transfer Activities"
 	ActionCreateCustomer     = "Create Customer"
 	ActionEditCustomer       = "Edit Customer"
+	ActionPullActivities     = "Pull Activities"
 )
 
 // AllActions lists the actions a fixture may grant.
 var AllActions = []string{ActionChangeCustomer, ActionChangeCase, ActionCreateActivity,
 	ActionPickActivities, ActionUnpin, ActionViewAgentConsole, ActionTransferActivities,
-	ActionCreateCustomer, ActionEditCustomer}
+	ActionCreateCustomer, ActionEditCustomer, ActionPullActivities}
 
 // Activity types; any other type name is a user-defined generic type.
 const (
@@ -111,7 +112,13 @@ type Settings struct {
 	// MaxSessionsPerUser limits the live login sessions of one user; 0
 	// means no limit.
 	MaxSessionsPerUser int
+	// MaxActivitiesToPull is the most activities one pull assigns; 0
+	// means DefaultMaxActivitiesToPull. A user's own limit overrides it.
+	MaxActivitiesToPull int
 }
+
+// DefaultMaxActivitiesToPull is the pull limit of a world that sets none.
+const DefaultMaxActivitiesToPull = 5
 
 // DefaultTenantID is the tenant of a world that names none.
 const DefaultTenantID = "casemgr"
@@ -162,10 +169,17 @@ type User struct {
 	TransferTo []ID
 	// PullUsers and PullQueues list whom and which queues this user may
 	// pull activities from.
-	PullUsers        []ID
-	PullQueues       []ID
-	CustomAttributes map[string]string
-	PasswordHash     string
+	PullUsers  []ID
+	PullQueues []ID
+	// PullOptionQueues are the queues a pull takes activities from (the
+	// user's pull options); a pull takes only from those of them that
+	// are also in PullQueues.
+	PullOptionQueues []ID
+	// MaxActivitiesToPull overrides the setting of the same name for
+	// this user; 0 means the setting.
+	MaxActivitiesToPull int
+	CustomAttributes    map[string]string
+	PasswordHash        string
 }
 
 // ClientApp is a client application that calls the API on its own behalf.

@@ -1,6 +1,7 @@
 package casemgr
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -344,5 +345,61 @@ func TestBulkRules(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+func TestPullRules(t *testing.T) {
+	puller := func(options []ID, max int, licenses ...string) Actor {
+		a := ruleUser([]string{ActionPullActivities}, licenses...)
+		a.User.PullOptionQueues, a.User.MaxActivitiesToPull = options, max
+		a.User.ForeignDepartments = []ID{12}
+		return a
+	}
+	fmtIDs := func(ids []ID) string { return joinIDs(ids) }
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"pullTakesNoBody/PL2_body", pullTakesNoBody(PullRequest{HasBody: true}), true},
+		{"pullTakesNoBody/PL2_none", pullTakesNoBody(PullRequest{}), false},
+		{"pullNeedsUser/PL1_client", pullNeedsUser(ruleClient), true},
+		{"pullNeedsUser/PL1_user", pullNeedsUser(ruleUser(nil)), false},
+		{"pullNeedsPullActivitiesAction/without", pullNeedsPullActivitiesAction(ruleUser([]string{ActionPickActivities})), true},
+		{"pullNeedsPullActivitiesAction/with", pullNeedsPullActivitiesAction(puller(nil, 0)), false},
+		{"pullNeedsPullQueues/PL3_none", pullNeedsPullQueues(puller(nil, 0).User), true},
+		{"pullNeedsPullQueues/PL3_one", pullNeedsPullQueues(puller([]ID{101}, 0).User), false},
+		{"pullableQueues/with_permission_only", fmtIDs(pullableQueues(puller([]ID{101, 100}, 0).User)), "100"},
+		{"pullableQueues/none_permitted", fmtIDs(pullableQueues(puller([]ID{101}, 0).User)), ""},
+		{"pullLimit/default_5", pullLimit(puller(nil, 0).User, Settings{}), 5},
+		{"pullLimit/setting", pullLimit(puller(nil, 0).User, Settings{MaxActivitiesToPull: 9}), 9},
+		{"pullLimit/user_overrides_setting", pullLimit(puller(nil, 2).User, Settings{MaxActivitiesToPull: 9}), 2},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		licenses []string
+		want     string // the excluded types; "-" for nothing pullable
+	}{
+		{"no_license_pulls_nothing", nil, "-"},
+		{"any_license_task_and_generic", []string{LicenseKnowledge}, "[call_track chat web email social]"},
+		{"mailplus_email_not_social", []string{LicenseMailPlus}, "[call_track chat web social]"},
+		{"advisor_desktop_email_and_social", []string{LicenseAdvisorDesktop}, "[call_track chat web]"},
+		{"calltrackplus_never_calltrack", []string{LicenseCallTrackPlus, LicenseChatPlus}, "[call_track chat web email social]"},
+	} {
+		excluded, ok := pullExcludedTypes(puller(nil, 0, c.licenses...))
+		got := "-"
+		if ok {
+			got = fmt.Sprint(excluded)
+		}
+		if got != c.want {
+			t.Errorf("pullExcludedTypes/%s = %s, want %s", c.name, got, c.want)
+		}
+	}
+	f, ok := pullFilter(puller([]ID{100}, 3, LicenseKnowledge), Settings{})
+	if !ok || fmt.Sprint(f.Queues, f.Departments, f.Limit) != "[100] [10 12] 3" {
+		t.Errorf("pullFilter = %+v, %v; want queue 100, departments 10 and 12, limit 3", f, ok)
 	}
 }

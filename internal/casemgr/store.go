@@ -110,6 +110,13 @@ type Tx interface {
 	// SearchActivities returns one page of the activities matching f, and
 	// the number of all matches.
 	SearchActivities(f ActivityFilter) ([]Activity, int, error)
+	// PullCandidates returns, locked, up to f.Limit activities waiting to
+	// be assigned that f selects, by priority ("1" first, none last),
+	// created, then ID. Rows another transaction holds locked are skipped
+	// (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite has one writer at a
+	// time), so concurrent pulls never take the same activity and never
+	// wait for each other. Responses are never candidates.
+	PullCandidates(f PullFilter) ([]Activity, error)
 
 	// History.
 	AppendHistory(entries []HistoryEntry) error
@@ -240,6 +247,16 @@ type ActivityFilter struct {
 	Descending bool
 	Offset     int
 	Limit      int
+}
+
+// PullFilter selects the activities a pull may take: waiting to be
+// assigned (awaiting_assignment) in one of Queues and Departments, of a
+// type not in ExcludeTypes.
+type PullFilter struct {
+	Queues       []ID
+	Departments  []ID
+	ExcludeTypes []string
+	Limit        int
 }
 
 // CustomerFilter selects customers for a search; every filter set must

@@ -653,6 +653,7 @@ var sweepCases = map[string]sweepCase{
 			}
 		}
 	},
+	"PATCH /core/casemgr/v3/activity/pull": sweepPull,
 	"POST /core/casemgr/v3/activity/calltrack": func(t *testing.T, sw *sweep, a *sweepActor) {
 		base := map[string]any{"customer": map[string]any{"id": sw.homeCustomer(a).id}}
 		if a.user != nil {
@@ -833,4 +834,68 @@ func TestIsolationSweep(t *testing.T) {
 		}
 		t.Logf("swept %d routes × %d actors in %v", len(routes), len(sw.actors), time.Since(started).Round(time.Millisecond))
 	})
+}
+
+// sweepPull is the case of pull, which names no object: the actor pulls
+// until nothing is left (or is refused), and every activity pulled is of a
+// department it sees, while no activity of a department it does not see
+// changes. A pull changes the world by design, so the case puts back the
+// activities it moved (history, which the sweep's snapshot leaves out,
+// keeps the pulls).
+func sweepPull(t *testing.T, sw *sweep, a *sweepActor) {
+	before := sw.activities(t)
+	defer sw.putBack(t, before)
+	for range 100 {
+		res := sw.do("PATCH", "/core/casemgr/v3/activity/pull", a.token, "")
+		if res.Status >= 500 {
+			t.Fatalf("%s: pull answered %d: %s", a.name, res.Status, res.Body)
+		}
+		if res.Status != http.StatusOK {
+			break
+		}
+		for _, id := range pulled(t, res) {
+			if dept := casemgr.FormatID(before[id].Department); !a.sees(dept) {
+				t.Fatalf("%s pulled activity %d of department %s, which it does not see", a.name, id, dept)
+			}
+		}
+	}
+	for id, act := range sw.activities(t) {
+		if !a.sees(casemgr.FormatID(act.Department)) && fmt.Sprint(act) != fmt.Sprint(before[id]) {
+			t.Fatalf("%s: a pull changed activity %d of department %d, which it does not see", a.name, id, act.Department)
+		}
+	}
+}
+
+// activities reads every activity of the world, by ID.
+func (sw *sweep) activities(t *testing.T) map[casemgr.ID]casemgr.Activity {
+	t.Helper()
+	m := map[casemgr.ID]casemgr.Activity{}
+	err := sw.h.db.Read(context.Background(), func(tx casemgr.Tx) error {
+		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Limit: 100000})
+		for _, x := range acts {
+			m[x.ID] = x
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// putBack writes the activities that differ from saved back as they were.
+func (sw *sweep) putBack(t *testing.T, saved map[casemgr.ID]casemgr.Activity) {
+	t.Helper()
+	var changed []*casemgr.Activity
+	for id, now := range sw.activities(t) {
+		if was := saved[id]; fmt.Sprint(was) != fmt.Sprint(now) {
+			changed = append(changed, &was)
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	if err := sw.h.db.Write(context.Background(), func(tx casemgr.Tx) error { return tx.UpdateActivities(changed) }); err != nil {
+		t.Fatal(err)
+	}
 }

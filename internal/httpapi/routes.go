@@ -39,6 +39,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PATCH /core/casemgr/v3/activity/transfer/department/{id}", s.api(s.transfer))
 	mux.Handle("POST /core/casemgr/v3/activity/calltrack", s.api(s.createCalltrack))
 
+	// Routing (docs/operations/pull.md).
+	mux.Handle("PATCH /core/casemgr/v3/activity/pull", s.api(s.pull))
+
 	// Neighbouring calls a client needs (docs/api.md, Reading).
 	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.handle(s.searchActivities)))
 	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.handle(s.activityAttributes)))

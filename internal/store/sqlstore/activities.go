@@ -269,6 +269,25 @@ func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page s
 	return s.queries(activities.all, "activities", "", col, f.Descending)
 }
 
+// PullCandidates returns, locked, up to f.Limit activities waiting to be
+// assigned that f selects, by priority ("1" first, none last), created,
+// then ID; rows another transaction holds locked are skipped.
+func (t *tx) PullCandidates(f casemgr.PullFilter) ([]casemgr.Activity, error) {
+	if len(f.Queues) == 0 || len(f.Departments) == 0 || f.Limit <= 0 {
+		return nil, nil
+	}
+	return queryList(t, "pull candidates", scanActivity, t.d.pullSQL(t.write),
+		t.d.ids(f.Queues), t.d.ids(f.Departments), t.d.strs(f.ExcludeTypes), f.Limit)
+}
+
+// pullSQL is the query of a pull's candidates. Its condition and order
+// are those of the partial index activities_pull (migration 0075).
+func (d *dialect) pullSQL(lock bool) string {
+	return `SELECT ` + activities.all + ` FROM activities WHERE status = '` + casemgr.StatusAwaitingAssignment + `' AND response_to = 0 AND ` + d.in("queue_id") +
+		` AND ` + d.in("department_id") + ` AND NOT (` + d.in("type") + `)` +
+		` ORDER BY (priority = ''), priority, created, id LIMIT ?` + d.forUpdateSkipLocked(lock)
+}
+
 // caseActivitiesSQL is the query of the activities of cases.
 func (d *dialect) caseActivitiesSQL(lock bool) string {
 	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("case_id") + ` ORDER BY id` + d.forUpdate(lock)

@@ -369,6 +369,7 @@ func copyUser(u casemgr.User) *casemgr.User {
 	u.TransferTo = slices.Clone(u.TransferTo)
 	u.PullUsers = slices.Clone(u.PullUsers)
 	u.PullQueues = slices.Clone(u.PullQueues)
+	u.PullOptionQueues = slices.Clone(u.PullOptionQueues)
 	u.CustomAttributes = maps.Clone(u.CustomAttributes)
 	return &u
 }

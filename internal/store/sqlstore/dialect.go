@@ -139,6 +139,16 @@ func (d *dialect) forUpdate(lock bool) string {
 	return ""
 }
 
+// forUpdateSkipLocked is forUpdate that passes over the rows another
+// transaction holds locked rather than waiting for them: concurrent pulls
+// each take other rows. SQLite, with one writer at a time, needs none.
+func (d *dialect) forUpdateSkipLocked(lock bool) string {
+	if lock && d.lockRows {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // retryable reports whether a transaction failed only because it raced
 // another one (PostgreSQL serialization failure or deadlock), so running it
 // again may succeed. SQLite serializes its writers and never fails so.

@@ -18,9 +18,9 @@ func (t *tx) Settings() (casemgr.Settings, error) {
 func (t *tx) dbSettings() (casemgr.Settings, error) {
 	s, err := queryOne(t, "settings", func(r scanner) (casemgr.Settings, error) {
 		var s casemgr.Settings
-		err := r.Scan(&s.CustomerDepartmentalization, &s.TenantID, &s.MaxSessionsPerUser)
+		err := r.Scan(&s.CustomerDepartmentalization, &s.TenantID, &s.MaxSessionsPerUser, &s.MaxActivitiesToPull)
 		return s, err
-	}, `SELECT customer_departmentalization, tenant_id, max_sessions_per_user FROM settings WHERE id = 1`)
+	}, `SELECT customer_departmentalization, tenant_id, max_sessions_per_user, max_activities_to_pull FROM settings WHERE id = 1`)
 	if err != nil || s == nil {
 		return casemgr.Settings{}, err
 	}
@@ -33,9 +33,11 @@ func (t *tx) SetSettings(s casemgr.Settings) error {
 		return err
 	}
 	t.configChanged()
-	_, err := t.exec("set settings", `INSERT INTO settings (id, customer_departmentalization, tenant_id, max_sessions_per_user) VALUES (1, ?, ?, ?)
+	_, err := t.exec("set settings", `INSERT INTO settings (id, customer_departmentalization, tenant_id, max_sessions_per_user, max_activities_to_pull)
+		VALUES (1, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET customer_departmentalization = excluded.customer_departmentalization,
-			tenant_id = excluded.tenant_id, max_sessions_per_user = excluded.max_sessions_per_user`,
-		s.CustomerDepartmentalization, s.TenantID, s.MaxSessionsPerUser)
+			tenant_id = excluded.tenant_id, max_sessions_per_user = excluded.max_sessions_per_user,
+			max_activities_to_pull = excluded.max_activities_to_pull`,
+		s.CustomerDepartmentalization, s.TenantID, s.MaxSessionsPerUser, s.MaxActivitiesToPull)
 	return err
 }

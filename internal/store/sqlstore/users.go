@@ -8,17 +8,17 @@ import (
 
 var users = newTable("users", "name", "first_name", "last_name", "department_id",
 	"foreign_departments", "licenses", "actions", "transfer_to", "pull_users", "pull_queues",
-	"custom_attributes", "password_hash")
+	"custom_attributes", "password_hash", "pull_option_queues", "max_activities_to_pull")
 
 func scanUser(r scanner) (casemgr.User, error) {
 	var u casemgr.User
-	var foreign, licenses, actions, transferTo, pullUsers, pullQueues, attrs string
+	var foreign, licenses, actions, transferTo, pullUsers, pullQueues, attrs, pullOptions string
 	if err := r.Scan(&u.ID, &u.Name, &u.FirstName, &u.LastName, &u.Department,
 		&foreign, &licenses, &actions, &transferTo, &pullUsers, &pullQueues,
-		&attrs, &u.PasswordHash); err != nil {
+		&attrs, &u.PasswordHash, &pullOptions, &u.MaxActivitiesToPull); err != nil {
 		return u, err
 	}
-	var errs [7]error
+	var errs [8]error
 	u.ForeignDepartments, errs[0] = decList[casemgr.ID](foreign, "user foreignDepartments")
 	u.Licenses, errs[1] = decList[string](licenses, "user licenses")
 	u.Actions, errs[2] = decList[string](actions, "user actions")
@@ -26,6 +26,7 @@ func scanUser(r scanner) (casemgr.User, error) {
 	u.PullUsers, errs[4] = decList[casemgr.ID](pullUsers, "user pullUsers")
 	u.PullQueues, errs[5] = decList[casemgr.ID](pullQueues, "user pullQueues")
 	u.CustomAttributes, errs[6] = decMap[string](attrs, "user customAttributes")
+	u.PullOptionQueues, errs[7] = decList[casemgr.ID](pullOptions, "user pullOptionQueues")
 	return u, errors.Join(errs[:]...)
 }
 
@@ -65,5 +66,6 @@ func (t *tx) InsertUser(u *casemgr.User) error {
 	t.configChanged()
 	return t.insertRow("insert user", users, &u.ID, u.Name, u.FirstName, u.LastName, u.Department,
 		encList(u.ForeignDepartments), encList(u.Licenses), encList(u.Actions), encList(u.TransferTo),
-		encList(u.PullUsers), encList(u.PullQueues), encMap(u.CustomAttributes), u.PasswordHash)
+		encList(u.PullUsers), encList(u.PullQueues), encMap(u.CustomAttributes), u.PasswordHash,
+		encList(u.PullOptionQueues), u.MaxActivitiesToPull)
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"times_keep_milliseconds_in_utc", testTimes},
 		{"empty_and_nil_lists_read_back_nil", testEmptyLists},
 		{"search_activities", testSearchActivities},
+		{"pull_candidates_in_order_skipping_locked_rows", testPullCandidates},
 		{"history", testHistory},
 		{"events_of_history_entries", testEvents},
 		{"events_committed_out_of_order_are_not_passed", testEventsCommittedOutOfOrder},
@@ -125,6 +126,7 @@ func fullUser(id casemgr.ID, name string) *casemgr.User {
 		Licenses:           []string{casemgr.LicenseAdvisorDesktop, casemgr.LicenseCallTrackPlus},
 		Actions:            []string{casemgr.ActionChangeCase, casemgr.ActionUnpin},
 		TransferTo:         ids(1002), PullUsers: ids(1002, 1003), PullQueues: ids(100),
+		PullOptionQueues: ids(101, 100), MaxActivitiesToPull: 3,
 		CustomAttributes: map[string]string{"employee_id": "E-7", "team": "blue"},
 		PasswordHash:     "$argon2id$hash",
 	}
@@ -210,11 +212,10 @@ func testMigrate(t *testing.T, db store.DB) {
 
 func testSettings(t *testing.T, db store.DB) {
 	same(t, "settings never set", get(t, db, casemgr.Tx.Settings), casemgr.Settings{})
-	for _, v := range []bool{true, false, true} {
-		write(t, db, func(tx casemgr.Tx) error {
-			return tx.SetSettings(casemgr.Settings{CustomerDepartmentalization: v})
-		})
-		same(t, "settings", get(t, db, casemgr.Tx.Settings), casemgr.Settings{CustomerDepartmentalization: v})
+	for i, v := range []bool{true, false, true} {
+		want := casemgr.Settings{CustomerDepartmentalization: v, MaxActivitiesToPull: i}
+		write(t, db, func(tx casemgr.Tx) error { return tx.SetSettings(want) })
+		same(t, "settings", get(t, db, casemgr.Tx.Settings), want)
 	}
 }
 
@@ -1481,4 +1482,88 @@ func testWorldOrigin(t *testing.T, db store.DB) {
 		}
 	}
 	same(t, "order of the writers", order, []string{"first locked", "first ends", "second locked"})
+}
+
+// testPullCandidates pins PullCandidates: awaiting assignment, in the
+// queues and departments asked, not of an excluded type, never a response,
+// by priority ("1" first, none last), created, then ID, up to the limit;
+// and on an engine with row locks, rows another transaction holds locked
+// are passed over, not waited for.
+func testPullCandidates(t *testing.T, db store.DB) {
+	type row struct {
+		id      casemgr.ID
+		queue   casemgr.ID
+		dept    casemgr.ID
+		status  string
+		typ     string
+		prio    string
+		created time.Duration
+		reply   casemgr.ID
+	}
+	aw := casemgr.StatusAwaitingAssignment
+	rows := []row{
+		{1, 100, 10, aw, casemgr.TypeEmail, "3", 0, 0},
+		{2, 100, 10, aw, casemgr.TypeTask, "1", time.Minute, 0},
+		{3, 100, 10, aw, "survey", "", -time.Hour, 0},                     // no priority: last
+		{4, 100, 10, aw, casemgr.TypeTask, "3", -time.Minute, 0},          // before 1: created earlier
+		{5, 100, 10, aw, casemgr.TypeTask, "3", 0, 0},                     // after 1: same created, higher ID
+		{6, 101, 10, aw, casemgr.TypeTask, "1", 0, 0},                     // another queue
+		{7, 100, 11, aw, casemgr.TypeTask, "1", 0, 0},                     // another department
+		{8, 100, 10, casemgr.StatusAssigned, casemgr.TypeTask, "1", 0, 0}, // not waiting
+		{9, 100, 10, aw, casemgr.TypeCalltrack, "1", 0, 0},                // excluded type
+		{10, 100, 10, aw, casemgr.TypeEmail, "1", 0, 1},                   // a response
+		{11, 102, 12, aw, casemgr.TypeTask, "2", 0, 0},                    // second queue and department asked
+	}
+	write(t, db, func(tx casemgr.Tx) error {
+		for _, r := range rows {
+			a := &casemgr.Activity{ID: r.id, Queue: r.queue, Department: r.dept, Status: r.status, Type: r.typ,
+				Priority: r.prio, ResponseTo: r.reply, Created: at(r.created), LastModified: at(0)}
+			if err := tx.InsertActivity(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	f := casemgr.PullFilter{Queues: ids(100, 102), Departments: ids(10, 12),
+		ExcludeTypes: []string{casemgr.TypeCalltrack, casemgr.TypeChat, casemgr.TypeWeb}, Limit: 10}
+	pull := func(tx casemgr.Tx, f casemgr.PullFilter) ([]casemgr.ID, error) {
+		list, err := tx.PullCandidates(f)
+		var got []casemgr.ID
+		for _, a := range list {
+			got = append(got, a.ID)
+		}
+		return got, err
+	}
+	var got []casemgr.ID
+	write(t, db, func(tx casemgr.Tx) (err error) { got, err = pull(tx, f); return err })
+	same(t, "candidates", got, ids(2, 11, 4, 1, 5, 3))
+	f.Limit = 2
+	write(t, db, func(tx casemgr.Tx) (err error) { got, err = pull(tx, f); return err })
+	same(t, "candidates up to the limit", got, ids(2, 11))
+	f.ExcludeTypes = append(f.ExcludeTypes, casemgr.TypeTask, "survey")
+	write(t, db, func(tx casemgr.Tx) (err error) { got, err = pull(tx, f); return err })
+	same(t, "candidates of the types not excluded", got, ids(1))
+	if db.Engine() != "postgres" {
+		return // one writer at a time: nothing is ever held by another writer
+	}
+	f.ExcludeTypes, f.Limit = f.ExcludeTypes[:3], 1
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	var took []casemgr.ID
+	go func() {
+		done <- db.Write(t.Context(), func(tx casemgr.Tx) (err error) {
+			took, err = pull(tx, f)
+			close(held)
+			<-release
+			return err
+		})
+	}()
+	<-held
+	write(t, db, func(tx casemgr.Tx) (err error) { got, err = pull(tx, f); return err })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	same(t, "the first pull", took, ids(2))
+	same(t, "a candidate another transaction holds is skipped", got, ids(11))
 }
