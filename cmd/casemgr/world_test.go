@@ -188,6 +188,11 @@ func TestTwoProcesses(t *testing.T) {
 			if len(locations) != 1 {
 				t.Errorf("racing creations with one Idempotency-Key made %d activities: %v", len(locations), locations)
 			}
+
+			// Pulls through both processes at once: jenny, mike and sam
+			// share Service inbox (100); each pulls until nothing is left
+			// for them. No activity is pulled twice, nothing answers 5xx.
+			pullRaceTwoProcesses(t, procs)
 			for _, p := range procs {
 				if err := p.stop(); err != nil {
 					t.Errorf("graceful stop: %v\n%s", err, p.out)
@@ -195,6 +200,60 @@ func TestTwoProcesses(t *testing.T) {
 			}
 		}
 	})
+}
+
+// pullRaceTwoProcesses has jenny, mike and sam of the demo world pull at
+// once, each through both processes in turn, until each gets a 204.
+func pullRaceTwoProcesses(t *testing.T, procs []*proc) {
+	t.Helper()
+	pullers := []string{"jenny", "mike", "sam", "jenny", "mike", "sam"}
+	pulled := make([][]string, len(pullers))
+	errs := make([]error, len(pullers))
+	var wg sync.WaitGroup
+	for i, name := range pullers {
+		p := procs[i%len(procs)]
+		token := mustToken(t, p.url(), name, "")
+		wg.Go(func() {
+			for range 200 {
+				r, err := call("PATCH", p.url()+"/core/casemgr/v3/activity/pull", token, "", nil)
+				switch {
+				case err != nil:
+					errs[i] = err
+					return
+				case r.status == http.StatusNoContent:
+					return
+				case r.status != http.StatusOK:
+					errs[i] = fmt.Errorf("a pull by %s answered %d %s", name, r.status, r.body)
+					return
+				}
+				var body struct{ Activity []struct{ ID string } }
+				if err := json.Unmarshal([]byte(r.body), &body); err != nil || len(body.Activity) == 0 {
+					errs[i] = fmt.Errorf("a pull by %s answered 200 %s", name, r.body)
+					return
+				}
+				for _, a := range body.Activity {
+					pulled[i] = append(pulled[i], a.ID)
+				}
+			}
+			errs[i] = fmt.Errorf("%s never got a 204", name)
+		})
+	}
+	wg.Wait()
+	by := map[string]string{}
+	for i, ids := range pulled {
+		if errs[i] != nil {
+			t.Errorf("puller %d: %v", i, errs[i])
+		}
+		for _, id := range ids {
+			if prev, twice := by[id]; twice {
+				t.Errorf("activity %s was pulled by %s and by %s", id, prev, pullers[i])
+			}
+			by[id] = pullers[i]
+		}
+	}
+	if len(by) == 0 {
+		t.Error("the racing pulls pulled nothing")
+	}
 }
 
 // calltrackBody is a calltrack of jenny's for John Tierney (demo world).

@@ -42,7 +42,7 @@ type operation struct {
 // Operations lists every operation a run may measure, in report order.
 var Operations = []string{"healthz", "get-1", "get-10", "search", "search-assigned", "customer-phone", "customer-email",
 	"poll", "create",
-	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75"}
+	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "pull"}
 
 // DefaultOps are the operations a run measures by default; creation last,
 // as it grows the world.
@@ -76,6 +76,7 @@ func operations() []*operation {
 		{name: "changecase-75", what: "PATCH /activity/{75 ids}/changecase to the partner case", http: httpChangeCase("changecase-75"), raw: rawChangeCase("changecase-75")},
 		{name: "changecustomer-1", what: "PATCH /activity/changecustomer of 1 activity to another customer", http: httpChangeCustomer("changecustomer-1"), raw: rawChangeCustomer("changecustomer-1")},
 		{name: "changecustomer-75", what: "PATCH /activity/changecustomer of 75 activities to another customer", http: httpChangeCustomer("changecustomer-75"), raw: rawChangeCustomer("changecustomer-75")},
+		{name: "pull", what: "PATCH /activity/pull: up to 5 from the one queue every client pulls from (put back after)", http: httpPull, raw: rawPull},
 	}
 }
 

@@ -311,6 +311,13 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		return nil, err
 	}
 	for _, op := range ops {
+		if op.name == "pull" {
+			if err := w.preparePull(ctx, db); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, op := range ops {
 		if n, bulk := w.BatchCounts[op.name]; bulk && n == 0 {
 			return nil, fmt.Errorf("%s: the world has no batch for it (generate it with casemgr bench world)", op.name)
 		}

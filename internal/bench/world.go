@@ -186,6 +186,7 @@ func ConfigFixture(cfg WorldConfig) *fixture.Document {
 			Licenses: casemgr.AllLicenses, Actions: casemgr.AllActions,
 			TransferActivitiesTo: pullUsers,
 			PullActivitiesFrom:   &fixture.Pull{Users: pullUsers, Queues: allQueues},
+			PullQueues:           []string{id(pullQueue)},
 			CustomAttributes:     map[string]string{"employee_id": "B-" + id(uid)},
 		})
 	}
