@@ -21,6 +21,7 @@ import (
 	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/httpapi/httpstatus"
 	"github.com/casemgr/casemgr/internal/store"
+	"github.com/casemgr/casemgr/internal/webhook"
 )
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -81,6 +82,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tokenTTL := f.Duration("token-ttl", time.Hour, "lifetime of access tokens")
 	refreshTTL := f.Duration("refresh-ttl", 24*time.Hour, "lifetime of refresh tokens and login sessions")
 	idempotencyTTL := f.Duration("idempotency-ttl", 24*time.Hour, "how long a retried creation with the same Idempotency-Key returns the first answer")
+	webhookAllow := f.String("webhook-allow", "", "comma-separated CIDR ranges webhooks may reach although internal (loopback, private, link-local), e.g. 127.0.0.0/8")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -95,6 +97,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return errors.New("serve: --tls-cert and --tls-key go together")
 	}
 	origins, err := parseOrigins(*corsOrigins)
+	if err != nil {
+		return err
+	}
+	allow, err := webhook.ParseAllow(*webhookAllow)
 	if err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &httpapi.Server{
-		Service:     &casemgr.Service{Store: db},
+		Service:     &casemgr.Service{Store: db, WebhookTargets: webhook.Targets(allow)},
 		Auth:        authSvc,
 		AdminToken:  *adminToken,
 		HashSecret:  hash,

@@ -159,6 +159,15 @@ var Catalogue = map[Code]Entry{
 	CodePullBodyNotAllowed:  {"A pull takes no request body.", "A pull request has no body."},
 	CodeNoPullQueues:        {"User {name} has no queue in their pull options.", "A user pulls only with at least one queue in their pull options."},
 	CodePullQueueNotAllowed: {"The user has the Pull Activities permission on none of their pull-option queues.", "A user pulls only with the Pull Activities permission on at least one of their pull-option queues."},
+
+	CodeWebhookURLInvalid:       {"'{value}' is not a valid webhook URL: send an absolute http or https URL of at most 2048 characters, without user information or fragment.", "A webhook URL is an absolute http or https URL of at most 2048 characters, with a host and without user information or fragment."},
+	CodeWebhookTargetRefused:    {"The webhook host {value} has the address {reason}, which webhooks may not reach.", "A webhook does not reach loopback, private, link-local, shared, multicast or reserved addresses (where cloud metadata services live) unless the operator allows their range (--webhook-allow); the address connected to is checked again at every delivery."},
+	CodeWebhookHostUnknown:      {"The webhook host {value} does not resolve to an address.", "The host of a webhook URL resolves when the webhook is created."},
+	CodeWebhookSecretInvalid:    {"The webhook secret must be 'whsec_' followed by the base64 of 24 to 64 bytes.", "A webhook secret is 'whsec_' and the base64 of 24 to 64 bytes; leave it out to have one generated."},
+	CodeWebhookEventTypeUnknown: {"Event type '{value}' does not exist.", "eventTypes names only the documented event types."},
+	CodeWebhookEventTypesEmpty:  {"eventTypes names no event type; leave it out to receive every type.", "eventTypes, when sent, names at least one event type."},
+	CodeWebhookTooMany:          {"A client application may hold at most {max} webhooks.", "A client application holds at most 50 webhooks."},
+	CodeWebhookClientOnly:       {"Webhooks are managed by client applications; a user token may not use this resource.", "Webhooks are managed by client applications; a user token gets 403."},
 }
 
 // Codes returns every code of the catalogue in order.

@@ -166,4 +166,14 @@ const (
 	CodePullBodyNotAllowed  Code = "400-470"
 	CodeNoPullQueues        Code = "400-471"
 	CodePullQueueNotAllowed Code = "403-430"
+
+	// Webhooks.
+	CodeWebhookURLInvalid       Code = "400-530"
+	CodeWebhookTargetRefused    Code = "400-531"
+	CodeWebhookHostUnknown      Code = "400-532"
+	CodeWebhookSecretInvalid    Code = "400-533"
+	CodeWebhookEventTypeUnknown Code = "400-534"
+	CodeWebhookEventTypesEmpty  Code = "400-535"
+	CodeWebhookTooMany          Code = "400-536"
+	CodeWebhookClientOnly       Code = "403-530"
 )

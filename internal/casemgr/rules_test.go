@@ -2,7 +2,9 @@ package casemgr
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -401,5 +403,55 @@ func TestPullRules(t *testing.T) {
 	f, ok := pullFilter(puller([]ID{100}, 3, LicenseKnowledge), Settings{})
 	if !ok || fmt.Sprint(f.Queues, f.Departments, f.Limit) != "[100] [10 12] 3" {
 		t.Errorf("pullFilter = %+v, %v; want queue 100, departments 10 and 12, limit 3", f, ok)
+	}
+}
+
+func TestWebhookRules(t *testing.T) {
+	urlOK := func(s string) bool { _, ok := webhookURLValid(s); return ok }
+	addr := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"WebhookNeedsClient/client", WebhookNeedsClient(ruleClient) == nil, true},
+		{"WebhookNeedsClient/user", WebhookNeedsClient(ruleUser(nil)) == nil, false},
+		{"webhookURLValid/https", urlOK("https://hooks.example.com/casemgr?x=1"), true},
+		{"webhookURLValid/http_with_port", urlOK("http://hooks.example.com:8080/"), true},
+		{"webhookURLValid/empty", urlOK(""), false},
+		{"webhookURLValid/relative", urlOK("/hook"), false},
+		{"webhookURLValid/other_scheme", urlOK("ftp://hooks.example.com/"), false},
+		{"webhookURLValid/no_host", urlOK("http:///hook"), false},
+		{"webhookURLValid/user_information", urlOK("https://u:p@hooks.example.com/"), false},
+		{"webhookURLValid/fragment", urlOK("https://hooks.example.com/#x"), false},
+		{"webhookURLValid/too_long", urlOK("https://hooks.example.com/" + strings.Repeat("a", MaxWebhookURL)), false},
+		{"webhookSecretValid/32_bytes", webhookSecretValid("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), true},
+		{"webhookSecretValid/no_prefix", webhookSecretValid("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), false},
+		{"webhookSecretValid/not_base64", webhookSecretValid("whsec_!!!!"), false},
+		{"webhookSecretValid/21_bytes", webhookSecretValid("whsec_" + strings.Repeat("A", 28)), false},
+		{"webhookSecretValid/66_bytes", webhookSecretValid("whsec_" + strings.Repeat("A", 88)), false},
+		{"webhookEventTypeKnown/known", webhookEventTypeKnown("case.created", []string{"case.created"}), true},
+		{"webhookEventTypeKnown/unknown", webhookEventTypeKnown("case.exploded", []string{"case.created"}), false},
+		{"WebhookAddrRefused/public_v4", WebhookAddrRefused(addr("93.184.215.14"), nil), false},
+		{"WebhookAddrRefused/public_v6", WebhookAddrRefused(addr("2606:2800:21f:cb07:6820:80da:af6b:8b2c"), nil), false},
+		{"WebhookAddrRefused/loopback", WebhookAddrRefused(addr("127.0.0.1"), nil), true},
+		{"WebhookAddrRefused/loopback_allowed", WebhookAddrRefused(addr("127.0.0.1"), loopback), false},
+		{"WebhookAddrRefused/v6_loopback_not_in_v4_range", WebhookAddrRefused(addr("::1"), loopback), true},
+		{"WebhookAddrRefused/mapped_loopback", WebhookAddrRefused(addr("::ffff:127.0.0.1"), nil), true},
+		{"WebhookAddrRefused/mapped_loopback_allowed", WebhookAddrRefused(addr("::ffff:127.0.0.1"), loopback), false},
+		{"WebhookAddrRefused/private", WebhookAddrRefused(addr("10.0.0.1"), nil), true},
+		{"WebhookAddrRefused/metadata", WebhookAddrRefused(addr("169.254.169.254"), nil), true},
+		{"WebhookAddrRefused/shared_metadata", WebhookAddrRefused(addr("100.100.100.200"), nil), true},
+		{"WebhookAddrRefused/ipv6_unique_local_metadata", WebhookAddrRefused(addr("fd00:ec2::254"), nil), true},
+		{"WebhookAddrRefused/nat64_of_metadata", WebhookAddrRefused(addr("64:ff9b::a9fe:a9fe"), nil), true},
+		{"WebhookAddrRefused/nat64_of_public", WebhookAddrRefused(addr("64:ff9b::5db8:d70e"), nil), false},
+		{"WebhookAddrRefused/unspecified", WebhookAddrRefused(addr("0.0.0.0"), nil), true},
+		{"WebhookAddrRefused/multicast", WebhookAddrRefused(addr("224.0.0.1"), nil), true},
+		{"WebhookAddrRefused/broadcast", WebhookAddrRefused(addr("255.255.255.255"), nil), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

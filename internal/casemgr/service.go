@@ -17,6 +17,8 @@ type Service struct {
 	Store Store
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// WebhookTargets decides which addresses webhooks may reach.
+	WebhookTargets WebhookTargets
 }
 
 func (s *Service) now() time.Time {

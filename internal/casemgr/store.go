@@ -183,6 +183,36 @@ type Tx interface {
 	// sessionsBefore. It returns the number of rows deleted.
 	Purge(sessionsBefore, idempotencyBefore time.Time) (int64, error)
 
+	// Webhooks and their delivery logs (webhooks.go).
+	// Webhooks returns the webhooks of a client application by ID; client
+	// "" returns every webhook.
+	Webhooks(client string) ([]Webhook, error)
+	Webhook(id ID) (*Webhook, error)
+	// InsertWebhook stores a webhook with its queue; when h.ID is 0 a new
+	// ID is assigned.
+	InsertWebhook(h *Webhook) error
+	// DeleteWebhook removes a webhook and its delivery log.
+	DeleteWebhook(id ID) error
+	// ClaimWebhooks takes the lease of those of the webhooks ids that are
+	// due at now (NextAttempt not after now) and whose lease is free
+	// (expired, or never taken), for owner until leaseUntil, and returns
+	// them. Webhooks another transaction is claiming are skipped, not
+	// waited for (PostgreSQL: FOR UPDATE SKIP LOCKED).
+	ClaimWebhooks(ids []ID, owner string, now, leaseUntil time.Time) ([]Webhook, error)
+	// UpdateWebhookQueue writes the status and queue of a webhook whose
+	// lease owner holds; it reports false, writing nothing, when the
+	// lease is held by another owner (it expired and was taken) or the
+	// webhook is gone.
+	UpdateWebhookQueue(id ID, owner, status string, q WebhookQueue) (bool, error)
+	// InsertDelivery appends an entry to a webhook's delivery log.
+	InsertDelivery(d *Delivery) error
+	// Deliveries returns the newest limit entries of a webhook's delivery
+	// log, newest first.
+	Deliveries(webhook ID, limit int) ([]Delivery, error)
+	// PurgeDeliveries deletes the delivery log entries older than before
+	// and returns their number.
+	PurgeDeliveries(before time.Time) (int64, error)
+
 	// Idempotency of creations.
 	IdempotencyRecord(actor, key string) (*IdempotencyRecord, error)
 	// InsertIdempotencyRecord stores a record; it fails with an Error of

@@ -66,6 +66,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.json", s.openAPIJSON)
 
+	// Webhooks of client applications (webhooks.go, docs/webhooks.md).
+	mux.Handle("POST /core/casemgr/v3/webhooks", s.api(s.handle(s.createWebhook)))
+	mux.Handle("GET /core/casemgr/v3/webhooks", s.api(s.handle(s.listWebhooks)))
+	mux.Handle("GET /core/casemgr/v3/webhooks/{id}", s.api(s.handle(s.getWebhook)))
+	mux.Handle("DELETE /core/casemgr/v3/webhooks/{id}", s.api(s.handle(s.deleteWebhook)))
+	mux.Handle("GET /core/casemgr/v3/webhooks/{id}/deliveries", s.api(s.handle(s.webhookDeliveries)))
+
 	// Directory reads a client needs to fill its forms (directory.go).
 	mux.Handle("GET /core/casemgr/v3/department", s.api(s.handle(s.listDepartments)))
 	mux.Handle("GET /core/casemgr/v3/user/me", s.api(s.handle(s.currentUser)))

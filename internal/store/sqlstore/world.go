@@ -74,7 +74,7 @@ func (t *tx) SetWorldOrigin(sum string) error {
 // worldTables lists every table of the world, each after the tables that
 // refer to it, so deleting in this order satisfies the foreign keys.
 var worldTables = []string{
-	"world_origin", "tokens", "sessions", "idempotency_records", "history", "attachments",
+	"webhook_deliveries", "webhooks", "world_origin", "tokens", "sessions", "idempotency_records", "history", "attachments",
 	"case_relations", "activities", "cases",
 	"phone_keys", "contact_points", "contacts", "customers",
 	"users", "client_apps", "queues", "departments",
