@@ -83,6 +83,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	refreshTTL := f.Duration("refresh-ttl", 24*time.Hour, "lifetime of refresh tokens and login sessions")
 	idempotencyTTL := f.Duration("idempotency-ttl", 24*time.Hour, "how long a retried creation with the same Idempotency-Key returns the first answer")
 	webhookAllow := f.String("webhook-allow", "", "comma-separated CIDR ranges webhooks may reach although internal (loopback, private, link-local), e.g. 127.0.0.0/8")
+	webhookTimeout := f.Duration("webhook-timeout", 10*time.Second, "how long a webhook delivery may take before it counts as failed")
+	webhookRetry := f.Duration("webhook-retry-period", webhook.DefaultBackoff.GiveUp, "how long an event's delivery is retried before its webhook is marked failing (it is still tried, every --webhook-backoff-max)")
+	webhookBackoff := f.Duration("webhook-backoff", webhook.DefaultBackoff.Initial, "the first wait before retrying a failed delivery; each retry waits twice as long, with jitter")
+	webhookBackoffMax := f.Duration("webhook-backoff-max", webhook.DefaultBackoff.Max, "the longest wait between retries of a delivery")
+	webhookLease := f.Duration("webhook-lease", 30*time.Second, "how long a process holds a webhook's deliveries without renewing its claim; another process takes them over after a crash (more than twice --webhook-timeout)")
+	webhookLogTTL := f.Duration("webhook-log-retention", 7*24*time.Hour, "how long webhook delivery log entries are kept")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -103,6 +109,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	allow, err := webhook.ParseAllow(*webhookAllow)
 	if err != nil {
 		return err
+	}
+	if *webhookTimeout <= 0 || *webhookLease <= 2**webhookTimeout || *webhookBackoff <= 0 || *webhookBackoffMax < *webhookBackoff {
+		return errors.New("serve: --webhook-timeout must be positive and --webhook-lease more than twice as long; --webhook-backoff positive and at most --webhook-backoff-max")
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
@@ -148,6 +157,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:      logger,
 		CORSOrigins: origins,
 	}
+	deliveries := &webhook.Worker{
+		Store: db, Source: webhook.Feed{Store: db}, Client: webhook.NewClient(allow, *webhookTimeout),
+		Lease: *webhookLease, Logger: logger, UserAgent: "casemgr-webhooks/" + versionString(),
+		Backoff: webhook.Backoff{Initial: *webhookBackoff, Max: *webhookBackoffMax, GiveUp: *webhookRetry},
+	}
 	if *metricsAddr != "" {
 		// The metrics server ends with this function, whichever way it
 		// returns.
@@ -156,6 +170,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if srv.Metrics, _, err = startMetrics(metricsCtx, *metricsAddr, db, logger); err != nil {
 			return err
 		}
+		srv.Metrics.WatchWebhooks(deliveries)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -188,8 +203,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if *purgeEvery > 0 {
-		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL)
+		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL, *webhookLogTTL)
 	}
+	// Webhook deliveries run until ctx ends; one killed mid-delivery
+	// leaves its claims to expire and other processes deliver again.
+	deliverCtx, stopDeliveries := context.WithCancel(ctx)
+	defer stopDeliveries()
+	go deliveries.Run(deliverCtx)
+	go deliveries.Report(deliverCtx, time.Minute)
 	select {
 	case err := <-errc:
 		return err
@@ -339,7 +360,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 // purge deletes expired sessions and tokens and old idempotency records
 // every interval until ctx ends. Several processes on one database may
 // purge at once: the deletes are idempotent.
-func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL time.Duration) {
+func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL, deliveryTTL time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -351,14 +372,18 @@ func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval,
 		now := time.Now()
 		var n int64
 		err := db.Write(ctx, func(tx casemgr.Tx) (err error) {
-			n, err = tx.Purge(now, now.Add(-idempotencyTTL))
+			if n, err = tx.Purge(now, now.Add(-idempotencyTTL)); err != nil {
+				return err
+			}
+			d, err := tx.PurgeDeliveries(now.Add(-deliveryTTL))
+			n += d
 			return err
 		})
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("purge failed", "err", err)
 		case n > 0:
-			logger.Info("purged expired sessions, tokens and idempotency records", "rows", n)
+			logger.Info("purged expired sessions, tokens, idempotency records and webhook delivery logs", "rows", n)
 		}
 	}
 }

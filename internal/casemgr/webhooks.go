@@ -120,9 +120,11 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, in *NewWebhook
 		return nil, err
 	}
 	w := s.resolveWebhookTarget(ctx, in.URL)
-	w.eventTypes = webhookEventTypes()
-	// Deliveries start after the events committed before now.
-	head, err := s.eventsHead(ctx)
+	w.eventTypes = EventTypes
+	// Deliveries start after the events committed before now: the
+	// feed's bound, past which a transaction still running may commit
+	// an event that is then delivered.
+	head, err := FeedHead(ctx, s.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -388,4 +390,17 @@ func webhookBrief(s string) string {
 		return Printable(s[:cut]) + "..."
 	}
 	return Printable(s)
+}
+
+// FeedHead is the cursor a read at the end of the change feed returns: the
+// feed's bound (Store.EventsThrough), but no further than the last event
+// written.
+func FeedHead(ctx context.Context, st Store) (int64, error) {
+	through, err := st.EventsThrough(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	err = st.Read(ctx, func(tx Tx) (err error) { _, last, err = tx.EventHorizon(); return err })
+	return min(through, last), err
 }

@@ -117,6 +117,45 @@ func (m *Metrics) WatchStore(db Store) {
 	)
 }
 
+// Webhooks is what the metrics read from the webhook deliveries of the
+// process (webhook.Worker has it).
+type Webhooks interface {
+	// Counters are this process's deliveries, failed attempts, retries and
+	// webhooks marked failing since it started.
+	Counters() (delivered, failed, retries, markedFailing uint64)
+	// QueueGauges read the database: the events still to deliver, and the
+	// webhooks failing and retrying, across every process.
+	QueueGauges() (depth, failing, retrying float64)
+}
+
+// WatchWebhooks registers the webhook delivery metrics.
+func (m *Metrics) WatchWebhooks(w Webhooks) {
+	counter := func(name, help string, read func(d, f, r, mf uint64) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(read(w.Counters())) })
+	}
+	gauge := func(name, help string, pick func(depth, failing, retrying float64) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return pick(w.QueueGauges()) })
+	}
+	m.reg.MustRegister(
+		counter("casemgr_webhook_deliveries_total", "Events delivered to webhooks (answered 2xx) by this process.",
+			func(d, _, _, _ uint64) uint64 { return d }),
+		counter("casemgr_webhook_delivery_failures_total", "Delivery attempts that failed (non-2xx, timeout, refused) in this process.",
+			func(_, f, _, _ uint64) uint64 { return f }),
+		counter("casemgr_webhook_delivery_retries_total", "Delivery attempts of an event after a failed one, in this process.",
+			func(_, _, r, _ uint64) uint64 { return r }),
+		counter("casemgr_webhooks_marked_failing_total", "Times this process marked a webhook failing.",
+			func(_, _, _, mf uint64) uint64 { return mf }),
+		gauge("casemgr_webhook_queue_depth", "Events committed and not yet delivered, summed over the webhooks (every process; at most 10000 counted per webhook).",
+			func(d, _, _ float64) float64 { return d }),
+		gauge("casemgr_webhooks_failing", "Webhooks marked failing.",
+			func(_, f, _ float64) float64 { return f }),
+		gauge("casemgr_webhooks_retrying", "Webhooks whose oldest undelivered event has failed and waits for a retry.",
+			func(_, _, r float64) float64 { return r }),
+	)
+}
+
 // Handler serves the registry in the Prometheus text format (or
 // OpenMetrics, when the scraper asks for it).
 func (m *Metrics) Handler() http.Handler {

@@ -189,7 +189,10 @@ func (w *Worker) Round(ctx context.Context) (worked bool, next time.Time, err er
 	}
 	var claimed []casemgr.Webhook
 	err = w.Store.Write(ctx, func(tx casemgr.Tx) (err error) {
-		claimed, err = tx.ClaimWebhooks(due, w.Owner, now, now.Add(w.Lease))
+		// The lease runs from the claim, not from the read before it:
+		// the write may have waited for others.
+		at := time.Now()
+		claimed, err = tx.ClaimWebhooks(due, w.Owner, at, at.Add(w.Lease))
 		return err
 	})
 	if err != nil || len(claimed) == 0 {
@@ -379,4 +382,96 @@ func failureOf(err error) string {
 		return "the host does not resolve"
 	}
 	return "no answer"
+}
+
+// QueueState is where the deliveries stand across every webhook.
+type QueueState struct {
+	// Depth counts the events still to deliver, summed over the webhooks
+	// (at most maxCounted per webhook).
+	Depth int
+	// Webhooks counts the webhooks; Failing those marked failing;
+	// Retrying those whose oldest undelivered event has failed.
+	Webhooks, Failing, Retrying int
+}
+
+// maxCounted bounds the events counted per webhook by Queue.
+const maxCounted = 10000
+
+// Queue reads the state of the delivery queue from the database (every
+// process's deliveries, not only this worker's).
+func (w *Worker) Queue(ctx context.Context) (QueueState, error) {
+	var st QueueState
+	head, err := w.Source.Head(ctx)
+	if err != nil {
+		return st, err
+	}
+	var list []casemgr.Webhook
+	if err := w.Store.Read(ctx, func(tx casemgr.Tx) (err error) { list, err = tx.Webhooks(""); return err }); err != nil {
+		return st, err
+	}
+	st.Webhooks = len(list)
+	for _, h := range list {
+		if h.Status == casemgr.WebhookFailing {
+			st.Failing++
+		}
+		if h.Queue.Attempts > 0 {
+			st.Retrying++
+		}
+		if h.Queue.Cursor >= head {
+			continue
+		}
+		items, _, err := w.Source.Read(ctx, h.Queue.Cursor, h.EventTypes, maxCounted)
+		if err != nil {
+			return st, err
+		}
+		st.Depth += len(items)
+	}
+	return st, nil
+}
+
+// Report logs the state of the queue and the worker's counters every
+// interval until ctx ends, when there is anything to say.
+func (w *Worker) Report(ctx context.Context, interval time.Duration) {
+	w.defaults()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var last [4]uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := w.Queue(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.Logger.Warn("webhook queue: reading failed", "err", err)
+			}
+			continue
+		}
+		now := [4]uint64{w.Stats.Delivered.Load(), w.Stats.Failed.Load(), w.Stats.Retries.Load(), w.Stats.MarkedFailing.Load()}
+		if st.Depth == 0 && st.Failing == 0 && now == last {
+			continue
+		}
+		w.Logger.Info("webhook queue", "depth", st.Depth, "webhooks", st.Webhooks, "failing", st.Failing,
+			"retrying", st.Retrying, "delivered", now[0]-last[0], "failed", now[1]-last[1], "retries", now[2]-last[2])
+		last = now
+	}
+}
+
+// Counters returns the worker's counters (metrics.Webhooks).
+func (w *Worker) Counters() (delivered, failed, retries, markedFailing uint64) {
+	return w.Stats.Delivered.Load(), w.Stats.Failed.Load(), w.Stats.Retries.Load(), w.Stats.MarkedFailing.Load()
+}
+
+// QueueGauges reads the queue for a metrics scrape (metrics.Webhooks); a
+// failed read reports -1.
+func (w *Worker) QueueGauges() (depth, failing, retrying float64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := w.Queue(ctx)
+	if err != nil {
+		return -1, -1, -1
+	}
+	return float64(st.Depth), float64(st.Failing), float64(st.Retrying)
 }
