@@ -11,7 +11,6 @@ package apidocs
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 )
 
@@ -39,6 +38,3 @@ func Handler() http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
-
-// Assets is the embedded file tree, for tests and checks.
-func Assets() fs.FS { return assets }

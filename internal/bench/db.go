@@ -37,7 +37,7 @@ type DB struct {
 func OpenDB(ctx context.Context, dbURL string, conns int) (*DB, error) {
 	scheme, rest, ok := strings.Cut(dbURL, "://")
 	if !ok {
-		return nil, errors.New("database URL has no scheme; want sqlite://PATH or postgres://...")
+		return nil, errors.New("database URL has no scheme; want sqlite://PATH or postgres://URL")
 	}
 	conns = max(conns, 1)
 	switch strings.ToLower(scheme) {

@@ -49,13 +49,19 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	w.Header().Set("Location", attachmentPath+att.ID)
-	writeTree(w, rc, http.StatusCreated, "", map[string]any{"attachment": []any{map[string]any{
-		"altId":       att.ID,
-		"name":        att.Name,
-		"contentType": att.ContentType,
-		"size":        att.Size,
-	}}})
+	writeTree(w, rc, http.StatusCreated, "", uploadRep(att))
 	return nil
+}
+
+// uploadRep represents an upload, without its bytes: its altId, name,
+// content type and size.
+func uploadRep(a *casemgr.Attachment) map[string]any {
+	return map[string]any{"attachment": []any{map[string]any{
+		"altId":       a.ID,
+		"name":        a.Name,
+		"contentType": a.ContentType,
+		"size":        a.Size,
+	}}}
 }
 
 // readUpload reads the uploaded file, its name and its content type.
@@ -219,13 +225,7 @@ func (s *Server) uploadedAttachment(w http.ResponseWriter, r *http.Request) erro
 	if len(list) != 1 || !rc.actor.Owns(&list[0]) {
 		return errf(casemgr.CodeNotFound, "entity", "attachment", "ids", id)
 	}
-	a := list[0]
-	writeTree(w, rc, http.StatusOK, "", map[string]any{"attachment": []any{map[string]any{
-		"altId":       a.ID,
-		"name":        a.Name,
-		"contentType": a.ContentType,
-		"size":        a.Size,
-	}}})
+	writeTree(w, rc, http.StatusOK, "", uploadRep(&list[0]))
 	return nil
 }
 

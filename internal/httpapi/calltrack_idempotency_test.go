@@ -76,7 +76,8 @@ func TestCreateCalltrackIdempotency(t *testing.T) {
 	})
 	t.Run("requests_without_key_are_not_deduplicated", func(t *testing.T) {
 		onEngines(t, "", func(t *testing.T, h *harness) {
-			if h.ctCreate("jenny", ctBody()) == h.ctCreate("jenny", ctBody()) {
+			first := h.ctCreate("jenny", ctBody())
+			if second := h.ctCreate("jenny", ctBody()); first == second {
 				t.Errorf("two requests without a key created one activity")
 			}
 		})

@@ -12,12 +12,6 @@ import (
 
 const casesPath = "/core/casemgr/v3/case"
 
-// caseIDs runs a case search and lists the IDs found (nil for 204).
-func caseIDs(t *testing.T, h *harness, token, query string) []string {
-	t.Helper()
-	return foundIDs(t, h, casesPath, "case", token, query)
-}
-
 // caseSearches checks case searches against the IDs they must find.
 func caseSearches(t *testing.T, h *harness, token string, want map[string][]string) {
 	t.Helper()

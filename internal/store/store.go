@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,7 +35,7 @@ var _ DB = (*sqlstore.Store)(nil)
 func Open(ctx context.Context, url string) (DB, error) {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok {
-		return nil, fmt.Errorf("store: database URL has no scheme; want sqlite://PATH, postgres://... or postgresql://...")
+		return nil, errors.New("store: database URL has no scheme; want sqlite://PATH, postgres://URL or postgresql://URL")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
@@ -43,5 +44,5 @@ func Open(ctx context.Context, url string) (DB, error) {
 		return sqlstore.OpenPostgres(ctx, url)
 	}
 	// Name only the scheme: the rest may hold a password.
-	return nil, fmt.Errorf("store: unsupported database URL scheme %q; want sqlite://PATH, postgres://... or postgresql://...", scheme)
+	return nil, fmt.Errorf("store: unsupported database URL scheme %q; want sqlite://PATH, postgres://URL or postgresql://URL", scheme)
 }

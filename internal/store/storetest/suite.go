@@ -455,7 +455,7 @@ func testCases(t *testing.T, db store.DB) {
 			return err
 		}
 		if len(list) != 2 {
-			return fmt.Errorf("Cases for update: %d cases", len(list))
+			return fmt.Errorf("cases for update: %d cases", len(list))
 		}
 		if err := tx.UpdateCase(&upd); err != nil {
 			return err
