@@ -276,14 +276,25 @@ func (t *tx) PullCandidates(f casemgr.PullFilter) ([]casemgr.Activity, error) {
 	if len(f.Queues) == 0 || len(f.Departments) == 0 || f.Limit <= 0 {
 		return nil, nil
 	}
-	return queryList(t, "pull candidates", scanActivity, t.d.pullSQL(t.write),
-		t.d.ids(f.Queues), t.d.ids(f.Departments), t.d.strs(f.ExcludeTypes), f.Limit)
+	var queues any = t.d.ids(f.Queues)
+	if len(f.Queues) == 1 {
+		queues = f.Queues[0]
+	}
+	return queryList(t, "pull candidates", scanActivity, t.d.pullSQL(t.write, len(f.Queues) == 1),
+		queues, t.d.ids(f.Departments), t.d.strs(f.ExcludeTypes), f.Limit)
 }
 
 // pullSQL is the query of a pull's candidates. Its condition and order
-// are those of the partial index activities_pull (migration 0075).
-func (d *dialect) pullSQL(lock bool) string {
-	return `SELECT ` + activities.all + ` FROM activities WHERE status = '` + casemgr.StatusAwaitingAssignment + `' AND response_to = 0 AND ` + d.in("queue_id") +
+// are those of the partial index activities_pull (migration 0075): from
+// one queue (oneQueue, the common case) the index hands the rows over in
+// pull order, and the scan stops at the limit, passing over locked rows;
+// from several the matches of every queue are sorted.
+func (d *dialect) pullSQL(lock, oneQueue bool) string {
+	queue := d.in("queue_id")
+	if oneQueue {
+		queue = "queue_id = ?"
+	}
+	return `SELECT ` + activities.all + ` FROM activities WHERE status = '` + casemgr.StatusAwaitingAssignment + `' AND response_to = 0 AND ` + queue +
 		` AND ` + d.in("department_id") + ` AND NOT (` + d.in("type") + `)` +
 		` ORDER BY (priority = ''), priority, created, id LIMIT ?` + d.forUpdateSkipLocked(lock)
 }

@@ -54,6 +54,10 @@ func HotQueries(engine string) []HotQuery {
 	add("token with its session", tokenWithSessionSQL, "h777")
 	add("live session of a user", userLoggedInSQL, int64(105), int64(1))
 	add("history of an activity", historySQL, "activity", int64(1234))
+	excluded := d.strs([]string{casemgr.TypeCalltrack, casemgr.TypeChat, casemgr.TypeWeb})
+	depts := d.ids([]int64{1, 2, 3, 4, 5})
+	add("pull candidates of one queue, locked", d.pullSQL(true, true), int64(11), depts, excluded, int64(5))
+	add("pull candidates of queues, locked", d.pullSQL(true, false), d.ids([]int64{11, 52}), depts, excluded, int64(5))
 	search := func(name string, f casemgr.ActivityFilter) {
 		col := sortColumns[f.Sort]
 		count, page, args := d.searchSQL(f, col)
