@@ -168,6 +168,17 @@ var Catalogue = map[Code]Entry{
 	CodeWebhookEventTypesEmpty:  {"eventTypes names no event type; leave it out to receive every type.", "eventTypes, when sent, names at least one event type."},
 	CodeWebhookTooMany:          {"A client application may hold at most {max} webhooks.", "A client application holds at most 50 webhooks."},
 	CodeWebhookClientOnly:       {"Webhooks are managed by client applications; a user token may not use this resource.", "Webhooks are managed by client applications; a user token gets 403."},
+
+	CodeEditOneActivity:       {"Exactly one activity is edited at a time; {count} were sent.", "Edit activity names exactly one activity."},
+	CodeEditIDRequired:        {"The activity must contain 'id' and 'lastModified'.", "The activity of an edit names its id and the lastModified the client read."},
+	CodeEditNothingToEdit:     {"Nothing to edit: send at least one of dueDate, priority, language.value or customAttributes.", "An edit sets at least one of dueDate, priority, language and customAttributes."},
+	CodeEditDueDateInPast:     {"dueDate '{value}' must be a valid date in the future.", "The dueDate of an edited activity is a valid date in the future."},
+	CodeEditPriorityInvalid:   {"Priority '{value}' must be 1 to 7.", "The priority of an edited activity is \"1\" to \"7\"."},
+	CodeEditLanguageInvalid:   {"Language '{value}' is not an activity language ({values}).", "The language of an edited activity is one of the configured activity languages."},
+	CodeEditNotAssigned:       {"Activity {ids} is not assigned; only an assigned activity is edited.", "Only an activity whose status is assigned is edited."},
+	CodeEditNotAssignedToUser: {"Activity {ids} is not assigned to the calling user.", "A user edits only an activity assigned to them."},
+	CodeEditLocked:            {"Activity {ids} is locked by another user.", "An activity locked by another user is not edited (an expired lock does not count)."},
+	CodeEditStale:             {"Activity {ids} was modified since it was read (lastModified does not match).", "An edit names the lastModified the client read; a changed activity is not edited. Checked after every other rule."},
 }
 
 // Codes returns every code of the catalogue in order.

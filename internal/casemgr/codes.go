@@ -176,4 +176,16 @@ const (
 	CodeWebhookEventTypesEmpty  Code = "400-535"
 	CodeWebhookTooMany          Code = "400-536"
 	CodeWebhookClientOnly       Code = "403-530"
+
+	// Edit activity (docs/operations/edit-activity.md).
+	CodeEditOneActivity       Code = "400-400"
+	CodeEditIDRequired        Code = "400-401"
+	CodeEditNothingToEdit     Code = "400-402"
+	CodeEditDueDateInPast     Code = "400-403"
+	CodeEditPriorityInvalid   Code = "400-404"
+	CodeEditLanguageInvalid   Code = "400-405"
+	CodeEditNotAssigned       Code = "400-406"
+	CodeEditNotAssignedToUser Code = "400-407"
+	CodeEditLocked            Code = "403-400"
+	CodeEditStale             Code = "409-400"
 )

@@ -2,6 +2,7 @@ package casemgr
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -307,12 +308,19 @@ func customerElementsAreValid(v *Violations, details map[string]string, w *custo
 	}
 }
 
-// customAttributesAreValid (CC7, custom attribute values): each name is a
-// customer custom attribute; an enumeration takes its listed values; a
+// customAttributesAreValid (CC7, custom attribute values): the custom
+// attribute rule (customAttributeValuesAreValid) for a customer.
+func customAttributesAreValid(v *Violations, custom map[string][]string, defs []AttributeDef) {
+	customAttributeValuesAreValid(v, "customer", custom, defs)
+}
+
+// customAttributeValuesAreValid is the rule of custom attribute values in
+// the bodies of the customer and activity calls: each name is a custom
+// attribute of the object; an enumeration takes its listed values; a
 // string holds only letters, digits, space, @ : . _ - & , ( ) ? # = ' " and
 // characters above U+007F.
-func customAttributesAreValid(v *Violations, custom map[string][]string, defs []AttributeDef) {
-	for name, vals := range custom {
+func customAttributeValuesAreValid(v *Violations, object string, custom map[string][]string, defs []AttributeDef) {
+	for _, name := range slices.Sorted(maps.Keys(custom)) {
 		var def *AttributeDef
 		for i := range defs {
 			if defs[i].Name == name {
@@ -320,10 +328,10 @@ func customAttributesAreValid(v *Violations, custom map[string][]string, defs []
 			}
 		}
 		if def == nil {
-			v.Add(PhaseRule, "customAttributes."+name, CodeAttributeUnknown, "name", name, "entity", "customer")
+			v.Add(PhaseRule, "customAttributes."+name, CodeAttributeUnknown, "name", name, "entity", object)
 			continue
 		}
-		for _, val := range vals {
+		for _, val := range custom[name] {
 			if (def.Type == "enum" && !slices.Contains(def.Values, val)) || !customValueCharactersAllowed(val) {
 				v.Add(PhaseRule, "customAttributes."+name, CodeAttributeValue, "name", name, "value", val)
 			}

@@ -22,6 +22,20 @@ const (
 var ValueListNames = []string{ListActivityLanguages, ListGroupTypes, ListRegions, ListCountries,
 	ListIndustries, ListLevels, ListContactTypes, ListSocialTypes}
 
+// DefaultActivityLanguages are the activity languages of a world that
+// configures none.
+var DefaultActivityLanguages = []string{"en"}
+
+// ActivityLanguages returns the configured activity languages, or
+// DefaultActivityLanguages when none are configured.
+func ActivityLanguages(tx Tx) ([]string, error) {
+	list, err := ValueList(tx, ListActivityLanguages)
+	if err != nil || len(list) > 0 {
+		return list, err
+	}
+	return slices.Clone(DefaultActivityLanguages), nil
+}
+
 // ListObject is the AttributeDef.Object of a value list; its Name is the
 // list's name and its Values the list.
 const ListObject = "list"

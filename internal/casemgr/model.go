@@ -41,12 +41,14 @@ const (
 	ActionCreateCustomer     = "Create Customer"
 	ActionEditCustomer       = "Edit Customer"
 	ActionPullActivities     = "Pull Activities"
+	ActionEditActivity       = "Edit Activity"
+	ActionComplete           = "Complete"
 )
 
 // AllActions lists the actions a fixture may grant.
 var AllActions = []string{ActionChangeCustomer, ActionChangeCase, ActionCreateActivity,
 	ActionPickActivities, ActionUnpin, ActionViewAgentConsole, ActionTransferActivities,
-	ActionCreateCustomer, ActionEditCustomer, ActionPullActivities}
+	ActionCreateCustomer, ActionEditCustomer, ActionPullActivities, ActionEditActivity, ActionComplete}
 
 // Activity types; any other type name is a user-defined generic type.
 const (
@@ -140,6 +142,10 @@ type Department struct {
 	// TransferQueue is the queue of the transfer workflow, 0 when the
 	// department has no transfer workflow.
 	TransferQueue ID
+	// ForceCategorization and ForceResolutionCode make completing an
+	// activity of the department need a category, a resolution code.
+	ForceCategorization bool
+	ForceResolutionCode bool
 }
 
 // HasTransferWorkflow reports whether the department has a transfer workflow.
@@ -295,10 +301,20 @@ type Activity struct {
 	Priority         string
 	DueDate          *time.Time
 	CustomAttributes map[string][]string
-	Created          time.Time
-	CreatedBy        ID
-	LastModified     time.Time
-	LastModifiedBy   ID
+	// Language is the activity's language, one of the configured activity
+	// languages; empty when none is set.
+	Language string
+	// Categories and ResolutionCodes are the categories and resolution
+	// codes the activity was given (configuration: no call sets them).
+	Categories      []string
+	ResolutionCodes []string
+	// AwaitingSupervision holds the activity for a supervisor's review:
+	// it is not completed meanwhile.
+	AwaitingSupervision bool
+	Created             time.Time
+	CreatedBy           ID
+	LastModified        time.Time
+	LastModifiedBy      ID
 }
 
 // LockedByOther reports whether the activity is locked, at time now, by a

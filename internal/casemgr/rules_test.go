@@ -455,3 +455,51 @@ func TestWebhookRules(t *testing.T) {
 		}
 	}
 }
+
+func TestEditActivityRules(t *testing.T) {
+	prio, lang := "3", "en"
+	dueOK := func(s string) bool { _, ok := dueDateInFuture(s, ruleNow); return ok }
+	jenny := ruleUser(nil)
+	mine := &Activity{Status: StatusAssigned, AssignedUser: 1001}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"editSetsSomething/nothing", editSetsSomething(EditActivityRequest{}), false},
+		{"editSetsSomething/priority", editSetsSomething(EditActivityRequest{Priority: &prio}), true},
+		{"editSetsSomething/language", editSetsSomething(EditActivityRequest{Language: &lang}), true},
+		{"editSetsSomething/empty_custom_attributes", editSetsSomething(EditActivityRequest{CustomAttributes: map[string][]string{}}), false},
+		{"editSetsSomething/custom_attribute", editSetsSomething(EditActivityRequest{CustomAttributes: map[string][]string{"a": nil}}), true},
+		{"dueDateInFuture/later", dueOK("2026-01-05T10:30:00.000Z"), true},
+		{"dueDateInFuture/now", dueOK("2026-01-05T09:30:00.000Z"), false},
+		{"dueDateInFuture/past", dueOK("2020-01-01T00:00:00Z"), false},
+		{"dueDateInFuture/not_a_date", dueOK("tomorrow"), false},
+		{"priorityInRange/1", priorityInRange("1"), true},
+		{"priorityInRange/7", priorityInRange("7"), true},
+		{"priorityInRange/0", priorityInRange("0"), false},
+		{"priorityInRange/8", priorityInRange("8"), false},
+		{"priorityInRange/leading_zero", priorityInRange("07"), false},
+		{"priorityInRange/word", priorityInRange("high"), false},
+		{"languageSupported/listed", languageSupported("en", []string{"en"}), true},
+		{"languageSupported/not_listed", languageSupported("fr", []string{"en"}), false},
+		{"editNeedsAssigned/assigned", editNeedsAssigned(mine), true},
+		{"editNeedsAssigned/queued", editNeedsAssigned(&Activity{Status: StatusAwaitingAssignment}), false},
+		{"assignedToCaller/mine", assignedToCaller(mine, jenny), true},
+		{"assignedToCaller/another_users", assignedToCaller(&Activity{AssignedUser: 1002}, jenny), false},
+		{"assignedToCaller/client_any_user", assignedToCaller(&Activity{AssignedUser: 1002}, ruleClient), true},
+		{"assignedToCaller/client_nobody", assignedToCaller(&Activity{}, ruleClient), false},
+		{"wrapUpLicenses/chat_needs_chatplus", jenny.HasLicense(wrapUpLicenses(TypeChat)...), false},
+		{"wrapUpLicenses/chat_with_chatplus", ruleUser(nil, LicenseChatPlus).HasLicense(wrapUpLicenses(TypeChat)...), true},
+		{"wrapUpLicenses/email_platform", ruleUser(nil, LicensePlatform).HasLicense(wrapUpLicenses(TypeEmail)...), false},
+		{"wrapUpLicenses/task_platform", ruleUser(nil, LicensePlatform).HasLicense(wrapUpLicenses(TypeTask)...), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	merged := mergeCustomAttributes(map[string][]string{"a": {"1"}, "b": {"2"}}, map[string][]string{"b": {"3"}, "c": nil})
+	if fmt.Sprint(merged) != "map[a:[1] b:[3] c:[]]" {
+		t.Errorf("mergeCustomAttributes = %v", merged)
+	}
+}

@@ -120,7 +120,7 @@ func (s *Server) activityAttributes(w http.ResponseWriter, r *http.Request) erro
 		if calltrack, err = tx.CalltrackSubtypes(); err != nil {
 			return err
 		}
-		if languages, err = casemgr.ValueList(tx, casemgr.ListActivityLanguages); err != nil {
+		if languages, err = casemgr.ActivityLanguages(tx); err != nil {
 			return err
 		}
 		defs, err = tx.AttributeDefs("activity")

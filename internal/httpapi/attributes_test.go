@@ -131,8 +131,11 @@ func TestActivityAttributesLanguageAndCustom(t *testing.T) {
 		h := newHarness(t, db, nil)
 		path := "/core/casemgr/v3/activity/attributes"
 		jenny := h.login("jenny")
+		// A world that configures no activity languages has "en" (the
+		// languages edit activity accepts).
 		res := h.do("GET", path+"?$attribute=language", jenny, "")
-		res.expect(t, 204, "")
+		res.expect(t, 200, "")
+		rtWant(t, "default language", atString(res.JSON(t), "attribute.0.value.0.value"), "en")
 		h.add(attrLists)
 		res = h.do("GET", path+"?$attribute=all", jenny, "")
 		res.expect(t, 200, "")

@@ -29,7 +29,7 @@ const (
 // lists them. id and link are always sent.
 var activityFields = []string{
 	"id", "link", "case", "department", "lastDepartment", "queue", "type", "mode", "status",
-	"customer", "contactPointData", "subject", "payload", "priority", "dueDate", "created",
+	"customer", "contactPointData", "subject", "payload", "priority", "dueDate", "language", "created",
 	"lastModified", "lastModifiedBy", "pinned", "lock", "responseTo", "customAttributes",
 	"attachments",
 }
@@ -518,6 +518,9 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (map[string]any, erro
 	}
 	if a.DueDate != nil {
 		put("dueDate", casemgr.FormatTime(*a.DueDate))
+	}
+	if a.Language != "" {
+		put("language", r.enum("language", a.Language))
 	}
 	put("created", casemgr.FormatTime(a.Created))
 	put("lastModified", casemgr.FormatTime(a.LastModified))

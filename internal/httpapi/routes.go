@@ -42,6 +42,10 @@ func (s *Server) Handler() http.Handler {
 	// Routing (docs/operations/pull.md).
 	mux.Handle("PATCH /core/casemgr/v3/activity/pull", s.api(s.pull))
 
+	// Wrap-up of activities (docs/operations/edit-activity.md,
+	// complete-activities.md).
+	mux.Handle("PATCH /core/casemgr/v3/activity", s.api(s.editActivity))
+
 	// Neighbouring calls a client needs (docs/api.md, Reading).
 	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.handle(s.searchActivities)))
 	mux.Handle("GET /core/casemgr/v3/activity/attributes", s.api(s.handle(s.activityAttributes)))

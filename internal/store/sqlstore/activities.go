@@ -12,24 +12,32 @@ var activities = newTable("activities", "case_id", "department_id", "last_depart
 	"type", "subtype", "mode", "status", "assigned_user_id", "locked_by", "lock_expires", "pinned",
 	"response_to", "customer_id", "contact_id", "contact_point_id", "contact_point_data",
 	"subject", "content_text", "content_html", "priority", "due_date", "custom_attributes",
-	"created", "created_by", "last_modified", "last_modified_by")
+	"created", "created_by", "last_modified", "last_modified_by",
+	"language", "categories", "resolution_codes", "awaiting_supervision")
 
 func scanActivity(r scanner) (casemgr.Activity, error) {
 	var a casemgr.Activity
 	var lockExpires, due sql.NullInt64
-	var attrs string
+	var attrs, categories, codes string
 	var created, modified int64
 	if err := r.Scan(&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
 		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
 		&a.ResponseTo, &a.Customer, &a.Contact, &a.ContactPoint, &a.ContactPointData,
 		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &attrs,
-		&created, &a.CreatedBy, &modified, &a.LastModifiedBy); err != nil {
+		&created, &a.CreatedBy, &modified, &a.LastModifiedBy,
+		&a.Language, &categories, &codes, &a.AwaitingSupervision); err != nil {
 		return a, err
 	}
 	a.LockExpires, a.DueDate = fromNullMillis(lockExpires), fromNullMillis(due)
 	a.Created, a.LastModified = fromMillis(created), fromMillis(modified)
 	var err error
-	a.CustomAttributes, err = decMap[[]string](attrs, "activity customAttributes")
+	if a.CustomAttributes, err = decMap[[]string](attrs, "activity customAttributes"); err != nil {
+		return a, err
+	}
+	if a.Categories, err = decList[string](categories, "activity categories"); err != nil {
+		return a, err
+	}
+	a.ResolutionCodes, err = decList[string](codes, "activity resolutionCodes")
 	return a, err
 }
 
@@ -38,7 +46,8 @@ func activityValues(a *casemgr.Activity) []any {
 		a.Type, a.Subtype, a.Mode, a.Status, a.AssignedUser, a.LockedBy, millisPtr(a.LockExpires), a.Pinned,
 		a.ResponseTo, a.Customer, a.Contact, a.ContactPoint, a.ContactPointData,
 		a.Subject, a.ContentText, a.ContentHTML, a.Priority, millisPtr(a.DueDate), encMap(a.CustomAttributes),
-		millis(a.Created), a.CreatedBy, millis(a.LastModified), a.LastModifiedBy}
+		millis(a.Created), a.CreatedBy, millis(a.LastModified), a.LastModifiedBy,
+		a.Language, encList(a.Categories), encList(a.ResolutionCodes), a.AwaitingSupervision}
 }
 
 // Activities returns the activities with the given IDs in ID order, locking
@@ -101,7 +110,8 @@ var activityTypes = []string{"bigint", "bigint", "bigint", "bigint",
 	"text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean",
 	"bigint", "bigint", "bigint", "bigint", "text",
 	"text", "text", "text", "text", "bigint", "text",
-	"bigint", "bigint", "bigint", "bigint"}
+	"bigint", "bigint", "bigint", "bigint",
+	"text", "text", "text", "boolean"}
 
 // activitiesSetUpdate is the one UPDATE of updateActivitiesSet: every column
 // from one array per column, joined on the id array.

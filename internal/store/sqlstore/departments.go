@@ -4,12 +4,13 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
-var departments = newTable("departments", "name", "shared_with", "transfer_queue_id")
+var departments = newTable("departments", "name", "shared_with", "transfer_queue_id",
+	"force_categorization", "force_resolution_code")
 
 func scanDepartment(r scanner) (casemgr.Department, error) {
 	var d casemgr.Department
 	var shared string
-	if err := r.Scan(&d.ID, &d.Name, &shared, &d.TransferQueue); err != nil {
+	if err := r.Scan(&d.ID, &d.Name, &shared, &d.TransferQueue, &d.ForceCategorization, &d.ForceResolutionCode); err != nil {
 		return d, err
 	}
 	var err error
@@ -54,5 +55,6 @@ func (t *tx) InsertDepartment(d *casemgr.Department) error {
 		return err
 	}
 	t.configChanged()
-	return t.insertRow("insert department", departments, &d.ID, d.Name, encList(d.SharedWith), d.TransferQueue)
+	return t.insertRow("insert department", departments, &d.ID, d.Name, encList(d.SharedWith), d.TransferQueue,
+		d.ForceCategorization, d.ForceResolutionCode)
 }
