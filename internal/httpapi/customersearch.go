@@ -56,8 +56,8 @@ func departmentOnlyFromClient(actor casemgr.Actor, q url.Values) error {
 	return nil
 }
 
-// searchQuery is the query of a case or customer search, read by
-// parseSearchQuery.
+// searchQuery is the query of a search: of activities (parseSearch), or of
+// cases or customers (parseSearchQuery).
 type searchQuery struct{ url.Values }
 
 // parseSearchQuery reads what the case and customer searches share: only
@@ -105,6 +105,46 @@ func (q searchQuery) text(name string) (string, error) {
 		return "", q.bad(name)
 	}
 	return v, nil
+}
+
+// id reads a parameter holding one ID; 0 when it is not sent.
+func (q searchQuery) id(name string) (casemgr.ID, error) {
+	if !q.Has(name) {
+		return 0, nil
+	}
+	v, ok := casemgr.ParseID(strings.TrimSpace(q.Get(name)))
+	if !ok {
+		return 0, q.bad(name)
+	}
+	return v, nil
+}
+
+// idAlias reads an ID sent under name or under its alias (caseID for
+// case, ...); both at once are 400-102.
+func (q searchQuery) idAlias(name, alias string) (casemgr.ID, error) {
+	if q.Has(alias) && q.Has(name) {
+		return 0, errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", alias+" and "+name+" together")
+	}
+	if q.Has(alias) {
+		return q.id(alias)
+	}
+	return q.id(name)
+}
+
+// list reads a comma list of values, none blank; nil when it is not sent.
+func (q searchQuery) list(name string) ([]string, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	var out []string
+	for _, v := range strings.Split(q.Get(name), ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return nil, q.bad(name)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // phone reads the phone filter as the digits it matches; "" when it is

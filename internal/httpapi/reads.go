@@ -155,11 +155,8 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if err := checkParams(r, searchParams...); err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	bad := func(name string) error {
-		return errf(casemgr.CodeUnsupportedParamValue, "name", name, "value", q.Get(name))
-	}
-	pg, err := parsePaging(q)
+	q := searchQuery{r.URL.Query()}
+	pg, err := parsePaging(q.Values)
 	if err != nil {
 		return nil, err
 	}
@@ -175,121 +172,80 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 			// The names v12 clients send.
 			f.Sort = strings.TrimSuffix(v, "Date")
 		default:
-			return nil, bad("$sort")
+			return nil, q.bad("$sort")
 		}
 	}
-
-	// idParam reads a parameter holding one ID.
-	idParam := func(name string) (casemgr.ID, error) {
-		if !q.Has(name) {
-			return 0, nil
-		}
-		v, ok := casemgr.ParseID(strings.TrimSpace(q.Get(name)))
-		if !ok {
-			return 0, bad(name)
-		}
-		return v, nil
-	}
-	// listParam reads a comma list of non-empty values.
-	listParam := func(name string) ([]string, error) {
-		if !q.Has(name) {
-			return nil, nil
-		}
-		var out []string
-		for _, v := range strings.Split(q.Get(name), ",") {
-			v = strings.TrimSpace(v)
-			if v == "" {
-				return nil, bad(name)
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	}
-
-	if q.Has("caseID") && q.Has("case") {
-		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "case", "value", "caseID and case together")
-	}
-	caseParam := "case"
-	if q.Has("caseID") {
-		caseParam = "caseID"
-	}
-	if f.Case, err = idParam(caseParam); err != nil {
+	if f.Case, err = q.idAlias("case", "caseID"); err != nil {
 		return nil, err
 	}
-	if q.Has("customerID") && q.Has("customer") {
-		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "customer", "value", "customerID and customer together")
-	}
-	customerParam := "customer"
-	if q.Has("customerID") {
-		customerParam = "customerID"
-	}
-	if f.Customer, err = idParam(customerParam); err != nil {
+	if f.Customer, err = q.idAlias("customer", "customerID"); err != nil {
 		return nil, err
 	}
-	if q.Has("queueID") && q.Has("queue") {
-		return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "queue", "value", "queueID and queue together")
-	}
-	queueParam := "queue"
-	if q.Has("queueID") {
-		queueParam = "queueID"
-	}
-	if f.Queue, err = idParam(queueParam); err != nil {
+	if f.Queue, err = q.idAlias("queue", "queueID"); err != nil {
 		return nil, err
 	}
-	if q.Has("assignedUserName") {
-		if sr.assignedUserName = strings.TrimSpace(q.Get("assignedUserName")); sr.assignedUserName == "" {
-			return nil, bad("assignedUserName")
-		}
-	}
-	if f.Created, err = rangeParam(q, "createdDate"); err != nil {
+	if sr.assignedUserName, err = q.text("assignedUserName"); err != nil {
 		return nil, err
 	}
-	if f.LastModified, err = rangeParam(q, "lastModifiedDate"); err != nil {
+	if f.Created, err = rangeParam(q.Values, "createdDate"); err != nil {
 		return nil, err
 	}
-	if f.Custom, err = customParams(q); err != nil {
+	if f.LastModified, err = rangeParam(q.Values, "lastModifiedDate"); err != nil {
 		return nil, err
 	}
-	if f.AssignedTo, err = idParam("assignedTo"); err != nil {
+	if f.Custom, err = customParams(q.Values); err != nil {
 		return nil, err
 	}
-	if f.Statuses, err = listParam("status"); err != nil {
+	if f.AssignedTo, err = q.id("assignedTo"); err != nil {
 		return nil, err
 	}
-	statuses := f.Statuses[:0:0]
-	for _, v := range f.Statuses {
-		switch {
-		case v == casemgr.CaseOpen:
-			// Every status but completed.
-			f.Open = true
-		case containsStr(casemgr.ActivityStatuses, v):
-			statuses = append(statuses, v)
-		default:
-			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "status", "value", v)
-		}
-	}
-	f.Statuses = statuses
-	if f.Types, err = listParam("type"); err != nil {
+	if err := parseStatusesAndModes(q, f); err != nil {
 		return nil, err
 	}
-	modes, err := listParam("mode")
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range modes {
-		m := strings.ToLower(v)
-		if m != casemgr.ModeInbound && m != casemgr.ModeOutbound && m != casemgr.ModeComposed {
-			return nil, errf(casemgr.CodeUnsupportedParamValue, "name", "mode", "value", v)
-		}
-		f.Modes = append(f.Modes, m)
-	}
-	if sr.departments, err = listParam("department"); err != nil {
+	if sr.departments, err = q.list("department"); err != nil {
 		return nil, err
 	}
 	if sr.fields, err = parseAttribute(r, activityFields, activitySummary()); err != nil {
 		return nil, err
 	}
 	return sr, nil
+}
+
+// parseStatusesAndModes reads the status filter (the activity statuses,
+// and "open" for every status but completed), the type filter and the mode
+// filter of an activity search.
+func parseStatusesAndModes(q searchQuery, f *casemgr.ActivityFilter) error {
+	statuses, err := q.list("status")
+	if err != nil {
+		return err
+	}
+	f.Statuses = statuses[:0:0]
+	for _, v := range statuses {
+		switch {
+		case v == casemgr.CaseOpen:
+			// Every status but completed.
+			f.Open = true
+		case containsStr(casemgr.ActivityStatuses, v):
+			f.Statuses = append(f.Statuses, v)
+		default:
+			return errf(casemgr.CodeUnsupportedParamValue, "name", "status", "value", v)
+		}
+	}
+	if f.Types, err = q.list("type"); err != nil {
+		return err
+	}
+	modes, err := q.list("mode")
+	if err != nil {
+		return err
+	}
+	for _, v := range modes {
+		m := strings.ToLower(v)
+		if m != casemgr.ModeInbound && m != casemgr.ModeOutbound && m != casemgr.ModeComposed {
+			return errf(casemgr.CodeUnsupportedParamValue, "name", "mode", "value", v)
+		}
+		f.Modes = append(f.Modes, m)
+	}
+	return nil
 }
 
 func containsStr(list []string, s string) bool {
