@@ -84,6 +84,7 @@ Commands:
   migrate   apply the schema migrations
   seed      load a fixture document into a database
   export    write the world in a database as a fixture document
+  webhook   'webhook listen': receive webhook deliveries, verify and print them (docs/webhooks.md)
   bench     load tests: generate a world, drive a server, measure raw SQL (docs/performance.md)
   version   print the version
 
@@ -118,6 +119,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return runExport(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
+	case "webhook":
+		return runWebhook(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "casemgr", versionString())
 		return nil
