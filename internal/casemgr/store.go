@@ -70,6 +70,12 @@ type Tx interface {
 
 	// Customers, contacts and contact points.
 	Customers(ids []ID) ([]Customer, error)
+	// CustomersShowing returns the customers of ids, each with only its
+	// contacts whose ID is in contacts or that hold a contact point of
+	// points, each of those with only its points of points (what
+	// activities show of their customers; no contacts when both are
+	// empty).
+	CustomersShowing(ids, contacts, points []ID) ([]Customer, error)
 	InsertCustomer(*Customer) error // with its contacts and contact points
 	Contacts(ids []ID) ([]Contact, error)
 	ContactPoints(ids []ID) ([]ContactPoint, error)
@@ -140,6 +146,9 @@ type Tx interface {
 	Attachments(ids []string, forUpdate bool) ([]Attachment, error)
 	// ActivityAttachments lists the attachments of an activity, without data.
 	ActivityAttachments(activity ID) ([]Attachment, error)
+	// AttachmentCounts counts the attachments of each of the activities
+	// (activities without any are left out), in one query.
+	AttachmentCounts(activities []ID) (map[ID]int, error)
 	// AttachmentData returns one attachment with its bytes.
 	AttachmentData(id string) (*Attachment, error)
 	// AttachAttachments marks the attachments as used by an activity.

@@ -107,7 +107,7 @@ func (s *Server) readByIDsRequest(r *http.Request, fields []string, def fieldSet
 // representActivities renders activities with the names they show loaded
 // for all of them at once.
 func (s *Server) representActivities(r *http.Request, l *lookup, list []casemgr.Activity, want fieldSet) ([]any, error) {
-	if err := l.prepareActivities(list); err != nil {
+	if err := l.prepareActivities(list, want); err != nil {
 		return nil, err
 	}
 	rp := s.newRep(r, l)
@@ -378,7 +378,8 @@ func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) error {
 		rp := s.newRep(r, l)
 		want := activitySummary()
 		want["customAttributes"] = true
-		out, err = historyEntries(entries, historySnapshot, l.prepareActivities,
+		out, err = historyEntries(entries, historySnapshot,
+			func(list []casemgr.Activity) error { return l.prepareActivities(list, want) },
 			// A snapshot has no attachments to count; want excludes them.
 			func(a *casemgr.Activity) (any, error) { return rp.activity(a, want) })
 		return err

@@ -50,11 +50,7 @@ func writeTree(w http.ResponseWriter, rc *reqCtx, status int, root string, v map
 		body = renderXML(root, v)
 	} else {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(v)
-		body = buf.Bytes()
+		body = appendTreeJSON(make([]byte, 0, 1024), v)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)

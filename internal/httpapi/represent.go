@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,6 +112,15 @@ type lookup struct {
 	queues    map[casemgr.ID]*casemgr.Queue
 	users     map[casemgr.ID]*casemgr.User
 	customers map[casemgr.ID]*casemgr.Customer
+	// shown records what activities' customers were loaded with, and
+	// wantContacts and wantPoints the contacts and contact points of every
+	// activity prepared (needActivityCustomers).
+	shown                    map[casemgr.ID]shown
+	wantContacts, wantPoints map[casemgr.ID]bool
+	// activities are those prepared whose attachments are not counted
+	// yet; attachments the counts (attachmentCount).
+	activities  []casemgr.ID
+	attachments map[casemgr.ID]int
 }
 
 // newLookup loads the departments, which every read needs to name them,
@@ -120,11 +131,14 @@ func newLookup(tx casemgr.Tx, actor casemgr.Actor) (*lookup, error) {
 		return nil, err
 	}
 	l := &lookup{
-		tx:        tx,
-		actor:     actor,
-		depts:     make(map[casemgr.ID]*casemgr.Department, len(list)),
-		users:     map[casemgr.ID]*casemgr.User{},
-		customers: map[casemgr.ID]*casemgr.Customer{},
+		tx:           tx,
+		actor:        actor,
+		depts:        make(map[casemgr.ID]*casemgr.Department, len(list)),
+		users:        map[casemgr.ID]*casemgr.User{},
+		customers:    map[casemgr.ID]*casemgr.Customer{},
+		shown:        map[casemgr.ID]shown{},
+		wantContacts: map[casemgr.ID]bool{},
+		wantPoints:   map[casemgr.ID]bool{},
 	}
 	for i := range list {
 		l.depts[list[i].ID] = &list[i]
@@ -183,28 +197,76 @@ func (l *lookup) needUsers(ids ...casemgr.ID) error {
 	return nil
 }
 
-// needCustomers loads the customers not loaded yet, in one query. A
+// needCustomers loads the customers of ids not loaded yet, in one query,
+// without their contacts: what a case shows of its customer (its name). A
 // customer the reader does not see counts as missing, so a visible
 // activity or case names it by ID only: its name and contact details stay
 // hidden.
 func (l *lookup) needCustomers(ids ...casemgr.ID) error {
 	var missing []casemgr.ID
-	seen := map[casemgr.ID]bool{}
 	for _, id := range ids {
-		if _, done := l.customers[id]; done || id == 0 || seen[id] {
+		if _, done := l.customers[id]; done || id == 0 || slices.Contains(missing, id) {
 			continue
 		}
-		seen[id] = true
 		missing = append(missing, id)
+	}
+	return l.loadCustomers(missing, nil, nil)
+}
+
+// shown records which contacts and contact points a loaded customer holds:
+// those of the lists it was loaded with.
+type shown struct{ contacts, points map[casemgr.ID]bool }
+
+// needActivityCustomers loads, in one query, the customers of the
+// activities with what the activities show of them: their own contact and
+// contact point, not every contact of the customer. A customer loaded
+// before without an activity's contact or point is loaded again, with the
+// contacts and points of every activity asked for so far.
+func (l *lookup) needActivityCustomers(list []casemgr.Activity) error {
+	var missing []casemgr.ID
+	for i := range list {
+		a := &list[i]
+		if a.Customer == 0 || slices.Contains(missing, a.Customer) {
+			continue
+		}
+		if a.Contact != 0 {
+			l.wantContacts[a.Contact] = true
+		}
+		if a.ContactPoint != 0 {
+			l.wantPoints[a.ContactPoint] = true
+		}
+		_, loaded := l.customers[a.Customer]
+		sh := l.shown[a.Customer]
+		if !loaded || a.Contact != 0 && !sh.contacts[a.Contact] || a.ContactPoint != 0 && !sh.points[a.ContactPoint] {
+			missing = append(missing, a.Customer)
+		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	list, err := l.tx.Customers(missing)
-	if err != nil {
+	sh := shown{contacts: maps.Clone(l.wantContacts), points: maps.Clone(l.wantPoints)}
+	if err := l.loadCustomers(missing, slices.Collect(maps.Keys(sh.contacts)), slices.Collect(maps.Keys(sh.points))); err != nil {
 		return err
 	}
 	for _, id := range missing {
+		l.shown[id] = sh
+	}
+	return nil
+}
+
+// loadCustomers reads the customers of ids (with the contacts and points
+// of the lists, CustomersShowing) into the lookup.
+func (l *lookup) loadCustomers(ids, contacts, points []casemgr.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(contacts)
+	slices.Sort(points)
+	list, err := l.tx.CustomersShowing(ids, contacts, points)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		l.customers[id] = nil
 	}
 	for i := range list {
@@ -215,14 +277,21 @@ func (l *lookup) needCustomers(ids ...casemgr.ID) error {
 	return nil
 }
 
-// prepareActivities loads what the representations of the activities name.
-func (l *lookup) prepareActivities(list []casemgr.Activity) error {
-	var users, customers []casemgr.ID
+// prepareActivities loads what the representations of the activities
+// name in the fields of want, and nothing for the fields not asked for.
+func (l *lookup) prepareActivities(list []casemgr.Activity, want fieldSet) error {
+	var users []casemgr.ID
 	queues := false
-	for _, a := range list {
-		users = append(users, a.AssignedUser, a.LastModifiedBy)
-		customers = append(customers, a.Customer)
-		queues = queues || a.Queue != 0
+	for i := range list {
+		a := &list[i]
+		if want["status"] {
+			users = append(users, a.AssignedUser)
+		}
+		if want["lastModifiedBy"] {
+			users = append(users, a.LastModifiedBy)
+		}
+		queues = queues || a.Queue != 0 && want["queue"]
+		l.activities = append(l.activities, a.ID)
 	}
 	if queues {
 		if err := l.needQueues(); err != nil {
@@ -232,7 +301,30 @@ func (l *lookup) prepareActivities(list []casemgr.Activity) error {
 	if err := l.needUsers(users...); err != nil {
 		return err
 	}
-	return l.needCustomers(customers...)
+	if !want["customer"] {
+		return nil
+	}
+	return l.needActivityCustomers(list)
+}
+
+// attachmentCount counts the attachments of an activity prepared by
+// prepareActivities; the first call counts those of every one, in one
+// query.
+func (l *lookup) attachmentCount(id casemgr.ID) (int, error) {
+	if _, ok := l.attachments[id]; !ok {
+		counts, err := l.tx.AttachmentCounts(append(l.activities, id))
+		if err != nil {
+			return 0, err
+		}
+		if l.attachments == nil {
+			l.attachments = map[casemgr.ID]int{}
+		}
+		for _, a := range append(l.activities, id) {
+			l.attachments[a] = counts[a]
+		}
+		l.activities = l.activities[:0]
+	}
+	return l.attachments[id], nil
 }
 
 // prepareCases loads what the representations of the cases name.
@@ -540,12 +632,12 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (map[string]any, erro
 		put("customAttributes", ca)
 	}
 	if want["attachments"] {
-		list, err := r.l.tx.ActivityAttachments(a.ID)
+		n, err := r.l.attachmentCount(a.ID)
 		if err != nil {
 			return nil, err
 		}
 		m["attachments"] = map[string]any{
-			"count": len(list),
+			"count": n,
 			"link":  linkTo("attachment", activityPath+wireID(a.ID)+"/attachment"),
 		}
 	}

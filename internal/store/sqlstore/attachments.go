@@ -50,6 +50,29 @@ func (t *tx) ActivityAttachments(activity casemgr.ID) ([]casemgr.Attachment, err
 		`SELECT `+attachmentCols+` FROM attachments WHERE activity_id = ? ORDER BY created, id`, activity)
 }
 
+// AttachmentCounts counts the attachments of each of the activities, in
+// one query; activities without any are left out.
+func (t *tx) AttachmentCounts(activities []casemgr.ID) (map[casemgr.ID]int, error) {
+	counts := map[casemgr.ID]int{}
+	if len(activities) == 0 {
+		return counts, nil
+	}
+	err := t.each(`SELECT activity_id, COUNT(*) FROM attachments WHERE `+t.d.in("activity_id")+` GROUP BY activity_id`,
+		[]any{t.d.ids(activities)}, func(r scanner) error {
+			var id casemgr.ID
+			var n int
+			if err := r.Scan(&id, &n); err != nil {
+				return err
+			}
+			counts[id] = n
+			return nil
+		})
+	if err != nil {
+		return nil, t.wrap("attachment counts", err)
+	}
+	return counts, nil
+}
+
 // AttachmentData returns one attachment with its bytes (nil when it has
 // none).
 func (t *tx) AttachmentData(id string) (*casemgr.Attachment, error) {

@@ -48,6 +48,8 @@ type Store struct {
 	writeRetries atomic.Uint64
 	// events is the Store's part of the change feed (events.go).
 	events eventFeed
+	// statements counts the statements run in transactions (Stats).
+	statements atomic.Uint64
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -61,6 +63,10 @@ type Stats struct {
 	// into a new copy; ConfigInvalidations the times the copy was found or
 	// made stale by a configuration change (config.go).
 	ConfigHits, ConfigMisses, ConfigInvalidations uint64
+	// Statements counts the SQL statements run in Read and Write
+	// transactions (not BEGIN and COMMIT): what tests count to check that a
+	// request reads a fixed number of times.
+	Statements uint64
 }
 
 // Stats returns the Store's counters.
@@ -70,6 +76,7 @@ func (s *Store) Stats() Stats {
 		ConfigHits:          s.config.hits.Load(),
 		ConfigMisses:        s.config.misses.Load(),
 		ConfigInvalidations: s.config.invalidations.Load(),
+		Statements:          s.statements.Load(),
 	}
 }
 
@@ -326,7 +333,7 @@ func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 // write transaction. On PostgreSQL the transaction runs on a connection of
 // the pool and begins with its first statement (pipeline.go).
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(casemgr.Tx) error) error {
-	t := &tx{ctx: ctx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db]}
+	t := &tx{ctx: ctx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db], statements: &s.statements}
 	if s.d.lazyBegin {
 		conn, err := db.Conn(ctx)
 		if err != nil {

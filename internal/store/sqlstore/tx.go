@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -39,6 +40,8 @@ type tx struct {
 	// authDirty records that a session was revoked: every process drops
 	// the authentications it keeps (AuthEpoch).
 	authDirty bool
+	// statements counts the statements run (Stats.Statements).
+	statements *atomic.Uint64
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session
@@ -92,6 +95,7 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 // execSQL runs a statement written with ? placeholders.
 func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	q = t.d.sql(q)
+	t.count()
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -103,6 +107,13 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 		return t.firstExec(q, args)
 	}
 	return t.on().ExecContext(t.ctx, q, args...)
+}
+
+// count counts a statement in the Store's statistics.
+func (t *tx) count() {
+	if t.statements != nil {
+		t.statements.Add(1)
+	}
 }
 
 // queryer runs statements: the SQLite transaction or the PostgreSQL
@@ -124,6 +135,7 @@ func (t *tx) on() queryer {
 // row.
 func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	q = t.d.sql(q)
+	t.count()
 	st, err := t.stmt(q)
 	if err != nil {
 		return err
@@ -152,6 +164,7 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 // queryRow runs a query of one row written with ? placeholders and scans it.
 func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	q = t.d.sql(q)
+	t.count()
 	st, err := t.stmt(q)
 	if err != nil {
 		return err
