@@ -104,6 +104,10 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 	ops := f.String("ops", strings.Join(bench.DefaultOps, ","), "operations, each measured on its own: "+strings.Join(bench.Operations, ", "))
 	mix := f.String("mix", "", "measure a weighted mix instead of --ops, e.g. create=4,get-1=10,transfer-75=1")
 	runs := f.Int("runs", 1, "repeat every phase; figures are medians over the runs")
+	var rates *string
+	if !rawOnly {
+		rates = f.String("rate", "", "also measure each operation open-loop at these rates, after its closed-loop runs: requests per second (500) or percentages of its measured maximum (25%,50%,75%); latency counts from each request's due time")
+	}
 	asJSON := f.Bool("json", false, "write the report as JSON")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -115,6 +119,13 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 		Runs: *runs, HTTP: !rawOnly, Raw: rawOnly || *raw, Log: stderr}
 	if !rawOnly {
 		cfg.URL, cfg.ServerPID = *serverURL, *pid
+	}
+	if rates != nil && *rates != "" {
+		r, err := bench.ParseRates(*rates)
+		if err != nil {
+			return err
+		}
+		cfg.Rates = r
 	}
 	if *mix != "" {
 		m, err := bench.ParseMix(*mix)

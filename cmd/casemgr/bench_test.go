@@ -36,7 +36,7 @@ func TestBenchWorldRunAndRaw(t *testing.T) {
 			out.Reset()
 			var stderr bytes.Buffer
 			if err := run(ctx, []string{"bench", "run", "--db", dbURL, "--url", "http://" + addr, "--clients", "2",
-				"--duration", "250ms", "--warmup", "0s", "--ops", strings.Join(bench.Operations, ","), "--json"},
+				"--duration", "250ms", "--warmup", "0s", "--ops", strings.Join(bench.Operations, ","), "--rate", "50%", "--json"},
 				env(nil), &out, &stderr); err != nil {
 				t.Fatalf("bench run: %v\n%s", err, stderr.String())
 			}
@@ -61,6 +61,19 @@ func TestBenchWorldRunAndRaw(t *testing.T) {
 			}
 			if total["http"] == 0 || total["raw"] == 0 {
 				t.Errorf("requests measured: %v", total)
+			}
+			// Open loop at half of each operation's measured rate.
+			for _, op := range rep.Ops {
+				for _, ol := range op.OpenLoop {
+					if ol.Rate != "50%" || ol.TargetRPS <= 0 || ol.Summary == nil || len(ol.Errors) > 0 {
+						t.Errorf("%s open loop: %+v %+v", op.Op, ol, ol.Summary)
+						continue
+					}
+					total["open"] += ol.Requests
+				}
+			}
+			if total["open"] == 0 {
+				t.Errorf("no request measured open-loop")
 			}
 
 			out.Reset()

@@ -67,6 +67,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "errors of %s (%s, all runs): %s\n", op.Op, kind, strings.Join(parts, "; "))
 		}
 	}
+	if err := r.writeOpenLoop(w); err != nil {
+		return err
+	}
 	if r.ServerRSSMaxKB > 0 {
 		fmt.Fprintf(w, "server memory: RSS at most %.1f MB while measured, peak (VmHWM) %.1f MB\n",
 			float64(r.ServerRSSMaxKB)/1024, float64(r.ServerHWMKB)/1024)
@@ -94,4 +97,53 @@ func errorCount(s *Summary) int {
 		n += c
 	}
 	return n
+}
+
+// writeOpenLoop writes the open-loop phases, if any: per operation and
+// rate, latencies from each request's due time.
+func (r *Report) writeOpenLoop(w io.Writer) error {
+	any := false
+	for _, op := range r.Ops {
+		any = any || len(op.OpenLoop) > 0
+	}
+	if !any {
+		return nil
+	}
+	fmt.Fprintf(w, "open loop (latency from each request's due time; at most %d in flight):\n", r.Clients)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\trate\tof max req/s\tsent req/s\tanswered req/s\tp50 ms\tp99 ms\tp99.9 ms\tmax ms\terrors\t")
+	for _, op := range r.Ops {
+		for _, ol := range op.OpenLoop {
+			for _, x := range []struct {
+				name string
+				s    *Summary
+			}{{op.Op, ol.Summary}, {"  (fetch)", ol.Fetch}} {
+				if x.s == nil {
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%d\t\n", x.name, ol.Rate, ol.MaxRPS, ol.TargetRPS,
+					x.s.RPS, ms(x.s.P50), ms(x.s.P99), ms(x.s.P999), ms(x.s.Max), errorCount(x.s))
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, op := range r.Ops {
+		for _, ol := range op.OpenLoop {
+			if ol.Summary != nil && len(ol.Errors) > 0 {
+				keys := make([]string, 0, len(ol.Errors))
+				for k := range ol.Errors {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				var parts []string
+				for _, k := range keys {
+					parts = append(parts, fmt.Sprintf("%s ×%d", k, ol.Errors[k]))
+				}
+				fmt.Fprintf(w, "errors of %s (open loop at %s): %s\n", op.Op, ol.Rate, strings.Join(parts, "; "))
+			}
+		}
+	}
+	return nil
 }

@@ -43,6 +43,10 @@ type RunConfig struct {
 	ServerPID int
 	// Log receives a line per phase; nil logs nothing.
 	Log io.Writer
+	// Rates, when set, also measures every operation open-loop (openloop.go)
+	// at each rate, after its closed-loop runs: requests are sent on a
+	// fixed schedule and their latency counts from the time each was due.
+	Rates []Rate
 }
 
 // Summary is what one phase (or the median of several) measured of one
@@ -53,6 +57,7 @@ type Summary struct {
 	P50      float64 `json:"p50Ms"`
 	P95      float64 `json:"p95Ms"`
 	P99      float64 `json:"p99Ms"`
+	P999     float64 `json:"p999Ms"`
 	Max      float64 `json:"maxMs"`
 	// Errors counts failed requests by "status code" ("409 409-101") or
 	// by transport error.
@@ -82,6 +87,8 @@ type OpReport struct {
 	// RunsHTTP and RunsRaw are the requests/s of each run.
 	RunsHTTP []float64 `json:"runsHTTP,omitempty"`
 	RunsRaw  []float64 `json:"runsRaw,omitempty"`
+	// OpenLoop are the open-loop phases (RunConfig.Rates), one per rate.
+	OpenLoop []*OpenLoopSummary `json:"openLoop,omitempty"`
 }
 
 // Report is the result of a run.
@@ -222,7 +229,7 @@ func summarize(s *opStats, length time.Duration) *Summary {
 		i = min(max(i, 0), len(s.lat)-1)
 		return float64(s.lat[i].Microseconds()) / 1000
 	}
-	sum.P50, sum.P95, sum.P99, sum.Max = q(0.50), q(0.95), q(0.99), q(1)
+	sum.P50, sum.P95, sum.P99, sum.P999, sum.Max = q(0.50), q(0.95), q(0.99), q(0.999), q(1)
 	return sum
 }
 
@@ -240,11 +247,12 @@ func median(list []*Summary) *Summary {
 		return medianOf(v)
 	}
 	out := &Summary{
-		RPS: pick(func(s *Summary) float64 { return s.RPS }),
-		P50: pick(func(s *Summary) float64 { return s.P50 }),
-		P95: pick(func(s *Summary) float64 { return s.P95 }),
-		P99: pick(func(s *Summary) float64 { return s.P99 }),
-		Max: pick(func(s *Summary) float64 { return s.Max }),
+		RPS:  pick(func(s *Summary) float64 { return s.RPS }),
+		P50:  pick(func(s *Summary) float64 { return s.P50 }),
+		P95:  pick(func(s *Summary) float64 { return s.P95 }),
+		P99:  pick(func(s *Summary) float64 { return s.P99 }),
+		P999: pick(func(s *Summary) float64 { return s.P999 }),
+		Max:  pick(func(s *Summary) float64 { return s.Max }),
 	}
 	out.Requests = int(pick(func(s *Summary) float64 { return float64(s.Requests) }))
 	for _, s := range list {
@@ -288,6 +296,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 			names = append(names, n)
 		}
 		sort.Slice(names, func(i, j int) bool { return opIndex(names[i]) < opIndex(names[j]) })
+	}
+	if len(cfg.Rates) > 0 && (len(cfg.Mix) > 0 || !cfg.HTTP) {
+		return nil, errors.New("open-loop rates measure operations one at a time over HTTP: not with a mix or a raw-only run")
 	}
 	for _, n := range names {
 		op, err := lookupOp(n)
@@ -455,6 +466,31 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 				if httpRPS != nil && rawRPS != nil && rawRPS[op.name] > 0 {
 					ratios[op.name] = append(ratios[op.name], httpRPS[op.name]/rawRPS[op.name])
 				}
+			}
+		}
+		if len(cfg.Rates) > 0 {
+			op := group[0]
+			maxRPS := 0.0
+			if m := median(httpRuns[op.name]); m != nil {
+				maxRPS = m.RPS
+			}
+			for _, rate := range cfg.Rates {
+				target := rate.of(maxRPS)
+				if target <= 0 {
+					logf("open loop %s at %s: no maximum rate measured, skipped", op.name, rate)
+					continue
+				}
+				logf("open loop %s at %.0f req/s (%s), at most %d in flight, %s", op.name, target, rate, cfg.Clients, cfg.Duration)
+				p := openPhase{rate: target, workers: cfg.Clients, warmup: cfg.Warmup, length: cfg.Duration,
+					work: func(ctx context.Context, i int, rng *rand.Rand, rec recordFunc) {
+						op.http(ctx, e, clients[i], rng, rec)
+					}}
+				st, length := p.run(ctx)
+				ol := &OpenLoopSummary{Rate: rate.String(), TargetRPS: target, MaxRPS: maxRPS, Summary: summarize(st[op.name], length)}
+				if f := st[op.name+" (fetch)"]; f != nil {
+					ol.Fetch = summarize(f, length)
+				}
+				reports[op.name].OpenLoop = append(reports[op.name].OpenLoop, ol)
 			}
 		}
 	}
