@@ -59,14 +59,14 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one test's world: a seeded database and a Service on it.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  casemgr.Store
 	clk *clock
 	svc *auth.Service
 	h   http.Handler
 }
 
-func newEnv(t *testing.T, db casemgr.Store) *env {
+func newEnv(t testing.TB, db casemgr.Store) *env {
 	t.Helper()
 	seed(t, db)
 	clk := &clock{t: t0}
@@ -153,7 +153,7 @@ func (e *env) do(rq req) response {
 	return doOn(e.t, e.h, rq)
 }
 
-func doOn(t *testing.T, h http.Handler, rq req) response {
+func doOn(t testing.TB, h http.Handler, rq req) response {
 	t.Helper()
 	if rq.method == "" {
 		rq.method = http.MethodPost
@@ -245,7 +245,7 @@ func (e *env) refresh(refreshToken string, headers map[string]string) response {
 	return e.do(req{form: form("grant_type", "refresh_token", "refresh_token", refreshToken), header: headers})
 }
 
-func checkNoStore(t *testing.T, resp response) {
+func checkNoStore(t testing.TB, resp response) {
 	t.Helper()
 	if resp.Header().Get("Cache-Control") != "no-store" || resp.Header().Get("Pragma") != "no-cache" {
 		t.Errorf("caching headers %v", resp.Header())
@@ -253,7 +253,7 @@ func checkNoStore(t *testing.T, resp response) {
 }
 
 // oauthErr expects an RFC 6749 error answer.
-func oauthErr(t *testing.T, resp response, status int, code string) {
+func oauthErr(t testing.TB, resp response, status int, code string) {
 	t.Helper()
 	if resp.Code != status || resp.str("error") != code {
 		t.Fatalf("got %d %s, want %d %s", resp.Code, resp.Body, status, code)
@@ -268,7 +268,7 @@ func oauthErr(t *testing.T, resp response, status int, code string) {
 }
 
 // egainErr expects an error answer in the eGain form.
-func egainErr(t *testing.T, resp response, status int, code casemgr.Code) {
+func egainErr(t testing.TB, resp response, status int, code casemgr.Code) {
 	t.Helper()
 	if resp.Code != status || resp.str("code") != string(code) || resp.str("developerMessage") == "" {
 		t.Fatalf("got %d %s, want %d %s", resp.Code, resp.Body, status, code)
