@@ -179,6 +179,13 @@ var Catalogue = map[Code]Entry{
 	CodeEditNotAssignedToUser: {"Activity {ids} is not assigned to the calling user.", "A user edits only an activity assigned to them."},
 	CodeEditLocked:            {"Activity {ids} is locked by another user.", "An activity locked by another user is not edited (an expired lock does not count)."},
 	CodeEditStale:             {"Activity {ids} was modified since it was read (lastModified does not match).", "An edit names the lastModified the client read; a changed activity is not edited. Checked after every other rule."},
+
+	CodeCompleteNotAssigned:       {"Activity {ids} must be assigned to the calling user to be completed.", "Only an assigned activity is completed, and a user completes only activities assigned to them (a client application: assigned to anyone)."},
+	CodeCompleteTypeNotAllowed:    {"Activity {ids} of type {value} cannot be completed; chat and web activities are not.", "Email, social, calltrack, task and user-defined activities are completed; chat and web are not."},
+	CodeCompleteNeedsCategory:     {"Activity {ids} has no category, and its department requires one.", "In a department that forces categorization, an activity is completed only with a category."},
+	CodeCompleteNeedsResolution:   {"Activity {ids} has no resolution code, and its department requires one.", "In a department that forces resolution codes, an activity is completed only with a resolution code."},
+	CodeCompleteAwaitsSupervision: {"Activity {ids} is awaiting supervision.", "An activity awaiting supervision is not completed."},
+	CodeCompleteLocked:            {"Activity {ids} is locked by another user.", "An activity locked by another user is not completed (an expired lock does not count)."},
 }
 
 // Codes returns every code of the catalogue in order.

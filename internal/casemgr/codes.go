@@ -188,4 +188,12 @@ const (
 	CodeEditNotAssignedToUser Code = "400-407"
 	CodeEditLocked            Code = "403-400"
 	CodeEditStale             Code = "409-400"
+
+	// Complete activities (docs/operations/complete-activities.md).
+	CodeCompleteNotAssigned       Code = "400-410"
+	CodeCompleteTypeNotAllowed    Code = "400-411"
+	CodeCompleteNeedsCategory     Code = "400-413"
+	CodeCompleteNeedsResolution   Code = "400-414"
+	CodeCompleteAwaitsSupervision Code = "400-415"
+	CodeCompleteLocked            Code = "403-401"
 )

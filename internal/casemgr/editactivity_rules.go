@@ -55,3 +55,25 @@ func wrapUpLicenses(activityType string) []string {
 	}
 	return ActivityLicenses(activityType)
 }
+
+// completable (CA3): email, social, calltrack, task and user-defined
+// activities are completed; chat and web are not.
+func completable(activityType string) bool {
+	return activityType != TypeChat && activityType != TypeWeb
+}
+
+// completeNeedsCategory (CA5): in a department that forces categorization,
+// an activity without a category is not completed.
+func completeNeedsCategory(a *Activity, dept *Department) bool {
+	return dept != nil && dept.ForceCategorization && len(a.Categories) == 0
+}
+
+// completeNeedsResolutionCode (CA5): in a department that forces
+// resolution codes, an activity without one is not completed.
+func completeNeedsResolutionCode(a *Activity, dept *Department) bool {
+	return dept != nil && dept.ForceResolutionCode && len(a.ResolutionCodes) == 0
+}
+
+// awaitingSupervision (CA6): an activity awaiting supervision is not
+// completed.
+func awaitingSupervision(a *Activity) bool { return a.AwaitingSupervision }

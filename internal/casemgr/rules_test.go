@@ -503,3 +503,32 @@ func TestEditActivityRules(t *testing.T) {
 		t.Errorf("mergeCustomAttributes = %v", merged)
 	}
 }
+
+func TestCompleteRules(t *testing.T) {
+	forcing := &Department{ID: 14, ForceCategorization: true, ForceResolutionCode: true}
+	plain := &Department{ID: 10}
+	given := &Activity{Categories: []string{"Billing"}, ResolutionCodes: []string{"Fixed"}}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"completable/email", completable(TypeEmail), true},
+		{"completable/calltrack", completable(TypeCalltrack), true},
+		{"completable/generic", completable("feedback"), true},
+		{"completable/chat", completable(TypeChat), false},
+		{"completable/web", completable(TypeWeb), false},
+		{"completeNeedsCategory/forced_without", completeNeedsCategory(&Activity{}, forcing), true},
+		{"completeNeedsCategory/forced_with", completeNeedsCategory(given, forcing), false},
+		{"completeNeedsCategory/not_forced", completeNeedsCategory(&Activity{}, plain), false},
+		{"completeNeedsResolutionCode/forced_without", completeNeedsResolutionCode(&Activity{}, forcing), true},
+		{"completeNeedsResolutionCode/forced_with", completeNeedsResolutionCode(given, forcing), false},
+		{"completeNeedsResolutionCode/not_forced", completeNeedsResolutionCode(&Activity{}, plain), false},
+		{"awaitingSupervision/yes", awaitingSupervision(&Activity{AwaitingSupervision: true}), true},
+		{"awaitingSupervision/no", awaitingSupervision(&Activity{}), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

@@ -654,6 +654,18 @@ var sweepCases = map[string]sweepCase{
 		}
 	},
 	"PATCH /core/casemgr/v3/activity/pull": sweepPull,
+	"PATCH /core/casemgr/v3/activity/complete": func(t *testing.T, sw *sweep, a *sweepActor) {
+		item := func(id, stamp string) string {
+			return `{"activity": [{"id": "` + id + `", "lastModified": "` + stamp + `"}]}`
+		}
+		for _, id := range sw.invisible(a, sw.d.actOrder, sw.d.acts, sweepSample) {
+			n, _ := casemgr.ParseID(id)
+			for _, stamp := range []string{sw.h.stamp(n), "2020-01-01T00:00:00.000Z"} {
+				sw.same(t, a, call{"PATCH", "/core/casemgr/v3/activity/complete", item(id, stamp)}, id,
+					call{"PATCH", "/core/casemgr/v3/activity/complete", item(sweepMissingID, stamp)}, sweepMissingID, "400-203")
+			}
+		}
+	},
 	"PATCH /core/casemgr/v3/activity": func(t *testing.T, sw *sweep, a *sweepActor) {
 		item := func(id, stamp string) string {
 			return `{"activity": [{"id": "` + id + `", "lastModified": "` + stamp + `", "priority": "2"}]}`

@@ -45,6 +45,7 @@ func (s *Server) Handler() http.Handler {
 	// Wrap-up of activities (docs/operations/edit-activity.md,
 	// complete-activities.md).
 	mux.Handle("PATCH /core/casemgr/v3/activity", s.api(s.editActivity))
+	mux.Handle("PATCH /core/casemgr/v3/activity/complete", s.api(s.complete))
 
 	// Neighbouring calls a client needs (docs/api.md, Reading).
 	mux.Handle("GET /core/casemgr/v3/activity", s.api(s.handle(s.searchActivities)))
