@@ -16,7 +16,7 @@ import (
 )
 
 // The examples of the documentation run as written against a fresh demo
-// world: every ```sh block of README.md, docs/api.md and docs/operations/*.md,
+// world: every ```sh block of README.md, docs/api.md, docs/events.md and docs/operations/*.md,
 // file by file (each on a new server), block by block in document order in
 // one bash shell, so a variable set by one block serves the next. The
 // server's address replaces http://127.0.0.1:PORT. A block fails when a
@@ -46,7 +46,7 @@ func docFiles(t *testing.T, root string) []string {
 		t.Fatal(err)
 	}
 	slices.Sort(ops)
-	return append([]string{filepath.Join(root, "README.md"), filepath.Join(root, "docs", "api.md")}, ops...)
+	return append([]string{filepath.Join(root, "README.md"), filepath.Join(root, "docs", "api.md"), filepath.Join(root, "docs", "events.md")}, ops...)
 }
 
 // docBlock is one runnable example.

@@ -90,6 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	webhookLease := f.Duration("webhook-lease", 30*time.Second, "how long a process holds a webhook's deliveries without renewing its claim; another process takes them over after a crash (more than twice --webhook-timeout)")
 	webhookLogTTL := f.Duration("webhook-log-retention", 7*24*time.Hour, "how long webhook delivery log entries are kept")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
+	eventRetention := f.Duration("event-retention", 7*24*time.Hour, "how long events of the change feed are kept before the purge deletes them (0: for ever)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if *purgeEvery > 0 {
-		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL, *webhookLogTTL)
+		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL, *webhookLogTTL, *eventRetention)
 	}
 	// Webhook deliveries run until ctx ends; one killed mid-delivery
 	// leaves its claims to expire and other processes deliver again.
@@ -357,10 +358,27 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// purge deletes expired sessions and tokens and old idempotency records
-// every interval until ctx ends. Several processes on one database may
-// purge at once: the deletes are idempotent.
-func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL, deliveryTTL time.Duration) {
+// purgeEvents deletes the events of the change feed made before cut, in
+// a transaction of its own.
+func purgeEvents(ctx context.Context, db casemgr.Store, logger *slog.Logger, cut time.Time) {
+	var n int64
+	err := db.Write(ctx, func(tx casemgr.Tx) (err error) {
+		n, err = tx.PurgeEvents(cut)
+		return err
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Warn("purging events failed", "err", err)
+	case n > 0:
+		logger.Info("purged events of the change feed", "rows", n, "before", cut.UTC().Format(time.RFC3339))
+	}
+}
+
+// purge deletes expired sessions and tokens, old idempotency records,
+// webhook delivery logs older than deliveryTTL and events older than eventRetention (0: none) every interval until ctx
+// ends. Several processes on one database may purge at once: the deletes
+// are idempotent.
+func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL, deliveryTTL, eventRetention time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -384,6 +402,9 @@ func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval,
 			logger.Warn("purge failed", "err", err)
 		case n > 0:
 			logger.Info("purged expired sessions, tokens, idempotency records and webhook delivery logs", "rows", n)
+		}
+		if eventRetention > 0 {
+			purgeEvents(ctx, db, logger, now.Add(-eventRetention))
 		}
 	}
 }

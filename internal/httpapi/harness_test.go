@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -281,6 +282,14 @@ func (h *harness) world() string {
 			b.Write(j)
 			b.WriteByte('\n')
 		}
+		// Every event: a refused request writes none.
+		events, err := tx.Events(casemgr.EventQuery{Through: math.MaxInt64, Limit: 100000})
+		if err != nil {
+			return err
+		}
+		j, _ := json.Marshal(events)
+		b.Write(j)
+		b.WriteByte('\n')
 		return nil
 	})
 	if err != nil {

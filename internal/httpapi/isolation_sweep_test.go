@@ -160,6 +160,7 @@ type sweep struct {
 	actors   []*sweepActor
 	attached map[string][2]string // department → {activity, altId of one of its attachments}
 	attacher string               // the user who uploaded the attached files
+	events   []string             // departments of the events written (sweepEvents)
 }
 
 // invisible lists, for each department the actor does not see, up to n IDs
@@ -429,6 +430,37 @@ const sweepSample = 3
 
 // sweepCases holds one case per route pattern of Handler.
 var sweepCases = map[string]sweepCase{
+
+	"GET /core/casemgr/v3/events": func(t *testing.T, sw *sweep, a *sweepActor) {
+		want := sweepEvents(t, sw)
+		var got []string
+		for cursor, n := "", 0; n < 100; n++ {
+			q := "?$pagesize=500"
+			if cursor != "" {
+				q += "&after=" + cursor
+			}
+			res := sw.do("GET", "/core/casemgr/v3/events"+q, a.token, "")
+			res.expect(t, 200, "")
+			body := res.JSON(t)
+			list, _ := body["event"].([]any)
+			for _, e := range list {
+				got = append(got, atString(e, "department.id"))
+			}
+			cursor = atString(body, "cursor")
+			if len(list) < 500 {
+				break
+			}
+		}
+		var seen []string
+		for _, dept := range want {
+			if dept == "" || a.sees(dept) {
+				seen = append(seen, dept)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(seen, ",") {
+			t.Fatalf("%s reads events of departments %v, want %v", a.name, got, seen)
+		}
+	},
 
 	"GET /core/casemgr/v3/activity/{ids}": func(t *testing.T, sw *sweep, a *sweepActor) {
 		sw.readIDs(t, a, "/core/casemgr/v3/activity/", sw.invisible(a, sw.d.actOrder, sw.d.acts, 0),
@@ -777,6 +809,43 @@ func sweepCreateCustomer(path, typ string) sweepCase {
 // newSweep loads the demo world, logs every demo user and client
 // application in, lets each upload a file, and attaches a file to an
 // activity of every department.
+// sweepEvents writes, once per sweep, one event in every department and
+// one of a customer of no department (history is not in the sweep's
+// snapshot), and returns their departments ("" for none) in feed order.
+func sweepEvents(t *testing.T, sw *sweep) []string {
+	t.Helper()
+	if sw.events != nil {
+		return sw.events
+	}
+	var entries []casemgr.HistoryEntry
+	for _, dept := range sortedKeys(sw.d.depts) {
+		id, _ := casemgr.ParseID(dept)
+		entries = append(entries, casemgr.HistoryEntry{Entity: "case", EntityID: 1, Action: "sweep", Actor: "client:sweep",
+			At: time.Now(), EventType: casemgr.EventCaseChanged, Department: id})
+		sw.events = append(sw.events, dept)
+	}
+	entries = append(entries, casemgr.HistoryEntry{Entity: "customer", EntityID: 1, Action: "sweep", Actor: "client:sweep",
+		At: time.Now(), EventType: casemgr.EventCustomerChanged})
+	sw.events = append(sw.events, "")
+	if err := sw.h.db.Write(context.Background(), func(tx casemgr.Tx) error { return tx.AppendHistory(entries) }); err != nil {
+		t.Fatal(err)
+	}
+	// On PostgreSQL the events show once the feed's bound passes them.
+	var last int64
+	err := sw.h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) { _, last, err = tx.EventHorizon(); return err })
+	for deadline := time.Now().Add(30 * time.Second); err == nil; time.Sleep(10 * time.Millisecond) {
+		var cursor int64
+		_, cursor, err = casemgr.ReadEvents(context.Background(), sw.h.db, casemgr.EventQuery{Limit: 1000})
+		if cursor >= last || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sw.events
+}
+
 func newSweep(t *testing.T, db store.DB) *sweep {
 	h := demoHarness(t, db)
 	sw := &sweep{h: h, d: loadSweepData(t), attached: map[string][2]string{}}

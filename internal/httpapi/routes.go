@@ -77,6 +77,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /core/casemgr/v3/webhooks/{id}", s.api(s.handle(s.getWebhook)))
 	mux.Handle("DELETE /core/casemgr/v3/webhooks/{id}", s.api(s.handle(s.deleteWebhook)))
 	mux.Handle("GET /core/casemgr/v3/webhooks/{id}/deliveries", s.api(s.handle(s.webhookDeliveries)))
+	// The change feed (events.go, docs/events.md).
+	mux.Handle("GET /core/casemgr/v3/events", s.api(s.handle(s.eventFeed)))
 
 	// Directory reads a client needs to fill its forms (directory.go).
 	mux.Handle("GET /core/casemgr/v3/department", s.api(s.handle(s.listDepartments)))

@@ -25,6 +25,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	refusals *prometheus.CounterVec
+	feedLag  prometheus.Histogram
 }
 
 // New returns a registry with the HTTP and refusal metrics and the Go
@@ -48,7 +49,13 @@ func New() *Metrics {
 			Help: "Requests answered with an eGain error body, by error code (docs/errors.md).",
 		}, []string{"code"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.refusals,
+	m.feedLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "casemgr_events_feed_lag_seconds",
+		Help: "Time from a change to a read of the event feed returning it (the newest event of each read).",
+		// From a waiting reader woken at once to one catching up on a day.
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60, 600, 3600, 86400},
+	})
+	m.reg.MustRegister(m.requests, m.duration, m.refusals, m.feedLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -81,6 +88,15 @@ func (m *Metrics) Refused(code string) {
 		return
 	}
 	m.refusals.WithLabelValues(code).Inc()
+}
+
+// FeedRead records a read of the event feed that returned events: lag is
+// the age of the newest.
+func (m *Metrics) FeedRead(lag time.Duration) {
+	if m == nil {
+		return
+	}
+	m.feedLag.Observe(lag.Seconds())
 }
 
 // Store is what the metrics read from a store: its counters and its

@@ -229,7 +229,10 @@ func (s *Store) committedEvents() {
 // EventsThrough returns the feed's bound: every event with an ID at or
 // below it that will ever be committed is committed and visible to
 // transactions begun from now on. On SQLite every committed event is
-// (math.MaxInt64).
+// (math.MaxInt64). On PostgreSQL it waits (up to maxBoundWait) until the
+// transactions running when it was called have ended, so that a read
+// returns every event committed before it began; when one of them runs
+// longer, it returns the bound established so far.
 func (s *Store) EventsThrough(ctx context.Context) (int64, error) {
 	if !s.d.sequences {
 		return math.MaxInt64, nil
@@ -256,15 +259,40 @@ func (s *Store) EventsThrough(ctx context.Context) (int64, error) {
 		}
 		f.pending = append(f.pending, boundSample{last: last, xid: xid})
 		f.mu.Unlock()
-		// Quiet databases: the sample is safe at once.
-		if _, xmin, err = s.sampleEvents(ctx); err != nil {
+	}
+	deadline := time.Now().Add(maxBoundWait)
+	for pause := 500 * time.Microsecond; ; pause = min(2*pause, 20*time.Millisecond) {
+		f.mu.Lock()
+		safe := f.safe
+		f.mu.Unlock()
+		if safe >= last || time.Now().After(deadline) {
+			return safe, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(pause):
+		}
+		if xmin, err = s.oldestRunning(ctx); err != nil {
 			return 0, err
 		}
+		f.mu.Lock()
+		f.settle(xmin)
+		f.mu.Unlock()
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle(xmin)
-	return f.safe, nil
+}
+
+// maxBoundWait bounds how long EventsThrough waits for the transactions
+// running when it was called.
+const maxBoundWait = 500 * time.Millisecond
+
+// oldestRunning returns the oldest transaction ID running (PostgreSQL).
+func (s *Store) oldestRunning(ctx context.Context) (int64, error) {
+	var xmin int64
+	if err := s.writer.QueryRowContext(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&xmin); err != nil {
+		return 0, fmt.Errorf("%s: event bound: %w", s.d.name, err)
+	}
+	return xmin, nil
 }
 
 // settle makes safe every pending sample that no transaction running at
