@@ -71,6 +71,17 @@ var Catalogue = map[Code]Entry{
 	CodeDuplicateActivity:   {"Activity {ids} is named more than once.", "Each activity is named once in a request."},
 	CodeDraftReplyNamed:     {"Activity {ids} is a draft reply; a draft reply moves with its parent and is not named on its own.", "A draft reply (a response not completed) is not named in a pick, complete or transfer to a user or queue; it travels with its parent."},
 
+	CodeTypeNotRoutable:           {"Activity {ids} of type {value} cannot be transferred to a user or a queue, or picked.", "Email, social, task and user-defined activities are transferred to a user or a queue and picked; calltrack, chat and web are not."},
+	CodeModeNotRoutable:           {"Activity {ids} is {value}; only inbound or composed email and social activities are transferred to a user or a queue.", "An email or social activity transferred to a user or a queue is inbound or composed."},
+	CodeAlreadyAssignedToTarget:   {"Activity {ids} is already assigned to user {name}.", "No activity of a transfer to a user is already assigned to the target user."},
+	CodeTargetNotInDepartment:     {"Activity {ids} is not in a department of user {name} (home or foreign).", "Every activity of a transfer to a user is in the target user's home department or one of the target's foreign departments."},
+	CodeAlreadyInTargetQueue:      {"Activity {ids} already waits in queue {name}.", "No queued activity of a transfer to a queue already waits in the target queue."},
+	CodeNotInQueueDepartment:      {"Activity {ids} is not in the department of queue {name}.", "Every activity of a transfer to a queue is in the queue's department."},
+	CodeQueueInactive:             {"Queue {name} is not active.", "Activities are transferred only to an active queue."},
+	CodeAlreadyAssignedToCaller:   {"Activity {ids} is already assigned to you.", "A user does not pick an activity already assigned to them."},
+	CodeTargetLicenseForType:      {"User {name} does not have the license activity {ids} of type {value} needs.", "The target user of a transfer holds the license of each activity's type: eGain Advisor Desktop or eGain MailPlus for email and social, any user license for task and user-defined types."},
+	CodeQueueTransferNotPermitted: {"The user may not transfer activities to queue {name}.", "Transferring activities to a queue needs the transfer permission on that queue (transferActivitiesToQueues)."},
+
 	CodeContactPointCount:      {"Exactly one contact point must be sent for activity {ids}.", "Each activity names exactly one contact point."},
 	CodeContactPointNotFound:   {"Contact point {value} does not exist.", "Every contact point named in the body must exist."},
 	CodeContactPointsCustomers: {"The contact points of the request belong to different customers.", "All contact points of a request belong to one customer."},

@@ -102,6 +102,18 @@ const (
 	CodeLastModifiedRequired  Code = "400-245"
 	CodeLastModifiedMalformed Code = "400-246"
 
+	// Transfer activities to a user or a queue, pick activities.
+	CodeTypeNotRoutable           Code = "400-431"
+	CodeModeNotRoutable           Code = "400-432"
+	CodeAlreadyAssignedToTarget   Code = "400-433"
+	CodeTargetNotInDepartment     Code = "400-434"
+	CodeAlreadyInTargetQueue      Code = "400-435"
+	CodeNotInQueueDepartment      Code = "400-436"
+	CodeQueueInactive             Code = "400-437"
+	CodeAlreadyAssignedToCaller   Code = "400-438"
+	CodeTargetLicenseForType      Code = "403-410"
+	CodeQueueTransferNotPermitted Code = "403-411"
+
 	// Create calltrack activity.
 	CodeDepartmentRequired     Code = "400-250"
 	CodeDepartmentUnknown      Code = "400-251"

@@ -159,6 +159,9 @@ type Queue struct {
 	ID         ID
 	Name       string
 	Department ID
+	// Inactive is set for a queue that is not active: it receives no
+	// transfers.
+	Inactive bool
 }
 
 // User is an agent who logs in and works on activities.
@@ -173,6 +176,9 @@ type User struct {
 	Actions            []string
 	// TransferTo lists the users this user may transfer activities to.
 	TransferTo []ID
+	// TransferToQueues lists the queues this user may transfer activities
+	// to.
+	TransferToQueues []ID
 	// PullUsers and PullQueues list whom and which queues this user may
 	// pull activities from.
 	PullUsers  []ID

@@ -532,3 +532,59 @@ func TestCompleteRules(t *testing.T) {
 		}
 	}
 }
+
+func TestRoutingRules(t *testing.T) {
+	tom := &User{ID: 1021, Department: 10, ForeignDepartments: []ID{11}, Licenses: []string{LicenseAdvisorDesktop}}
+	tina := &User{ID: 1022, Department: 10, Licenses: []string{LicenseCallTrackPlus}}
+	ulla := &User{ID: 1024, Department: 10}
+	q := &Queue{ID: 101, Department: 10}
+	router := ruleUser([]string{ActionPickActivities})
+	router.User.TransferToQueues = []ID{101}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"routable/email", routable(TypeEmail), true},
+		{"routable/social", routable(TypeSocial), true},
+		{"routable/task", routable(TypeTask), true},
+		{"routable/user_defined", routable("feedback"), true},
+		{"routable/calltrack", routable(TypeCalltrack), false},
+		{"routable/chat", routable(TypeChat), false},
+		{"routable/web", routable(TypeWeb), false},
+		{"messageModeRoutable/inbound_email", messageModeRoutable(&Activity{Type: TypeEmail, Mode: ModeInbound}), true},
+		{"messageModeRoutable/composed_social", messageModeRoutable(&Activity{Type: TypeSocial, Mode: ModeComposed}), true},
+		{"messageModeRoutable/outbound_email", messageModeRoutable(&Activity{Type: TypeEmail, Mode: ModeOutbound}), false},
+		{"messageModeRoutable/outbound_social", messageModeRoutable(&Activity{Type: TypeSocial, Mode: ModeOutbound}), false},
+		{"messageModeRoutable/outbound_task", messageModeRoutable(&Activity{Type: TypeTask, Mode: ModeOutbound}), true},
+		{"alreadyAssignedTo/yes", alreadyAssignedTo(&Activity{Status: StatusAssigned, AssignedUser: 1021}, 1021), true},
+		{"alreadyAssignedTo/other_user", alreadyAssignedTo(&Activity{Status: StatusAssigned, AssignedUser: 1022}, 1021), false},
+		{"alreadyAssignedTo/queued", alreadyAssignedTo(&Activity{Status: StatusAwaitingAssignment, Queue: 100}, 1021), false},
+		{"targetWorksInActivityDepartment/home", targetWorksInActivityDepartment(&Activity{Department: 10}, tom), true},
+		{"targetWorksInActivityDepartment/foreign", targetWorksInActivityDepartment(&Activity{Department: 11}, tom), true},
+		{"targetWorksInActivityDepartment/other", targetWorksInActivityDepartment(&Activity{Department: 12}, tom), false},
+		{"targetLicensedForType/email_with_AD", targetLicensedForType(&Activity{Type: TypeEmail}, tom), true},
+		{"targetLicensedForType/email_with_CTP", targetLicensedForType(&Activity{Type: TypeEmail}, tina), false},
+		{"targetLicensedForType/task_with_CTP", targetLicensedForType(&Activity{Type: TypeTask}, tina), true},
+		{"targetLicensedForType/task_without_license", targetLicensedForType(&Activity{Type: TypeTask}, ulla), false},
+		{"alreadyInTargetQueue/queued_there", alreadyInTargetQueue(&Activity{Status: StatusAwaitingAssignment, Queue: 101}, q), true},
+		{"alreadyInTargetQueue/queued_elsewhere", alreadyInTargetQueue(&Activity{Status: StatusAwaitingAssignment, Queue: 100}, q), false},
+		{"alreadyInTargetQueue/assigned", alreadyInTargetQueue(&Activity{Status: StatusAssigned, AssignedUser: 1021}, q), false},
+		{"inQueueDepartment/same", inQueueDepartment(&Activity{Department: 10}, q), true},
+		{"inQueueDepartment/other", inQueueDepartment(&Activity{Department: 11}, q), false},
+		{"queueActive/active", queueActive(q), true},
+		{"queueActive/inactive", queueActive(&Queue{ID: 102, Inactive: true}), false},
+		{"callerIsUser/user", callerIsUser(router), true},
+		{"callerIsUser/client", callerIsUser(ruleClient), false},
+		{"callerHoldsAnyLicense/none", callerHoldsAnyLicense(ruleUser(nil)), false},
+		{"callerHoldsAnyLicense/one", callerHoldsAnyLicense(ruleUser(nil, LicensePlatform)), true},
+		{"callerHoldsAnyLicense/client", callerHoldsAnyLicense(ruleClient), true},
+		{"MayTransferToQueue/granted", router.MayTransferToQueue(101), true},
+		{"MayTransferToQueue/not_granted", router.MayTransferToQueue(100), false},
+		{"MayTransferToQueue/client", ruleClient.MayTransferToQueue(100), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

@@ -710,6 +710,10 @@ var sweepCases = map[string]sweepCase{
 			}
 		}
 	},
+	"PATCH /core/casemgr/v3/activity/pull":                sweepPull,
+	"PATCH /core/casemgr/v3/activity/transfer/user/{id}":  sweepBulk("/core/casemgr/v3/activity/transfer/user/1009"),
+	"PATCH /core/casemgr/v3/activity/transfer/queue/{id}": sweepBulk("/core/casemgr/v3/activity/transfer/queue/100"),
+	"PATCH /core/casemgr/v3/activity/pick":                sweepBulk("/core/casemgr/v3/activity/pick"),
 	"POST /core/casemgr/v3/activity/calltrack": func(t *testing.T, sw *sweep, a *sweepActor) {
 		base := map[string]any{"customer": map[string]any{"id": sw.homeCustomer(a).id}}
 		if a.user != nil {
@@ -990,5 +994,22 @@ func (sw *sweep) putBack(t *testing.T, saved map[casemgr.ID]casemgr.Activity) {
 	}
 	if err := sw.h.db.Write(context.Background(), func(tx casemgr.Tx) error { return tx.UpdateActivities(changed) }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// sweepBulk is the sweep case of an operation with a bulk body (transfer to
+// a user or a queue, pick): an activity the actor does not see, named with
+// its true lastModified or a stale one, answers as a missing one (400-203).
+func sweepBulk(path string) func(t *testing.T, sw *sweep, a *sweepActor) {
+	return func(t *testing.T, sw *sweep, a *sweepActor) {
+		item := func(id, stamp string) string {
+			return `{"activity": [{"id": "` + id + `", "lastModified": "` + stamp + `"}]}`
+		}
+		for _, id := range sw.invisible(a, sw.d.actOrder, sw.d.acts, sweepSample) {
+			n, _ := casemgr.ParseID(id)
+			for _, stamp := range []string{sw.h.stamp(n), "2020-01-01T00:00:00.000Z"} {
+				sw.same(t, a, call{"PATCH", path, item(id, stamp)}, id, call{"PATCH", path, item(sweepMissingID, stamp)}, sweepMissingID, "400-203")
+			}
+		}
 	}
 }

@@ -41,6 +41,11 @@ func (s *Server) Handler() http.Handler {
 
 	// Routing (docs/operations/pull.md).
 	mux.Handle("PATCH /core/casemgr/v3/activity/pull", s.api(s.pull))
+	// Routing (docs/operations/transfer-to-user.md, transfer-to-queue.md,
+	// pick.md).
+	mux.Handle("PATCH /core/casemgr/v3/activity/transfer/user/{id}", s.api(s.transferToUser))
+	mux.Handle("PATCH /core/casemgr/v3/activity/transfer/queue/{id}", s.api(s.transferToQueue))
+	mux.Handle("PATCH /core/casemgr/v3/activity/pick", s.api(s.pick))
 
 	// Wrap-up of activities (docs/operations/edit-activity.md,
 	// complete-activities.md).

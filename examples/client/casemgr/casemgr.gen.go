@@ -853,6 +853,78 @@ func (e ChangeCustomerOfActivitiesParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for PickActivitiesParamsUnpin.
+const (
+	PickActivitiesParamsUnpinYes PickActivitiesParamsUnpin = "yes"
+)
+
+// Valid indicates whether the value is a known member of the PickActivitiesParamsUnpin enum.
+func (e PickActivitiesParamsUnpin) Valid() bool {
+	switch e {
+	case PickActivitiesParamsUnpinYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PickActivitiesParamsAcceptLanguage.
+const (
+	PickActivitiesParamsAcceptLanguageDaDK PickActivitiesParamsAcceptLanguage = "da-DK"
+	PickActivitiesParamsAcceptLanguageDeDE PickActivitiesParamsAcceptLanguage = "de-DE"
+	PickActivitiesParamsAcceptLanguageEnUS PickActivitiesParamsAcceptLanguage = "en-US"
+	PickActivitiesParamsAcceptLanguageEsES PickActivitiesParamsAcceptLanguage = "es-ES"
+	PickActivitiesParamsAcceptLanguageFrCA PickActivitiesParamsAcceptLanguage = "fr-CA"
+	PickActivitiesParamsAcceptLanguageFrFR PickActivitiesParamsAcceptLanguage = "fr-FR"
+	PickActivitiesParamsAcceptLanguageItIT PickActivitiesParamsAcceptLanguage = "it-IT"
+	PickActivitiesParamsAcceptLanguageJaJP PickActivitiesParamsAcceptLanguage = "ja-JP"
+	PickActivitiesParamsAcceptLanguageKoKR PickActivitiesParamsAcceptLanguage = "ko-KR"
+	PickActivitiesParamsAcceptLanguageNlNL PickActivitiesParamsAcceptLanguage = "nl-NL"
+	PickActivitiesParamsAcceptLanguagePtBR PickActivitiesParamsAcceptLanguage = "pt-BR"
+	PickActivitiesParamsAcceptLanguagePtPT PickActivitiesParamsAcceptLanguage = "pt-PT"
+	PickActivitiesParamsAcceptLanguageRuRU PickActivitiesParamsAcceptLanguage = "ru-RU"
+	PickActivitiesParamsAcceptLanguageSvSE PickActivitiesParamsAcceptLanguage = "sv-SE"
+	PickActivitiesParamsAcceptLanguageZhCN PickActivitiesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the PickActivitiesParamsAcceptLanguage enum.
+func (e PickActivitiesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case PickActivitiesParamsAcceptLanguageDaDK:
+		return true
+	case PickActivitiesParamsAcceptLanguageDeDE:
+		return true
+	case PickActivitiesParamsAcceptLanguageEnUS:
+		return true
+	case PickActivitiesParamsAcceptLanguageEsES:
+		return true
+	case PickActivitiesParamsAcceptLanguageFrCA:
+		return true
+	case PickActivitiesParamsAcceptLanguageFrFR:
+		return true
+	case PickActivitiesParamsAcceptLanguageItIT:
+		return true
+	case PickActivitiesParamsAcceptLanguageJaJP:
+		return true
+	case PickActivitiesParamsAcceptLanguageKoKR:
+		return true
+	case PickActivitiesParamsAcceptLanguageNlNL:
+		return true
+	case PickActivitiesParamsAcceptLanguagePtBR:
+		return true
+	case PickActivitiesParamsAcceptLanguagePtPT:
+		return true
+	case PickActivitiesParamsAcceptLanguageRuRU:
+		return true
+	case PickActivitiesParamsAcceptLanguageSvSE:
+		return true
+	case PickActivitiesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransferActivitiesToDepartmentParamsUnpin.
 const (
 	TransferActivitiesToDepartmentParamsUnpinYes TransferActivitiesToDepartmentParamsUnpin = "yes"
@@ -934,6 +1006,150 @@ func (e TransferActivitiesToDepartmentParamsAcceptLanguage) Valid() bool {
 	case TransferActivitiesToDepartmentParamsAcceptLanguageSvSE:
 		return true
 	case TransferActivitiesToDepartmentParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransferActivitiesToQueueParamsUnpin.
+const (
+	TransferActivitiesToQueueParamsUnpinYes TransferActivitiesToQueueParamsUnpin = "yes"
+)
+
+// Valid indicates whether the value is a known member of the TransferActivitiesToQueueParamsUnpin enum.
+func (e TransferActivitiesToQueueParamsUnpin) Valid() bool {
+	switch e {
+	case TransferActivitiesToQueueParamsUnpinYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransferActivitiesToQueueParamsAcceptLanguage.
+const (
+	TransferActivitiesToQueueParamsAcceptLanguageDaDK TransferActivitiesToQueueParamsAcceptLanguage = "da-DK"
+	TransferActivitiesToQueueParamsAcceptLanguageDeDE TransferActivitiesToQueueParamsAcceptLanguage = "de-DE"
+	TransferActivitiesToQueueParamsAcceptLanguageEnUS TransferActivitiesToQueueParamsAcceptLanguage = "en-US"
+	TransferActivitiesToQueueParamsAcceptLanguageEsES TransferActivitiesToQueueParamsAcceptLanguage = "es-ES"
+	TransferActivitiesToQueueParamsAcceptLanguageFrCA TransferActivitiesToQueueParamsAcceptLanguage = "fr-CA"
+	TransferActivitiesToQueueParamsAcceptLanguageFrFR TransferActivitiesToQueueParamsAcceptLanguage = "fr-FR"
+	TransferActivitiesToQueueParamsAcceptLanguageItIT TransferActivitiesToQueueParamsAcceptLanguage = "it-IT"
+	TransferActivitiesToQueueParamsAcceptLanguageJaJP TransferActivitiesToQueueParamsAcceptLanguage = "ja-JP"
+	TransferActivitiesToQueueParamsAcceptLanguageKoKR TransferActivitiesToQueueParamsAcceptLanguage = "ko-KR"
+	TransferActivitiesToQueueParamsAcceptLanguageNlNL TransferActivitiesToQueueParamsAcceptLanguage = "nl-NL"
+	TransferActivitiesToQueueParamsAcceptLanguagePtBR TransferActivitiesToQueueParamsAcceptLanguage = "pt-BR"
+	TransferActivitiesToQueueParamsAcceptLanguagePtPT TransferActivitiesToQueueParamsAcceptLanguage = "pt-PT"
+	TransferActivitiesToQueueParamsAcceptLanguageRuRU TransferActivitiesToQueueParamsAcceptLanguage = "ru-RU"
+	TransferActivitiesToQueueParamsAcceptLanguageSvSE TransferActivitiesToQueueParamsAcceptLanguage = "sv-SE"
+	TransferActivitiesToQueueParamsAcceptLanguageZhCN TransferActivitiesToQueueParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the TransferActivitiesToQueueParamsAcceptLanguage enum.
+func (e TransferActivitiesToQueueParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case TransferActivitiesToQueueParamsAcceptLanguageDaDK:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageDeDE:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageEnUS:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageEsES:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageFrCA:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageFrFR:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageItIT:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageJaJP:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageKoKR:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageNlNL:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguagePtBR:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguagePtPT:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageRuRU:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageSvSE:
+		return true
+	case TransferActivitiesToQueueParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransferActivitiesToUserParamsUnpin.
+const (
+	TransferActivitiesToUserParamsUnpinYes TransferActivitiesToUserParamsUnpin = "yes"
+)
+
+// Valid indicates whether the value is a known member of the TransferActivitiesToUserParamsUnpin enum.
+func (e TransferActivitiesToUserParamsUnpin) Valid() bool {
+	switch e {
+	case TransferActivitiesToUserParamsUnpinYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransferActivitiesToUserParamsAcceptLanguage.
+const (
+	TransferActivitiesToUserParamsAcceptLanguageDaDK TransferActivitiesToUserParamsAcceptLanguage = "da-DK"
+	TransferActivitiesToUserParamsAcceptLanguageDeDE TransferActivitiesToUserParamsAcceptLanguage = "de-DE"
+	TransferActivitiesToUserParamsAcceptLanguageEnUS TransferActivitiesToUserParamsAcceptLanguage = "en-US"
+	TransferActivitiesToUserParamsAcceptLanguageEsES TransferActivitiesToUserParamsAcceptLanguage = "es-ES"
+	TransferActivitiesToUserParamsAcceptLanguageFrCA TransferActivitiesToUserParamsAcceptLanguage = "fr-CA"
+	TransferActivitiesToUserParamsAcceptLanguageFrFR TransferActivitiesToUserParamsAcceptLanguage = "fr-FR"
+	TransferActivitiesToUserParamsAcceptLanguageItIT TransferActivitiesToUserParamsAcceptLanguage = "it-IT"
+	TransferActivitiesToUserParamsAcceptLanguageJaJP TransferActivitiesToUserParamsAcceptLanguage = "ja-JP"
+	TransferActivitiesToUserParamsAcceptLanguageKoKR TransferActivitiesToUserParamsAcceptLanguage = "ko-KR"
+	TransferActivitiesToUserParamsAcceptLanguageNlNL TransferActivitiesToUserParamsAcceptLanguage = "nl-NL"
+	TransferActivitiesToUserParamsAcceptLanguagePtBR TransferActivitiesToUserParamsAcceptLanguage = "pt-BR"
+	TransferActivitiesToUserParamsAcceptLanguagePtPT TransferActivitiesToUserParamsAcceptLanguage = "pt-PT"
+	TransferActivitiesToUserParamsAcceptLanguageRuRU TransferActivitiesToUserParamsAcceptLanguage = "ru-RU"
+	TransferActivitiesToUserParamsAcceptLanguageSvSE TransferActivitiesToUserParamsAcceptLanguage = "sv-SE"
+	TransferActivitiesToUserParamsAcceptLanguageZhCN TransferActivitiesToUserParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the TransferActivitiesToUserParamsAcceptLanguage enum.
+func (e TransferActivitiesToUserParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case TransferActivitiesToUserParamsAcceptLanguageDaDK:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageDeDE:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageEnUS:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageEsES:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageFrCA:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageFrFR:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageItIT:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageJaJP:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageKoKR:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageNlNL:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguagePtBR:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguagePtPT:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageRuRU:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageSvSE:
+		return true
+	case TransferActivitiesToUserParamsAcceptLanguageZhCN:
 		return true
 	default:
 		return false
@@ -2935,6 +3151,8 @@ type Fixture struct {
 		} `json:"transferWorkflow,omitempty"`
 	} `json:"departments,omitempty"`
 	Queues *[]struct {
+		// Active An inactive queue receives no transfers.
+		Active     *bool     `json:"active,omitempty"`
 		Department FixtureID `json:"department"`
 		Id         FixtureID `json:"id"`
 		Name       string    `json:"name"`
@@ -2960,7 +3178,8 @@ type Fixture struct {
 			Queues *FixtureIDs `json:"queues,omitempty"`
 			Users  *FixtureIDs `json:"users,omitempty"`
 		} `json:"pullActivitiesFrom,omitempty"`
-		TransferActivitiesTo *FixtureIDs `json:"transferActivitiesTo,omitempty"`
+		TransferActivitiesTo       *FixtureIDs `json:"transferActivitiesTo,omitempty"`
+		TransferActivitiesToQueues *FixtureIDs `json:"transferActivitiesToQueues,omitempty"`
 	} `json:"users,omitempty"`
 }
 
@@ -3604,6 +3823,24 @@ type ChangeCustomerOfActivitiesParams struct {
 // ChangeCustomerOfActivitiesParamsAcceptLanguage defines parameters for ChangeCustomerOfActivities.
 type ChangeCustomerOfActivitiesParamsAcceptLanguage string
 
+// PickActivitiesParams defines parameters for PickActivities.
+type PickActivitiesParams struct {
+	// Unpin `yes` lets pinned activities move (without it a pinned activity is `400-243`). Unpinning another user's activity needs the `Unpin` action (`403-111`).
+	Unpin *PickActivitiesParamsUnpin `form:"unpin,omitempty" json:"unpin,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *PickActivitiesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// PickActivitiesParamsUnpin defines parameters for PickActivities.
+type PickActivitiesParamsUnpin string
+
+// PickActivitiesParamsAcceptLanguage defines parameters for PickActivities.
+type PickActivitiesParamsAcceptLanguage string
+
 // TransferActivitiesToDepartmentParams defines parameters for TransferActivitiesToDepartment.
 type TransferActivitiesToDepartmentParams struct {
 	// Unpin `yes` unpins pinned activities so that they can be transferred. Unpinning another user's activity needs the `Unpin` action (`403-111`).
@@ -3627,6 +3864,42 @@ type TransferActivitiesToDepartmentParamsReassign string
 
 // TransferActivitiesToDepartmentParamsAcceptLanguage defines parameters for TransferActivitiesToDepartment.
 type TransferActivitiesToDepartmentParamsAcceptLanguage string
+
+// TransferActivitiesToQueueParams defines parameters for TransferActivitiesToQueue.
+type TransferActivitiesToQueueParams struct {
+	// Unpin `yes` lets pinned activities move (without it a pinned activity is `400-243`). Unpinning another user's activity needs the `Unpin` action (`403-111`).
+	Unpin *TransferActivitiesToQueueParamsUnpin `form:"unpin,omitempty" json:"unpin,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *TransferActivitiesToQueueParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// TransferActivitiesToQueueParamsUnpin defines parameters for TransferActivitiesToQueue.
+type TransferActivitiesToQueueParamsUnpin string
+
+// TransferActivitiesToQueueParamsAcceptLanguage defines parameters for TransferActivitiesToQueue.
+type TransferActivitiesToQueueParamsAcceptLanguage string
+
+// TransferActivitiesToUserParams defines parameters for TransferActivitiesToUser.
+type TransferActivitiesToUserParams struct {
+	// Unpin `yes` lets pinned activities move (without it a pinned activity is `400-243`). Unpinning another user's activity needs the `Unpin` action (`403-111`).
+	Unpin *TransferActivitiesToUserParamsUnpin `form:"unpin,omitempty" json:"unpin,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *TransferActivitiesToUserParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// TransferActivitiesToUserParamsUnpin defines parameters for TransferActivitiesToUser.
+type TransferActivitiesToUserParamsUnpin string
+
+// TransferActivitiesToUserParamsAcceptLanguage defines parameters for TransferActivitiesToUser.
+type TransferActivitiesToUserParamsAcceptLanguage string
 
 // GetActivitiesByIdsParams defines parameters for GetActivitiesByIds.
 type GetActivitiesByIdsParams struct {
@@ -3987,8 +4260,17 @@ type CreateCalltrackActivityJSONRequestBody = CalltrackRequest
 // ChangeCustomerOfActivitiesJSONRequestBody defines body for ChangeCustomerOfActivities for application/json ContentType.
 type ChangeCustomerOfActivitiesJSONRequestBody = ChangeCustomerRequest
 
+// PickActivitiesJSONRequestBody defines body for PickActivities for application/json ContentType.
+type PickActivitiesJSONRequestBody = TransferRequest
+
 // TransferActivitiesToDepartmentJSONRequestBody defines body for TransferActivitiesToDepartment for application/json ContentType.
 type TransferActivitiesToDepartmentJSONRequestBody = TransferRequest
+
+// TransferActivitiesToQueueJSONRequestBody defines body for TransferActivitiesToQueue for application/json ContentType.
+type TransferActivitiesToQueueJSONRequestBody = TransferRequest
+
+// TransferActivitiesToUserJSONRequestBody defines body for TransferActivitiesToUser for application/json ContentType.
+type TransferActivitiesToUserJSONRequestBody = TransferRequest
 
 // ChangeCaseOfActivitiesJSONRequestBody defines body for ChangeCaseOfActivities for application/json ContentType.
 type ChangeCaseOfActivitiesJSONRequestBody = ChangeCaseRequest
@@ -5493,6 +5775,34 @@ type ClientInterface interface {
 	// Corresponds with PATCH /core/casemgr/v3/activity/changecustomer (the `ChangeCustomerOfActivities` operationId).
 	ChangeCustomerOfActivities(ctx context.Context, params *ChangeCustomerOfActivitiesParams, body ChangeCustomerOfActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PickActivitiesWithBody Pick activities
+	//
+	// Assigns email, social, task and user-defined activities to the
+	// calling user (users only: a client application is refused with
+	// `403-105`), out of their queue, unpinned; draft replies follow. A
+	// changed activity answers 409 and nothing changes; of a pick and
+	// another move of the same activity racing each other exactly one wins.
+	// See docs/operations/pick.md.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+	PickActivitiesWithBody(ctx context.Context, params *PickActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PickActivities Pick activities
+	//
+	// Assigns email, social, task and user-defined activities to the
+	// calling user (users only: a client application is refused with
+	// `403-105`), out of their queue, unpinned; draft replies follow. A
+	// changed activity answers 409 and nothing changes; of a pick and
+	// another move of the same activity racing each other exactly one wins.
+	// See docs/operations/pick.md.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+	PickActivities(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// TransferActivitiesToDepartmentWithBody Transfer activities to a department
 	//
 	// Each activity names the `lastModified` the client read; a changed
@@ -5512,6 +5822,54 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/department/{id} (the `TransferActivitiesToDepartment` operationId).
 	TransferActivitiesToDepartment(ctx context.Context, id ID, params *TransferActivitiesToDepartmentParams, body TransferActivitiesToDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferActivitiesToQueueWithBody Transfer activities to a queue
+	//
+	// Puts email, social, task and user-defined activities into the queue
+	// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+	// follow. The queue must be active. A changed activity answers 409 and
+	// nothing changes. See docs/operations/transfer-to-queue.md.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+	TransferActivitiesToQueueWithBody(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferActivitiesToQueue Transfer activities to a queue
+	//
+	// Puts email, social, task and user-defined activities into the queue
+	// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+	// follow. The queue must be active. A changed activity answers 409 and
+	// nothing changes. See docs/operations/transfer-to-queue.md.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+	TransferActivitiesToQueue(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, body TransferActivitiesToQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferActivitiesToUserWithBody Transfer activities to a user
+	//
+	// Assigns email, social, task and user-defined activities to the user
+	// `{id}`, out of their queue, unpinned; draft replies follow. Each
+	// activity names the `lastModified` the client read; a changed activity
+	// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+	TransferActivitiesToUserWithBody(ctx context.Context, id ID, params *TransferActivitiesToUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferActivitiesToUser Transfer activities to a user
+	//
+	// Assigns email, social, task and user-defined activities to the user
+	// `{id}`, out of their queue, unpinned; draft replies follow. Each
+	// activity names the `lastModified` the client read; a changed activity
+	// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+	TransferActivitiesToUser(ctx context.Context, id ID, params *TransferActivitiesToUserParams, body TransferActivitiesToUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetActivitiesByIds Activities by ID
 	//
@@ -6315,6 +6673,54 @@ func (c *Client) ChangeCustomerOfActivities(ctx context.Context, params *ChangeC
 	return c.Client.Do(req)
 }
 
+// PickActivitiesWithBody Pick activities
+//
+// Assigns email, social, task and user-defined activities to the
+// calling user (users only: a client application is refused with
+// `403-105`), out of their queue, unpinned; draft replies follow. A
+// changed activity answers 409 and nothing changes; of a pick and
+// another move of the same activity racing each other exactly one wins.
+// See docs/operations/pick.md.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+func (c *Client) PickActivitiesWithBody(ctx context.Context, params *PickActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPickActivitiesRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PickActivities Pick activities
+//
+// Assigns email, social, task and user-defined activities to the
+// calling user (users only: a client application is refused with
+// `403-105`), out of their queue, unpinned; draft replies follow. A
+// changed activity answers 409 and nothing changes; of a pick and
+// another move of the same activity racing each other exactly one wins.
+// See docs/operations/pick.md.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+func (c *Client) PickActivities(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPickActivitiesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // TransferActivitiesToDepartmentWithBody Transfer activities to a department
 //
 // Each activity names the `lastModified` the client read; a changed
@@ -6345,6 +6751,94 @@ func (c *Client) TransferActivitiesToDepartmentWithBody(ctx context.Context, id 
 // Corresponds with PATCH /core/casemgr/v3/activity/transfer/department/{id} (the `TransferActivitiesToDepartment` operationId).
 func (c *Client) TransferActivitiesToDepartment(ctx context.Context, id ID, params *TransferActivitiesToDepartmentParams, body TransferActivitiesToDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTransferActivitiesToDepartmentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferActivitiesToQueueWithBody Transfer activities to a queue
+//
+// Puts email, social, task and user-defined activities into the queue
+// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+// follow. The queue must be active. A changed activity answers 409 and
+// nothing changes. See docs/operations/transfer-to-queue.md.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+func (c *Client) TransferActivitiesToQueueWithBody(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferActivitiesToQueueRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferActivitiesToQueue Transfer activities to a queue
+//
+// Puts email, social, task and user-defined activities into the queue
+// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+// follow. The queue must be active. A changed activity answers 409 and
+// nothing changes. See docs/operations/transfer-to-queue.md.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+func (c *Client) TransferActivitiesToQueue(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, body TransferActivitiesToQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferActivitiesToQueueRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferActivitiesToUserWithBody Transfer activities to a user
+//
+// Assigns email, social, task and user-defined activities to the user
+// `{id}`, out of their queue, unpinned; draft replies follow. Each
+// activity names the `lastModified` the client read; a changed activity
+// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+func (c *Client) TransferActivitiesToUserWithBody(ctx context.Context, id ID, params *TransferActivitiesToUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferActivitiesToUserRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferActivitiesToUser Transfer activities to a user
+//
+// Assigns email, social, task and user-defined activities to the user
+// `{id}`, out of their queue, unpinned; draft replies follow. Each
+// activity names the `lastModified` the client read; a changed activity
+// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+func (c *Client) TransferActivitiesToUser(ctx context.Context, id ID, params *TransferActivitiesToUserParams, body TransferActivitiesToUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferActivitiesToUserRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7969,6 +8463,99 @@ func NewChangeCustomerOfActivitiesRequestWithBody(server string, params *ChangeC
 	return req, nil
 }
 
+// NewPickActivitiesRequest calls the generic PickActivities builder with application/json body
+func NewPickActivitiesRequest(server string, params *PickActivitiesParams, body PickActivitiesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPickActivitiesRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPickActivitiesRequestWithBody constructs an http.Request for the PickActivities method, with any body, and a specified content type
+func NewPickActivitiesRequestWithBody(server string, params *PickActivitiesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity/pick")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Unpin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unpin", *params.Unpin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewTransferActivitiesToDepartmentRequest calls the generic TransferActivitiesToDepartment builder with application/json body
 func NewTransferActivitiesToDepartmentRequest(server string, id ID, params *TransferActivitiesToDepartmentParams, body TransferActivitiesToDepartmentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8030,6 +8617,206 @@ func NewTransferActivitiesToDepartmentRequestWithBody(server string, id ID, para
 		if params.Reassign != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reassign", *params.Reassign, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewTransferActivitiesToQueueRequest calls the generic TransferActivitiesToQueue builder with application/json body
+func NewTransferActivitiesToQueueRequest(server string, id ID, params *TransferActivitiesToQueueParams, body TransferActivitiesToQueueJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferActivitiesToQueueRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTransferActivitiesToQueueRequestWithBody constructs an http.Request for the TransferActivitiesToQueue method, with any body, and a specified content type
+func NewTransferActivitiesToQueueRequestWithBody(server string, id ID, params *TransferActivitiesToQueueParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity/transfer/queue/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Unpin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unpin", *params.Unpin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewTransferActivitiesToUserRequest calls the generic TransferActivitiesToUser builder with application/json body
+func NewTransferActivitiesToUserRequest(server string, id ID, params *TransferActivitiesToUserParams, body TransferActivitiesToUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferActivitiesToUserRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTransferActivitiesToUserRequestWithBody constructs an http.Request for the TransferActivitiesToUser method, with any body, and a specified content type
+func NewTransferActivitiesToUserRequestWithBody(server string, id ID, params *TransferActivitiesToUserParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity/transfer/user/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Unpin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unpin", *params.Unpin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10264,6 +11051,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /core/casemgr/v3/activity/changecustomer (the `ChangeCustomerOfActivities` operationId).
 	ChangeCustomerOfActivitiesWithResponse(ctx context.Context, params *ChangeCustomerOfActivitiesParams, body ChangeCustomerOfActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCustomerOfActivitiesResponse, error)
 
+	// PickActivitiesWithBodyWithResponse Pick activities
+	//
+	// Assigns email, social, task and user-defined activities to the
+	// calling user (users only: a client application is refused with
+	// `403-105`), out of their queue, unpinned; draft replies follow. A
+	// changed activity answers 409 and nothing changes; of a pick and
+	// another move of the same activity racing each other exactly one wins.
+	// See docs/operations/pick.md.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+	PickActivitiesWithBodyWithResponse(ctx context.Context, params *PickActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PickActivitiesResponse, error)
+
+	// PickActivitiesWithResponse Pick activities
+	//
+	// Assigns email, social, task and user-defined activities to the
+	// calling user (users only: a client application is refused with
+	// `403-105`), out of their queue, unpinned; draft replies follow. A
+	// changed activity answers 409 and nothing changes; of a pick and
+	// another move of the same activity racing each other exactly one wins.
+	// See docs/operations/pick.md.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+	PickActivitiesWithResponse(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*PickActivitiesResponse, error)
+
 	// TransferActivitiesToDepartmentWithBodyWithResponse Transfer activities to a department
 	//
 	// Each activity names the `lastModified` the client read; a changed
@@ -10283,6 +11098,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/department/{id} (the `TransferActivitiesToDepartment` operationId).
 	TransferActivitiesToDepartmentWithResponse(ctx context.Context, id ID, params *TransferActivitiesToDepartmentParams, body TransferActivitiesToDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferActivitiesToDepartmentResponse, error)
+
+	// TransferActivitiesToQueueWithBodyWithResponse Transfer activities to a queue
+	//
+	// Puts email, social, task and user-defined activities into the queue
+	// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+	// follow. The queue must be active. A changed activity answers 409 and
+	// nothing changes. See docs/operations/transfer-to-queue.md.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+	TransferActivitiesToQueueWithBodyWithResponse(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferActivitiesToQueueResponse, error)
+
+	// TransferActivitiesToQueueWithResponse Transfer activities to a queue
+	//
+	// Puts email, social, task and user-defined activities into the queue
+	// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+	// follow. The queue must be active. A changed activity answers 409 and
+	// nothing changes. See docs/operations/transfer-to-queue.md.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+	TransferActivitiesToQueueWithResponse(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, body TransferActivitiesToQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferActivitiesToQueueResponse, error)
+
+	// TransferActivitiesToUserWithBodyWithResponse Transfer activities to a user
+	//
+	// Assigns email, social, task and user-defined activities to the user
+	// `{id}`, out of their queue, unpinned; draft replies follow. Each
+	// activity names the `lastModified` the client read; a changed activity
+	// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+	TransferActivitiesToUserWithBodyWithResponse(ctx context.Context, id ID, params *TransferActivitiesToUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferActivitiesToUserResponse, error)
+
+	// TransferActivitiesToUserWithResponse Transfer activities to a user
+	//
+	// Assigns email, social, task and user-defined activities to the user
+	// `{id}`, out of their queue, unpinned; draft replies follow. Each
+	// activity names the `lastModified` the client read; a changed activity
+	// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+	TransferActivitiesToUserWithResponse(ctx context.Context, id ID, params *TransferActivitiesToUserParams, body TransferActivitiesToUserJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferActivitiesToUserResponse, error)
 
 	// GetActivitiesByIdsWithResponse Activities by ID
 	//
@@ -12143,6 +13006,159 @@ func (r ChangeCustomerOfActivitiesResponse) ContentType() string {
 	return ""
 }
 
+// PickActivitiesResponse401Headers the declared response headers of an HTTP 401 response for PickActivities
+type PickActivitiesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PickActivitiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PickActivitiesResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PickActivitiesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r PickActivitiesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PickActivitiesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r PickActivitiesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PickActivitiesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r PickActivitiesResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r PickActivitiesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r PickActivitiesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PickActivitiesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r PickActivitiesResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PickActivitiesResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r PickActivitiesResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PickActivitiesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r PickActivitiesResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PickActivitiesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r PickActivitiesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r PickActivitiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PickActivitiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PickActivitiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PickActivitiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // TransferActivitiesToDepartmentResponse401Headers the declared response headers of an HTTP 401 response for TransferActivitiesToDepartment
 type TransferActivitiesToDepartmentResponse401Headers struct {
 	WWWAuthenticate string
@@ -12304,6 +13320,340 @@ func (r TransferActivitiesToDepartmentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r TransferActivitiesToDepartmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TransferActivitiesToQueueResponse401Headers the declared response headers of an HTTP 401 response for TransferActivitiesToQueue
+type TransferActivitiesToQueueResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type TransferActivitiesToQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TransferActivitiesToQueueResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferActivitiesToQueueResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r TransferActivitiesToQueueResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferActivitiesToQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferActivitiesToQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferActivitiesToQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferActivitiesToQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TransferActivitiesToUserResponse401Headers the declared response headers of an HTTP 401 response for TransferActivitiesToUser
+type TransferActivitiesToUserResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type TransferActivitiesToUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TransferActivitiesToUserResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferActivitiesToUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r TransferActivitiesToUserResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferActivitiesToUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferActivitiesToUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferActivitiesToUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferActivitiesToUserResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15517,6 +16867,46 @@ func (c *ClientWithResponses) ChangeCustomerOfActivitiesWithResponse(ctx context
 	return ParseChangeCustomerOfActivitiesResponse(rsp)
 }
 
+// PickActivitiesWithBodyWithResponse Pick activities
+//
+// Assigns email, social, task and user-defined activities to the
+// calling user (users only: a client application is refused with
+// `403-105`), out of their queue, unpinned; draft replies follow. A
+// changed activity answers 409 and nothing changes; of a pick and
+// another move of the same activity racing each other exactly one wins.
+// See docs/operations/pick.md.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+func (c *ClientWithResponses) PickActivitiesWithBodyWithResponse(ctx context.Context, params *PickActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PickActivitiesResponse, error) {
+	rsp, err := c.PickActivitiesWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePickActivitiesResponse(rsp)
+}
+
+// PickActivitiesWithResponse Pick activities
+//
+// Assigns email, social, task and user-defined activities to the
+// calling user (users only: a client application is refused with
+// `403-105`), out of their queue, unpinned; draft replies follow. A
+// changed activity answers 409 and nothing changes; of a pick and
+// another move of the same activity racing each other exactly one wins.
+// See docs/operations/pick.md.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
+func (c *ClientWithResponses) PickActivitiesWithResponse(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*PickActivitiesResponse, error) {
+	rsp, err := c.PickActivities(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePickActivitiesResponse(rsp)
+}
+
 // TransferActivitiesToDepartmentWithBodyWithResponse Transfer activities to a department
 //
 // Each activity names the `lastModified` the client read; a changed
@@ -15547,6 +16937,78 @@ func (c *ClientWithResponses) TransferActivitiesToDepartmentWithResponse(ctx con
 		return nil, err
 	}
 	return ParseTransferActivitiesToDepartmentResponse(rsp)
+}
+
+// TransferActivitiesToQueueWithBodyWithResponse Transfer activities to a queue
+//
+// Puts email, social, task and user-defined activities into the queue
+// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+// follow. The queue must be active. A changed activity answers 409 and
+// nothing changes. See docs/operations/transfer-to-queue.md.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+func (c *ClientWithResponses) TransferActivitiesToQueueWithBodyWithResponse(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferActivitiesToQueueResponse, error) {
+	rsp, err := c.TransferActivitiesToQueueWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferActivitiesToQueueResponse(rsp)
+}
+
+// TransferActivitiesToQueueWithResponse Transfer activities to a queue
+//
+// Puts email, social, task and user-defined activities into the queue
+// `{id}`, waiting to be assigned, unassigned and unpinned; draft replies
+// follow. The queue must be active. A changed activity answers 409 and
+// nothing changes. See docs/operations/transfer-to-queue.md.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/queue/{id} (the `TransferActivitiesToQueue` operationId).
+func (c *ClientWithResponses) TransferActivitiesToQueueWithResponse(ctx context.Context, id ID, params *TransferActivitiesToQueueParams, body TransferActivitiesToQueueJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferActivitiesToQueueResponse, error) {
+	rsp, err := c.TransferActivitiesToQueue(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferActivitiesToQueueResponse(rsp)
+}
+
+// TransferActivitiesToUserWithBodyWithResponse Transfer activities to a user
+//
+// Assigns email, social, task and user-defined activities to the user
+// `{id}`, out of their queue, unpinned; draft replies follow. Each
+// activity names the `lastModified` the client read; a changed activity
+// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+func (c *ClientWithResponses) TransferActivitiesToUserWithBodyWithResponse(ctx context.Context, id ID, params *TransferActivitiesToUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferActivitiesToUserResponse, error) {
+	rsp, err := c.TransferActivitiesToUserWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferActivitiesToUserResponse(rsp)
+}
+
+// TransferActivitiesToUserWithResponse Transfer activities to a user
+//
+// Assigns email, social, task and user-defined activities to the user
+// `{id}`, out of their queue, unpinned; draft replies follow. Each
+// activity names the `lastModified` the client read; a changed activity
+// answers 409 and nothing changes. See docs/operations/transfer-to-user.md.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/transfer/user/{id} (the `TransferActivitiesToUser` operationId).
+func (c *ClientWithResponses) TransferActivitiesToUserWithResponse(ctx context.Context, id ID, params *TransferActivitiesToUserParams, body TransferActivitiesToUserJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferActivitiesToUserResponse, error) {
+	rsp, err := c.TransferActivitiesToUser(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferActivitiesToUserResponse(rsp)
 }
 
 // GetActivitiesByIdsWithResponse Activities by ID
@@ -17476,6 +18938,153 @@ func ParseChangeCustomerOfActivitiesResponse(rsp *http.Response) (*ChangeCustome
 	return response, nil
 }
 
+// ParsePickActivitiesResponse parses an HTTP response from a PickActivitiesWithResponse call
+func ParsePickActivitiesResponse(rsp *http.Response) (*PickActivitiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PickActivitiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PickActivitiesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseTransferActivitiesToDepartmentResponse parses an HTTP response from a TransferActivitiesToDepartmentWithResponse call
 func ParseTransferActivitiesToDepartmentResponse(rsp *http.Response) (*TransferActivitiesToDepartmentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17624,6 +19233,328 @@ func ParseTransferActivitiesToDepartmentResponse(rsp *http.Response) (*TransferA
 	switch {
 	case rsp.StatusCode == 401:
 		var headers TransferActivitiesToDepartmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTransferActivitiesToQueueResponse parses an HTTP response from a TransferActivitiesToQueueWithResponse call
+func ParseTransferActivitiesToQueueResponse(rsp *http.Response) (*TransferActivitiesToQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferActivitiesToQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers TransferActivitiesToQueueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTransferActivitiesToUserResponse parses an HTTP response from a TransferActivitiesToUserWithResponse call
+func ParseTransferActivitiesToUserResponse(rsp *http.Response) (*TransferActivitiesToUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferActivitiesToUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers TransferActivitiesToUserResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -367,6 +367,7 @@ func copyUser(u casemgr.User) *casemgr.User {
 	u.Licenses = slices.Clone(u.Licenses)
 	u.Actions = slices.Clone(u.Actions)
 	u.TransferTo = slices.Clone(u.TransferTo)
+	u.TransferToQueues = slices.Clone(u.TransferToQueues)
 	u.PullUsers = slices.Clone(u.PullUsers)
 	u.PullQueues = slices.Clone(u.PullQueues)
 	u.PullOptionQueues = slices.Clone(u.PullOptionQueues)

@@ -6,11 +6,11 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
-var queues = newTable("queues", "name", "department_id")
+var queues = newTable("queues", "name", "department_id", "inactive")
 
 func scanQueue(r scanner) (casemgr.Queue, error) {
 	var q casemgr.Queue
-	err := r.Scan(&q.ID, &q.Name, &q.Department)
+	err := r.Scan(&q.ID, &q.Name, &q.Department, &q.Inactive)
 	return q, err
 }
 
@@ -43,5 +43,5 @@ func (t *tx) InsertQueue(q *casemgr.Queue) error {
 		return err
 	}
 	t.configChanged()
-	return t.insertRow("insert queue", queues, &q.ID, q.Name, q.Department)
+	return t.insertRow("insert queue", queues, &q.ID, q.Name, q.Department, q.Inactive)
 }

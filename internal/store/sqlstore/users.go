@@ -8,17 +8,18 @@ import (
 
 var users = newTable("users", "name", "first_name", "last_name", "department_id",
 	"foreign_departments", "licenses", "actions", "transfer_to", "pull_users", "pull_queues",
-	"custom_attributes", "password_hash", "pull_option_queues", "max_activities_to_pull")
+	"custom_attributes", "password_hash", "pull_option_queues", "max_activities_to_pull",
+	"transfer_to_queues")
 
 func scanUser(r scanner) (casemgr.User, error) {
 	var u casemgr.User
-	var foreign, licenses, actions, transferTo, pullUsers, pullQueues, attrs, pullOptions string
+	var foreign, licenses, actions, transferTo, pullUsers, pullQueues, attrs, pullOptions, transferToQueues string
 	if err := r.Scan(&u.ID, &u.Name, &u.FirstName, &u.LastName, &u.Department,
 		&foreign, &licenses, &actions, &transferTo, &pullUsers, &pullQueues,
-		&attrs, &u.PasswordHash, &pullOptions, &u.MaxActivitiesToPull); err != nil {
+		&attrs, &u.PasswordHash, &pullOptions, &u.MaxActivitiesToPull, &transferToQueues); err != nil {
 		return u, err
 	}
-	var errs [8]error
+	var errs [9]error
 	u.ForeignDepartments, errs[0] = decList[casemgr.ID](foreign, "user foreignDepartments")
 	u.Licenses, errs[1] = decList[string](licenses, "user licenses")
 	u.Actions, errs[2] = decList[string](actions, "user actions")
@@ -27,6 +28,7 @@ func scanUser(r scanner) (casemgr.User, error) {
 	u.PullQueues, errs[5] = decList[casemgr.ID](pullQueues, "user pullQueues")
 	u.CustomAttributes, errs[6] = decMap[string](attrs, "user customAttributes")
 	u.PullOptionQueues, errs[7] = decList[casemgr.ID](pullOptions, "user pullOptionQueues")
+	u.TransferToQueues, errs[8] = decList[casemgr.ID](transferToQueues, "user transferToQueues")
 	return u, errors.Join(errs[:]...)
 }
 
@@ -67,5 +69,6 @@ func (t *tx) InsertUser(u *casemgr.User) error {
 	return t.insertRow("insert user", users, &u.ID, u.Name, u.FirstName, u.LastName, u.Department,
 		encList(u.ForeignDepartments), encList(u.Licenses), encList(u.Actions), encList(u.TransferTo),
 		encList(u.PullUsers), encList(u.PullQueues), encMap(u.CustomAttributes), u.PasswordHash,
-		encList(u.PullOptionQueues), u.MaxActivitiesToPull)
+		encList(u.PullOptionQueues), u.MaxActivitiesToPull,
+		encList(u.TransferToQueues))
 }

@@ -125,7 +125,8 @@ func fullUser(id casemgr.ID, name string) *casemgr.User {
 		ForeignDepartments: ids(11, 12),
 		Licenses:           []string{casemgr.LicenseAdvisorDesktop, casemgr.LicenseCallTrackPlus},
 		Actions:            []string{casemgr.ActionChangeCase, casemgr.ActionUnpin},
-		TransferTo:         ids(1002), PullUsers: ids(1002, 1003), PullQueues: ids(100),
+		TransferTo:         ids(1002), TransferToQueues: ids(100, 110),
+		PullUsers: ids(1002, 1003), PullQueues: ids(100),
 		PullOptionQueues: ids(101, 100), MaxActivitiesToPull: 3,
 		CustomAttributes: map[string]string{"employee_id": "E-7", "team": "blue"},
 		PasswordHash:     "$argon2id$hash",
@@ -256,7 +257,7 @@ func testDepartments(t *testing.T, db store.DB) {
 }
 
 func testQueues(t *testing.T, db store.DB) {
-	q110 := &casemgr.Queue{ID: 110, Name: "Billing inbox", Department: 11}
+	q110 := &casemgr.Queue{ID: 110, Name: "Billing inbox", Department: 11, Inactive: true}
 	q100 := &casemgr.Queue{ID: 100, Name: "Service inbox", Department: 10}
 	write(t, db, func(tx casemgr.Tx) error {
 		if err := tx.InsertQueue(q110); err != nil {
