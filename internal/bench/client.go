@@ -19,7 +19,9 @@ type client struct {
 	base  string
 	hc    *http.Client
 	token string
-	buf   bytes.Buffer
+	// user is the ID of the client's user.
+	user int64
+	buf  bytes.Buffer
 }
 
 // newHTTPClient returns an HTTP client that keeps up to conns connections

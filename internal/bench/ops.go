@@ -42,12 +42,13 @@ type operation struct {
 // Operations lists every operation a run may measure, in report order.
 var Operations = []string{"healthz", "get-1", "get-10", "search", "search-assigned", "customer-phone", "customer-email",
 	"poll", "create",
-	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "pull"}
+	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "pull",
+	"transfer-queue-75", "pick-75"}
 
 // DefaultOps are the operations a run measures by default; creation last,
 // as it grows the world.
 var DefaultOps = []string{"get-1", "get-10", "search", "transfer-1", "transfer-75",
-	"changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "create"}
+	"changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "transfer-queue-75", "pick-75", "create"}
 
 func lookupOp(name string) (*operation, error) {
 	for _, op := range operations() {
@@ -77,6 +78,9 @@ func operations() []*operation {
 		{name: "changecustomer-1", what: "PATCH /activity/changecustomer of 1 activity to another customer", http: httpChangeCustomer("changecustomer-1"), raw: rawChangeCustomer("changecustomer-1")},
 		{name: "changecustomer-75", what: "PATCH /activity/changecustomer of 75 activities to another customer", http: httpChangeCustomer("changecustomer-75"), raw: rawChangeCustomer("changecustomer-75")},
 		{name: "pull", what: "PATCH /activity/pull: up to 5 from the one queue every client pulls from (put back after)", http: httpPull, raw: rawPull},
+		{name: "transfer-queue-75", what: "GET lastModified, then PATCH /activity/transfer/queue/{id} of 75 activities to the other queue of their department",
+			http: httpTransferQueue("transfer-queue-75"), raw: rawTransferQueue("transfer-queue-75")},
+		{name: "pick-75", what: "GET lastModified, then PATCH /activity/pick of 75 activities", http: httpPick("pick-75"), raw: rawPick("pick-75")},
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 // between two customers). A batch is used by one client at a time.
 type batch struct {
 	ids []int64 // in ID order
+	// pick: the user who picked the batch last (0: none known).
+	picker int64
 	// change case: the two cases and the one the batch is in.
 	caseA, caseB, cur int64
 	// change customer: the two target customers, used in turn.
@@ -284,6 +286,12 @@ func Discover(ctx context.Context, db *DB, singles int) (*Workload, error) {
 	} {
 		w.pools[name] = newPool(list)
 		w.BatchCounts[name] = len(list)
+	}
+	// The routing operations move the batches of transfer-75 (routing.go):
+	// the same pool, so one client holds a batch at a time.
+	for _, name := range []string{"transfer-queue-75", "pick-75"} {
+		w.pools[name] = w.pools["transfer-75"]
+		w.BatchCounts[name] = len(tr75)
 	}
 	return w, nil
 }

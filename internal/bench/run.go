@@ -351,11 +351,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		defer hc.CloseIdleConnections()
 		logf("logging in %d clients", cfg.Clients)
 		for i := range cfg.Clients {
-			tok, err := login(ctx, hc, cfg.URL, BenchUserName(i%benchUsers+1), BenchPassword)
+			n := i%benchUsers + 1
+			tok, err := login(ctx, hc, cfg.URL, BenchUserName(n), BenchPassword)
 			if err != nil {
 				return nil, err
 			}
-			clients = append(clients, &client{base: strings.TrimSuffix(cfg.URL, "/"), hc: hc, token: tok})
+			clients = append(clients, &client{base: strings.TrimSuffix(cfg.URL, "/"), hc: hc, token: tok, user: BenchUserID(n)})
 		}
 	}
 

@@ -184,10 +184,11 @@ func ConfigFixture(cfg WorldConfig) *fixture.Document {
 			FirstName: "Bench", LastName: fmt.Sprintf("User %d", n),
 			Department: id(DeptService), ForeignDepartments: foreign,
 			Licenses: casemgr.AllLicenses, Actions: casemgr.AllActions,
-			TransferActivitiesTo: pullUsers,
-			PullActivitiesFrom:   &fixture.Pull{Users: pullUsers, Queues: allQueues},
-			PullQueues:           []string{id(pullQueue)},
-			CustomAttributes:     map[string]string{"employee_id": "B-" + id(uid)},
+			TransferActivitiesTo:       pullUsers,
+			TransferActivitiesToQueues: allQueues,
+			PullActivitiesFrom:         &fixture.Pull{Users: pullUsers, Queues: allQueues},
+			PullQueues:                 []string{id(pullQueue)},
+			CustomAttributes:           map[string]string{"employee_id": "B-" + id(uid)},
 		})
 	}
 	return f

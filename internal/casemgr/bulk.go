@@ -95,15 +95,6 @@ func bulkLastModifiedFresh(v *Violations, st *bulkState, items []BulkItem) {
 // parent and is never named in a bulk request of its own.
 func draftReplyNamed(a *Activity) bool { return a.ResponseTo != 0 && a.Status != StatusCompleted }
 
-// checkDraftRepliesNamed adds 400-430 for every named draft reply.
-func checkDraftRepliesNamed(v *Violations, st *bulkState) {
-	for _, a := range st.named {
-		if draftReplyNamed(a) {
-			v.Add(PhaseRule, FormatID(a.ID), CodeDraftReplyNamed)
-		}
-	}
-}
-
 // travellingDrafts returns the draft replies that move with the named
 // activities (draftReplyMovesWith), each with its parent.
 func (st *bulkState) travellingDrafts() (drafts, parents []*Activity) {
