@@ -64,11 +64,15 @@ func bulkItems(acts []fetchedActivity) []byte {
 	return []byte(sb.String())
 }
 
-// otherQueue is the queue a transfer-to-queue batch moves to: the inbox of
-// its department, unless it waits there already, then the escalations.
-func otherQueue(dept, queue casemgr.ID) casemgr.ID {
-	if queue == inboxQueue(dept) {
-		return escalationQueue(dept)
+// otherQueue is the queue a transfer-to-queue batch moves to: the
+// escalations of its department when one of its activities waits in the
+// inbox, the inbox otherwise (a batch moves as a whole, so none then waits
+// there).
+func otherQueue(dept casemgr.ID, queues []casemgr.ID) casemgr.ID {
+	for _, q := range queues {
+		if q == inboxQueue(dept) {
+			return escalationQueue(dept)
+		}
 	}
 	return inboxQueue(dept)
 }
@@ -86,12 +90,15 @@ func httpTransferQueue(name string) func(context.Context, *env, *client, *rand.R
 			return
 		}
 		dept, _ := strconv.ParseInt(acts[0].Department.ID, 10, 64)
-		var queue int64
-		if acts[0].Queue != nil {
-			queue, _ = strconv.ParseInt(acts[0].Queue.ID, 10, 64)
+		var queues []casemgr.ID
+		for _, a := range acts {
+			if a.Queue != nil {
+				q, _ := strconv.ParseInt(a.Queue.ID, 10, 64)
+				queues = append(queues, q)
+			}
 		}
 		t := time.Now()
-		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/transfer/queue/"+casemgr.FormatID(otherQueue(dept, queue)), bulkItems(acts), true)
+		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/transfer/queue/"+casemgr.FormatID(otherQueue(dept, queues)), bulkItems(acts), true)
 		rec(name, t, r.status, r.code, err)
 	}
 }
@@ -206,7 +213,11 @@ func rawTransferQueue(name string) func(context.Context, *env, *rand.Rand, recor
 		}
 		t := time.Now()
 		err = rawMove(ctx, e, b, seen, "transfer", func(acts []casemgr.Activity) (string, int64, int64) {
-			return casemgr.StatusAwaitingAssignment, 0, otherQueue(acts[0].Department, acts[0].Queue)
+			queues := make([]casemgr.ID, len(acts))
+			for i, a := range acts {
+				queues[i] = a.Queue
+			}
+			return casemgr.StatusAwaitingAssignment, 0, otherQueue(acts[0].Department, queues)
 		})
 		recordRaw(rec, name, t, err)
 	}
