@@ -710,7 +710,6 @@ var sweepCases = map[string]sweepCase{
 			}
 		}
 	},
-	"PATCH /core/casemgr/v3/activity/pull":                sweepPull,
 	"PATCH /core/casemgr/v3/activity/transfer/user/{id}":  sweepBulk("/core/casemgr/v3/activity/transfer/user/1009"),
 	"PATCH /core/casemgr/v3/activity/transfer/queue/{id}": sweepBulk("/core/casemgr/v3/activity/transfer/queue/100"),
 	"PATCH /core/casemgr/v3/activity/pick":                sweepBulk("/core/casemgr/v3/activity/pick"),
