@@ -94,10 +94,29 @@ func EventQueryFor(a Actor, q EventQuery) EventQuery {
 	return q
 }
 
-// change is one changed field of an event.
+// change is one changed field of an event: its value before (absent for a
+// creation) and after.
 type change struct {
-	Before any `json:"before,omitempty"`
-	After  any `json:"after"`
+	Before any
+	After  any
+}
+
+// MarshalJSON writes {"before": …, "after": …}, leaving out before when it
+// is nil, so that the domain holds no wire tags.
+func (c change) MarshalJSON() ([]byte, error) {
+	after, err := json.Marshal(c.After)
+	if err != nil {
+		return nil, err
+	}
+	if c.Before == nil {
+		return append(append([]byte(`{"after":`), after...), '}'), nil
+	}
+	before, err := json.Marshal(c.Before)
+	if err != nil {
+		return nil, err
+	}
+	b := append(append([]byte(`{"before":`), before...), `,"after":`...)
+	return append(append(b, after...), '}'), nil
 }
 
 // describeChange fills the event fields of a history entry (its type,

@@ -1,6 +1,7 @@
 package casemgr
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -114,5 +115,21 @@ func TestFeedRules(t *testing.T) {
 	}
 	if !feedCursorExpired(4, 5) || feedCursorExpired(5, 5) {
 		t.Error("feedCursorExpired: a cursor below the purged events has missed some, one at the horizon has not")
+	}
+}
+
+func TestChangeMarshalsBeforeAndAfter(t *testing.T) {
+	for _, c := range []struct {
+		in   map[string]change
+		want string
+	}{
+		{map[string]change{"status": {Before: "assigned", After: "completed"}}, `{"status":{"before":"assigned","after":"completed"}}`},
+		{map[string]change{"subject": {After: "<new>"}}, `{"subject":{"after":"\u003cnew\u003e"}}`},
+		{map[string]change{"queue": {Before: int64(100), After: nil}}, `{"queue":{"before":100,"after":null}}`},
+	} {
+		b, err := json.Marshal(c.in)
+		if err != nil || string(b) != c.want {
+			t.Errorf("json.Marshal(%v) = %s, %v; want %s", c.in, b, err, c.want)
+		}
 	}
 }
