@@ -179,6 +179,17 @@ var Catalogue = map[Code]Entry{
 	CodeWebhookEventTypesEmpty:  {"eventTypes names no event type; leave it out to receive every type.", "eventTypes, when sent, names at least one event type."},
 	CodeWebhookTooMany:          {"A client application may hold at most {max} webhooks.", "A client application holds at most 50 webhooks."},
 	CodeWebhookClientOnly:       {"Webhooks are managed by client applications; a user token may not use this resource.", "Webhooks are managed by client applications; a user token gets 403."},
+	// Edit customer.
+	CodeEditCustomerIDRequired:  {"The id of the customer to edit is required.", "An edit names its customer by id, in the body or the path."},
+	CodeEditCustomerNotFound:    {"Customer {value} does not exist.", "The customer an edit names in its body exists and is visible to the caller."},
+	CodeEditCustomerIDMismatch:  {"The body's id {value} disagrees with the customer {ids} of the path.", "A customer id sent in the body agrees with the path's."},
+	CodeEditCustomerEmpty:       {"An edit of a customer needs at least one element besides id.", "An edit sends at least one element to change besides the customer's id."},
+	CodeContactNotOfCustomer:    {"Contact {value} is not a contact of customer {ids}.", "A contact sent with an id is one of the edited customer's contacts."},
+	CodeIndividualSecondContact: {"Individual customer {ids} has one contact; another cannot be added.", "An individual customer never gets a second contact."},
+	CodePointNotOfContact:       {"Contact point {value} is not a contact point of {name}.", "A contact point sent with an id belongs to the contact it is sent under."},
+	CodePointKindMismatch:       {"Contact point {value} is a {kind} contact point, not a {name} one.", "An edited contact point is sent under the key of its own kind."},
+	CodePointEditEmpty:          {"Contact point {value} is sent with nothing to change.", "An edited contact point carries at least one element besides its id."},
+	CodeCustomerStale:           {"Customer {ids} was modified since it was read (lastModified is now {value}).", "A lastModified sent with an edit of a customer is the customer's current one."},
 
 	CodeEditOneActivity:       {"Exactly one activity is edited at a time; {count} were sent.", "Edit activity names exactly one activity."},
 	CodeEditIDRequired:        {"The activity must contain 'id' and 'lastModified'.", "The activity of an edit names its id and the lastModified the client read."},

@@ -188,6 +188,17 @@ const (
 	CodeWebhookEventTypesEmpty  Code = "400-535"
 	CodeWebhookTooMany          Code = "400-536"
 	CodeWebhookClientOnly       Code = "403-530"
+	// Edit customer.
+	CodeEditCustomerIDRequired  Code = "400-321"
+	CodeEditCustomerNotFound    Code = "400-322"
+	CodeEditCustomerIDMismatch  Code = "400-323"
+	CodeEditCustomerEmpty       Code = "400-324"
+	CodeContactNotOfCustomer    Code = "400-325"
+	CodeIndividualSecondContact Code = "400-326"
+	CodePointNotOfContact       Code = "400-327"
+	CodePointKindMismatch       Code = "400-328"
+	CodePointEditEmpty          Code = "400-329"
+	CodeCustomerStale           Code = "409-300"
 
 	// Edit activity (docs/operations/edit-activity.md).
 	CodeEditOneActivity       Code = "400-400"

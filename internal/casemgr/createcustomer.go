@@ -33,6 +33,8 @@ type NewCustomer struct {
 // NewContact is a contact of a created customer, or a contact added or
 // edited by edit customer.
 type NewContact struct {
+	// ID is the contact edited (edit customer); 0 for a new contact.
+	ID ID
 	// Path names the contact in messages: "contacts.contact[0]".
 	Path      string
 	FirstName *string
@@ -43,6 +45,8 @@ type NewContact struct {
 
 // NewPoint is a contact point as sent.
 type NewPoint struct {
+	// ID is the point edited (edit customer); 0 for a new point.
+	ID    ID
 	Path  string
 	Kind  string
 	Type  *string
@@ -353,10 +357,10 @@ func customValueCharactersAllowed(s string) bool {
 	return true
 }
 
-// contactIsValid (CC8): a new contact has a firstName; its names and
-// details are at most 255 characters.
+// contactIsValid (CC8): a new contact has a firstName (an edited one may
+// not blank it); its names and details are at most 255 characters.
 func contactIsValid(v *Violations, c *NewContact, isNew bool) {
-	if isNew && (c.FirstName == nil || strings.TrimSpace(*c.FirstName) == "") {
+	if required(c.FirstName, isNew) {
 		v.Add(PhaseRule, c.Path, CodeContactFirstName, "name", c.Path)
 	}
 	if c.FirstName != nil && utf8.RuneCountInString(*c.FirstName) > 255 {

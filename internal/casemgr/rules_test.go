@@ -588,3 +588,142 @@ func TestRoutingRules(t *testing.T) {
 		}
 	}
 }
+
+func TestEditCustomerRules(t *testing.T) {
+	id := func(v ID) *ID { return &v }
+	str := func(s string) *string { return &s }
+	john := &Customer{ID: 500, Type: "individual", LastModified: ruleNow, Contacts: []Contact{
+		{ID: 600, ContactPoints: []ContactPoint{{ID: 700, Kind: KindEmail}, {ID: 701, Kind: KindPhone}}}}}
+	corp := &Customer{ID: 511, Type: "corporate", Contacts: []Contact{{ID: 641}}}
+	// codes runs a rule and returns the codes it recorded.
+	codes := func(rule func(v *Violations)) []Code {
+		var v Violations
+		rule(&v)
+		var out []Code
+		for _, x := range v.list {
+			out = append(out, x.d.Code)
+		}
+		return out
+	}
+	point := func(p NewPoint) *CustomerEdit {
+		return &CustomerEdit{Contacts: []NewContact{{ID: 600, Points: []NewPoint{p}}}}
+	}
+	for _, c := range []struct {
+		name string
+		got  []Code
+		want []Code
+	}{
+		{"editNamesCustomer/body_id", codes(func(v *Violations) { editNamesCustomer(v, &CustomerEdit{ID: id(500)}) }), nil},
+		{"editNamesCustomer/path_id", codes(func(v *Violations) { editNamesCustomer(v, &CustomerEdit{PathID: 500}) }), nil},
+		{"editNamesCustomer/same_in_both", codes(func(v *Violations) { editNamesCustomer(v, &CustomerEdit{PathID: 500, ID: id(500)}) }), nil},
+		{"editNamesCustomer/none", codes(func(v *Violations) { editNamesCustomer(v, &CustomerEdit{}) }), []Code{CodeEditCustomerIDRequired}},
+		{"editNamesCustomer/disagree", codes(func(v *Violations) { editNamesCustomer(v, &CustomerEdit{PathID: 500, ID: id(501)}) }),
+			[]Code{CodeEditCustomerIDMismatch}},
+		{"editChangesSomething/nothing", codes(func(v *Violations) { editChangesSomething(v, &CustomerEdit{ID: id(500)}) }),
+			[]Code{CodeEditCustomerEmpty}},
+		{"editChangesSomething/only_lastModified", codes(func(v *Violations) {
+			editChangesSomething(v, &CustomerEdit{ID: id(500), LastModified: &ruleNow})
+		}), []Code{CodeEditCustomerEmpty}},
+		{"editChangesSomething/a_detail", codes(func(v *Violations) {
+			editChangesSomething(v, &CustomerEdit{Details: map[string]string{"pin": "1"}})
+		}), nil},
+		{"editedNameFitsType/individual", codes(func(v *Violations) { editedNameFitsType(v, &CustomerEdit{Name: str("J")}, john) }),
+			[]Code{CodeUnsupportedElement}},
+		{"editedNameFitsType/corporate", codes(func(v *Violations) { editedNameFitsType(v, &CustomerEdit{Name: str("Acme")}, corp) }), nil},
+		{"editedNameFitsType/corporate_blank", codes(func(v *Violations) { editedNameFitsType(v, &CustomerEdit{Name: str(" ")}, corp) }),
+			[]Code{CodeCustomerNameRequired}},
+		{"individualKeepsOneContact/edit_own", codes(func(v *Violations) {
+			individualKeepsOneContact(v, &CustomerEdit{Contacts: []NewContact{{ID: 600}}}, john)
+		}), nil},
+		{"individualKeepsOneContact/second", codes(func(v *Violations) {
+			individualKeepsOneContact(v, &CustomerEdit{Contacts: []NewContact{{}}}, john)
+		}), []Code{CodeIndividualSecondContact}},
+		{"individualKeepsOneContact/first_of_none", codes(func(v *Violations) {
+			individualKeepsOneContact(v, &CustomerEdit{Contacts: []NewContact{{}}}, &Customer{Type: "individual"})
+		}), nil},
+		{"individualKeepsOneContact/two_of_none", codes(func(v *Violations) {
+			individualKeepsOneContact(v, &CustomerEdit{Contacts: []NewContact{{}, {}}}, &Customer{Type: "individual"})
+		}), []Code{CodeIndividualSecondContact}},
+		{"individualKeepsOneContact/corporate", codes(func(v *Violations) {
+			individualKeepsOneContact(v, &CustomerEdit{Contacts: []NewContact{{}, {}}}, corp)
+		}), nil},
+		{"contactBelongsToCustomer/own", codes(func(v *Violations) { contactBelongsToCustomer(v, &NewContact{ID: 600}, john) }), nil},
+		{"contactBelongsToCustomer/new", codes(func(v *Violations) { contactBelongsToCustomer(v, &NewContact{}, john) }), nil},
+		{"contactBelongsToCustomer/other", codes(func(v *Violations) { contactBelongsToCustomer(v, &NewContact{ID: 641}, john) }),
+			[]Code{CodeContactNotOfCustomer}},
+		{"editedPointIsOfContact/new", codes(func(v *Violations) {
+			in := point(NewPoint{Kind: KindEmail})
+			editedPointIsOfContact(v, &in.Contacts[0], &in.Contacts[0].Points[0], john)
+		}), nil},
+		{"editedPointIsOfContact/own", codes(func(v *Violations) {
+			in := point(NewPoint{ID: 700, Kind: KindEmail, Value: str("a@b.c")})
+			editedPointIsOfContact(v, &in.Contacts[0], &in.Contacts[0].Points[0], john)
+		}), nil},
+		{"editedPointIsOfContact/other_contact", codes(func(v *Violations) {
+			in := point(NewPoint{ID: 710, Kind: KindEmail, Value: str("a@b.c")})
+			editedPointIsOfContact(v, &in.Contacts[0], &in.Contacts[0].Points[0], john)
+		}), []Code{CodePointNotOfContact}},
+		{"editedPointIsOfContact/under_a_new_contact", codes(func(v *Violations) {
+			nc := NewContact{Points: []NewPoint{{ID: 700, Kind: KindEmail, Value: str("a@b.c")}}}
+			editedPointIsOfContact(v, &nc, &nc.Points[0], john)
+		}), []Code{CodePointNotOfContact}},
+		{"editedPointIsOfContact/wrong_kind", codes(func(v *Violations) {
+			in := point(NewPoint{ID: 701, Kind: KindEmail, Value: str("a@b.c")})
+			editedPointIsOfContact(v, &in.Contacts[0], &in.Contacts[0].Points[0], john)
+		}), []Code{CodePointKindMismatch}},
+		{"editedPointIsOfContact/nothing_to_change", codes(func(v *Violations) {
+			in := point(NewPoint{ID: 700, Kind: KindEmail})
+			editedPointIsOfContact(v, &in.Contacts[0], &in.Contacts[0].Points[0], john)
+		}), []Code{CodePointEditEmpty}},
+		{"contactIsValid/edited_without_firstName", codes(func(v *Violations) { contactIsValid(v, &NewContact{ID: 600}, false) }), nil},
+		{"contactIsValid/edited_blank_firstName", codes(func(v *Violations) {
+			contactIsValid(v, &NewContact{ID: 600, FirstName: str("")}, false)
+		}), []Code{CodeContactFirstName}},
+		{"pointIsValid/edited_phone_keeps_its_type", codes(func(v *Violations) {
+			pointIsValid(v, &NewPoint{ID: 701, Kind: KindPhone, Value: str("555")}, &customerWorld{}, false)
+		}), nil},
+		{"pointIsValid/new_phone_needs_a_type", codes(func(v *Violations) {
+			pointIsValid(v, &NewPoint{Kind: KindPhone, Value: str("555")}, &customerWorld{}, true)
+		}), []Code{CodePhonePointInvalid}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+				t.Errorf("codes %v, want %v", c.got, c.want)
+			}
+		})
+	}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"customerLastModifiedMatches/same", customerLastModifiedMatches(john, ruleNow), true},
+		{"customerLastModifiedMatches/stale", customerLastModifiedMatches(john, ruleLater), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Errorf("got %v, want %v", c.got, c.want)
+			}
+		})
+	}
+}
+
+func TestApplyCustomerEdit(t *testing.T) {
+	str := func(s string) *string { return &s }
+	c := &Customer{ID: 500, Type: "individual", Name: "John Tierney", Details: map[string]string{"pin": "1"},
+		CustomAttributes: map[string][]string{"tier": {"gold"}, "crm_id": {"C-1"}},
+		Contacts: []Contact{{ID: 600, FirstName: "John", LastName: "Tierney", ContactPoints: []ContactPoint{
+			{ID: 701, Kind: KindPhone, Type: "mobile", Value: "4085551234", Attrs: map[string]string{"countryCode": "1"}}}}}}
+	applyCustomerEdit(c, &CustomerEdit{Details: map[string]string{"level": "Gold"},
+		Custom: map[string][]string{"tier": {"silver"}},
+		Contacts: []NewContact{{ID: 600, FirstName: str("Jon"), Details: map[string]string{"middleName": "Q"}, Points: []NewPoint{
+			{ID: 701, Kind: KindPhone, Value: str("5550000"), Attrs: map[string]string{"areaCode": "650"}},
+			{Kind: KindEmail, Value: str("jon@example.com")}}}}})
+	got := fmt.Sprintf("%s|%v|%v|%+v", c.Name, c.Details, c.CustomAttributes, c.Contacts[0].ContactPoints)
+	want := "Jon Q Tierney|map[level:Gold pin:1]|map[crm_id:[C-1] tier:[silver]]|" +
+		"[{ID:701 Contact:0 Customer:0 Kind:phone Type:mobile Value:5550000 Attrs:map[areaCode:650 countryCode:1]} " +
+		"{ID:0 Contact:0 Customer:0 Kind:email Type: Value:jon@example.com Attrs:map[]}]"
+	if got != want {
+		t.Errorf("applied edit:\n got %s\nwant %s", got, want)
+	}
+}

@@ -77,6 +77,15 @@ type Tx interface {
 	// empty).
 	CustomersShowing(ids, contacts, points []ID) ([]Customer, error)
 	InsertCustomer(*Customer) error // with its contacts and contact points
+	// LockCustomers locks the customers with the given IDs until the
+	// write transaction ends (PostgreSQL: SELECT ... FOR UPDATE in ID
+	// order; SQLite: the one writer holds them anyway); missing IDs are
+	// ignored.
+	LockCustomers(ids []ID) error
+	// UpdateCustomer writes every field of a customer, its contacts and
+	// their contact points: those with an ID are updated, those without
+	// are inserted (their new IDs written back). Nothing is deleted.
+	UpdateCustomer(*Customer) error
 	Contacts(ids []ID) ([]Contact, error)
 	ContactPoints(ids []ID) ([]ContactPoint, error)
 	// ContactPointsByValue finds contact points of a kind by their value:

@@ -604,6 +604,44 @@ var sweepCases = map[string]sweepCase{
 	},
 	"POST /core/customermgr/v3/customer":       sweepCreateCustomer("/core/customermgr/v3/customer", `"type": {"value": "individual"}, `),
 	"POST /core/customermgr/v3/customer/{ids}": sweepCreateCustomer("/core/customermgr/v3/customer/individual", `"type": {"value": "individual"}, `),
+	"PATCH /core/customermgr/v3/customer": func(t *testing.T, sw *sweep, a *sweepActor) {
+		// An invisible customer answers as a missing one (400-322); so do
+		// an invisible customer's contact (400-325) and point (400-327)
+		// named in an edit of a customer the actor sees.
+		for _, c := range sw.invisibleCustomers(a, sweepSample) {
+			sw.same(t, a, call{"PATCH", "/core/customermgr/v3/customer", `{"id": "` + c.id + `", "pin": "1"}`}, c.id,
+				call{"PATCH", "/core/customermgr/v3/customer", `{"id": "` + sweepMissingID + `", "pin": "1"}`}, sweepMissingID, "400-322")
+		}
+		home := sw.homeCustomer(a)
+		if home.id == "" || len(home.contacts) == 0 {
+			return
+		}
+		// One customer per department keeps this sweep cheap: each
+		// request is a write transaction.
+		for _, c := range sw.invisibleCustomers(a, 1) {
+			contact := func(id string) string {
+				return `{"id": "` + home.id + `", "contacts": {"contact": [{"id": "` + id + `", "firstName": "Sweep"}]}}`
+			}
+			for _, ct := range c.contacts {
+				sw.same(t, a, call{"PATCH", "/core/customermgr/v3/customer", contact(ct)}, ct,
+					call{"PATCH", "/core/customermgr/v3/customer", contact(sweepMissingID)}, sweepMissingID, "400-325")
+			}
+			for _, p := range c.points {
+				point := func(id string) string {
+					return `{"id": "` + home.id + `", "contacts": {"contact": [{"id": "` + home.contacts[0] + `", "` + p.kind +
+						`": [{"id": "` + id + `", "` + pointValueField[p.kind] + `": "sweep.edit@example.org"}]}]}}`
+				}
+				sw.same(t, a, call{"PATCH", "/core/customermgr/v3/customer", point(p.id)}, p.id,
+					call{"PATCH", "/core/customermgr/v3/customer", point(sweepMissingID)}, sweepMissingID, "400-327")
+			}
+		}
+	},
+	"PATCH /core/customermgr/v3/customer/{ids}": func(t *testing.T, sw *sweep, a *sweepActor) {
+		for _, c := range sw.invisibleCustomers(a, sweepSample) {
+			sw.same(t, a, call{"PATCH", "/core/customermgr/v3/customer/" + c.id, `{"pin": "1"}`}, c.id,
+				call{"PATCH", "/core/customermgr/v3/customer/" + sweepMissingID, `{"pin": "1"}`}, sweepMissingID, "404-101")
+		}
+	},
 	"GET /core/casemgr/v3/case/{id}/history": func(t *testing.T, sw *sweep, a *sweepActor) {
 		for _, id := range sw.invisible(a, sw.d.caseOrder, sw.d.cases, sweepSample) {
 			sw.same(t, a, call{"GET", "/core/casemgr/v3/case/" + id + "/history", ""}, id,

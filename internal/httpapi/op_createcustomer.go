@@ -108,7 +108,7 @@ func (s *Server) parseNewCustomer(w http.ResponseWriter, r *http.Request) (*case
 	if in.Custom, err = customAttributes(body); err != nil {
 		return nil, err
 	}
-	if in.Contacts, err = newContacts(body); err != nil {
+	if in.Contacts, err = newContacts(body, false); err != nil {
 		return nil, err
 	}
 	return in, body.done()
@@ -169,8 +169,9 @@ func customerDetails(o *obj) (map[string]string, error) {
 // contactDetailKeys are the optional string elements of a contact.
 var contactDetailKeys = []string{"lastName", "salutation", "middleName", "loginId", "jobTitle"}
 
-// newContacts reads contacts.contact[].
-func newContacts(body *obj) ([]casemgr.NewContact, error) {
+// newContacts reads contacts.contact[]; withIDs reads the id of an edited
+// contact or point too (edit customer), which a creation refuses (400-104).
+func newContacts(body *obj, withIDs bool) ([]casemgr.NewContact, error) {
 	cs, err := body.object("contacts")
 	if err != nil || cs == nil {
 		return nil, err
@@ -187,6 +188,11 @@ func newContacts(body *obj) ([]casemgr.NewContact, error) {
 			return nil, err
 		}
 		c := casemgr.NewContact{Path: path, Details: map[string]string{}}
+		if withIDs {
+			if c.ID, err = optionalID(o); err != nil {
+				return nil, err
+			}
+		}
 		if c.FirstName, err = o.str("firstName"); err != nil {
 			return nil, err
 		}
@@ -202,7 +208,7 @@ func newContacts(body *obj) ([]casemgr.NewContact, error) {
 		for _, kind := range casemgr.ContactPointKinds {
 			points, _ := o.list(kind)
 			for j, rawPoint := range points {
-				p, err := newPoint(fmt.Sprintf("%s.%s[%d]", path, kind, j), kind, rawPoint)
+				p, err := newPoint(fmt.Sprintf("%s.%s[%d]", path, kind, j), kind, rawPoint, withIDs)
 				if err != nil {
 					return nil, err
 				}
@@ -224,12 +230,17 @@ var pointStrings = map[string][]string{
 	casemgr.KindPostal: {"address_2", "city", "state", "zip", "country", "region"},
 }
 
-// newPoint reads one contact point of a kind.
-func newPoint(path, kind string, raw any) (casemgr.NewPoint, error) {
+// newPoint reads one contact point of a kind (with its id, withIDs).
+func newPoint(path, kind string, raw any, withIDs bool) (casemgr.NewPoint, error) {
 	p := casemgr.NewPoint{Path: path, Kind: kind, Attrs: map[string]string{}}
 	o, err := asObj(path, raw)
 	if err != nil {
 		return p, err
+	}
+	if withIDs {
+		if p.ID, err = optionalID(o); err != nil {
+			return p, err
+		}
 	}
 	if p.Value, err = o.str(pointValueField[kind]); err != nil {
 		return p, err

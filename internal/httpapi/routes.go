@@ -72,6 +72,9 @@ func (s *Server) Handler() http.Handler {
 	// type.
 	mux.Handle("POST /core/customermgr/v3/customer/{ids}", s.api(s.createCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer/attributes", s.api(s.handle(s.customerAttributes)))
+	mux.Handle("PATCH /core/customermgr/v3/customer", s.api(s.editCustomer))
+	// Here {ids} is the one customer edited.
+	mux.Handle("PATCH /core/customermgr/v3/customer/{ids}", s.api(s.editCustomer))
 	mux.Handle("GET /core/customermgr/v3/customer/{ids}", s.api(s.handle(s.getCustomers)))
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.yaml", s.openAPI)
 	mux.HandleFunc("GET /core/casemgr/v3/openapi.json", s.openAPIJSON)

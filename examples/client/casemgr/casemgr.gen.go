@@ -2170,6 +2170,63 @@ func (e SearchCustomersParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for EditCustomerParamsAcceptLanguage.
+const (
+	EditCustomerParamsAcceptLanguageDaDK EditCustomerParamsAcceptLanguage = "da-DK"
+	EditCustomerParamsAcceptLanguageDeDE EditCustomerParamsAcceptLanguage = "de-DE"
+	EditCustomerParamsAcceptLanguageEnUS EditCustomerParamsAcceptLanguage = "en-US"
+	EditCustomerParamsAcceptLanguageEsES EditCustomerParamsAcceptLanguage = "es-ES"
+	EditCustomerParamsAcceptLanguageFrCA EditCustomerParamsAcceptLanguage = "fr-CA"
+	EditCustomerParamsAcceptLanguageFrFR EditCustomerParamsAcceptLanguage = "fr-FR"
+	EditCustomerParamsAcceptLanguageItIT EditCustomerParamsAcceptLanguage = "it-IT"
+	EditCustomerParamsAcceptLanguageJaJP EditCustomerParamsAcceptLanguage = "ja-JP"
+	EditCustomerParamsAcceptLanguageKoKR EditCustomerParamsAcceptLanguage = "ko-KR"
+	EditCustomerParamsAcceptLanguageNlNL EditCustomerParamsAcceptLanguage = "nl-NL"
+	EditCustomerParamsAcceptLanguagePtBR EditCustomerParamsAcceptLanguage = "pt-BR"
+	EditCustomerParamsAcceptLanguagePtPT EditCustomerParamsAcceptLanguage = "pt-PT"
+	EditCustomerParamsAcceptLanguageRuRU EditCustomerParamsAcceptLanguage = "ru-RU"
+	EditCustomerParamsAcceptLanguageSvSE EditCustomerParamsAcceptLanguage = "sv-SE"
+	EditCustomerParamsAcceptLanguageZhCN EditCustomerParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the EditCustomerParamsAcceptLanguage enum.
+func (e EditCustomerParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case EditCustomerParamsAcceptLanguageDaDK:
+		return true
+	case EditCustomerParamsAcceptLanguageDeDE:
+		return true
+	case EditCustomerParamsAcceptLanguageEnUS:
+		return true
+	case EditCustomerParamsAcceptLanguageEsES:
+		return true
+	case EditCustomerParamsAcceptLanguageFrCA:
+		return true
+	case EditCustomerParamsAcceptLanguageFrFR:
+		return true
+	case EditCustomerParamsAcceptLanguageItIT:
+		return true
+	case EditCustomerParamsAcceptLanguageJaJP:
+		return true
+	case EditCustomerParamsAcceptLanguageKoKR:
+		return true
+	case EditCustomerParamsAcceptLanguageNlNL:
+		return true
+	case EditCustomerParamsAcceptLanguagePtBR:
+		return true
+	case EditCustomerParamsAcceptLanguagePtPT:
+		return true
+	case EditCustomerParamsAcceptLanguageRuRU:
+		return true
+	case EditCustomerParamsAcceptLanguageSvSE:
+		return true
+	case EditCustomerParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateCustomerParamsAcceptLanguage.
 const (
 	CreateCustomerParamsAcceptLanguageDaDK CreateCustomerParamsAcceptLanguage = "da-DK"
@@ -2341,6 +2398,63 @@ func (e GetCustomersByIdsParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for EditCustomerByIdParamsAcceptLanguage.
+const (
+	EditCustomerByIdParamsAcceptLanguageDaDK EditCustomerByIdParamsAcceptLanguage = "da-DK"
+	EditCustomerByIdParamsAcceptLanguageDeDE EditCustomerByIdParamsAcceptLanguage = "de-DE"
+	EditCustomerByIdParamsAcceptLanguageEnUS EditCustomerByIdParamsAcceptLanguage = "en-US"
+	EditCustomerByIdParamsAcceptLanguageEsES EditCustomerByIdParamsAcceptLanguage = "es-ES"
+	EditCustomerByIdParamsAcceptLanguageFrCA EditCustomerByIdParamsAcceptLanguage = "fr-CA"
+	EditCustomerByIdParamsAcceptLanguageFrFR EditCustomerByIdParamsAcceptLanguage = "fr-FR"
+	EditCustomerByIdParamsAcceptLanguageItIT EditCustomerByIdParamsAcceptLanguage = "it-IT"
+	EditCustomerByIdParamsAcceptLanguageJaJP EditCustomerByIdParamsAcceptLanguage = "ja-JP"
+	EditCustomerByIdParamsAcceptLanguageKoKR EditCustomerByIdParamsAcceptLanguage = "ko-KR"
+	EditCustomerByIdParamsAcceptLanguageNlNL EditCustomerByIdParamsAcceptLanguage = "nl-NL"
+	EditCustomerByIdParamsAcceptLanguagePtBR EditCustomerByIdParamsAcceptLanguage = "pt-BR"
+	EditCustomerByIdParamsAcceptLanguagePtPT EditCustomerByIdParamsAcceptLanguage = "pt-PT"
+	EditCustomerByIdParamsAcceptLanguageRuRU EditCustomerByIdParamsAcceptLanguage = "ru-RU"
+	EditCustomerByIdParamsAcceptLanguageSvSE EditCustomerByIdParamsAcceptLanguage = "sv-SE"
+	EditCustomerByIdParamsAcceptLanguageZhCN EditCustomerByIdParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the EditCustomerByIdParamsAcceptLanguage enum.
+func (e EditCustomerByIdParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case EditCustomerByIdParamsAcceptLanguageDaDK:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageDeDE:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageEnUS:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageEsES:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageFrCA:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageFrFR:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageItIT:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageJaJP:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageKoKR:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageNlNL:
+		return true
+	case EditCustomerByIdParamsAcceptLanguagePtBR:
+		return true
+	case EditCustomerByIdParamsAcceptLanguagePtPT:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageRuRU:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageSvSE:
+		return true
+	case EditCustomerByIdParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateCustomerOfTypeParamsAcceptLanguage.
 const (
 	CreateCustomerOfTypeParamsAcceptLanguageDaDK CreateCustomerOfTypeParamsAcceptLanguage = "da-DK"
@@ -2398,24 +2512,24 @@ func (e CreateCustomerOfTypeParamsAcceptLanguage) Valid() bool {
 	}
 }
 
-// Defines values for CreateCustomerOfTypeParamsIds.
+// Defines values for PathCustomerType.
 const (
-	CreateCustomerOfTypeParamsIdsCorp       CreateCustomerOfTypeParamsIds = "corp"
-	CreateCustomerOfTypeParamsIdsCorporate  CreateCustomerOfTypeParamsIds = "corporate"
-	CreateCustomerOfTypeParamsIdsGroup      CreateCustomerOfTypeParamsIds = "group"
-	CreateCustomerOfTypeParamsIdsIndividual CreateCustomerOfTypeParamsIds = "individual"
+	PathCustomerTypeCorp       PathCustomerType = "corp"
+	PathCustomerTypeCorporate  PathCustomerType = "corporate"
+	PathCustomerTypeGroup      PathCustomerType = "group"
+	PathCustomerTypeIndividual PathCustomerType = "individual"
 )
 
-// Valid indicates whether the value is a known member of the CreateCustomerOfTypeParamsIds enum.
-func (e CreateCustomerOfTypeParamsIds) Valid() bool {
+// Valid indicates whether the value is a known member of the PathCustomerType enum.
+func (e PathCustomerType) Valid() bool {
 	switch e {
-	case CreateCustomerOfTypeParamsIdsCorp:
+	case PathCustomerTypeCorp:
 		return true
-	case CreateCustomerOfTypeParamsIdsCorporate:
+	case PathCustomerTypeCorporate:
 		return true
-	case CreateCustomerOfTypeParamsIdsGroup:
+	case PathCustomerTypeGroup:
 		return true
-	case CreateCustomerOfTypeParamsIdsIndividual:
+	case PathCustomerTypeIndividual:
 		return true
 	default:
 		return false
@@ -2928,6 +3042,26 @@ type Customer struct {
 	} `json:"type,omitempty"`
 }
 
+// CustomerEdit An edit of a customer: `id` (unless in the path), an optional `lastModified` guard, and at least one element to change.
+type CustomerEdit struct {
+	Contacts *struct {
+		Contact *[]EditContact `json:"contact,omitempty"`
+	} `json:"contacts,omitempty"`
+	CustomAttributes *CustomAttributes `json:"customAttributes,omitempty"`
+
+	// CustomerName Corporate and group customers only.
+	CustomerName  *string      `json:"customerName,omitempty"`
+	Entitlements  *string      `json:"entitlements,omitempty"`
+	HowReferred   *ValueObject `json:"howReferred,omitempty"`
+	Id            *string      `json:"id,omitempty"`
+	Industry      *ValueObject `json:"industry,omitempty"`
+	LastModified  *time.Time   `json:"lastModified,omitempty"`
+	Level         *ValueObject `json:"level,omitempty"`
+	MarketSegment *string      `json:"marketSegment,omitempty"`
+	Pin           *string      `json:"pin,omitempty"`
+	Role          *ValueObject `json:"role,omitempty"`
+}
+
 // CustomerList defines model for CustomerList.
 type CustomerList struct {
 	Customer []Customer `json:"customer"`
@@ -2980,6 +3114,47 @@ type DepartmentRef struct {
 	// Id An ID, a decimal number.
 	Id   IdString `json:"id"`
 	Name string   `json:"name"`
+}
+
+// EditContact A contact of an edit: with `id` one of the customer's contacts, without `id` a new contact (which needs `firstName`).
+type EditContact struct {
+	Email      *[]EditPoint `json:"email,omitempty"`
+	FirstName  *string      `json:"firstName,omitempty"`
+	Id         *string      `json:"id,omitempty"`
+	JobTitle   *string      `json:"jobTitle,omitempty"`
+	LastName   *string      `json:"lastName,omitempty"`
+	LoginId    *string      `json:"loginId,omitempty"`
+	MiddleName *string      `json:"middleName,omitempty"`
+	Phone      *[]EditPoint `json:"phone,omitempty"`
+	Postal     *[]EditPoint `json:"postal,omitempty"`
+	Salutation *string      `json:"salutation,omitempty"`
+	Social     *[]EditPoint `json:"social,omitempty"`
+	Website    *[]EditPoint `json:"website,omitempty"`
+}
+
+// EditPoint A contact point of an edit: with `id` an existing point of the contact, sent under the key of its own kind, whose elements sent replace the stored ones; without `id` a new point, as in create customer.
+type EditPoint struct {
+	Address1     *string `json:"address_1,omitempty"`
+	Address2     *string `json:"address_2,omitempty"`
+	AreaCode     *string `json:"areaCode,omitempty"`
+	Availability *struct {
+		Days  *ValueObject `json:"days,omitempty"`
+		Times *ValueObject `json:"times,omitempty"`
+	} `json:"availability,omitempty"`
+	City         *string      `json:"city,omitempty"`
+	Country      *string      `json:"country,omitempty"`
+	CountryCode  *string      `json:"countryCode,omitempty"`
+	EmailAddress *string      `json:"emailAddress,omitempty"`
+	Extension    *string      `json:"extension,omitempty"`
+	Id           *string      `json:"id,omitempty"`
+	PhoneNo      *string      `json:"phoneNo,omitempty"`
+	Priority     *ValueObject `json:"priority,omitempty"`
+	Region       *string      `json:"region,omitempty"`
+	SocialId     *string      `json:"socialId,omitempty"`
+	State        *string      `json:"state,omitempty"`
+	Type         *ValueObject `json:"type,omitempty"`
+	Url          *string      `json:"url,omitempty"`
+	Zip          *string      `json:"zip,omitempty"`
 }
 
 // EmailPoint defines model for EmailPoint.
@@ -4179,6 +4354,18 @@ type SearchCustomersParamsOrder string
 // SearchCustomersParamsAcceptLanguage defines parameters for SearchCustomers.
 type SearchCustomersParamsAcceptLanguage string
 
+// EditCustomerParams defines parameters for EditCustomer.
+type EditCustomerParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *EditCustomerParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// EditCustomerParamsAcceptLanguage defines parameters for EditCustomer.
+type EditCustomerParamsAcceptLanguage string
+
 // CreateCustomerParams defines parameters for CreateCustomer.
 type CreateCustomerParams struct {
 	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
@@ -4221,6 +4408,18 @@ type GetCustomersByIdsParams struct {
 // GetCustomersByIdsParamsAcceptLanguage defines parameters for GetCustomersByIds.
 type GetCustomersByIdsParamsAcceptLanguage string
 
+// EditCustomerByIdParams defines parameters for EditCustomerById.
+type EditCustomerByIdParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *EditCustomerByIdParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// EditCustomerByIdParamsAcceptLanguage defines parameters for EditCustomerById.
+type EditCustomerByIdParamsAcceptLanguage string
+
 // CreateCustomerOfTypeParams defines parameters for CreateCustomerOfType.
 type CreateCustomerOfTypeParams struct {
 	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
@@ -4233,8 +4432,8 @@ type CreateCustomerOfTypeParams struct {
 // CreateCustomerOfTypeParamsAcceptLanguage defines parameters for CreateCustomerOfType.
 type CreateCustomerOfTypeParamsAcceptLanguage string
 
-// CreateCustomerOfTypeParamsIds defines parameters for CreateCustomerOfType.
-type CreateCustomerOfTypeParamsIds string
+// PathCustomerType defines parameters for CreateCustomerOfType.
+type PathCustomerType string
 
 // AddToWorldJSONRequestBody defines body for AddToWorld for application/json ContentType.
 type AddToWorldJSONRequestBody = Fixture
@@ -4281,8 +4480,14 @@ type UploadAttachmentMultipartRequestBody UploadAttachmentMultipartBody
 // ChangeCustomerOfCaseJSONRequestBody defines body for ChangeCustomerOfCase for application/json ContentType.
 type ChangeCustomerOfCaseJSONRequestBody = CaseCustomerRequest
 
+// EditCustomerJSONRequestBody defines body for EditCustomer for application/json ContentType.
+type EditCustomerJSONRequestBody = CustomerEdit
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = NewCustomer
+
+// EditCustomerByIdJSONRequestBody defines body for EditCustomerById for application/json ContentType.
+type EditCustomerByIdJSONRequestBody = CustomerEdit
 
 // CreateCustomerOfTypeJSONRequestBody defines body for CreateCustomerOfType for application/json ContentType.
 type CreateCustomerOfTypeJSONRequestBody = NewCustomer
@@ -6080,6 +6285,46 @@ type ClientInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
 	SearchCustomers(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EditCustomerWithBody Edit a customer named in the body
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+	EditCustomerWithBody(ctx context.Context, params *EditCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditCustomer Edit a customer named in the body
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+	EditCustomer(ctx context.Context, params *EditCustomerParams, body EditCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateCustomerWithBody Create a customer
 	//
 	// Creates an individual, corporate or group customer with its
@@ -6129,9 +6374,49 @@ type ClientInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 	GetCustomersByIds(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomerOfTypeWithBody Create a customer of a type in the path
+	// EditCustomerByIdWithBody Edit the customer of the path
 	//
-	// Creates an individual, corporate or group customer with its
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+	EditCustomerByIdWithBody(ctx context.Context, customerID string, params *EditCustomerByIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditCustomerById Edit the customer of the path
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+	EditCustomerById(ctx context.Context, customerID string, params *EditCustomerByIdParams, body EditCustomerByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerOfTypeWithBody Create a customer of a type in the path: POST /customer/{customerType}
+	//
+	// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 	// contacts and contact points (docs/operations/create-customer.md).
 	// Every rule has its own code (`400-302`…`400-320`); elements the
 	// operation does not take are `400-104`. Users need the Create
@@ -6142,11 +6427,11 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-	CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerOfTypeWithBody(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomerOfType Create a customer of a type in the path
+	// CreateCustomerOfType Create a customer of a type in the path: POST /customer/{customerType}
 	//
-	// Creates an individual, corporate or group customer with its
+	// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 	// contacts and contact points (docs/operations/create-customer.md).
 	// Every rule has its own code (`400-302`…`400-320`); elements the
 	// operation does not take are `400-104`. Users need the Create
@@ -6157,7 +6442,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-	CreateCustomerOfType(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerOfType(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Healthz Liveness
 	//
@@ -7248,6 +7533,66 @@ func (c *Client) SearchCustomers(ctx context.Context, params *SearchCustomersPar
 	return c.Client.Do(req)
 }
 
+// EditCustomerWithBody Edit a customer named in the body
+//
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+func (c *Client) EditCustomerWithBody(ctx context.Context, params *EditCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditCustomerRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditCustomer Edit a customer named in the body
+//
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+func (c *Client) EditCustomer(ctx context.Context, params *EditCustomerParams, body EditCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditCustomerRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateCustomerWithBody Create a customer
 //
 // Creates an individual, corporate or group customer with its
@@ -7337,21 +7682,26 @@ func (c *Client) GetCustomersByIds(ctx context.Context, ids IDs, params *GetCust
 	return c.Client.Do(req)
 }
 
-// CreateCustomerOfTypeWithBody Create a customer of a type in the path
+// EditCustomerByIdWithBody Edit the customer of the path
 //
-// Creates an individual, corporate or group customer with its
-// contacts and contact points (docs/operations/create-customer.md).
-// Every rule has its own code (`400-302`…`400-320`); elements the
-// operation does not take are `400-104`. Users need the Create
-// Customer action (`403-105`), any user license (`403-300`) and, with
-// customer departmentalization on, the department as home or foreign
-// department (`403-107`).
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-func (c *Client) CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerOfTypeRequestWithBody(c.Server, ids, params, contentType, body)
+// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+func (c *Client) EditCustomerByIdWithBody(ctx context.Context, customerID string, params *EditCustomerByIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditCustomerByIdRequestWithBody(c.Server, customerID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7362,9 +7712,64 @@ func (c *Client) CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCus
 	return c.Client.Do(req)
 }
 
-// CreateCustomerOfType Create a customer of a type in the path
+// EditCustomerById Edit the customer of the path
 //
-// Creates an individual, corporate or group customer with its
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+func (c *Client) EditCustomerById(ctx context.Context, customerID string, params *EditCustomerByIdParams, body EditCustomerByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditCustomerByIdRequest(c.Server, customerID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerOfTypeWithBody Create a customer of a type in the path: POST /customer/{customerType}
+//
+// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
+// contacts and contact points (docs/operations/create-customer.md).
+// Every rule has its own code (`400-302`…`400-320`); elements the
+// operation does not take are `400-104`. Users need the Create
+// Customer action (`403-105`), any user license (`403-300`) and, with
+// customer departmentalization on, the department as home or foreign
+// department (`403-107`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
+func (c *Client) CreateCustomerOfTypeWithBody(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerOfTypeRequestWithBody(c.Server, customerType, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerOfType Create a customer of a type in the path: POST /customer/{customerType}
+//
+// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 // contacts and contact points (docs/operations/create-customer.md).
 // Every rule has its own code (`400-302`…`400-320`); elements the
 // operation does not take are `400-104`. Users need the Create
@@ -7375,8 +7780,8 @@ func (c *Client) CreateCustomerOfTypeWithBody(ctx context.Context, ids CreateCus
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-func (c *Client) CreateCustomerOfType(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerOfTypeRequest(c.Server, ids, params, body)
+func (c *Client) CreateCustomerOfType(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerOfTypeRequest(c.Server, customerType, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10360,6 +10765,72 @@ func NewSearchCustomersRequest(server string, params *SearchCustomersParams) (*h
 	return req, nil
 }
 
+// NewEditCustomerRequest calls the generic EditCustomer builder with application/json body
+func NewEditCustomerRequest(server string, params *EditCustomerParams, body EditCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditCustomerRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEditCustomerRequestWithBody constructs an http.Request for the EditCustomer method, with any body, and a specified content type
+func NewEditCustomerRequestWithBody(server string, params *EditCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCreateCustomerRequest calls the generic CreateCustomer builder with application/json body
 func NewCreateCustomerRequest(server string, params *CreateCustomerParams, body CreateCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -10589,24 +11060,97 @@ func NewGetCustomersByIdsRequest(server string, ids IDs, params *GetCustomersByI
 	return req, nil
 }
 
-// NewCreateCustomerOfTypeRequest calls the generic CreateCustomerOfType builder with application/json body
-func NewCreateCustomerOfTypeRequest(server string, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody) (*http.Request, error) {
+// NewEditCustomerByIdRequest calls the generic EditCustomerById builder with application/json body
+func NewEditCustomerByIdRequest(server string, customerID string, params *EditCustomerByIdParams, body EditCustomerByIdJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateCustomerOfTypeRequestWithBody(server, ids, params, "application/json", bodyReader)
+	return NewEditCustomerByIdRequestWithBody(server, customerID, params, "application/json", bodyReader)
 }
 
-// NewCreateCustomerOfTypeRequestWithBody constructs an http.Request for the CreateCustomerOfType method, with any body, and a specified content type
-func NewCreateCustomerOfTypeRequestWithBody(server string, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader) (*http.Request, error) {
+// NewEditCustomerByIdRequestWithBody constructs an http.Request for the EditCustomerById method, with any body, and a specified content type
+func NewEditCustomerByIdRequestWithBody(server string, customerID string, params *EditCustomerByIdParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ids", ids, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ids", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/customermgr/v3/customer/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateCustomerOfTypeRequest calls the generic CreateCustomerOfType builder with application/json body
+func NewCreateCustomerOfTypeRequest(server string, customerType PathCustomerType, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerOfTypeRequestWithBody(server, customerType, params, "application/json", bodyReader)
+}
+
+// NewCreateCustomerOfTypeRequestWithBody constructs an http.Request for the CreateCustomerOfType method, with any body, and a specified content type
+func NewCreateCustomerOfTypeRequestWithBody(server string, customerType PathCustomerType, params *CreateCustomerOfTypeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ids", customerType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -11384,6 +11928,46 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer (the `SearchCustomers` operationId).
 	SearchCustomersWithResponse(ctx context.Context, params *SearchCustomersParams, reqEditors ...RequestEditorFn) (*SearchCustomersResponse, error)
 
+	// EditCustomerWithBodyWithResponse Edit a customer named in the body
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+	EditCustomerWithBodyWithResponse(ctx context.Context, params *EditCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditCustomerResponse, error)
+
+	// EditCustomerWithResponse Edit a customer named in the body
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+	EditCustomerWithResponse(ctx context.Context, params *EditCustomerParams, body EditCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EditCustomerResponse, error)
+
 	// CreateCustomerWithBodyWithResponse Create a customer
 	//
 	// Creates an individual, corporate or group customer with its
@@ -11437,9 +12021,49 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/customermgr/v3/customer/{ids} (the `GetCustomersByIds` operationId).
 	GetCustomersByIdsWithResponse(ctx context.Context, ids IDs, params *GetCustomersByIdsParams, reqEditors ...RequestEditorFn) (*GetCustomersByIdsResponse, error)
 
-	// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path
+	// EditCustomerByIdWithBodyWithResponse Edit the customer of the path
 	//
-	// Creates an individual, corporate or group customer with its
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+	EditCustomerByIdWithBodyWithResponse(ctx context.Context, customerID string, params *EditCustomerByIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditCustomerByIdResponse, error)
+
+	// EditCustomerByIdWithResponse Edit the customer of the path
+	//
+	// Adds contacts and contact points to a customer, and changes the
+	// customer's details, its contacts' names and its contact points
+	// (docs/operations/edit-customer.md). Only what is sent changes;
+	// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+	// contact or point with `id` is edited, one without is new and
+	// follows the rules of create customer. Every rule has its own code
+	// (`400-321`…`400-329`, and the create-customer codes for values);
+	// `type`, `department` and other elements the operation does not take
+	// are `400-104`. A `lastModified` that is not the customer's current
+	// one is `409-300`. A customer the user does not see answers as one
+	// that does not exist. Users need the Edit Customer action
+	// (`403-105`) and any user license (`403-300`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+	EditCustomerByIdWithResponse(ctx context.Context, customerID string, params *EditCustomerByIdParams, body EditCustomerByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*EditCustomerByIdResponse, error)
+
+	// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path: POST /customer/{customerType}
+	//
+	// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 	// contacts and contact points (docs/operations/create-customer.md).
 	// Every rule has its own code (`400-302`…`400-320`); elements the
 	// operation does not take are `400-104`. Users need the Create
@@ -11450,11 +12074,11 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-	CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
+	CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
 
-	// CreateCustomerOfTypeWithResponse Create a customer of a type in the path
+	// CreateCustomerOfTypeWithResponse Create a customer of a type in the path: POST /customer/{customerType}
 	//
-	// Creates an individual, corporate or group customer with its
+	// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 	// contacts and contact points (docs/operations/create-customer.md).
 	// Every rule has its own code (`400-302`…`400-320`); elements the
 	// operation does not take are `400-104`. Users need the Create
@@ -11465,7 +12089,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-	CreateCustomerOfTypeWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
+	CreateCustomerOfTypeWithResponse(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error)
 
 	// HealthzWithResponse Liveness
 	//
@@ -15785,6 +16409,159 @@ func (r SearchCustomersResponse) ContentType() string {
 	return ""
 }
 
+// EditCustomerResponse401Headers the declared response headers of an HTTP 401 response for EditCustomer
+type EditCustomerResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditCustomerResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EditCustomerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r EditCustomerResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EditCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r EditCustomerResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EditCustomerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r EditCustomerResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r EditCustomerResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r EditCustomerResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r EditCustomerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r EditCustomerResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditCustomerResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r EditCustomerResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditCustomerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r EditCustomerResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EditCustomerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r EditCustomerResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r EditCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateCustomerResponse201Headers the declared response headers of an HTTP 201 response for CreateCustomer
 type CreateCustomerResponse201Headers struct {
 	Location string
@@ -16189,6 +16966,173 @@ func (r GetCustomersByIdsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCustomersByIdsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditCustomerByIdResponse401Headers the declared response headers of an HTTP 401 response for EditCustomerById
+type EditCustomerByIdResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditCustomerByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditCustomerByIdResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EditCustomerByIdResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r EditCustomerByIdResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r EditCustomerByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditCustomerByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditCustomerByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditCustomerByIdResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17362,6 +18306,58 @@ func (c *ClientWithResponses) SearchCustomersWithResponse(ctx context.Context, p
 	return ParseSearchCustomersResponse(rsp)
 }
 
+// EditCustomerWithBodyWithResponse Edit a customer named in the body
+//
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+func (c *ClientWithResponses) EditCustomerWithBodyWithResponse(ctx context.Context, params *EditCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditCustomerResponse, error) {
+	rsp, err := c.EditCustomerWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditCustomerResponse(rsp)
+}
+
+// EditCustomerWithResponse Edit a customer named in the body
+//
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/customermgr/v3/customer (the `EditCustomer` operationId).
+func (c *ClientWithResponses) EditCustomerWithResponse(ctx context.Context, params *EditCustomerParams, body EditCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EditCustomerResponse, error) {
+	rsp, err := c.EditCustomer(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditCustomerResponse(rsp)
+}
+
 // CreateCustomerWithBodyWithResponse Create a customer
 //
 // Creates an individual, corporate or group customer with its
@@ -17439,9 +18435,61 @@ func (c *ClientWithResponses) GetCustomersByIdsWithResponse(ctx context.Context,
 	return ParseGetCustomersByIdsResponse(rsp)
 }
 
-// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path
+// EditCustomerByIdWithBodyWithResponse Edit the customer of the path
 //
-// Creates an individual, corporate or group customer with its
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+func (c *ClientWithResponses) EditCustomerByIdWithBodyWithResponse(ctx context.Context, customerID string, params *EditCustomerByIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditCustomerByIdResponse, error) {
+	rsp, err := c.EditCustomerByIdWithBody(ctx, customerID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditCustomerByIdResponse(rsp)
+}
+
+// EditCustomerByIdWithResponse Edit the customer of the path
+//
+// Adds contacts and contact points to a customer, and changes the
+// customer's details, its contacts' names and its contact points
+// (docs/operations/edit-customer.md). Only what is sent changes;
+// custom attributes are replaced by name; nothing is deleted. The body's `id` may be left out and must match the path's if sent (`400-323`); an unknown customer is `404-101`. A
+// contact or point with `id` is edited, one without is new and
+// follows the rules of create customer. Every rule has its own code
+// (`400-321`…`400-329`, and the create-customer codes for values);
+// `type`, `department` and other elements the operation does not take
+// are `400-104`. A `lastModified` that is not the customer's current
+// one is `409-300`. A customer the user does not see answers as one
+// that does not exist. Users need the Edit Customer action
+// (`403-105`) and any user license (`403-300`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/customermgr/v3/customer/{ids} (the `EditCustomerById` operationId).
+func (c *ClientWithResponses) EditCustomerByIdWithResponse(ctx context.Context, customerID string, params *EditCustomerByIdParams, body EditCustomerByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*EditCustomerByIdResponse, error) {
+	rsp, err := c.EditCustomerById(ctx, customerID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditCustomerByIdResponse(rsp)
+}
+
+// CreateCustomerOfTypeWithBodyWithResponse Create a customer of a type in the path: POST /customer/{customerType}
+//
+// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 // contacts and contact points (docs/operations/create-customer.md).
 // Every rule has its own code (`400-302`…`400-320`); elements the
 // operation does not take are `400-104`. Users need the Create
@@ -17452,17 +18500,17 @@ func (c *ClientWithResponses) GetCustomersByIdsWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-func (c *ClientWithResponses) CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
-	rsp, err := c.CreateCustomerOfTypeWithBody(ctx, ids, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerOfTypeWithBodyWithResponse(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
+	rsp, err := c.CreateCustomerOfTypeWithBody(ctx, customerType, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseCreateCustomerOfTypeResponse(rsp)
 }
 
-// CreateCustomerOfTypeWithResponse Create a customer of a type in the path
+// CreateCustomerOfTypeWithResponse Create a customer of a type in the path: POST /customer/{customerType}
 //
-// Creates an individual, corporate or group customer with its
+// `POST /core/customermgr/v3/customer/{customerType}`. Creates an individual, corporate or group customer with its
 // contacts and contact points (docs/operations/create-customer.md).
 // Every rule has its own code (`400-302`…`400-320`); elements the
 // operation does not take are `400-104`. Users need the Create
@@ -17473,8 +18521,8 @@ func (c *ClientWithResponses) CreateCustomerOfTypeWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /core/customermgr/v3/customer/{ids} (the `CreateCustomerOfType` operationId).
-func (c *ClientWithResponses) CreateCustomerOfTypeWithResponse(ctx context.Context, ids CreateCustomerOfTypeParamsIds, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
-	rsp, err := c.CreateCustomerOfType(ctx, ids, params, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerOfTypeWithResponse(ctx context.Context, customerType PathCustomerType, params *CreateCustomerOfTypeParams, body CreateCustomerOfTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerOfTypeResponse, error) {
+	rsp, err := c.CreateCustomerOfType(ctx, customerType, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21561,6 +22609,153 @@ func ParseSearchCustomersResponse(rsp *http.Response) (*SearchCustomersResponse,
 	return response, nil
 }
 
+// ParseEditCustomerResponse parses an HTTP response from a EditCustomerWithResponse call
+func ParseEditCustomerResponse(rsp *http.Response) (*EditCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers EditCustomerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateCustomerResponse parses an HTTP response from a CreateCustomerWithResponse call
 func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21940,6 +23135,167 @@ func ParseGetCustomersByIdsResponse(rsp *http.Response) (*GetCustomersByIdsRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetCustomersByIdsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditCustomerByIdResponse parses an HTTP response from a EditCustomerByIdWithResponse call
+func ParseEditCustomerByIdResponse(rsp *http.Response) (*EditCustomerByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditCustomerByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers EditCustomerByIdResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -184,6 +184,66 @@ func (t *tx) InsertCustomer(c *casemgr.Customer) error {
 	return nil
 }
 
+// LockCustomers locks the rows of the given customers until the write
+// transaction ends (on SQLite the single writer already holds them).
+func (t *tx) LockCustomers(ids []casemgr.ID) error {
+	const op = "lock customers"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if len(ids) == 0 || t.d.forUpdate(true) == "" {
+		return nil
+	}
+	_, err := queryList(t, op, func(r scanner) (casemgr.ID, error) {
+		var id casemgr.ID
+		return id, r.Scan(&id)
+	}, `SELECT id FROM customers WHERE `+t.d.in("id")+` ORDER BY id`+t.d.forUpdate(true), t.d.ids(ids))
+	return err
+}
+
+// UpdateCustomer writes a customer, its contacts and their points: rows
+// with an ID are updated, rows without are inserted; nothing is deleted.
+func (t *tx) UpdateCustomer(c *casemgr.Customer) error {
+	const op = "update customer"
+	if err := t.writable(op); err != nil {
+		return err
+	}
+	if err := t.updateRow(op, customers, c.ID, customerRow(c)...); err != nil {
+		return err
+	}
+	for i := range c.Contacts {
+		ct := &c.Contacts[i]
+		ct.Customer = c.ID
+		if ct.ID == 0 {
+			if err := t.insertContact(op, ct); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := t.updateRow(op, contacts, ct.ID, ct.Customer, ct.FirstName, ct.LastName, encMap(ct.Details)); err != nil {
+			return err
+		}
+		for j := range ct.ContactPoints {
+			p := &ct.ContactPoints[j]
+			p.Contact, p.Customer = ct.ID, ct.Customer
+			if p.ID == 0 {
+				if err := t.insertPoint(op, p); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := t.updateRow(op, contactPoints, p.ID, p.Contact, p.Customer, p.Kind, p.Type,
+				p.Value, valueKey(p.Kind, p.Value), encMap(p.Attrs)); err != nil {
+				return err
+			}
+			if err := t.writePhoneKeys(op, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // customerRow is the values of the columns of a customer.
 func customerRow(c *casemgr.Customer) []any {
 	return []any{c.Name, c.Type, c.Department, millis(c.Created), millis(c.LastModified),

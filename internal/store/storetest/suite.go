@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"attribute_defs", testAttributeDefs},
 		{"customers_with_contacts_and_points", testCustomers},
 		{"contact_points_by_value", testContactPointsByValue},
+		{"update_customer_edits_and_adds_deletes_nothing", testUpdateCustomer},
 		{"cases", testCases},
 		{"relate_cases_both_ways", testRelateCases},
 		{"activities", testActivities},
@@ -379,6 +380,55 @@ func testCustomers(t *testing.T, db store.DB) {
 	}), []casemgr.ContactPoint{pts[0], pts[3], pts[4]})
 	if got := get(t, db, func(tx casemgr.Tx) ([]casemgr.Customer, error) { return tx.Customers(nil) }); len(got) != 0 {
 		t.Errorf("Customers(nil) = %v", got)
+	}
+}
+
+func testUpdateCustomer(t *testing.T, db store.DB) {
+	c := customer500()
+	write(t, db, func(tx casemgr.Tx) error { return errors.Join(tx.InsertCustomer(c), tx.SyncIDs()) })
+	// Edit the customer, a contact and a phone point; add a point to a
+	// contact and a contact with a point; leave Jane's email alone.
+	c.Name, c.LastModified = "John T", ms(at(time.Hour))
+	c.Details = map[string]string{"pin": "42"}
+	c.CustomAttributes = map[string][]string{"tier": {"gold"}}
+	john := &c.Contacts[0]
+	john.LastName, john.Details = "T", map[string]string{"jobTitle": "CEO"}
+	john.ContactPoints[1].Value = "(650) 555-0000"
+	john.ContactPoints = append(john.ContactPoints, casemgr.ContactPoint{Kind: casemgr.KindEmail, Value: "JT@example.com"})
+	c.Contacts = append(c.Contacts, casemgr.Contact{FirstName: "Jim", ContactPoints: []casemgr.ContactPoint{
+		{Kind: casemgr.KindPhone, Type: "home", Value: "4085550000"}}})
+	write(t, db, func(tx casemgr.Tx) error {
+		if err := tx.LockCustomers(ids(500, 999)); err != nil {
+			return err
+		}
+		return tx.UpdateCustomer(c)
+	})
+	added, jim := john.ContactPoints[5], c.Contacts[2]
+	if added.ID == 0 || added.Contact != 600 || added.Customer != 500 || jim.ID == 0 || jim.Customer != 500 ||
+		jim.ContactPoints[0].ID == 0 || jim.ContactPoints[0].Contact != jim.ID {
+		t.Fatalf("new rows not tied or IDs not assigned: %+v, %+v", added, jim)
+	}
+	got := get(t, db, func(tx casemgr.Tx) ([]casemgr.Customer, error) { return tx.Customers(ids(500)) })
+	same(t, "customer after the update", got, []casemgr.Customer{*c})
+	byValue := func(kind, value string) []casemgr.ID {
+		var out []casemgr.ID
+		for _, p := range get(t, db, func(tx casemgr.Tx) ([]casemgr.ContactPoint, error) {
+			return tx.ContactPointsByValue(kind, value)
+		}) {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	same(t, "edited phone found by its new digits", byValue(casemgr.KindPhone, "6505550000"), ids(701))
+	same(t, "edited phone no longer found by its old digits", byValue(casemgr.KindPhone, "4085551234"), []casemgr.ID(nil))
+	same(t, "new email found", byValue(casemgr.KindEmail, "jt@EXAMPLE.com"), ids(added.ID))
+	same(t, "new contact's phone found", byValue(casemgr.KindPhone, "4085550000"), ids(jim.ContactPoints[0].ID))
+	// Updating a customer that does not exist is an error.
+	err := db.Write(context.Background(), func(tx casemgr.Tx) error {
+		return tx.UpdateCustomer(&casemgr.Customer{ID: 999, Name: "nobody"})
+	})
+	if err == nil {
+		t.Error("UpdateCustomer of a missing customer succeeded")
 	}
 }
 
