@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"context"
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -243,6 +246,19 @@ func TestEditCustomer(t *testing.T) {
 			if last.Action != "edit" || last.Actor != "user:1031" || !strings.Contains(last.Before, "ann@example.com") ||
 				!strings.Contains(last.After, "ann.lee@example.com") {
 				t.Errorf("history entry %+v", last)
+			}
+			// The edit is a customer.changed event of Service naming the
+			// points changed.
+			var events []casemgr.Event
+			if err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
+				events, err = tx.Events(casemgr.EventQuery{Through: math.MaxInt64, Types: []string{casemgr.EventCustomerChanged}})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(events); n == 0 || events[n-1].EntityID != 501 || events[n-1].Department != 10 ||
+				!strings.Contains(events[n-1].Changes, "ann.lee@example.com") {
+				t.Errorf("events %+v", events)
 			}
 			// Activity 3000 keeps its contact point, which shows its new
 			// value.
