@@ -293,23 +293,33 @@ func groupTypeAndRegionAreConfigured(v *Violations, in *NewCustomer, w *customer
 // entitlements fit their limits.
 func customerElementsAreValid(v *Violations, details map[string]string, w *customerWorld) {
 	for name, val := range details {
-		ok := true
-		switch name {
-		case "role":
-			ok = slices.Contains(CustomerRoles, val)
-		case "howReferred":
-			ok = slices.Contains(CustomerHowReferred, val)
-		case "level":
-			ok = slices.Contains(w.lists[ListLevels], val)
-		case "industry":
-			ok = slices.Contains(w.lists[ListIndustries], val)
-		default:
-			ok = utf8.RuneCountInString(val) <= customerDetailLimits[name]
-		}
-		if !ok {
+		if !CustomerDetailValid(name, val, w.lists) {
 			v.Add(PhaseRule, name, CodeCustomerElementInvalid, "name", name, "value", val)
 		}
 	}
+}
+
+// CustomerDetails names the optional elements of a customer (CC7).
+var CustomerDetails = []string{"role", "howReferred", "level", "industry", "pin", "marketSegment", "entitlements"}
+
+// CustomerDetailValid reports whether val is a valid value of the customer
+// element name (CC7), given the configured value lists by name: role and
+// howReferred take their listed values, level and industry the configured
+// levels and industries; pin, marketSegment and entitlements fit their
+// limits. The fixture loader checks a world's customers by it too.
+func CustomerDetailValid(name, val string, lists map[string][]string) bool {
+	switch name {
+	case "role":
+		return slices.Contains(CustomerRoles, val)
+	case "howReferred":
+		return slices.Contains(CustomerHowReferred, val)
+	case "level":
+		return slices.Contains(lists[ListLevels], val)
+	case "industry":
+		return slices.Contains(lists[ListIndustries], val)
+	}
+	limit, ok := customerDetailLimits[name]
+	return ok && utf8.RuneCountInString(val) <= limit
 }
 
 // customAttributesAreValid (CC7, custom attribute values): the custom

@@ -290,14 +290,17 @@ type Activity struct {
 	Subtype        string
 	Mode           string
 	Status         string
-	AssignedUser   ID
-	LockedBy       ID
-	LockExpires    *time.Time
-	Pinned         bool
-	ResponseTo     ID
-	Customer       ID
-	Contact        ID
-	ContactPoint   ID
+	// Substatus refines the status; a completed activity without one shows
+	// "done". Only a fixture sets it.
+	Substatus    string
+	AssignedUser ID
+	LockedBy     ID
+	LockExpires  *time.Time
+	Pinned       bool
+	ResponseTo   ID
+	Customer     ID
+	Contact      ID
+	ContactPoint ID
 	// ContactPointData is the address the activity came from or went to,
 	// kept as it was when the customer changes.
 	ContactPointData string

@@ -585,8 +585,8 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (map[string]any, erro
 		if a.AssignedUser != 0 {
 			st["assigned"] = map[string]any{"user": r.user(a.AssignedUser)}
 		}
-		if a.Status == casemgr.StatusCompleted {
-			st["substatus"] = r.enum("activitySubstatus", completedSubstatus(a))
+		if sub := activitySubstatus(a); sub != "" {
+			st["substatus"] = r.enum("activitySubstatus", sub)
 		}
 		put("status", st)
 	}
@@ -782,8 +782,14 @@ func historySnapshot(s string) (casemgr.Activity, bool) {
 	return a, true
 }
 
-// completedSubstatus is the substatus a completed activity shows: "done"
-// unless the world says otherwise.
-func completedSubstatus(a *casemgr.Activity) string {
-	return "done"
+// activitySubstatus is the substatus an activity shows: the one the world
+// gives it, else "done" for a completed activity, else none.
+func activitySubstatus(a *casemgr.Activity) string {
+	if a.Substatus != "" {
+		return a.Substatus
+	}
+	if a.Status == casemgr.StatusCompleted {
+		return "done"
+	}
+	return ""
 }

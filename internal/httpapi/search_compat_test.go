@@ -130,5 +130,16 @@ func TestCompletedActivityShowsSubstatus(t *testing.T) {
 		rtWant(t, "substatus", atString(body, "activity.0.status.substatus.value"), "done")
 		rtWant(t, "display", atString(body, "activity.0.status.substatus.displayValue"), "Erledigt")
 		rtHas(t, body, "activity.1.status.substatus", false)
+		// A fixture substatus overrides, on a completed activity and on
+		// any other.
+		h.add(`{"activities": [
+		  {"id": "3900", "department": "10", "type": "task", "status": "completed", "substatus": "spam"},
+		  {"id": "3901", "department": "10", "type": "task", "status": "assigned", "assignedUser": "1001", "substatus": "new"}]}`)
+		res = h.do("GET", "/core/casemgr/v3/activity/3900,3901", h.client(), "")
+		res.expect(t, 200, "")
+		body = res.JSON(t)
+		rtWant(t, "fixture substatus", atString(body, "activity.0.status.substatus.value"), "spam")
+		rtWant(t, "its display", atString(body, "activity.0.status.substatus.displayValue"), "spam")
+		rtWant(t, "fixture substatus of an assigned activity", atString(body, "activity.1.status.substatus.value"), "new")
 	})
 }

@@ -9,7 +9,7 @@ import (
 )
 
 var activities = newTable("activities", "case_id", "department_id", "last_department_id", "queue_id",
-	"type", "subtype", "mode", "status", "assigned_user_id", "locked_by", "lock_expires", "pinned",
+	"type", "subtype", "mode", "status", "substatus", "assigned_user_id", "locked_by", "lock_expires", "pinned",
 	"response_to", "customer_id", "contact_id", "contact_point_id", "contact_point_data",
 	"subject", "content_text", "content_html", "priority", "due_date", "custom_attributes",
 	"created", "created_by", "last_modified", "last_modified_by",
@@ -21,7 +21,7 @@ func scanActivity(r scanner) (casemgr.Activity, error) {
 	var attrs, categories, codes string
 	var created, modified int64
 	if err := r.Scan(&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
-		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
+		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.Substatus, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
 		&a.ResponseTo, &a.Customer, &a.Contact, &a.ContactPoint, &a.ContactPointData,
 		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &attrs,
 		&created, &a.CreatedBy, &modified, &a.LastModifiedBy,
@@ -43,7 +43,7 @@ func scanActivity(r scanner) (casemgr.Activity, error) {
 
 func activityValues(a *casemgr.Activity) []any {
 	return []any{a.Case, a.Department, a.LastDepartment, a.Queue,
-		a.Type, a.Subtype, a.Mode, a.Status, a.AssignedUser, a.LockedBy, millisPtr(a.LockExpires), a.Pinned,
+		a.Type, a.Subtype, a.Mode, a.Status, a.Substatus, a.AssignedUser, a.LockedBy, millisPtr(a.LockExpires), a.Pinned,
 		a.ResponseTo, a.Customer, a.Contact, a.ContactPoint, a.ContactPointData,
 		a.Subject, a.ContentText, a.ContentHTML, a.Priority, millisPtr(a.DueDate), encMap(a.CustomAttributes),
 		millis(a.Created), a.CreatedBy, millis(a.LastModified), a.LastModifiedBy,
@@ -107,7 +107,7 @@ func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
 // activityTypes are the PostgreSQL types of the columns of activities (after
 // id), for the arrays of a set-based update.
 var activityTypes = []string{"bigint", "bigint", "bigint", "bigint",
-	"text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean",
+	"text", "text", "text", "text", "text", "bigint", "bigint", "bigint", "boolean",
 	"bigint", "bigint", "bigint", "bigint", "text",
 	"text", "text", "text", "text", "bigint", "text",
 	"bigint", "bigint", "bigint", "bigint",
