@@ -199,6 +199,54 @@ func (e FixtureCasesStatus) Valid() bool {
 	}
 }
 
+// Defines values for FixtureCustomersHowReferred.
+const (
+	FixtureCustomersHowReferredCustomer FixtureCustomersHowReferred = "Customer"
+	FixtureCustomersHowReferredEmployee FixtureCustomersHowReferred = "Employee"
+	FixtureCustomersHowReferredPartner  FixtureCustomersHowReferred = "Partner"
+	FixtureCustomersHowReferredReseller FixtureCustomersHowReferred = "Reseller"
+	FixtureCustomersHowReferredWebsite  FixtureCustomersHowReferred = "Website"
+)
+
+// Valid indicates whether the value is a known member of the FixtureCustomersHowReferred enum.
+func (e FixtureCustomersHowReferred) Valid() bool {
+	switch e {
+	case FixtureCustomersHowReferredCustomer:
+		return true
+	case FixtureCustomersHowReferredEmployee:
+		return true
+	case FixtureCustomersHowReferredPartner:
+		return true
+	case FixtureCustomersHowReferredReseller:
+		return true
+	case FixtureCustomersHowReferredWebsite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FixtureCustomersRole.
+const (
+	FixtureCustomersRoleCustomer FixtureCustomersRole = "Customer"
+	FixtureCustomersRolePartner  FixtureCustomersRole = "Partner"
+	FixtureCustomersRoleReseller FixtureCustomersRole = "Reseller"
+)
+
+// Valid indicates whether the value is a known member of the FixtureCustomersRole enum.
+func (e FixtureCustomersRole) Valid() bool {
+	switch e {
+	case FixtureCustomersRoleCustomer:
+		return true
+	case FixtureCustomersRolePartner:
+		return true
+	case FixtureCustomersRoleReseller:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FixtureCustomersType.
 const (
 	FixtureCustomersTypeCorporate  FixtureCustomersType = "corporate"
@@ -2631,7 +2679,7 @@ type ActivityStatus struct {
 	Assigned     *UserHolder `json:"assigned,omitempty"`
 	DisplayValue string      `json:"displayValue"`
 
-	// Substatus A completed activity's substatus: done unless configured otherwise.
+	// Substatus The activity's substatus: the one its world gives it, else `done` for a completed activity (absent otherwise).
 	Substatus *Enumerated `json:"substatus,omitempty"`
 
 	// Value awaiting_assignment, assigned, in_workflow or completed
@@ -3245,8 +3293,11 @@ type Fixture struct {
 		ResponseTo       *FixtureID              `json:"responseTo,omitempty"`
 		Status           FixtureActivitiesStatus `json:"status"`
 		Subject          *string                 `json:"subject,omitempty"`
-		Subtype          *string                 `json:"subtype,omitempty"`
-		Type             string                  `json:"type"`
+
+		// Substatus Optional; a completed activity without one shows `done`.
+		Substatus *string `json:"substatus,omitempty"`
+		Subtype   *string `json:"subtype,omitempty"`
+		Type      string  `json:"type"`
 	} `json:"activities,omitempty"`
 	ActivityLanguages *[]string `json:"activityLanguages,omitempty"`
 	CalltrackSubtypes *[]string `json:"calltrackSubtypes,omitempty"`
@@ -3313,9 +3364,20 @@ type Fixture struct {
 		Department       *FixtureID         `json:"department,omitempty"`
 
 		// Details Further elements of the customer (role, pin, level, industry, groupType, region, ...), kept as given.
-		Details *map[string]string    `json:"details,omitempty"`
-		Id      FixtureID             `json:"id"`
-		Type    *FixtureCustomersType `json:"type,omitempty"`
+		Details      *map[string]string           `json:"details,omitempty"`
+		Entitlements *string                      `json:"entitlements,omitempty"`
+		HowReferred  *FixtureCustomersHowReferred `json:"howReferred,omitempty"`
+		Id           FixtureID                    `json:"id"`
+
+		// Industry One of customerAttributes.industries.
+		Industry *string `json:"industry,omitempty"`
+
+		// Level One of customerAttributes.levels.
+		Level         *string               `json:"level,omitempty"`
+		MarketSegment *string               `json:"marketSegment,omitempty"`
+		Pin           *string               `json:"pin,omitempty"`
+		Role          *FixtureCustomersRole `json:"role,omitempty"`
+		Type          *FixtureCustomersType `json:"type,omitempty"`
 	} `json:"customers,omitempty"`
 	Departments *[]struct {
 		Id               FixtureID   `json:"id"`
@@ -3369,6 +3431,12 @@ type FixtureCasesSeverity string
 
 // FixtureCasesStatus defines model for Fixture.Cases.Status.
 type FixtureCasesStatus string
+
+// FixtureCustomersHowReferred defines model for Fixture.Customers.HowReferred.
+type FixtureCustomersHowReferred string
+
+// FixtureCustomersRole defines model for Fixture.Customers.Role.
+type FixtureCustomersRole string
 
 // FixtureCustomersType defines model for Fixture.Customers.Type.
 type FixtureCustomersType string
