@@ -139,7 +139,7 @@ func TestCompletedActivityShowsSubstatus(t *testing.T) {
 		res.expect(t, 200, "")
 		body = res.JSON(t)
 		rtWant(t, "fixture substatus", atString(body, "activity.0.status.substatus.value"), "spam")
-		rtWant(t, "its display", atString(body, "activity.0.status.substatus.displayValue"), "spam")
+		rtWant(t, "its display (made readable)", atString(body, "activity.0.status.substatus.displayValue"), "Spam")
 		rtWant(t, "fixture substatus of an assigned activity", atString(body, "activity.1.status.substatus.value"), "new")
 	})
 }
