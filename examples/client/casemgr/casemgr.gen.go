@@ -272,10 +272,13 @@ func (e FixtureCustomersType) Valid() bool {
 const (
 	ChangeCase         FixtureUsersActions = "Change Case"
 	ChangeCustomer     FixtureUsersActions = "Change Customer"
+	Complete           FixtureUsersActions = "Complete"
 	CreateActivity     FixtureUsersActions = "Create Activity"
 	CreateCustomer     FixtureUsersActions = "Create Customer"
+	EditActivity       FixtureUsersActions = "Edit Activity"
 	EditCustomer       FixtureUsersActions = "Edit Customer"
 	PickActivities     FixtureUsersActions = "Pick Activities"
+	PullActivities     FixtureUsersActions = "Pull Activities"
 	TransferActivities FixtureUsersActions = "Transfer Activities"
 	Unpin              FixtureUsersActions = "Unpin"
 	ViewAgentConsole   FixtureUsersActions = "View Agent Console"
@@ -288,13 +291,19 @@ func (e FixtureUsersActions) Valid() bool {
 		return true
 	case ChangeCustomer:
 		return true
+	case Complete:
+		return true
 	case CreateActivity:
 		return true
 	case CreateCustomer:
 		return true
+	case EditActivity:
+		return true
 	case EditCustomer:
 		return true
 	case PickActivities:
+		return true
+	case PullActivities:
 		return true
 	case TransferActivities:
 		return true
@@ -709,6 +718,63 @@ func (e SearchActivitiesParamsAcceptLanguage) Valid() bool {
 	case SearchActivitiesParamsAcceptLanguageSvSE:
 		return true
 	case SearchActivitiesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EditActivityParamsAcceptLanguage.
+const (
+	EditActivityParamsAcceptLanguageDaDK EditActivityParamsAcceptLanguage = "da-DK"
+	EditActivityParamsAcceptLanguageDeDE EditActivityParamsAcceptLanguage = "de-DE"
+	EditActivityParamsAcceptLanguageEnUS EditActivityParamsAcceptLanguage = "en-US"
+	EditActivityParamsAcceptLanguageEsES EditActivityParamsAcceptLanguage = "es-ES"
+	EditActivityParamsAcceptLanguageFrCA EditActivityParamsAcceptLanguage = "fr-CA"
+	EditActivityParamsAcceptLanguageFrFR EditActivityParamsAcceptLanguage = "fr-FR"
+	EditActivityParamsAcceptLanguageItIT EditActivityParamsAcceptLanguage = "it-IT"
+	EditActivityParamsAcceptLanguageJaJP EditActivityParamsAcceptLanguage = "ja-JP"
+	EditActivityParamsAcceptLanguageKoKR EditActivityParamsAcceptLanguage = "ko-KR"
+	EditActivityParamsAcceptLanguageNlNL EditActivityParamsAcceptLanguage = "nl-NL"
+	EditActivityParamsAcceptLanguagePtBR EditActivityParamsAcceptLanguage = "pt-BR"
+	EditActivityParamsAcceptLanguagePtPT EditActivityParamsAcceptLanguage = "pt-PT"
+	EditActivityParamsAcceptLanguageRuRU EditActivityParamsAcceptLanguage = "ru-RU"
+	EditActivityParamsAcceptLanguageSvSE EditActivityParamsAcceptLanguage = "sv-SE"
+	EditActivityParamsAcceptLanguageZhCN EditActivityParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the EditActivityParamsAcceptLanguage enum.
+func (e EditActivityParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case EditActivityParamsAcceptLanguageDaDK:
+		return true
+	case EditActivityParamsAcceptLanguageDeDE:
+		return true
+	case EditActivityParamsAcceptLanguageEnUS:
+		return true
+	case EditActivityParamsAcceptLanguageEsES:
+		return true
+	case EditActivityParamsAcceptLanguageFrCA:
+		return true
+	case EditActivityParamsAcceptLanguageFrFR:
+		return true
+	case EditActivityParamsAcceptLanguageItIT:
+		return true
+	case EditActivityParamsAcceptLanguageJaJP:
+		return true
+	case EditActivityParamsAcceptLanguageKoKR:
+		return true
+	case EditActivityParamsAcceptLanguageNlNL:
+		return true
+	case EditActivityParamsAcceptLanguagePtBR:
+		return true
+	case EditActivityParamsAcceptLanguagePtPT:
+		return true
+	case EditActivityParamsAcceptLanguageRuRU:
+		return true
+	case EditActivityParamsAcceptLanguageSvSE:
+		return true
+	case EditActivityParamsAcceptLanguageZhCN:
 		return true
 	default:
 		return false
@@ -2615,6 +2681,9 @@ type Activity struct {
 	// Id An ID, a decimal number.
 	Id IdString `json:"id"`
 
+	// Language One of the configured activity languages (GET activity/attributes?$attribute=language); set by edit activity.
+	Language *Enumerated `json:"language,omitempty"`
+
 	// LastDepartment The department before the last transfer.
 	LastDepartment *IdName `json:"lastDepartment,omitempty"`
 
@@ -3164,6 +3233,26 @@ type DepartmentRef struct {
 	Name string   `json:"name"`
 }
 
+// EditActivityRequest defines model for EditActivityRequest.
+type EditActivityRequest struct {
+	Activity []struct {
+		CustomAttributes *CustomAttributes `json:"customAttributes,omitempty"`
+
+		// DueDate A date in the future.
+		DueDate *time.Time `json:"dueDate,omitempty"`
+
+		// Id An ID in a request body, a decimal string. The server also accepts a
+		// positive JSON number in its place (`{"id": 3001}`), so that older
+		// clients keep working; `x-casemgr-accepts-number` marks where.
+		Id       IdInput     `json:"id"`
+		Language *ValueInput `json:"language,omitempty"`
+
+		// LastModified The lastModified the client read.
+		LastModified time.Time `json:"lastModified"`
+		Priority     *string   `json:"priority,omitempty"`
+	} `json:"activity"`
+}
+
 // EditContact A contact of an edit: with `id` one of the customer's contacts, without `id` a new contact (which needs `firstName`).
 type EditContact struct {
 	Email      *[]EditPoint `json:"email,omitempty"`
@@ -3265,34 +3354,40 @@ type ExistingCase struct {
 // format does not know are ignored.
 type Fixture struct {
 	Activities *[]struct {
-		AssignedUser     *FixtureID `json:"assignedUser,omitempty"`
-		Case             *FixtureID `json:"case,omitempty"`
-		Contact          *FixtureID `json:"contact,omitempty"`
-		ContactPoint     *FixtureID `json:"contactPoint,omitempty"`
-		ContactPointData *string    `json:"contactPointData,omitempty"`
-		Content          *struct {
+		AssignedUser        *FixtureID `json:"assignedUser,omitempty"`
+		AwaitingSupervision *bool      `json:"awaitingSupervision,omitempty"`
+		Case                *FixtureID `json:"case,omitempty"`
+		Categories          *[]string  `json:"categories,omitempty"`
+		Contact             *FixtureID `json:"contact,omitempty"`
+		ContactPoint        *FixtureID `json:"contactPoint,omitempty"`
+		ContactPointData    *string    `json:"contactPointData,omitempty"`
+		Content             *struct {
 			Html *string `json:"html,omitempty"`
 			Text *string `json:"text,omitempty"`
 		} `json:"content,omitempty"`
 		Created *time.Time `json:"created,omitempty"`
 
 		// CustomAttributes Custom attribute values by name; a value is a string or a list of strings.
-		CustomAttributes *FixtureAttrValues      `json:"customAttributes,omitempty"`
-		Customer         *FixtureID              `json:"customer,omitempty"`
-		Department       FixtureID               `json:"department"`
-		DueDate          *time.Time              `json:"dueDate,omitempty"`
-		Id               FixtureID               `json:"id"`
-		LastDepartment   *FixtureID              `json:"lastDepartment,omitempty"`
-		LastModified     *time.Time              `json:"lastModified,omitempty"`
-		LockExpires      *time.Time              `json:"lockExpires,omitempty"`
-		LockedBy         *FixtureID              `json:"lockedBy,omitempty"`
-		Mode             *FixtureActivitiesMode  `json:"mode,omitempty"`
-		Pinned           *bool                   `json:"pinned,omitempty"`
-		Priority         *string                 `json:"priority,omitempty"`
-		Queue            *FixtureID              `json:"queue,omitempty"`
-		ResponseTo       *FixtureID              `json:"responseTo,omitempty"`
-		Status           FixtureActivitiesStatus `json:"status"`
-		Subject          *string                 `json:"subject,omitempty"`
+		CustomAttributes *FixtureAttrValues `json:"customAttributes,omitempty"`
+		Customer         *FixtureID         `json:"customer,omitempty"`
+		Department       FixtureID          `json:"department"`
+		DueDate          *time.Time         `json:"dueDate,omitempty"`
+		Id               FixtureID          `json:"id"`
+
+		// Language One of activityLanguages.
+		Language        *string                 `json:"language,omitempty"`
+		LastDepartment  *FixtureID              `json:"lastDepartment,omitempty"`
+		LastModified    *time.Time              `json:"lastModified,omitempty"`
+		LockExpires     *time.Time              `json:"lockExpires,omitempty"`
+		LockedBy        *FixtureID              `json:"lockedBy,omitempty"`
+		Mode            *FixtureActivitiesMode  `json:"mode,omitempty"`
+		Pinned          *bool                   `json:"pinned,omitempty"`
+		Priority        *string                 `json:"priority,omitempty"`
+		Queue           *FixtureID              `json:"queue,omitempty"`
+		ResolutionCodes *[]string               `json:"resolutionCodes,omitempty"`
+		ResponseTo      *FixtureID              `json:"responseTo,omitempty"`
+		Status          FixtureActivitiesStatus `json:"status"`
+		Subject         *string                 `json:"subject,omitempty"`
 
 		// Substatus Optional; a completed activity without one shows `done`.
 		Substatus *string `json:"substatus,omitempty"`
@@ -3380,10 +3475,15 @@ type Fixture struct {
 		Type          *FixtureCustomersType `json:"type,omitempty"`
 	} `json:"customers,omitempty"`
 	Departments *[]struct {
-		Id               FixtureID   `json:"id"`
-		Name             string      `json:"name"`
-		SharedWith       *FixtureIDs `json:"sharedWith,omitempty"`
-		TransferWorkflow *struct {
+		// ForceCategorization Completing an activity of the department needs a category (default false).
+		ForceCategorization *bool `json:"forceCategorization,omitempty"`
+
+		// ForceResolutionCode Completing an activity of the department needs a resolution code (default false).
+		ForceResolutionCode *bool       `json:"forceResolutionCode,omitempty"`
+		Id                  FixtureID   `json:"id"`
+		Name                string      `json:"name"`
+		SharedWith          *FixtureIDs `json:"sharedWith,omitempty"`
+		TransferWorkflow    *struct {
 			Queue FixtureID `json:"queue"`
 		} `json:"transferWorkflow,omitempty"`
 	} `json:"departments,omitempty"`
@@ -4018,6 +4118,18 @@ type SearchActivitiesParamsOrder string
 // SearchActivitiesParamsAcceptLanguage defines parameters for SearchActivities.
 type SearchActivitiesParamsAcceptLanguage string
 
+// EditActivityParams defines parameters for EditActivity.
+type EditActivityParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *EditActivityParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// EditActivityParamsAcceptLanguage defines parameters for EditActivity.
+type EditActivityParamsAcceptLanguage string
+
 // GetActivityAttributesParams defines parameters for GetActivityAttributes.
 type GetActivityAttributesParams struct {
 	// Attribute A comma list of `type`, `language`, `custom`, or `all` (missing is `400-112`, another value `400-102`).
@@ -4520,6 +4632,9 @@ type OnBehalfOfTokenV3FormdataRequestBody = TokenRequest
 
 // OnBehalfOfTokenV4FormdataRequestBody defines body for OnBehalfOfTokenV4 for application/x-www-form-urlencoded ContentType.
 type OnBehalfOfTokenV4FormdataRequestBody = TokenRequest
+
+// EditActivityJSONRequestBody defines body for EditActivity for application/json ContentType.
+type EditActivityJSONRequestBody = EditActivityRequest
 
 // CreateCalltrackActivityJSONRequestBody defines body for CreateCalltrackActivity for application/json ContentType.
 type CreateCalltrackActivityJSONRequestBody = CalltrackRequest
@@ -5990,11 +6105,42 @@ type ClientInterface interface {
 	// Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
 	SearchActivities(ctx context.Context, params *SearchActivitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EditActivityWithBody Edit an activity (wrap-up data)
+	//
+	// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+	// (a configured activity language) and custom attributes (merged by
+	// name) of exactly one activity, which is `assigned` to the calling
+	// user (for a client application: to anyone). The activity names the
+	// `lastModified` the client read: a changed activity answers `409-400`
+	// and nothing changes. Needs the `Edit Activity` action and the
+	// license of the activity's type (docs/operations/edit-activity.md).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+	EditActivityWithBody(ctx context.Context, params *EditActivityParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditActivity Edit an activity (wrap-up data)
+	//
+	// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+	// (a configured activity language) and custom attributes (merged by
+	// name) of exactly one activity, which is `assigned` to the calling
+	// user (for a client application: to anyone). The activity names the
+	// `lastModified` the client read: a changed activity answers `409-400`
+	// and nothing changes. Needs the `Edit Activity` action and the
+	// license of the activity's type (docs/operations/edit-activity.md).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+	EditActivity(ctx context.Context, params *EditActivityParams, body EditActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetActivityAttributes The activity types, languages and custom attributes
 	//
 	// `type`: the activity types and their subtypes (the calltrack subtypes
 	// are configuration; display values are localized); `language`: the
-	// configured activity languages; `custom`: the activity custom
+	// configured activity languages (`en` when none are configured: the
+	// languages edit activity accepts); `custom`: the activity custom
 	// attributes. Lists that are empty are left out; 204 when all are.
 	//
 	// Corresponds with GET /core/casemgr/v3/activity/attributes (the `GetActivityAttributes` operationId).
@@ -6918,11 +7064,62 @@ func (c *Client) SearchActivities(ctx context.Context, params *SearchActivitiesP
 	return c.Client.Do(req)
 }
 
+// EditActivityWithBody Edit an activity (wrap-up data)
+//
+// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+// (a configured activity language) and custom attributes (merged by
+// name) of exactly one activity, which is `assigned` to the calling
+// user (for a client application: to anyone). The activity names the
+// `lastModified` the client read: a changed activity answers `409-400`
+// and nothing changes. Needs the `Edit Activity` action and the
+// license of the activity's type (docs/operations/edit-activity.md).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+func (c *Client) EditActivityWithBody(ctx context.Context, params *EditActivityParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditActivityRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditActivity Edit an activity (wrap-up data)
+//
+// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+// (a configured activity language) and custom attributes (merged by
+// name) of exactly one activity, which is `assigned` to the calling
+// user (for a client application: to anyone). The activity names the
+// `lastModified` the client read: a changed activity answers `409-400`
+// and nothing changes. Needs the `Edit Activity` action and the
+// license of the activity's type (docs/operations/edit-activity.md).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+func (c *Client) EditActivity(ctx context.Context, params *EditActivityParams, body EditActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditActivityRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetActivityAttributes The activity types, languages and custom attributes
 //
 // `type`: the activity types and their subtypes (the calltrack subtypes
 // are configuration; display values are localized); `language`: the
-// configured activity languages; `custom`: the activity custom
+// configured activity languages (`en` when none are configured: the
+// languages edit activity accepts); `custom`: the activity custom
 // attributes. Lists that are empty are left out; 204 when all are.
 //
 // Corresponds with GET /core/casemgr/v3/activity/attributes (the `GetActivityAttributes` operationId).
@@ -8660,6 +8857,72 @@ func NewSearchActivitiesRequest(server string, params *SearchActivitiesParams) (
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEditActivityRequest calls the generic EditActivity builder with application/json body
+func NewEditActivityRequest(server string, params *EditActivityParams, body EditActivityJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditActivityRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEditActivityRequestWithBody constructs an http.Request for the EditActivity method, with any body, and a specified content type
+func NewEditActivityRequestWithBody(server string, params *EditActivityParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -11603,11 +11866,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/casemgr/v3/activity (the `SearchActivities` operationId).
 	SearchActivitiesWithResponse(ctx context.Context, params *SearchActivitiesParams, reqEditors ...RequestEditorFn) (*SearchActivitiesResponse, error)
 
+	// EditActivityWithBodyWithResponse Edit an activity (wrap-up data)
+	//
+	// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+	// (a configured activity language) and custom attributes (merged by
+	// name) of exactly one activity, which is `assigned` to the calling
+	// user (for a client application: to anyone). The activity names the
+	// `lastModified` the client read: a changed activity answers `409-400`
+	// and nothing changes. Needs the `Edit Activity` action and the
+	// license of the activity's type (docs/operations/edit-activity.md).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+	EditActivityWithBodyWithResponse(ctx context.Context, params *EditActivityParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditActivityResponse, error)
+
+	// EditActivityWithResponse Edit an activity (wrap-up data)
+	//
+	// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+	// (a configured activity language) and custom attributes (merged by
+	// name) of exactly one activity, which is `assigned` to the calling
+	// user (for a client application: to anyone). The activity names the
+	// `lastModified` the client read: a changed activity answers `409-400`
+	// and nothing changes. Needs the `Edit Activity` action and the
+	// license of the activity's type (docs/operations/edit-activity.md).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+	EditActivityWithResponse(ctx context.Context, params *EditActivityParams, body EditActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*EditActivityResponse, error)
+
 	// GetActivityAttributesWithResponse The activity types, languages and custom attributes
 	//
 	// `type`: the activity types and their subtypes (the calltrack subtypes
 	// are configuration; display values are localized); `language`: the
-	// configured activity languages; `custom`: the activity custom
+	// configured activity languages (`en` when none are configured: the
+	// languages edit activity accepts); `custom`: the activity custom
 	// attributes. Lists that are empty are left out; 204 when all are.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13253,6 +13547,159 @@ func (r SearchActivitiesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SearchActivitiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EditActivityResponse401Headers the declared response headers of an HTTP 401 response for EditActivity
+type EditActivityResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type EditActivityResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EditActivityResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EditActivityResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r EditActivityResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EditActivityResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r EditActivityResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EditActivityResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r EditActivityResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r EditActivityResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r EditActivityResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r EditActivityResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r EditActivityResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditActivityResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r EditActivityResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditActivityResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r EditActivityResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EditActivityResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r EditActivityResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r EditActivityResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditActivityResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditActivityResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditActivityResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17789,11 +18236,54 @@ func (c *ClientWithResponses) SearchActivitiesWithResponse(ctx context.Context, 
 	return ParseSearchActivitiesResponse(rsp)
 }
 
+// EditActivityWithBodyWithResponse Edit an activity (wrap-up data)
+//
+// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+// (a configured activity language) and custom attributes (merged by
+// name) of exactly one activity, which is `assigned` to the calling
+// user (for a client application: to anyone). The activity names the
+// `lastModified` the client read: a changed activity answers `409-400`
+// and nothing changes. Needs the `Edit Activity` action and the
+// license of the activity's type (docs/operations/edit-activity.md).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+func (c *ClientWithResponses) EditActivityWithBodyWithResponse(ctx context.Context, params *EditActivityParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditActivityResponse, error) {
+	rsp, err := c.EditActivityWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditActivityResponse(rsp)
+}
+
+// EditActivityWithResponse Edit an activity (wrap-up data)
+//
+// Sets the `dueDate` (in the future), `priority` (1 to 7), `language`
+// (a configured activity language) and custom attributes (merged by
+// name) of exactly one activity, which is `assigned` to the calling
+// user (for a client application: to anyone). The activity names the
+// `lastModified` the client read: a changed activity answers `409-400`
+// and nothing changes. Needs the `Edit Activity` action and the
+// license of the activity's type (docs/operations/edit-activity.md).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity (the `EditActivity` operationId).
+func (c *ClientWithResponses) EditActivityWithResponse(ctx context.Context, params *EditActivityParams, body EditActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*EditActivityResponse, error) {
+	rsp, err := c.EditActivity(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditActivityResponse(rsp)
+}
+
 // GetActivityAttributesWithResponse The activity types, languages and custom attributes
 //
 // `type`: the activity types and their subtypes (the calltrack subtypes
 // are configuration; display values are localized); `language`: the
-// configured activity languages; `custom`: the activity custom
+// configured activity languages (`en` when none are configured: the
+// languages edit activity accepts); `custom`: the activity custom
 // attributes. Lists that are empty are left out; 204 when all are.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19611,6 +20101,153 @@ func ParseSearchActivitiesResponse(rsp *http.Response) (*SearchActivitiesRespons
 	switch {
 	case rsp.StatusCode == 401:
 		var headers SearchActivitiesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEditActivityResponse parses an HTTP response from a EditActivityWithResponse call
+func ParseEditActivityResponse(rsp *http.Response) (*EditActivityResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditActivityResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers EditActivityResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
