@@ -88,6 +88,21 @@ func (e CalltrackRequestTypeValue) Valid() bool {
 	}
 }
 
+// Defines values for CreatedWebhookStatus.
+const (
+	CreatedWebhookStatusActive CreatedWebhookStatus = "active"
+)
+
+// Valid indicates whether the value is a known member of the CreatedWebhookStatus enum.
+func (e CreatedWebhookStatus) Valid() bool {
+	switch e {
+	case CreatedWebhookStatusActive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DepartmentListDepartmentRelation.
 const (
 	All     DepartmentListDepartmentRelation = "all"
@@ -106,6 +121,81 @@ func (e DepartmentListDepartmentRelation) Valid() bool {
 	case Home:
 		return true
 	case Shared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventEntityType.
+const (
+	EventEntityTypeActivity EventEntityType = "activity"
+	EventEntityTypeCase     EventEntityType = "case"
+	EventEntityTypeCustomer EventEntityType = "customer"
+)
+
+// Valid indicates whether the value is a known member of the EventEntityType enum.
+func (e EventEntityType) Valid() bool {
+	switch e {
+	case EventEntityTypeActivity:
+		return true
+	case EventEntityTypeCase:
+		return true
+	case EventEntityTypeCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventType.
+const (
+	ActivityAssigned        EventType = "activity.assigned"
+	ActivityCaseChanged     EventType = "activity.case_changed"
+	ActivityChanged         EventType = "activity.changed"
+	ActivityCompleted       EventType = "activity.completed"
+	ActivityCreated         EventType = "activity.created"
+	ActivityCustomerChanged EventType = "activity.customer_changed"
+	ActivityTransferred     EventType = "activity.transferred"
+	CaseChanged             EventType = "case.changed"
+	CaseClosed              EventType = "case.closed"
+	CaseCreated             EventType = "case.created"
+	CaseCustomerChanged     EventType = "case.customer_changed"
+	CaseReopened            EventType = "case.reopened"
+	CustomerChanged         EventType = "customer.changed"
+	CustomerCreated         EventType = "customer.created"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case ActivityAssigned:
+		return true
+	case ActivityCaseChanged:
+		return true
+	case ActivityChanged:
+		return true
+	case ActivityCompleted:
+		return true
+	case ActivityCreated:
+		return true
+	case ActivityCustomerChanged:
+		return true
+	case ActivityTransferred:
+		return true
+	case CaseChanged:
+		return true
+	case CaseClosed:
+		return true
+	case CaseCreated:
+		return true
+	case CaseCustomerChanged:
+		return true
+	case CaseReopened:
+		return true
+	case CustomerChanged:
+		return true
+	case CustomerCreated:
 		return true
 	default:
 		return false
@@ -490,6 +580,24 @@ const (
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
 	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookStatus.
+const (
+	WebhookStatusActive  WebhookStatus = "active"
+	WebhookStatusFailing WebhookStatus = "failing"
+)
+
+// Valid indicates whether the value is a known member of the WebhookStatus enum.
+func (e WebhookStatus) Valid() bool {
+	switch e {
+	case WebhookStatusActive:
+		return true
+	case WebhookStatusFailing:
 		return true
 	default:
 		return false
@@ -967,6 +1075,63 @@ func (e ChangeCustomerOfActivitiesParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for CompleteActivitiesParamsAcceptLanguage.
+const (
+	CompleteActivitiesParamsAcceptLanguageDaDK CompleteActivitiesParamsAcceptLanguage = "da-DK"
+	CompleteActivitiesParamsAcceptLanguageDeDE CompleteActivitiesParamsAcceptLanguage = "de-DE"
+	CompleteActivitiesParamsAcceptLanguageEnUS CompleteActivitiesParamsAcceptLanguage = "en-US"
+	CompleteActivitiesParamsAcceptLanguageEsES CompleteActivitiesParamsAcceptLanguage = "es-ES"
+	CompleteActivitiesParamsAcceptLanguageFrCA CompleteActivitiesParamsAcceptLanguage = "fr-CA"
+	CompleteActivitiesParamsAcceptLanguageFrFR CompleteActivitiesParamsAcceptLanguage = "fr-FR"
+	CompleteActivitiesParamsAcceptLanguageItIT CompleteActivitiesParamsAcceptLanguage = "it-IT"
+	CompleteActivitiesParamsAcceptLanguageJaJP CompleteActivitiesParamsAcceptLanguage = "ja-JP"
+	CompleteActivitiesParamsAcceptLanguageKoKR CompleteActivitiesParamsAcceptLanguage = "ko-KR"
+	CompleteActivitiesParamsAcceptLanguageNlNL CompleteActivitiesParamsAcceptLanguage = "nl-NL"
+	CompleteActivitiesParamsAcceptLanguagePtBR CompleteActivitiesParamsAcceptLanguage = "pt-BR"
+	CompleteActivitiesParamsAcceptLanguagePtPT CompleteActivitiesParamsAcceptLanguage = "pt-PT"
+	CompleteActivitiesParamsAcceptLanguageRuRU CompleteActivitiesParamsAcceptLanguage = "ru-RU"
+	CompleteActivitiesParamsAcceptLanguageSvSE CompleteActivitiesParamsAcceptLanguage = "sv-SE"
+	CompleteActivitiesParamsAcceptLanguageZhCN CompleteActivitiesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the CompleteActivitiesParamsAcceptLanguage enum.
+func (e CompleteActivitiesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case CompleteActivitiesParamsAcceptLanguageDaDK:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageDeDE:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageEnUS:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageEsES:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageFrCA:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageFrFR:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageItIT:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageJaJP:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageKoKR:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageNlNL:
+		return true
+	case CompleteActivitiesParamsAcceptLanguagePtBR:
+		return true
+	case CompleteActivitiesParamsAcceptLanguagePtPT:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageRuRU:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageSvSE:
+		return true
+	case CompleteActivitiesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PickActivitiesParamsUnpin.
 const (
 	PickActivitiesParamsUnpinYes PickActivitiesParamsUnpin = "yes"
@@ -1033,6 +1198,63 @@ func (e PickActivitiesParamsAcceptLanguage) Valid() bool {
 	case PickActivitiesParamsAcceptLanguageSvSE:
 		return true
 	case PickActivitiesParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PullActivitiesParamsAcceptLanguage.
+const (
+	PullActivitiesParamsAcceptLanguageDaDK PullActivitiesParamsAcceptLanguage = "da-DK"
+	PullActivitiesParamsAcceptLanguageDeDE PullActivitiesParamsAcceptLanguage = "de-DE"
+	PullActivitiesParamsAcceptLanguageEnUS PullActivitiesParamsAcceptLanguage = "en-US"
+	PullActivitiesParamsAcceptLanguageEsES PullActivitiesParamsAcceptLanguage = "es-ES"
+	PullActivitiesParamsAcceptLanguageFrCA PullActivitiesParamsAcceptLanguage = "fr-CA"
+	PullActivitiesParamsAcceptLanguageFrFR PullActivitiesParamsAcceptLanguage = "fr-FR"
+	PullActivitiesParamsAcceptLanguageItIT PullActivitiesParamsAcceptLanguage = "it-IT"
+	PullActivitiesParamsAcceptLanguageJaJP PullActivitiesParamsAcceptLanguage = "ja-JP"
+	PullActivitiesParamsAcceptLanguageKoKR PullActivitiesParamsAcceptLanguage = "ko-KR"
+	PullActivitiesParamsAcceptLanguageNlNL PullActivitiesParamsAcceptLanguage = "nl-NL"
+	PullActivitiesParamsAcceptLanguagePtBR PullActivitiesParamsAcceptLanguage = "pt-BR"
+	PullActivitiesParamsAcceptLanguagePtPT PullActivitiesParamsAcceptLanguage = "pt-PT"
+	PullActivitiesParamsAcceptLanguageRuRU PullActivitiesParamsAcceptLanguage = "ru-RU"
+	PullActivitiesParamsAcceptLanguageSvSE PullActivitiesParamsAcceptLanguage = "sv-SE"
+	PullActivitiesParamsAcceptLanguageZhCN PullActivitiesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the PullActivitiesParamsAcceptLanguage enum.
+func (e PullActivitiesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case PullActivitiesParamsAcceptLanguageDaDK:
+		return true
+	case PullActivitiesParamsAcceptLanguageDeDE:
+		return true
+	case PullActivitiesParamsAcceptLanguageEnUS:
+		return true
+	case PullActivitiesParamsAcceptLanguageEsES:
+		return true
+	case PullActivitiesParamsAcceptLanguageFrCA:
+		return true
+	case PullActivitiesParamsAcceptLanguageFrFR:
+		return true
+	case PullActivitiesParamsAcceptLanguageItIT:
+		return true
+	case PullActivitiesParamsAcceptLanguageJaJP:
+		return true
+	case PullActivitiesParamsAcceptLanguageKoKR:
+		return true
+	case PullActivitiesParamsAcceptLanguageNlNL:
+		return true
+	case PullActivitiesParamsAcceptLanguagePtBR:
+		return true
+	case PullActivitiesParamsAcceptLanguagePtPT:
+		return true
+	case PullActivitiesParamsAcceptLanguageRuRU:
+		return true
+	case PullActivitiesParamsAcceptLanguageSvSE:
+		return true
+	case PullActivitiesParamsAcceptLanguageZhCN:
 		return true
 	default:
 		return false
@@ -2098,6 +2320,63 @@ func (e ListDepartmentsParamsAcceptLanguage) Valid() bool {
 	}
 }
 
+// Defines values for ReadEventFeedParamsAcceptLanguage.
+const (
+	ReadEventFeedParamsAcceptLanguageDaDK ReadEventFeedParamsAcceptLanguage = "da-DK"
+	ReadEventFeedParamsAcceptLanguageDeDE ReadEventFeedParamsAcceptLanguage = "de-DE"
+	ReadEventFeedParamsAcceptLanguageEnUS ReadEventFeedParamsAcceptLanguage = "en-US"
+	ReadEventFeedParamsAcceptLanguageEsES ReadEventFeedParamsAcceptLanguage = "es-ES"
+	ReadEventFeedParamsAcceptLanguageFrCA ReadEventFeedParamsAcceptLanguage = "fr-CA"
+	ReadEventFeedParamsAcceptLanguageFrFR ReadEventFeedParamsAcceptLanguage = "fr-FR"
+	ReadEventFeedParamsAcceptLanguageItIT ReadEventFeedParamsAcceptLanguage = "it-IT"
+	ReadEventFeedParamsAcceptLanguageJaJP ReadEventFeedParamsAcceptLanguage = "ja-JP"
+	ReadEventFeedParamsAcceptLanguageKoKR ReadEventFeedParamsAcceptLanguage = "ko-KR"
+	ReadEventFeedParamsAcceptLanguageNlNL ReadEventFeedParamsAcceptLanguage = "nl-NL"
+	ReadEventFeedParamsAcceptLanguagePtBR ReadEventFeedParamsAcceptLanguage = "pt-BR"
+	ReadEventFeedParamsAcceptLanguagePtPT ReadEventFeedParamsAcceptLanguage = "pt-PT"
+	ReadEventFeedParamsAcceptLanguageRuRU ReadEventFeedParamsAcceptLanguage = "ru-RU"
+	ReadEventFeedParamsAcceptLanguageSvSE ReadEventFeedParamsAcceptLanguage = "sv-SE"
+	ReadEventFeedParamsAcceptLanguageZhCN ReadEventFeedParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the ReadEventFeedParamsAcceptLanguage enum.
+func (e ReadEventFeedParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case ReadEventFeedParamsAcceptLanguageDaDK:
+		return true
+	case ReadEventFeedParamsAcceptLanguageDeDE:
+		return true
+	case ReadEventFeedParamsAcceptLanguageEnUS:
+		return true
+	case ReadEventFeedParamsAcceptLanguageEsES:
+		return true
+	case ReadEventFeedParamsAcceptLanguageFrCA:
+		return true
+	case ReadEventFeedParamsAcceptLanguageFrFR:
+		return true
+	case ReadEventFeedParamsAcceptLanguageItIT:
+		return true
+	case ReadEventFeedParamsAcceptLanguageJaJP:
+		return true
+	case ReadEventFeedParamsAcceptLanguageKoKR:
+		return true
+	case ReadEventFeedParamsAcceptLanguageNlNL:
+		return true
+	case ReadEventFeedParamsAcceptLanguagePtBR:
+		return true
+	case ReadEventFeedParamsAcceptLanguagePtPT:
+		return true
+	case ReadEventFeedParamsAcceptLanguageRuRU:
+		return true
+	case ReadEventFeedParamsAcceptLanguageSvSE:
+		return true
+	case ReadEventFeedParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCurrentUserParamsAcceptLanguage.
 const (
 	GetCurrentUserParamsAcceptLanguageDaDK GetCurrentUserParamsAcceptLanguage = "da-DK"
@@ -2149,6 +2428,291 @@ func (e GetCurrentUserParamsAcceptLanguage) Valid() bool {
 	case GetCurrentUserParamsAcceptLanguageSvSE:
 		return true
 	case GetCurrentUserParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWebhooksParamsAcceptLanguage.
+const (
+	ListWebhooksParamsAcceptLanguageDaDK ListWebhooksParamsAcceptLanguage = "da-DK"
+	ListWebhooksParamsAcceptLanguageDeDE ListWebhooksParamsAcceptLanguage = "de-DE"
+	ListWebhooksParamsAcceptLanguageEnUS ListWebhooksParamsAcceptLanguage = "en-US"
+	ListWebhooksParamsAcceptLanguageEsES ListWebhooksParamsAcceptLanguage = "es-ES"
+	ListWebhooksParamsAcceptLanguageFrCA ListWebhooksParamsAcceptLanguage = "fr-CA"
+	ListWebhooksParamsAcceptLanguageFrFR ListWebhooksParamsAcceptLanguage = "fr-FR"
+	ListWebhooksParamsAcceptLanguageItIT ListWebhooksParamsAcceptLanguage = "it-IT"
+	ListWebhooksParamsAcceptLanguageJaJP ListWebhooksParamsAcceptLanguage = "ja-JP"
+	ListWebhooksParamsAcceptLanguageKoKR ListWebhooksParamsAcceptLanguage = "ko-KR"
+	ListWebhooksParamsAcceptLanguageNlNL ListWebhooksParamsAcceptLanguage = "nl-NL"
+	ListWebhooksParamsAcceptLanguagePtBR ListWebhooksParamsAcceptLanguage = "pt-BR"
+	ListWebhooksParamsAcceptLanguagePtPT ListWebhooksParamsAcceptLanguage = "pt-PT"
+	ListWebhooksParamsAcceptLanguageRuRU ListWebhooksParamsAcceptLanguage = "ru-RU"
+	ListWebhooksParamsAcceptLanguageSvSE ListWebhooksParamsAcceptLanguage = "sv-SE"
+	ListWebhooksParamsAcceptLanguageZhCN ListWebhooksParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhooksParamsAcceptLanguage enum.
+func (e ListWebhooksParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case ListWebhooksParamsAcceptLanguageDaDK:
+		return true
+	case ListWebhooksParamsAcceptLanguageDeDE:
+		return true
+	case ListWebhooksParamsAcceptLanguageEnUS:
+		return true
+	case ListWebhooksParamsAcceptLanguageEsES:
+		return true
+	case ListWebhooksParamsAcceptLanguageFrCA:
+		return true
+	case ListWebhooksParamsAcceptLanguageFrFR:
+		return true
+	case ListWebhooksParamsAcceptLanguageItIT:
+		return true
+	case ListWebhooksParamsAcceptLanguageJaJP:
+		return true
+	case ListWebhooksParamsAcceptLanguageKoKR:
+		return true
+	case ListWebhooksParamsAcceptLanguageNlNL:
+		return true
+	case ListWebhooksParamsAcceptLanguagePtBR:
+		return true
+	case ListWebhooksParamsAcceptLanguagePtPT:
+		return true
+	case ListWebhooksParamsAcceptLanguageRuRU:
+		return true
+	case ListWebhooksParamsAcceptLanguageSvSE:
+		return true
+	case ListWebhooksParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateWebhookParamsAcceptLanguage.
+const (
+	CreateWebhookParamsAcceptLanguageDaDK CreateWebhookParamsAcceptLanguage = "da-DK"
+	CreateWebhookParamsAcceptLanguageDeDE CreateWebhookParamsAcceptLanguage = "de-DE"
+	CreateWebhookParamsAcceptLanguageEnUS CreateWebhookParamsAcceptLanguage = "en-US"
+	CreateWebhookParamsAcceptLanguageEsES CreateWebhookParamsAcceptLanguage = "es-ES"
+	CreateWebhookParamsAcceptLanguageFrCA CreateWebhookParamsAcceptLanguage = "fr-CA"
+	CreateWebhookParamsAcceptLanguageFrFR CreateWebhookParamsAcceptLanguage = "fr-FR"
+	CreateWebhookParamsAcceptLanguageItIT CreateWebhookParamsAcceptLanguage = "it-IT"
+	CreateWebhookParamsAcceptLanguageJaJP CreateWebhookParamsAcceptLanguage = "ja-JP"
+	CreateWebhookParamsAcceptLanguageKoKR CreateWebhookParamsAcceptLanguage = "ko-KR"
+	CreateWebhookParamsAcceptLanguageNlNL CreateWebhookParamsAcceptLanguage = "nl-NL"
+	CreateWebhookParamsAcceptLanguagePtBR CreateWebhookParamsAcceptLanguage = "pt-BR"
+	CreateWebhookParamsAcceptLanguagePtPT CreateWebhookParamsAcceptLanguage = "pt-PT"
+	CreateWebhookParamsAcceptLanguageRuRU CreateWebhookParamsAcceptLanguage = "ru-RU"
+	CreateWebhookParamsAcceptLanguageSvSE CreateWebhookParamsAcceptLanguage = "sv-SE"
+	CreateWebhookParamsAcceptLanguageZhCN CreateWebhookParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the CreateWebhookParamsAcceptLanguage enum.
+func (e CreateWebhookParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case CreateWebhookParamsAcceptLanguageDaDK:
+		return true
+	case CreateWebhookParamsAcceptLanguageDeDE:
+		return true
+	case CreateWebhookParamsAcceptLanguageEnUS:
+		return true
+	case CreateWebhookParamsAcceptLanguageEsES:
+		return true
+	case CreateWebhookParamsAcceptLanguageFrCA:
+		return true
+	case CreateWebhookParamsAcceptLanguageFrFR:
+		return true
+	case CreateWebhookParamsAcceptLanguageItIT:
+		return true
+	case CreateWebhookParamsAcceptLanguageJaJP:
+		return true
+	case CreateWebhookParamsAcceptLanguageKoKR:
+		return true
+	case CreateWebhookParamsAcceptLanguageNlNL:
+		return true
+	case CreateWebhookParamsAcceptLanguagePtBR:
+		return true
+	case CreateWebhookParamsAcceptLanguagePtPT:
+		return true
+	case CreateWebhookParamsAcceptLanguageRuRU:
+		return true
+	case CreateWebhookParamsAcceptLanguageSvSE:
+		return true
+	case CreateWebhookParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeleteWebhookParamsAcceptLanguage.
+const (
+	DeleteWebhookParamsAcceptLanguageDaDK DeleteWebhookParamsAcceptLanguage = "da-DK"
+	DeleteWebhookParamsAcceptLanguageDeDE DeleteWebhookParamsAcceptLanguage = "de-DE"
+	DeleteWebhookParamsAcceptLanguageEnUS DeleteWebhookParamsAcceptLanguage = "en-US"
+	DeleteWebhookParamsAcceptLanguageEsES DeleteWebhookParamsAcceptLanguage = "es-ES"
+	DeleteWebhookParamsAcceptLanguageFrCA DeleteWebhookParamsAcceptLanguage = "fr-CA"
+	DeleteWebhookParamsAcceptLanguageFrFR DeleteWebhookParamsAcceptLanguage = "fr-FR"
+	DeleteWebhookParamsAcceptLanguageItIT DeleteWebhookParamsAcceptLanguage = "it-IT"
+	DeleteWebhookParamsAcceptLanguageJaJP DeleteWebhookParamsAcceptLanguage = "ja-JP"
+	DeleteWebhookParamsAcceptLanguageKoKR DeleteWebhookParamsAcceptLanguage = "ko-KR"
+	DeleteWebhookParamsAcceptLanguageNlNL DeleteWebhookParamsAcceptLanguage = "nl-NL"
+	DeleteWebhookParamsAcceptLanguagePtBR DeleteWebhookParamsAcceptLanguage = "pt-BR"
+	DeleteWebhookParamsAcceptLanguagePtPT DeleteWebhookParamsAcceptLanguage = "pt-PT"
+	DeleteWebhookParamsAcceptLanguageRuRU DeleteWebhookParamsAcceptLanguage = "ru-RU"
+	DeleteWebhookParamsAcceptLanguageSvSE DeleteWebhookParamsAcceptLanguage = "sv-SE"
+	DeleteWebhookParamsAcceptLanguageZhCN DeleteWebhookParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the DeleteWebhookParamsAcceptLanguage enum.
+func (e DeleteWebhookParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case DeleteWebhookParamsAcceptLanguageDaDK:
+		return true
+	case DeleteWebhookParamsAcceptLanguageDeDE:
+		return true
+	case DeleteWebhookParamsAcceptLanguageEnUS:
+		return true
+	case DeleteWebhookParamsAcceptLanguageEsES:
+		return true
+	case DeleteWebhookParamsAcceptLanguageFrCA:
+		return true
+	case DeleteWebhookParamsAcceptLanguageFrFR:
+		return true
+	case DeleteWebhookParamsAcceptLanguageItIT:
+		return true
+	case DeleteWebhookParamsAcceptLanguageJaJP:
+		return true
+	case DeleteWebhookParamsAcceptLanguageKoKR:
+		return true
+	case DeleteWebhookParamsAcceptLanguageNlNL:
+		return true
+	case DeleteWebhookParamsAcceptLanguagePtBR:
+		return true
+	case DeleteWebhookParamsAcceptLanguagePtPT:
+		return true
+	case DeleteWebhookParamsAcceptLanguageRuRU:
+		return true
+	case DeleteWebhookParamsAcceptLanguageSvSE:
+		return true
+	case DeleteWebhookParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetWebhookParamsAcceptLanguage.
+const (
+	GetWebhookParamsAcceptLanguageDaDK GetWebhookParamsAcceptLanguage = "da-DK"
+	GetWebhookParamsAcceptLanguageDeDE GetWebhookParamsAcceptLanguage = "de-DE"
+	GetWebhookParamsAcceptLanguageEnUS GetWebhookParamsAcceptLanguage = "en-US"
+	GetWebhookParamsAcceptLanguageEsES GetWebhookParamsAcceptLanguage = "es-ES"
+	GetWebhookParamsAcceptLanguageFrCA GetWebhookParamsAcceptLanguage = "fr-CA"
+	GetWebhookParamsAcceptLanguageFrFR GetWebhookParamsAcceptLanguage = "fr-FR"
+	GetWebhookParamsAcceptLanguageItIT GetWebhookParamsAcceptLanguage = "it-IT"
+	GetWebhookParamsAcceptLanguageJaJP GetWebhookParamsAcceptLanguage = "ja-JP"
+	GetWebhookParamsAcceptLanguageKoKR GetWebhookParamsAcceptLanguage = "ko-KR"
+	GetWebhookParamsAcceptLanguageNlNL GetWebhookParamsAcceptLanguage = "nl-NL"
+	GetWebhookParamsAcceptLanguagePtBR GetWebhookParamsAcceptLanguage = "pt-BR"
+	GetWebhookParamsAcceptLanguagePtPT GetWebhookParamsAcceptLanguage = "pt-PT"
+	GetWebhookParamsAcceptLanguageRuRU GetWebhookParamsAcceptLanguage = "ru-RU"
+	GetWebhookParamsAcceptLanguageSvSE GetWebhookParamsAcceptLanguage = "sv-SE"
+	GetWebhookParamsAcceptLanguageZhCN GetWebhookParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the GetWebhookParamsAcceptLanguage enum.
+func (e GetWebhookParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case GetWebhookParamsAcceptLanguageDaDK:
+		return true
+	case GetWebhookParamsAcceptLanguageDeDE:
+		return true
+	case GetWebhookParamsAcceptLanguageEnUS:
+		return true
+	case GetWebhookParamsAcceptLanguageEsES:
+		return true
+	case GetWebhookParamsAcceptLanguageFrCA:
+		return true
+	case GetWebhookParamsAcceptLanguageFrFR:
+		return true
+	case GetWebhookParamsAcceptLanguageItIT:
+		return true
+	case GetWebhookParamsAcceptLanguageJaJP:
+		return true
+	case GetWebhookParamsAcceptLanguageKoKR:
+		return true
+	case GetWebhookParamsAcceptLanguageNlNL:
+		return true
+	case GetWebhookParamsAcceptLanguagePtBR:
+		return true
+	case GetWebhookParamsAcceptLanguagePtPT:
+		return true
+	case GetWebhookParamsAcceptLanguageRuRU:
+		return true
+	case GetWebhookParamsAcceptLanguageSvSE:
+		return true
+	case GetWebhookParamsAcceptLanguageZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWebhookDeliveriesParamsAcceptLanguage.
+const (
+	ListWebhookDeliveriesParamsAcceptLanguageDaDK ListWebhookDeliveriesParamsAcceptLanguage = "da-DK"
+	ListWebhookDeliveriesParamsAcceptLanguageDeDE ListWebhookDeliveriesParamsAcceptLanguage = "de-DE"
+	ListWebhookDeliveriesParamsAcceptLanguageEnUS ListWebhookDeliveriesParamsAcceptLanguage = "en-US"
+	ListWebhookDeliveriesParamsAcceptLanguageEsES ListWebhookDeliveriesParamsAcceptLanguage = "es-ES"
+	ListWebhookDeliveriesParamsAcceptLanguageFrCA ListWebhookDeliveriesParamsAcceptLanguage = "fr-CA"
+	ListWebhookDeliveriesParamsAcceptLanguageFrFR ListWebhookDeliveriesParamsAcceptLanguage = "fr-FR"
+	ListWebhookDeliveriesParamsAcceptLanguageItIT ListWebhookDeliveriesParamsAcceptLanguage = "it-IT"
+	ListWebhookDeliveriesParamsAcceptLanguageJaJP ListWebhookDeliveriesParamsAcceptLanguage = "ja-JP"
+	ListWebhookDeliveriesParamsAcceptLanguageKoKR ListWebhookDeliveriesParamsAcceptLanguage = "ko-KR"
+	ListWebhookDeliveriesParamsAcceptLanguageNlNL ListWebhookDeliveriesParamsAcceptLanguage = "nl-NL"
+	ListWebhookDeliveriesParamsAcceptLanguagePtBR ListWebhookDeliveriesParamsAcceptLanguage = "pt-BR"
+	ListWebhookDeliveriesParamsAcceptLanguagePtPT ListWebhookDeliveriesParamsAcceptLanguage = "pt-PT"
+	ListWebhookDeliveriesParamsAcceptLanguageRuRU ListWebhookDeliveriesParamsAcceptLanguage = "ru-RU"
+	ListWebhookDeliveriesParamsAcceptLanguageSvSE ListWebhookDeliveriesParamsAcceptLanguage = "sv-SE"
+	ListWebhookDeliveriesParamsAcceptLanguageZhCN ListWebhookDeliveriesParamsAcceptLanguage = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhookDeliveriesParamsAcceptLanguage enum.
+func (e ListWebhookDeliveriesParamsAcceptLanguage) Valid() bool {
+	switch e {
+	case ListWebhookDeliveriesParamsAcceptLanguageDaDK:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageDeDE:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageEnUS:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageEsES:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageFrCA:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageFrFR:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageItIT:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageJaJP:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageKoKR:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageNlNL:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguagePtBR:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguagePtPT:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageRuRU:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageSvSE:
+		return true
+	case ListWebhookDeliveriesParamsAcceptLanguageZhCN:
 		return true
 	default:
 		return false
@@ -3039,6 +3603,23 @@ type ChangeCustomerRequest struct {
 	} `json:"activity"`
 }
 
+// CompletedActivities defines model for CompletedActivities.
+type CompletedActivities struct {
+	Activity []struct {
+		// Case Absent for an activity without a case.
+		Case *struct {
+			// Id An ID, a decimal number.
+			Id     IdString   `json:"id"`
+			Link   Links      `json:"link"`
+			Status Enumerated `json:"status"`
+		} `json:"case,omitempty"`
+
+		// Id An ID, a decimal number.
+		Id   IdString `json:"id"`
+		Link Links    `json:"link"`
+	} `json:"activity"`
+}
+
 // Contact A person of a customer with contact points of five kinds; kinds without a point are left out.
 type Contact struct {
 	Email     *[]EmailPoint `json:"email,omitempty"`
@@ -3078,6 +3659,25 @@ type Content struct {
 	Html *string `json:"html,omitempty"`
 	Text *string `json:"text,omitempty"`
 }
+
+// CreatedWebhook defines model for CreatedWebhook.
+type CreatedWebhook struct {
+	// Created ISO-8601 UTC with milliseconds.
+	Created    DateTime  `json:"created"`
+	EventTypes *[]string `json:"eventTypes,omitempty"`
+
+	// Id An ID, a decimal number.
+	Id   IdString `json:"id"`
+	Link Link     `json:"link"`
+
+	// Secret The signing secret, shown only in this answer.
+	Secret string               `json:"secret"`
+	Status CreatedWebhookStatus `json:"status"`
+	Url    string               `json:"url"`
+}
+
+// CreatedWebhookStatus defines model for CreatedWebhook.Status.
+type CreatedWebhookStatus string
 
 // CurrentUser defines model for CurrentUser.
 type CurrentUser struct {
@@ -3207,6 +3807,29 @@ type DateRange = string
 
 // DateTime ISO-8601 UTC with milliseconds.
 type DateTime = time.Time
+
+// DeliveryList defines model for DeliveryList.
+type DeliveryList struct {
+	Delivery []struct {
+		// Attempt The attempt's number for this event (1 for the first).
+		Attempt int `json:"attempt"`
+
+		// Error Why the attempt failed; left out when it succeeded.
+		Error *string `json:"error,omitempty"`
+		Event struct {
+			Id string `json:"id"`
+		} `json:"event"`
+
+		// Id An ID, a decimal number.
+		Id IdString `json:"id"`
+
+		// Status The HTTP status the receiver answered; left out when it answered none.
+		Status *int `json:"status,omitempty"`
+
+		// Time ISO-8601 UTC with milliseconds.
+		Time DateTime `json:"time"`
+	} `json:"delivery"`
+}
 
 // DepartmentList defines model for DepartmentList.
 type DepartmentList struct {
@@ -3339,6 +3962,56 @@ type Error struct {
 
 	// UserMessage Translated into the request's locale; only with `X-egain-error-message: yes`.
 	UserMessage *string `json:"userMessage,omitempty"`
+}
+
+// Event defines model for Event.
+type Event struct {
+	// Actor Who made the change, a user or a client application.
+	Actor struct {
+		Client *struct {
+			Id string `json:"id"`
+		} `json:"client,omitempty"`
+		User *struct {
+			Id string `json:"id"`
+		} `json:"user,omitempty"`
+	} `json:"actor"`
+
+	// Changes The changed fields, each with its value before (left out for a creation) and after, as stored (IDs as numbers, times in RFC 3339). In XML a value that is a list or an object is its JSON text.
+	Changes map[string]struct {
+		After  interface{} `json:"after,omitempty"`
+		Before interface{} `json:"before,omitempty"`
+	} `json:"changes"`
+
+	// Department The entity's department after the change; left out for a customer of no department.
+	Department *struct {
+		// Id An ID, a decimal number.
+		Id IdString `json:"id"`
+	} `json:"department,omitempty"`
+	Entity struct {
+		// Id An ID, a decimal number.
+		Id   IdString        `json:"id"`
+		Type EventEntityType `json:"type"`
+	} `json:"entity"`
+
+	// Id The event's ID, stable; events are read in ID order.
+	Id string `json:"id"`
+
+	// Time When the change was made.
+	Time time.Time `json:"time"`
+	Type EventType `json:"type"`
+}
+
+// EventEntityType defines model for Event.Entity.Type.
+type EventEntityType string
+
+// EventType defines model for Event.Type.
+type EventType string
+
+// EventFeed defines model for EventFeed.
+type EventFeed struct {
+	// Cursor What to send as `after` next time (opaque).
+	Cursor string  `json:"cursor"`
+	Event  []Event `json:"event"`
 }
 
 // ExistingCase defines model for ExistingCase.
@@ -3740,6 +4413,18 @@ type NewPoint struct {
 	Zip          *string      `json:"zip,omitempty"`
 }
 
+// NewWebhook defines model for NewWebhook.
+type NewWebhook struct {
+	// EventTypes The event types delivered; every type when left out.
+	EventTypes *[]string `json:"eventTypes,omitempty"`
+
+	// Secret `whsec_` and the base64 of 24 to 64 bytes; generated when left out.
+	Secret *string `json:"secret,omitempty"`
+
+	// Url An absolute http or https URL.
+	Url string `json:"url"`
+}
+
 // OAuthError defines model for OAuthError.
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
@@ -3821,6 +4506,15 @@ type PostalPoint struct {
 	Type                 *Enumerated       `json:"type,omitempty"`
 	Zip                  *string           `json:"zip,omitempty"`
 	AdditionalProperties map[string]string `json:"-"`
+}
+
+// PulledActivities defines model for PulledActivities.
+type PulledActivities struct {
+	Activity []struct {
+		// Id An ID, a decimal number.
+		Id   IdString `json:"id"`
+		Link Links    `json:"link"`
+	} `json:"activity"`
 }
 
 // RevokeRequest defines model for RevokeRequest.
@@ -3945,6 +4639,31 @@ type ValueInput struct {
 type ValueObject struct {
 	DisplayValue *string `json:"displayValue,omitempty"`
 	Value        string  `json:"value"`
+}
+
+// Webhook defines model for Webhook.
+type Webhook struct {
+	// Created ISO-8601 UTC with milliseconds.
+	Created DateTime `json:"created"`
+
+	// EventTypes The event types delivered; left out when every type is.
+	EventTypes *[]string `json:"eventTypes,omitempty"`
+
+	// Id An ID, a decimal number.
+	Id   IdString `json:"id"`
+	Link Link     `json:"link"`
+
+	// Status `failing`: the oldest undelivered event was not delivered within the retry period; it is still tried, and the first success makes the webhook active again.
+	Status WebhookStatus `json:"status"`
+	Url    string        `json:"url"`
+}
+
+// WebhookStatus `failing`: the oldest undelivered event was not delivered within the retry period; it is still tried, and the first success makes the webhook active again.
+type WebhookStatus string
+
+// WebhookList defines model for WebhookList.
+type WebhookList struct {
+	Webhook []Webhook `json:"webhook"`
 }
 
 // WebsitePoint defines model for WebsitePoint.
@@ -4178,6 +4897,18 @@ type ChangeCustomerOfActivitiesParams struct {
 // ChangeCustomerOfActivitiesParamsAcceptLanguage defines parameters for ChangeCustomerOfActivities.
 type ChangeCustomerOfActivitiesParamsAcceptLanguage string
 
+// CompleteActivitiesParams defines parameters for CompleteActivities.
+type CompleteActivitiesParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *CompleteActivitiesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// CompleteActivitiesParamsAcceptLanguage defines parameters for CompleteActivities.
+type CompleteActivitiesParamsAcceptLanguage string
+
 // PickActivitiesParams defines parameters for PickActivities.
 type PickActivitiesParams struct {
 	// Unpin `yes` lets pinned activities move (without it a pinned activity is `400-243`). Unpinning another user's activity needs the `Unpin` action (`403-111`).
@@ -4195,6 +4926,18 @@ type PickActivitiesParamsUnpin string
 
 // PickActivitiesParamsAcceptLanguage defines parameters for PickActivities.
 type PickActivitiesParamsAcceptLanguage string
+
+// PullActivitiesParams defines parameters for PullActivities.
+type PullActivitiesParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *PullActivitiesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// PullActivitiesParamsAcceptLanguage defines parameters for PullActivities.
+type PullActivitiesParamsAcceptLanguage string
 
 // TransferActivitiesToDepartmentParams defines parameters for TransferActivitiesToDepartment.
 type TransferActivitiesToDepartmentParams struct {
@@ -4470,6 +5213,30 @@ type ListDepartmentsParams struct {
 // ListDepartmentsParamsAcceptLanguage defines parameters for ListDepartments.
 type ListDepartmentsParamsAcceptLanguage string
 
+// ReadEventFeedParams defines parameters for ReadEventFeed.
+type ReadEventFeedParams struct {
+	// After The cursor of the previous read (opaque). A cursor ahead of every event written is 400-501; one whose following events were purged is 400-502; anything else not returned by the feed, 400-500.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Type Comma-separated event types to keep (every type without it); an unknown type is 400-503.
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Pagesize At most this many events (1-500, default 100; otherwise 400-504).
+	Pagesize *int `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
+
+	// Wait Seconds to wait for an event when there is none yet (0-60, default 0; otherwise 400-505).
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *ReadEventFeedParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// ReadEventFeedParamsAcceptLanguage defines parameters for ReadEventFeed.
+type ReadEventFeedParamsAcceptLanguage string
+
 // GetCurrentUserParams defines parameters for GetCurrentUser.
 type GetCurrentUserParams struct {
 	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
@@ -4481,6 +5248,69 @@ type GetCurrentUserParams struct {
 
 // GetCurrentUserParamsAcceptLanguage defines parameters for GetCurrentUser.
 type GetCurrentUserParamsAcceptLanguage string
+
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *ListWebhooksParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// ListWebhooksParamsAcceptLanguage defines parameters for ListWebhooks.
+type ListWebhooksParamsAcceptLanguage string
+
+// CreateWebhookParams defines parameters for CreateWebhook.
+type CreateWebhookParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *CreateWebhookParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// CreateWebhookParamsAcceptLanguage defines parameters for CreateWebhook.
+type CreateWebhookParamsAcceptLanguage string
+
+// DeleteWebhookParams defines parameters for DeleteWebhook.
+type DeleteWebhookParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *DeleteWebhookParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// DeleteWebhookParamsAcceptLanguage defines parameters for DeleteWebhook.
+type DeleteWebhookParamsAcceptLanguage string
+
+// GetWebhookParams defines parameters for GetWebhook.
+type GetWebhookParams struct {
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *GetWebhookParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// GetWebhookParamsAcceptLanguage defines parameters for GetWebhook.
+type GetWebhookParamsAcceptLanguage string
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Pagesize The number of entries, 1 to 500 (default 50).
+	Pagesize *string `form:"$pagesize,omitempty" json:"$pagesize,omitempty"`
+
+	// AcceptLanguage The locale of display values and user messages; missing means en-US, anything else is `406-100`.
+	AcceptLanguage *ListWebhookDeliveriesParamsAcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// XEgainErrorMessage `yes` adds the translated `userMessage` to error bodies.
+	XEgainErrorMessage *ErrorMessage `json:"X-egain-error-message,omitempty"`
+}
+
+// ListWebhookDeliveriesParamsAcceptLanguage defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParamsAcceptLanguage string
 
 // SearchCustomersParams defines parameters for SearchCustomers.
 type SearchCustomersParams struct {
@@ -4642,6 +5472,9 @@ type CreateCalltrackActivityJSONRequestBody = CalltrackRequest
 // ChangeCustomerOfActivitiesJSONRequestBody defines body for ChangeCustomerOfActivities for application/json ContentType.
 type ChangeCustomerOfActivitiesJSONRequestBody = ChangeCustomerRequest
 
+// CompleteActivitiesJSONRequestBody defines body for CompleteActivities for application/json ContentType.
+type CompleteActivitiesJSONRequestBody = TransferRequest
+
 // PickActivitiesJSONRequestBody defines body for PickActivities for application/json ContentType.
 type PickActivitiesJSONRequestBody = TransferRequest
 
@@ -4662,6 +5495,9 @@ type UploadAttachmentMultipartRequestBody UploadAttachmentMultipartBody
 
 // ChangeCustomerOfCaseJSONRequestBody defines body for ChangeCustomerOfCase for application/json ContentType.
 type ChangeCustomerOfCaseJSONRequestBody = CaseCustomerRequest
+
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = NewWebhook
 
 // EditCustomerJSONRequestBody defines body for EditCustomer for application/json ContentType.
 type EditCustomerJSONRequestBody = CustomerEdit
@@ -6194,6 +7030,30 @@ type ClientInterface interface {
 	// Corresponds with PATCH /core/casemgr/v3/activity/changecustomer (the `ChangeCustomerOfActivities` operationId).
 	ChangeCustomerOfActivities(ctx context.Context, params *ChangeCustomerOfActivitiesParams, body ChangeCustomerOfActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CompleteActivitiesWithBody Complete activities
+	//
+	// Completes 1 to 75 activities `assigned` to the calling user (for a
+	// client application: to anyone), all or nothing; a case left without
+	// an open activity is closed. Answers each activity with its case's
+	// status after the call (docs/operations/complete-activities.md).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+	CompleteActivitiesWithBody(ctx context.Context, params *CompleteActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteActivities Complete activities
+	//
+	// Completes 1 to 75 activities `assigned` to the calling user (for a
+	// client application: to anyone), all or nothing; a case left without
+	// an open activity is closed. Answers each activity with its case's
+	// status after the call (docs/operations/complete-activities.md).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+	CompleteActivities(ctx context.Context, params *CompleteActivitiesParams, body CompleteActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PickActivitiesWithBody Pick activities
 	//
 	// Assigns email, social, task and user-defined activities to the
@@ -6221,6 +7081,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
 	PickActivities(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PullActivities Pull activities
+	//
+	// Assigns to the calling user, regardless of load, up to their
+	// `maxActivitiesToPull` (default 5) of the activities waiting to be
+	// assigned (`awaiting_assignment`) in their pull-option queues on which
+	// they have the `Pull Activities` permission, in the departments they
+	// see: by `priority` ("1" first, none last), then `created`, then ID.
+	// Never calltrack, chat or web; email needs `eGain Advisor Desktop` or
+	// `eGain MailPlus`, social `eGain Advisor Desktop`, other types any
+	// user license. Draft replies follow their activity. No parameters and
+	// no body (`400-470`); a user only (`403-105`); the `Pull Activities`
+	// action (`403-105`); at least one pull-option queue (`400-471`), with
+	// the permission on one of them (`403-430`). Two users pulling at once
+	// never get the same activity.
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pull (the `PullActivities` operationId).
+	PullActivities(ctx context.Context, params *PullActivitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TransferActivitiesToDepartmentWithBody Transfer activities to a department
 	//
@@ -6456,6 +7334,23 @@ type ClientInterface interface {
 	// Corresponds with GET /core/casemgr/v3/department (the `ListDepartments` operationId).
 	ListDepartments(ctx context.Context, params *ListDepartmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ReadEventFeed Read the change feed
+	//
+	// A casemgr addition (docs/events.md). The committed changes after the
+	// cursor `after`, oldest first, one event per changed entity and
+	// operation: an activity, case or customer created or changed, with the
+	// changed fields before and after. Without `after` the feed starts at
+	// the oldest event retained. The answer is always 200 with the list
+	// (possibly empty) and the `cursor` to send as `after` next time; a
+	// reader resuming from it never misses an event, even one whose
+	// transaction committed after a later one's. A user reads the events of
+	// their home and foreign departments (and of customers of no
+	// department); a client application reads every event. With `wait`
+	// the call returns as soon as an event arrives.
+	//
+	// Corresponds with GET /core/casemgr/v3/events (the `ReadEventFeed` operationId).
+	ReadEventFeed(ctx context.Context, params *ReadEventFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenAPIJSON This document, in JSON
 	//
 	// The OpenAPI document converted to JSON, for tools that do not read YAML.
@@ -6478,6 +7373,81 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /core/casemgr/v3/user/me (the `GetCurrentUser` operationId).
 	GetCurrentUser(ctx context.Context, params *GetCurrentUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhooks The caller's webhooks
+	//
+	// The webhooks the calling client application created, by ID, without
+	// their secrets. A user token is `403-530`. No query parameters.
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks (the `ListWebhooks` operationId).
+	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookWithBody Subscribe to events
+	//
+	// A casemgr addition, for client applications only (a user token is
+	// `403-530`). Each event of `eventTypes` (all types when left out) is
+	// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+	// generated when left out). The answer shows the secret, the one time
+	// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+	// host resolves (`400-532`) to no loopback, private, link-local or
+	// reserved address (`400-531`) unless the operator allows its range;
+	// the secret is `whsec_` and the base64 of 24 to 64 bytes
+	// (`400-533`); event types exist (`400-534`) and, when sent, are not
+	// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+	// Deliveries start with the events committed after the creation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhook Subscribe to events
+	//
+	// A casemgr addition, for client applications only (a user token is
+	// `403-530`). Each event of `eventTypes` (all types when left out) is
+	// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+	// generated when left out). The answer shows the secret, the one time
+	// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+	// host resolves (`400-532`) to no loopback, private, link-local or
+	// reserved address (`400-531`) unless the operator allows its range;
+	// the secret is `whsec_` and the base64 of 24 to 64 bytes
+	// (`400-533`); event types exist (`400-534`) and, when sent, are not
+	// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+	// Deliveries start with the events committed after the creation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+	CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhook Delete a webhook
+	//
+	// Deletes a webhook of the calling client application with its
+	// delivery log; nothing more is delivered to it (an attempt already
+	// under way may still arrive). A user token is `403-530`.
+	//
+	// Corresponds with DELETE /core/casemgr/v3/webhooks/{id} (the `DeleteWebhook` operationId).
+	DeleteWebhook(ctx context.Context, id ID, params *DeleteWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhook One webhook
+	//
+	// A webhook of the calling client application, without its secret;
+	// another application's webhook is `404-101`. A user token is
+	// `403-530`.
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks/{id} (the `GetWebhook` operationId).
+	GetWebhook(ctx context.Context, id ID, params *GetWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// The newest attempts to deliver events to a webhook of the calling
+	// client application, newest first: the event, the attempt's number
+	// for that event, the HTTP status answered (left out when none), the
+	// error (left out when it succeeded) and the time. Entries older than
+	// the retention (`--webhook-log-retention`) are purged.
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id ID, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchCustomers Search customers
 	//
@@ -7223,6 +8193,50 @@ func (c *Client) ChangeCustomerOfActivities(ctx context.Context, params *ChangeC
 	return c.Client.Do(req)
 }
 
+// CompleteActivitiesWithBody Complete activities
+//
+// Completes 1 to 75 activities `assigned` to the calling user (for a
+// client application: to anyone), all or nothing; a case left without
+// an open activity is closed. Answers each activity with its case's
+// status after the call (docs/operations/complete-activities.md).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+func (c *Client) CompleteActivitiesWithBody(ctx context.Context, params *CompleteActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteActivitiesRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteActivities Complete activities
+//
+// Completes 1 to 75 activities `assigned` to the calling user (for a
+// client application: to anyone), all or nothing; a case left without
+// an open activity is closed. Answers each activity with its case's
+// status after the call (docs/operations/complete-activities.md).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+func (c *Client) CompleteActivities(ctx context.Context, params *CompleteActivitiesParams, body CompleteActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteActivitiesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PickActivitiesWithBody Pick activities
 //
 // Assigns email, social, task and user-defined activities to the
@@ -7261,6 +8275,34 @@ func (c *Client) PickActivitiesWithBody(ctx context.Context, params *PickActivit
 // Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
 func (c *Client) PickActivities(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPickActivitiesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PullActivities Pull activities
+//
+// Assigns to the calling user, regardless of load, up to their
+// `maxActivitiesToPull` (default 5) of the activities waiting to be
+// assigned (`awaiting_assignment`) in their pull-option queues on which
+// they have the `Pull Activities` permission, in the departments they
+// see: by `priority` ("1" first, none last), then `created`, then ID.
+// Never calltrack, chat or web; email needs `eGain Advisor Desktop` or
+// `eGain MailPlus`, social `eGain Advisor Desktop`, other types any
+// user license. Draft replies follow their activity. No parameters and
+// no body (`400-470`); a user only (`403-105`); the `Pull Activities`
+// action (`403-105`); at least one pull-option queue (`400-471`), with
+// the permission on one of them (`403-430`). Two users pulling at once
+// never get the same activity.
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pull (the `PullActivities` operationId).
+func (c *Client) PullActivities(ctx context.Context, params *PullActivitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPullActivitiesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7715,6 +8757,33 @@ func (c *Client) ListDepartments(ctx context.Context, params *ListDepartmentsPar
 	return c.Client.Do(req)
 }
 
+// ReadEventFeed Read the change feed
+//
+// A casemgr addition (docs/events.md). The committed changes after the
+// cursor `after`, oldest first, one event per changed entity and
+// operation: an activity, case or customer created or changed, with the
+// changed fields before and after. Without `after` the feed starts at
+// the oldest event retained. The answer is always 200 with the list
+// (possibly empty) and the `cursor` to send as `after` next time; a
+// reader resuming from it never misses an event, even one whose
+// transaction committed after a later one's. A user reads the events of
+// their home and foreign departments (and of customers of no
+// department); a client application reads every event. With `wait`
+// the call returns as soon as an event arrives.
+//
+// Corresponds with GET /core/casemgr/v3/events (the `ReadEventFeed` operationId).
+func (c *Client) ReadEventFeed(ctx context.Context, params *ReadEventFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReadEventFeedRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOpenAPIJSON This document, in JSON
 //
 // The OpenAPI document converted to JSON, for tools that do not read YAML.
@@ -7758,6 +8827,141 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /core/casemgr/v3/user/me (the `GetCurrentUser` operationId).
 func (c *Client) GetCurrentUser(ctx context.Context, params *GetCurrentUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCurrentUserRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhooks The caller's webhooks
+//
+// The webhooks the calling client application created, by ID, without
+// their secrets. A user token is `403-530`. No query parameters.
+//
+// Corresponds with GET /core/casemgr/v3/webhooks (the `ListWebhooks` operationId).
+func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhooksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookWithBody Subscribe to events
+//
+// A casemgr addition, for client applications only (a user token is
+// `403-530`). Each event of `eventTypes` (all types when left out) is
+// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+// generated when left out). The answer shows the secret, the one time
+// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+// host resolves (`400-532`) to no loopback, private, link-local or
+// reserved address (`400-531`) unless the operator allows its range;
+// the secret is `whsec_` and the base64 of 24 to 64 bytes
+// (`400-533`); event types exist (`400-534`) and, when sent, are not
+// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+// Deliveries start with the events committed after the creation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhook Subscribe to events
+//
+// A casemgr addition, for client applications only (a user token is
+// `403-530`). Each event of `eventTypes` (all types when left out) is
+// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+// generated when left out). The answer shows the secret, the one time
+// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+// host resolves (`400-532`) to no loopback, private, link-local or
+// reserved address (`400-531`) unless the operator allows its range;
+// the secret is `whsec_` and the base64 of 24 to 64 bytes
+// (`400-533`); event types exist (`400-534`) and, when sent, are not
+// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+// Deliveries start with the events committed after the creation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhook Delete a webhook
+//
+// Deletes a webhook of the calling client application with its
+// delivery log; nothing more is delivered to it (an attempt already
+// under way may still arrive). A user token is `403-530`.
+//
+// Corresponds with DELETE /core/casemgr/v3/webhooks/{id} (the `DeleteWebhook` operationId).
+func (c *Client) DeleteWebhook(ctx context.Context, id ID, params *DeleteWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhook One webhook
+//
+// A webhook of the calling client application, without its secret;
+// another application's webhook is `404-101`. A user token is
+// `403-530`.
+//
+// Corresponds with GET /core/casemgr/v3/webhooks/{id} (the `GetWebhook` operationId).
+func (c *Client) GetWebhook(ctx context.Context, id ID, params *GetWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// The newest attempts to deliver events to a webhook of the calling
+// client application, newest first: the event, the attempt's number
+// for that event, the HTTP status answered (left out when none), the
+// error (left out when it succeeded) and the time. Entries older than
+// the retention (`--webhook-log-retention`) are purged.
+//
+// Corresponds with GET /core/casemgr/v3/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id ID, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9199,6 +10403,72 @@ func NewChangeCustomerOfActivitiesRequestWithBody(server string, params *ChangeC
 	return req, nil
 }
 
+// NewCompleteActivitiesRequest calls the generic CompleteActivities builder with application/json body
+func NewCompleteActivitiesRequest(server string, params *CompleteActivitiesParams, body CompleteActivitiesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompleteActivitiesRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCompleteActivitiesRequestWithBody constructs an http.Request for the CompleteActivities method, with any body, and a specified content type
+func NewCompleteActivitiesRequestWithBody(server string, params *CompleteActivitiesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity/complete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewPickActivitiesRequest calls the generic PickActivities builder with application/json body
 func NewPickActivitiesRequest(server string, params *PickActivitiesParams, body PickActivitiesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9262,6 +10532,59 @@ func NewPickActivitiesRequestWithBody(server string, params *PickActivitiesParam
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPullActivitiesRequest constructs an http.Request for the PullActivities method
+func NewPullActivitiesRequest(server string, params *PullActivitiesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/activity/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -10693,6 +12016,122 @@ func NewListDepartmentsRequest(server string, params *ListDepartmentsParams) (*h
 	return req, nil
 }
 
+// NewReadEventFeedRequest constructs an http.Request for the ReadEventFeed method
+func NewReadEventFeedRequest(server string, params *ReadEventFeedParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pagesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagesize", *params.Pagesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetOpenAPIJSONRequest constructs an http.Request for the GetOpenAPIJSON method
 func NewGetOpenAPIJSONRequest(server string) (*http.Request, error) {
 	var err error
@@ -10764,6 +12203,332 @@ func NewGetCurrentUserRequest(server string, params *GetCurrentUserParams) (*htt
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
+func NewListWebhooksRequest(server string, params *ListWebhooksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookRequest calls the generic CreateWebhook builder with application/json body
+func NewCreateWebhookRequest(server string, params *CreateWebhookParams, body CreateWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWebhookRequestWithBody constructs an http.Request for the CreateWebhook method, with any body, and a specified content type
+func NewCreateWebhookRequestWithBody(server string, params *CreateWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookRequest constructs an http.Request for the DeleteWebhook method
+func NewDeleteWebhookRequest(server string, id ID, params *DeleteWebhookParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookRequest constructs an http.Request for the GetWebhook method
+func NewGetWebhookRequest(server string, id ID, params *GetWebhookParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.XEgainErrorMessage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-egain-error-message", *params.XEgainErrorMessage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-egain-error-message", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id ID, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/core/casemgr/v3/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Pagesize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$pagesize", *params.Pagesize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -11957,6 +13722,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /core/casemgr/v3/activity/changecustomer (the `ChangeCustomerOfActivities` operationId).
 	ChangeCustomerOfActivitiesWithResponse(ctx context.Context, params *ChangeCustomerOfActivitiesParams, body ChangeCustomerOfActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCustomerOfActivitiesResponse, error)
 
+	// CompleteActivitiesWithBodyWithResponse Complete activities
+	//
+	// Completes 1 to 75 activities `assigned` to the calling user (for a
+	// client application: to anyone), all or nothing; a case left without
+	// an open activity is closed. Answers each activity with its case's
+	// status after the call (docs/operations/complete-activities.md).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+	CompleteActivitiesWithBodyWithResponse(ctx context.Context, params *CompleteActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteActivitiesResponse, error)
+
+	// CompleteActivitiesWithResponse Complete activities
+	//
+	// Completes 1 to 75 activities `assigned` to the calling user (for a
+	// client application: to anyone), all or nothing; a case left without
+	// an open activity is closed. Answers each activity with its case's
+	// status after the call (docs/operations/complete-activities.md).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+	CompleteActivitiesWithResponse(ctx context.Context, params *CompleteActivitiesParams, body CompleteActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteActivitiesResponse, error)
+
 	// PickActivitiesWithBodyWithResponse Pick activities
 	//
 	// Assigns email, social, task and user-defined activities to the
@@ -11984,6 +13773,26 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /core/casemgr/v3/activity/pick (the `PickActivities` operationId).
 	PickActivitiesWithResponse(ctx context.Context, params *PickActivitiesParams, body PickActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*PickActivitiesResponse, error)
+
+	// PullActivitiesWithResponse Pull activities
+	//
+	// Assigns to the calling user, regardless of load, up to their
+	// `maxActivitiesToPull` (default 5) of the activities waiting to be
+	// assigned (`awaiting_assignment`) in their pull-option queues on which
+	// they have the `Pull Activities` permission, in the departments they
+	// see: by `priority` ("1" first, none last), then `created`, then ID.
+	// Never calltrack, chat or web; email needs `eGain Advisor Desktop` or
+	// `eGain MailPlus`, social `eGain Advisor Desktop`, other types any
+	// user license. Draft replies follow their activity. No parameters and
+	// no body (`400-470`); a user only (`403-105`); the `Pull Activities`
+	// action (`403-105`); at least one pull-option queue (`400-471`), with
+	// the permission on one of them (`403-430`). Two users pulling at once
+	// never get the same activity.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /core/casemgr/v3/activity/pull (the `PullActivities` operationId).
+	PullActivitiesWithResponse(ctx context.Context, params *PullActivitiesParams, reqEditors ...RequestEditorFn) (*PullActivitiesResponse, error)
 
 	// TransferActivitiesToDepartmentWithBodyWithResponse Transfer activities to a department
 	//
@@ -12239,6 +14048,25 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /core/casemgr/v3/department (the `ListDepartments` operationId).
 	ListDepartmentsWithResponse(ctx context.Context, params *ListDepartmentsParams, reqEditors ...RequestEditorFn) (*ListDepartmentsResponse, error)
 
+	// ReadEventFeedWithResponse Read the change feed
+	//
+	// A casemgr addition (docs/events.md). The committed changes after the
+	// cursor `after`, oldest first, one event per changed entity and
+	// operation: an activity, case or customer created or changed, with the
+	// changed fields before and after. Without `after` the feed starts at
+	// the oldest event retained. The answer is always 200 with the list
+	// (possibly empty) and the `cursor` to send as `after` next time; a
+	// reader resuming from it never misses an event, even one whose
+	// transaction committed after a later one's. A user reads the events of
+	// their home and foreign departments (and of customers of no
+	// department); a client application reads every event. With `wait`
+	// the call returns as soon as an event arrives.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/events (the `ReadEventFeed` operationId).
+	ReadEventFeedWithResponse(ctx context.Context, params *ReadEventFeedParams, reqEditors ...RequestEditorFn) (*ReadEventFeedResponse, error)
+
 	// GetOpenAPIJSONWithResponse This document, in JSON
 	//
 	// The OpenAPI document converted to JSON, for tools that do not read YAML.
@@ -12267,6 +14095,89 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /core/casemgr/v3/user/me (the `GetCurrentUser` operationId).
 	GetCurrentUserWithResponse(ctx context.Context, params *GetCurrentUserParams, reqEditors ...RequestEditorFn) (*GetCurrentUserResponse, error)
+
+	// ListWebhooksWithResponse The caller's webhooks
+	//
+	// The webhooks the calling client application created, by ID, without
+	// their secrets. A user token is `403-530`. No query parameters.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks (the `ListWebhooks` operationId).
+	ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
+
+	// CreateWebhookWithBodyWithResponse Subscribe to events
+	//
+	// A casemgr addition, for client applications only (a user token is
+	// `403-530`). Each event of `eventTypes` (all types when left out) is
+	// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+	// generated when left out). The answer shows the secret, the one time
+	// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+	// host resolves (`400-532`) to no loopback, private, link-local or
+	// reserved address (`400-531`) unless the operator allows its range;
+	// the secret is `whsec_` and the base64 of 24 to 64 bytes
+	// (`400-533`); event types exist (`400-534`) and, when sent, are not
+	// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+	// Deliveries start with the events committed after the creation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// CreateWebhookWithResponse Subscribe to events
+	//
+	// A casemgr addition, for client applications only (a user token is
+	// `403-530`). Each event of `eventTypes` (all types when left out) is
+	// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+	// generated when left out). The answer shows the secret, the one time
+	// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+	// host resolves (`400-532`) to no loopback, private, link-local or
+	// reserved address (`400-531`) unless the operator allows its range;
+	// the secret is `whsec_` and the base64 of 24 to 64 bytes
+	// (`400-533`); event types exist (`400-534`) and, when sent, are not
+	// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+	// Deliveries start with the events committed after the creation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// DeleteWebhookWithResponse Delete a webhook
+	//
+	// Deletes a webhook of the calling client application with its
+	// delivery log; nothing more is delivered to it (an attempt already
+	// under way may still arrive). A user token is `403-530`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /core/casemgr/v3/webhooks/{id} (the `DeleteWebhook` operationId).
+	DeleteWebhookWithResponse(ctx context.Context, id ID, params *DeleteWebhookParams, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error)
+
+	// GetWebhookWithResponse One webhook
+	//
+	// A webhook of the calling client application, without its secret;
+	// another application's webhook is `404-101`. A user token is
+	// `403-530`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks/{id} (the `GetWebhook` operationId).
+	GetWebhookWithResponse(ctx context.Context, id ID, params *GetWebhookParams, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// The newest attempts to deliver events to a webhook of the calling
+	// client application, newest first: the event, the attempt's number
+	// for that event, the HTTP status answered (left out when none), the
+	// error (left out when it succeeded) and the time. Entries older than
+	// the retention (`--webhook-log-retention`) are purged.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /core/casemgr/v3/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id ID, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// SearchCustomersWithResponse Search customers
 	//
@@ -14145,6 +16056,173 @@ func (r ChangeCustomerOfActivitiesResponse) ContentType() string {
 	return ""
 }
 
+// CompleteActivitiesResponse401Headers the declared response headers of an HTTP 401 response for CompleteActivities
+type CompleteActivitiesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CompleteActivitiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompletedActivities
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *CompletedActivities
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// XML409 the response for an HTTP 409 `application/xml` response
+	XML409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteActivitiesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON200() *CompletedActivities {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML200() *CompletedActivities {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetXML409 returns the response for an HTTP 409 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML409() *Error {
+	return r.XML409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CompleteActivitiesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r CompleteActivitiesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteActivitiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteActivitiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteActivitiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteActivitiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PickActivitiesResponse401Headers the declared response headers of an HTTP 401 response for PickActivities
 type PickActivitiesResponse401Headers struct {
 	WWWAuthenticate string
@@ -14292,6 +16370,131 @@ func (r PickActivitiesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PickActivitiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PullActivitiesResponse401Headers the declared response headers of an HTTP 401 response for PullActivities
+type PullActivitiesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PullActivitiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PulledActivities
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *PulledActivities
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PullActivitiesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PullActivitiesResponse) GetJSON200() *PulledActivities {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r PullActivitiesResponse) GetXML200() *PulledActivities {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PullActivitiesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r PullActivitiesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PullActivitiesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r PullActivitiesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PullActivitiesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r PullActivitiesResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r PullActivitiesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r PullActivitiesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PullActivitiesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r PullActivitiesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r PullActivitiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PullActivitiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PullActivitiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PullActivitiesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16585,6 +18788,131 @@ func (r ListDepartmentsResponse) ContentType() string {
 	return ""
 }
 
+// ReadEventFeedResponse401Headers the declared response headers of an HTTP 401 response for ReadEventFeed
+type ReadEventFeedResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ReadEventFeedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventFeed
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *EventFeed
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReadEventFeedResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReadEventFeedResponse) GetJSON200() *EventFeed {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r ReadEventFeedResponse) GetXML200() *EventFeed {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReadEventFeedResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r ReadEventFeedResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReadEventFeedResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ReadEventFeedResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReadEventFeedResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r ReadEventFeedResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r ReadEventFeedResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r ReadEventFeedResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReadEventFeedResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ReadEventFeedResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReadEventFeedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReadEventFeedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReadEventFeedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReadEventFeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenAPIJSONResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16793,6 +19121,694 @@ func (r GetCurrentUserResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCurrentUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListWebhooksResponse401Headers the declared response headers of an HTTP 401 response for ListWebhooks
+type ListWebhooksResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *WebhookList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhooksResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhooksResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r ListWebhooksResponse) GetXML200() *WebhookList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhooksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r ListWebhooksResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhooksResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ListWebhooksResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhooksResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r ListWebhooksResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r ListWebhooksResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r ListWebhooksResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhooksResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ListWebhooksResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateWebhookResponse201Headers the declared response headers of an HTTP 201 response for CreateWebhook
+type CreateWebhookResponse201Headers struct {
+	Location string
+}
+
+// CreateWebhookResponse401Headers the declared response headers of an HTTP 401 response for CreateWebhook
+type CreateWebhookResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type CreateWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedWebhook
+	// XML201 the response for an HTTP 201 `application/xml` response
+	XML201 *CreatedWebhook
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// XML413 the response for an HTTP 413 `application/xml` response
+	XML413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// XML415 the response for an HTTP 415 `application/xml` response
+	XML415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateWebhookResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateWebhookResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookResponse) GetJSON201() *CreatedWebhook {
+	return r.JSON201
+}
+
+// GetXML201 returns the response for an HTTP 201 `application/xml` response
+func (r CreateWebhookResponse) GetXML201() *CreatedWebhook {
+	return r.XML201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r CreateWebhookResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r CreateWebhookResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r CreateWebhookResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r CreateWebhookResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r CreateWebhookResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateWebhookResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetXML413 returns the response for an HTTP 413 `application/xml` response
+func (r CreateWebhookResponse) GetXML413() *Error {
+	return r.XML413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateWebhookResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetXML415 returns the response for an HTTP 415 `application/xml` response
+func (r CreateWebhookResponse) GetXML415() *Error {
+	return r.XML415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r CreateWebhookResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteWebhookResponse401Headers the declared response headers of an HTTP 401 response for DeleteWebhook
+type DeleteWebhookResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DeleteWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteWebhookResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r DeleteWebhookResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r DeleteWebhookResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r DeleteWebhookResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r DeleteWebhookResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r DeleteWebhookResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r DeleteWebhookResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r DeleteWebhookResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWebhookResponse401Headers the declared response headers of an HTTP 401 response for GetWebhook
+type GetWebhookResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *WebhookList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWebhookResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetWebhookResponse) GetXML200() *WebhookList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetWebhookResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetWebhookResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r GetWebhookResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r GetWebhookResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetWebhookResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r GetWebhookResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetWebhookResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListWebhookDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryList
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *DeliveryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// XML403 the response for an HTTP 403 `application/xml` response
+	XML403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Error
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
+	// XML406 the response for an HTTP 406 `application/xml` response
+	XML406 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookDeliveriesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *DeliveryList {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML200() *DeliveryList {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML400() *Error {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML401() *Error {
+	return r.XML401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetXML403 returns the response for an HTTP 403 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML403() *Error {
+	return r.XML403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML404() *Error {
+	return r.XML404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
+}
+
+// GetXML406 returns the response for an HTTP 406 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML406() *Error {
+	return r.XML406
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ListWebhookDeliveriesResponse) GetXML500() *Error {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18369,6 +21385,42 @@ func (c *ClientWithResponses) ChangeCustomerOfActivitiesWithResponse(ctx context
 	return ParseChangeCustomerOfActivitiesResponse(rsp)
 }
 
+// CompleteActivitiesWithBodyWithResponse Complete activities
+//
+// Completes 1 to 75 activities `assigned` to the calling user (for a
+// client application: to anyone), all or nothing; a case left without
+// an open activity is closed. Answers each activity with its case's
+// status after the call (docs/operations/complete-activities.md).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+func (c *ClientWithResponses) CompleteActivitiesWithBodyWithResponse(ctx context.Context, params *CompleteActivitiesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteActivitiesResponse, error) {
+	rsp, err := c.CompleteActivitiesWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteActivitiesResponse(rsp)
+}
+
+// CompleteActivitiesWithResponse Complete activities
+//
+// Completes 1 to 75 activities `assigned` to the calling user (for a
+// client application: to anyone), all or nothing; a case left without
+// an open activity is closed. Answers each activity with its case's
+// status after the call (docs/operations/complete-activities.md).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/complete (the `CompleteActivities` operationId).
+func (c *ClientWithResponses) CompleteActivitiesWithResponse(ctx context.Context, params *CompleteActivitiesParams, body CompleteActivitiesJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteActivitiesResponse, error) {
+	rsp, err := c.CompleteActivities(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteActivitiesResponse(rsp)
+}
+
 // PickActivitiesWithBodyWithResponse Pick activities
 //
 // Assigns email, social, task and user-defined activities to the
@@ -18407,6 +21459,32 @@ func (c *ClientWithResponses) PickActivitiesWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParsePickActivitiesResponse(rsp)
+}
+
+// PullActivitiesWithResponse Pull activities
+//
+// Assigns to the calling user, regardless of load, up to their
+// `maxActivitiesToPull` (default 5) of the activities waiting to be
+// assigned (`awaiting_assignment`) in their pull-option queues on which
+// they have the `Pull Activities` permission, in the departments they
+// see: by `priority` ("1" first, none last), then `created`, then ID.
+// Never calltrack, chat or web; email needs `eGain Advisor Desktop` or
+// `eGain MailPlus`, social `eGain Advisor Desktop`, other types any
+// user license. Draft replies follow their activity. No parameters and
+// no body (`400-470`); a user only (`403-105`); the `Pull Activities`
+// action (`403-105`); at least one pull-option queue (`400-471`), with
+// the permission on one of them (`403-430`). Two users pulling at once
+// never get the same activity.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /core/casemgr/v3/activity/pull (the `PullActivities` operationId).
+func (c *ClientWithResponses) PullActivitiesWithResponse(ctx context.Context, params *PullActivitiesParams, reqEditors ...RequestEditorFn) (*PullActivitiesResponse, error) {
+	rsp, err := c.PullActivities(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePullActivitiesResponse(rsp)
 }
 
 // TransferActivitiesToDepartmentWithBodyWithResponse Transfer activities to a department
@@ -18789,6 +21867,31 @@ func (c *ClientWithResponses) ListDepartmentsWithResponse(ctx context.Context, p
 	return ParseListDepartmentsResponse(rsp)
 }
 
+// ReadEventFeedWithResponse Read the change feed
+//
+// A casemgr addition (docs/events.md). The committed changes after the
+// cursor `after`, oldest first, one event per changed entity and
+// operation: an activity, case or customer created or changed, with the
+// changed fields before and after. Without `after` the feed starts at
+// the oldest event retained. The answer is always 200 with the list
+// (possibly empty) and the `cursor` to send as `after` next time; a
+// reader resuming from it never misses an event, even one whose
+// transaction committed after a later one's. A user reads the events of
+// their home and foreign departments (and of customers of no
+// department); a client application reads every event. With `wait`
+// the call returns as soon as an event arrives.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/events (the `ReadEventFeed` operationId).
+func (c *ClientWithResponses) ReadEventFeedWithResponse(ctx context.Context, params *ReadEventFeedParams, reqEditors ...RequestEditorFn) (*ReadEventFeedResponse, error) {
+	rsp, err := c.ReadEventFeed(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReadEventFeedResponse(rsp)
+}
+
 // GetOpenAPIJSONWithResponse This document, in JSON
 //
 // The OpenAPI document converted to JSON, for tools that do not read YAML.
@@ -18834,6 +21937,125 @@ func (c *ClientWithResponses) GetCurrentUserWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseGetCurrentUserResponse(rsp)
+}
+
+// ListWebhooksWithResponse The caller's webhooks
+//
+// The webhooks the calling client application created, by ID, without
+// their secrets. A user token is `403-530`. No query parameters.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/webhooks (the `ListWebhooks` operationId).
+func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error) {
+	rsp, err := c.ListWebhooks(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhooksResponse(rsp)
+}
+
+// CreateWebhookWithBodyWithResponse Subscribe to events
+//
+// A casemgr addition, for client applications only (a user token is
+// `403-530`). Each event of `eventTypes` (all types when left out) is
+// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+// generated when left out). The answer shows the secret, the one time
+// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+// host resolves (`400-532`) to no loopback, private, link-local or
+// reserved address (`400-531`) unless the operator allows its range;
+// the secret is `whsec_` and the base64 of 24 to 64 bytes
+// (`400-533`); event types exist (`400-534`) and, when sent, are not
+// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+// Deliveries start with the events committed after the creation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// CreateWebhookWithResponse Subscribe to events
+//
+// A casemgr addition, for client applications only (a user token is
+// `403-530`). Each event of `eventTypes` (all types when left out) is
+// POSTed to `url`, signed per Standard Webhooks with `secret` (one is
+// generated when left out). The answer shows the secret, the one time
+// it is shown. The URL is an absolute http(s) URL (`400-530`) whose
+// host resolves (`400-532`) to no loopback, private, link-local or
+// reserved address (`400-531`) unless the operator allows its range;
+// the secret is `whsec_` and the base64 of 24 to 64 bytes
+// (`400-533`); event types exist (`400-534`) and, when sent, are not
+// empty (`400-535`); a client holds at most 50 webhooks (`400-536`).
+// Deliveries start with the events committed after the creation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /core/casemgr/v3/webhooks (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// DeleteWebhookWithResponse Delete a webhook
+//
+// Deletes a webhook of the calling client application with its
+// delivery log; nothing more is delivered to it (an attempt already
+// under way may still arrive). A user token is `403-530`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /core/casemgr/v3/webhooks/{id} (the `DeleteWebhook` operationId).
+func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, id ID, params *DeleteWebhookParams, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error) {
+	rsp, err := c.DeleteWebhook(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookResponse(rsp)
+}
+
+// GetWebhookWithResponse One webhook
+//
+// A webhook of the calling client application, without its secret;
+// another application's webhook is `404-101`. A user token is
+// `403-530`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/webhooks/{id} (the `GetWebhook` operationId).
+func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, id ID, params *GetWebhookParams, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error) {
+	rsp, err := c.GetWebhook(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// The newest attempts to deliver events to a webhook of the calling
+// client application, newest first: the event, the attempt's number
+// for that event, the HTTP status answered (left out when none), the
+// error (left out when it succeeded) and the time. Entries older than
+// the retention (`--webhook-log-retention`) are purged.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /core/casemgr/v3/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id ID, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // SearchCustomersWithResponse Search customers
@@ -20691,6 +23913,164 @@ func ParseChangeCustomerOfActivitiesResponse(rsp *http.Response) (*ChangeCustome
 	return response, nil
 }
 
+// ParseCompleteActivitiesResponse parses an HTTP response from a CompleteActivitiesWithResponse call
+func ParseCompleteActivitiesResponse(rsp *http.Response) (*CompleteActivitiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteActivitiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompletedActivities
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest CompletedActivities
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 409:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CompleteActivitiesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParsePickActivitiesResponse parses an HTTP response from a PickActivitiesWithResponse call
 func ParsePickActivitiesResponse(rsp *http.Response) (*PickActivitiesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20825,6 +24205,125 @@ func ParsePickActivitiesResponse(rsp *http.Response) (*PickActivitiesResponse, e
 	switch {
 	case rsp.StatusCode == 401:
 		var headers PickActivitiesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePullActivitiesResponse parses an HTTP response from a PullActivitiesWithResponse call
+func ParsePullActivitiesResponse(rsp *http.Response) (*PullActivitiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PullActivitiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PulledActivities
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest PulledActivities
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PullActivitiesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -23023,6 +26522,122 @@ func ParseListDepartmentsResponse(rsp *http.Response) (*ListDepartmentsResponse,
 	return response, nil
 }
 
+// ParseReadEventFeedResponse parses an HTTP response from a ReadEventFeedWithResponse call
+func ParseReadEventFeedResponse(rsp *http.Response) (*ReadEventFeedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReadEventFeedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventFeed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest EventFeed
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReadEventFeedResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetOpenAPIJSONResponse parses an HTTP response from a GetOpenAPIJSONWithResponse call
 func ParseGetOpenAPIJSONResponse(rsp *http.Response) (*GetOpenAPIJSONResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23182,6 +26797,655 @@ func ParseGetCurrentUserResponse(rsp *http.Response) (*GetCurrentUserResponse, e
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetCurrentUserResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhooksResponse parses an HTTP response from a ListWebhooksWithResponse call
+func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWebhooksResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookResponse parses an HTTP response from a CreateWebhookWithResponse call
+func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedWebhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 201:
+		var dest CreatedWebhook
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 413:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 415:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateWebhookResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookResponse parses an HTTP response from a DeleteWebhookWithResponse call
+func ParseDeleteWebhookResponse(rsp *http.Response) (*DeleteWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookResponse parses an HTTP response from a GetWebhookWithResponse call
+func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest DeliveryList
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 403:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 406:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWebhookDeliveriesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
