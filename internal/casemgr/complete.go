@@ -152,6 +152,8 @@ func applyComplete(tx Tx, st *completeState, actor Actor, now time.Time) ([]Comp
 	for _, a := range st.named {
 		before := *a
 		a.Status = StatusCompleted
+		// A completed activity shows substatus done: an earlier one goes.
+		a.Substatus = ""
 		a.Pinned = false
 		a.LockedBy, a.LockExpires = 0, nil
 		a.LastModified = NextModified(a.LastModified, now)

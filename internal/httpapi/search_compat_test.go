@@ -141,5 +141,12 @@ func TestCompletedActivityShowsSubstatus(t *testing.T) {
 		rtWant(t, "fixture substatus", atString(body, "activity.0.status.substatus.value"), "spam")
 		rtWant(t, "its display (made readable)", atString(body, "activity.0.status.substatus.displayValue"), "Spam")
 		rtWant(t, "fixture substatus of an assigned activity", atString(body, "activity.1.status.substatus.value"), "new")
+		// Completing an activity replaces its substatus with done.
+		res = h.do("PATCH", "/core/casemgr/v3/activity/complete", h.client(),
+			`{"activity": [{"id": "3901", "lastModified": "`+atString(body, "activity.1.lastModified")+`"}]}`)
+		res.expect(t, 200, "")
+		res = h.do("GET", "/core/casemgr/v3/activity/3901", h.client(), "")
+		res.expect(t, 200, "")
+		rtWant(t, "substatus after complete", atString(res.JSON(t), "activity.0.status.substatus.value"), "done")
 	})
 }
