@@ -137,20 +137,7 @@ func (s *Service) keep(hash string, b epochBefore, a casemgr.Actor, expires time
 // copyActor copies what a caller could change in an actor.
 func copyActor(a casemgr.Actor) casemgr.Actor {
 	if a.User != nil {
-		u := *a.User
-		u.ForeignDepartments = slices.Clone(u.ForeignDepartments)
-		u.Licenses = slices.Clone(u.Licenses)
-		u.Actions = slices.Clone(u.Actions)
-		u.TransferTo = slices.Clone(u.TransferTo)
-		u.PullUsers = slices.Clone(u.PullUsers)
-		u.PullQueues = slices.Clone(u.PullQueues)
-		if u.CustomAttributes != nil {
-			m := make(map[string]string, len(u.CustomAttributes))
-			for k, v := range u.CustomAttributes {
-				m[k] = v
-			}
-			u.CustomAttributes = m
-		}
+		u := a.User.Clone()
 		a.User = &u
 	}
 	if a.Client != nil {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
 func TestNewToken(t *testing.T) {
@@ -136,3 +138,19 @@ func TestClientCredentialsShape(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestCopyActorSharesNothing: a cached actor shares no list with the one
+// handed to or taken from the cache (TransferToQueues and PullOptionQueues
+// were once shared).
+func TestCopyActorSharesNothing(t *testing.T) {
+	u := &casemgr.User{ID: 1, TransferToQueues: []casemgr.ID{5}, PullOptionQueues: []casemgr.ID{6},
+		CustomAttributes: map[string]string{"a": "b"}}
+	a := casemgr.Actor{User: u, Scopes: []string{"s"}}
+	c := copyActor(a)
+	u.TransferToQueues[0], u.PullOptionQueues[0], u.CustomAttributes["a"] = 9, 9, "z"
+	a.Scopes[0] = "t"
+	if c.User == u || c.User.TransferToQueues[0] != 5 || c.User.PullOptionQueues[0] != 6 ||
+		c.User.CustomAttributes["a"] != "b" || c.Scopes[0] != "s" {
+		t.Fatalf("the copy changed with the original: %+v %v", *c.User, c.Scopes)
+	}
+}

@@ -6,6 +6,7 @@
 package casemgr
 
 import (
+	"maps"
 	"slices"
 	"time"
 )
@@ -192,6 +193,22 @@ type User struct {
 	MaxActivitiesToPull int
 	CustomAttributes    map[string]string
 	PasswordHash        string
+}
+
+// Clone returns a copy of u that shares no slice or map with it (nil stays
+// nil, empty stays empty). TestUserCloneSharesNothing fails when a field is
+// added that Clone does not copy.
+func (u User) Clone() User {
+	u.ForeignDepartments = slices.Clone(u.ForeignDepartments)
+	u.Licenses = slices.Clone(u.Licenses)
+	u.Actions = slices.Clone(u.Actions)
+	u.TransferTo = slices.Clone(u.TransferTo)
+	u.TransferToQueues = slices.Clone(u.TransferToQueues)
+	u.PullUsers = slices.Clone(u.PullUsers)
+	u.PullQueues = slices.Clone(u.PullQueues)
+	u.PullOptionQueues = slices.Clone(u.PullOptionQueues)
+	u.CustomAttributes = maps.Clone(u.CustomAttributes)
+	return u
 }
 
 // ClientApp is a client application that calls the API on its own behalf.

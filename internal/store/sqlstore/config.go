@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -363,16 +362,8 @@ func copyDept(d casemgr.Department) *casemgr.Department {
 }
 
 func copyUser(u casemgr.User) *casemgr.User {
-	u.ForeignDepartments = slices.Clone(u.ForeignDepartments)
-	u.Licenses = slices.Clone(u.Licenses)
-	u.Actions = slices.Clone(u.Actions)
-	u.TransferTo = slices.Clone(u.TransferTo)
-	u.TransferToQueues = slices.Clone(u.TransferToQueues)
-	u.PullUsers = slices.Clone(u.PullUsers)
-	u.PullQueues = slices.Clone(u.PullQueues)
-	u.PullOptionQueues = slices.Clone(u.PullOptionQueues)
-	u.CustomAttributes = maps.Clone(u.CustomAttributes)
-	return &u
+	c := u.Clone()
+	return &c
 }
 
 func (s *configSnap) department(id casemgr.ID) *casemgr.Department {
