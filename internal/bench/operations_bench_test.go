@@ -19,6 +19,7 @@ var benchWorld = WorldConfig{Customers: 300, Cases: 600, Activities: 2000, Bench
 // workload found in it and a bench user as the actor.
 type operationsEnv struct {
 	st    store.DB
+	db    *DB
 	svc   *casemgr.Service
 	w     *Workload
 	actor casemgr.Actor
@@ -48,12 +49,12 @@ func newOperationsEnv(b *testing.B, url string) *operationsEnv {
 	if err := st.Read(ctx, func(tx casemgr.Tx) (err error) { u, err = tx.UserByName(BenchUserName(1)); return err }); err != nil || u == nil {
 		b.Fatalf("bench user: %v", err)
 	}
-	return &operationsEnv{st: st, svc: &casemgr.Service{Store: st}, w: w, actor: casemgr.UserActor(u)}
+	return &operationsEnv{st: st, db: db, svc: &casemgr.Service{Store: st}, w: w, actor: casemgr.UserActor(u)}
 }
 
-// BenchmarkOperations measures the four operations through the domain
-// (every rule, one transaction each), without HTTP, on both engines: what
-// a request costs once parsed and authenticated.
+// BenchmarkOperations measures the operations through the domain (every
+// rule, one transaction each), without HTTP, on both engines: what a
+// request costs once parsed and authenticated.
 func BenchmarkOperations(b *testing.B) {
 	urls := map[string]func() string{
 		"sqlite":   func() string { return "sqlite://" + filepath.Join(b.TempDir(), "bench.db") },
@@ -120,6 +121,7 @@ func BenchmarkOperations(b *testing.B) {
 					}
 				})
 			}
+			b.Run("complete-75", func(b *testing.B) { benchComplete(b, e) })
 			b.Run("create-calltrack", func(b *testing.B) {
 				subject := "Bench call"
 				text := "The caller asked about an invoice."
@@ -135,5 +137,39 @@ func BenchmarkOperations(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// benchComplete completes a batch of 75 activities as the bench user,
+// after reopening it for that user and reading its lastModified (neither
+// timed).
+func benchComplete(b *testing.B, e *operationsEnv) {
+	ctx := context.Background()
+	p := e.w.pools["complete-75"]
+	for b.Loop() {
+		b.StopTimer()
+		bt, _ := p.get(ctx)
+		if err := reopenBatch(ctx, e.db, bt, e.actor.UserID()); err != nil {
+			b.Fatal(err)
+		}
+		var items []casemgr.BulkItem
+		if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
+			acts, err := tx.Activities(bt.ids, false)
+			for _, a := range acts {
+				items = append(items, casemgr.BulkItem{Activity: a.ID, LastModified: a.LastModified})
+			}
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		done, err := e.svc.Complete(ctx, e.actor, casemgr.CompleteRequest{Items: items})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(done) != 75 {
+			b.Fatalf("completed %d activities, want 75", len(done))
+		}
+		p.put(bt)
 	}
 }

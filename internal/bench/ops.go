@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -43,12 +42,12 @@ type operation struct {
 var Operations = []string{"healthz", "get-1", "get-10", "search", "search-assigned", "customer-phone", "customer-email",
 	"poll", "create",
 	"transfer-1", "transfer-75", "changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "pull",
-	"transfer-queue-75", "pick-75"}
+	"transfer-queue-75", "pick-75", "complete-75"}
 
 // DefaultOps are the operations a run measures by default; creation last,
 // as it grows the world.
 var DefaultOps = []string{"get-1", "get-10", "search", "transfer-1", "transfer-75",
-	"changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "transfer-queue-75", "pick-75", "create"}
+	"changecase-1", "changecase-75", "changecustomer-1", "changecustomer-75", "transfer-queue-75", "pick-75", "complete-75", "create"}
 
 func lookupOp(name string) (*operation, error) {
 	for _, op := range operations() {
@@ -81,6 +80,8 @@ func operations() []*operation {
 		{name: "transfer-queue-75", what: "GET lastModified, then PATCH /activity/transfer/queue/{id} of 75 activities to the other queue of their department",
 			http: httpTransferQueue("transfer-queue-75"), raw: rawTransferQueue("transfer-queue-75")},
 		{name: "pick-75", what: "GET lastModified, then PATCH /activity/pick of 75 activities", http: httpPick("pick-75"), raw: rawPick("pick-75")},
+		{name: "complete-75", what: "reopen 75 activities for the client's user (not measured), GET lastModified, then PATCH /activity/complete of the 75",
+			http: httpComplete("complete-75"), raw: rawComplete("complete-75")},
 	}
 }
 
@@ -150,67 +151,36 @@ func httpCreate(ctx context.Context, e *env, c *client, rng *rand.Rand, rec reco
 // transfers it to the other of the two departments.
 func httpTransfer(name string) func(context.Context, *env, *client, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		t := time.Now()
-		r, err := c.do(ctx, http.MethodGet, apiBase+"/activity/"+idCSV(b.ids)+"?$attribute=id,lastModified,department", nil, true)
-		rec(name+" (fetch)", t, r.status, r.code, err)
-		if err != nil || r.status != http.StatusOK {
-			return
-		}
-		var got struct {
-			Activity []struct {
-				ID           string `json:"id"`
-				LastModified string `json:"lastModified"`
-				Department   struct {
-					ID string `json:"id"`
-				} `json:"department"`
-			} `json:"activity"`
-		}
-		if err := json.Unmarshal(r.body, &got); err != nil || len(got.Activity) == 0 {
-			rec(name+" (fetch)", t, 0, "", fmt.Errorf("unreadable activities: %v", err))
-			return
-		}
-		target := e.w.service
-		if got.Activity[0].Department.ID == strconv.FormatInt(e.w.service, 10) {
-			target = e.w.billing
-		}
-		var sb strings.Builder
-		sb.WriteString(`{"activity": [`)
-		for i, a := range got.Activity {
-			if i > 0 {
-				sb.WriteString(", ")
+		withBatch(ctx, e, name, func(b *batch) {
+			moved := fetchAndPatch(ctx, c, name, "id,lastModified,department", b, rec, func(acts []fetchedActivity) string {
+				target := e.w.service
+				if acts[0].Department.ID == strconv.FormatInt(e.w.service, 10) {
+					target = e.w.billing
+				}
+				return "/activity/transfer/department/" + strconv.FormatInt(target, 10)
+			})
+			if moved {
+				b.picker = 0 // waiting in a queue: nobody's
 			}
-			fmt.Fprintf(&sb, `{"id": %q, "lastModified": %q}`, a.ID, a.LastModified)
-		}
-		sb.WriteString("]}")
-		t = time.Now()
-		r, err = c.do(ctx, http.MethodPatch, apiBase+"/activity/transfer/department/"+strconv.FormatInt(target, 10), []byte(sb.String()), true)
-		rec(name, t, r.status, r.code, err)
+		})
 	}
 }
 
 // httpChangeCase moves the batch to the other of its two cases.
 func httpChangeCase(name string) func(context.Context, *env, *client, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		dst := b.other()
-		t := time.Now()
-		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/"+idCSV(b.ids)+"/changecase",
-			[]byte(`{"id": "`+strconv.FormatInt(dst, 10)+`"}`), true)
-		rec(name, t, r.status, r.code, err)
-		if err == nil && r.status == http.StatusNoContent {
-			b.cur = dst
-		} else {
-			e.resyncCase(ctx, b)
-		}
+		withBatch(ctx, e, name, func(b *batch) {
+			dst := b.other()
+			t := time.Now()
+			r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/"+idCSV(b.ids)+"/changecase",
+				[]byte(`{"id": "`+strconv.FormatInt(dst, 10)+`"}`), true)
+			rec(name, t, r.status, r.code, err)
+			if err == nil && r.status == http.StatusNoContent {
+				b.cur = dst
+			} else {
+				e.resyncCase(ctx, b)
+			}
+		})
 	}
 }
 
@@ -233,27 +203,24 @@ func (e *env) resyncCase(ctx context.Context, b *batch) {
 // httpChangeCustomer gives the batch the next of its two target customers.
 func httpChangeCustomer(name string) func(context.Context, *env, *client, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		tg := b.targets[b.next]
-		var sb strings.Builder
-		sb.WriteString(`{"activity": [`)
-		for i, id := range b.ids {
-			if i > 0 {
-				sb.WriteString(", ")
+		withBatch(ctx, e, name, func(b *batch) {
+			tg := b.targets[b.next]
+			var sb strings.Builder
+			sb.WriteString(`{"activity": [`)
+			for i, id := range b.ids {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, `{"id": "%d", "customer": {"contacts": {"contact": [{"email": [{"id": "%d"}]}]}}}`, id, tg.point)
 			}
-			fmt.Fprintf(&sb, `{"id": "%d", "customer": {"contacts": {"contact": [{"email": [{"id": "%d"}]}]}}}`, id, tg.point)
-		}
-		sb.WriteString("]}")
-		t := time.Now()
-		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/changecustomer", []byte(sb.String()), true)
-		rec(name, t, r.status, r.code, err)
-		// On success the other target is next; on a failure too, so a
-		// batch already with this target recovers.
-		b.next = 1 - b.next
+			sb.WriteString("]}")
+			t := time.Now()
+			r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/changecustomer", []byte(sb.String()), true)
+			rec(name, t, r.status, r.code, err)
+			// On success the other target is next; on a failure too, so a
+			// batch already with this target recovers.
+			b.next = 1 - b.next
+		})
 	}
 }
 

@@ -287,9 +287,10 @@ func Discover(ctx context.Context, db *DB, singles int) (*Workload, error) {
 		w.pools[name] = newPool(list)
 		w.BatchCounts[name] = len(list)
 	}
-	// The routing operations move the batches of transfer-75 (routing.go):
+	// The routing operations and complete-75 move the batches of
+	// transfer-75 (routing.go, complete.go):
 	// the same pool, so one client holds a batch at a time.
-	for _, name := range []string{"transfer-queue-75", "pick-75"} {
+	for _, name := range []string{"transfer-queue-75", "pick-75", "complete-75"} {
 		w.pools[name] = w.pools["transfer-75"]
 		w.BatchCounts[name] = len(tr75)
 	}

@@ -444,45 +444,15 @@ func nextModified(acts []casemgr.Activity, now time.Time, change func(a *casemgr
 	return after
 }
 
+// rawTransfer is transfer-1's and transfer-75's own SQL: the batch moves
+// to the inbox of the other of the two departments.
 func rawTransfer(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
-	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		// The client's read of lastModified, as over HTTP.
-		t := time.Now()
-		seen := map[int64]int64{}
-		st, err := e.raw.stmt(ctx, e.db.Read, `SELECT id, last_modified FROM activities WHERE `+e.raw.in("id"))
-		if err == nil {
-			var rows *sql.Rows
-			if rows, err = st.QueryContext(ctx, e.raw.ids(b.ids)); err == nil {
-				for rows.Next() {
-					var id, lm int64
-					if err = rows.Scan(&id, &lm); err != nil {
-						break
-					}
-					seen[id] = lm
-				}
-				_ = rows.Close()
-			}
-		}
-		recordRaw(rec, name+" (fetch)", t, err)
-		if err != nil {
-			return
-		}
-		t = time.Now()
-		now := casemgr.Millis(t)
-		err = e.raw.write(ctx, func(tx *sql.Tx) error {
-			acts, err := e.raw.lockBatch(ctx, tx, b.ids)
+	return rawFetched(name, nil, func(ctx context.Context, e *env, b *batch, seen map[int64]int64) error {
+		now := casemgr.Millis(time.Now())
+		return e.raw.write(ctx, func(tx *sql.Tx) error {
+			acts, err := e.raw.lockFresh(ctx, tx, b, seen)
 			if err != nil {
 				return err
-			}
-			for _, a := range acts {
-				if seen[a.ID] != a.LastModified.UnixMilli() {
-					return fmt.Errorf("activity %d: lastModified is stale", a.ID)
-				}
 			}
 			target := e.w.service
 			if acts[0].Department == e.w.service {
@@ -505,110 +475,92 @@ func rawTransfer(name string) func(context.Context, *env, *rand.Rand, recordFunc
 			}
 			return e.raw.appendHistory(ctx, tx, "transfer", now, acts, after)
 		})
-		recordRaw(rec, name, t, err)
-	}
+	})
 }
 
 func rawChangeCase(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		dst := b.other()
-		t := time.Now()
-		now := casemgr.Millis(t)
-		err = e.raw.write(ctx, func(tx *sql.Tx) error {
-			acts, err := e.raw.lockBatch(ctx, tx, b.ids)
-			if err != nil {
-				return err
-			}
-			cs, err := e.raw.txStmt(ctx, tx, `SELECT id, status FROM cases WHERE `+e.raw.in("id")+` ORDER BY id`+e.raw.lock())
-			if err != nil {
-				return err
-			}
-			rows, err := cs.QueryContext(ctx, e.raw.ids([]int64{min(b.caseA, b.caseB), max(b.caseA, b.caseB)}))
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				var status string
-				if err := rows.Scan(&id, &status); err != nil {
-					_ = rows.Close()
-					return err
-				}
-			}
-			_ = rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			after := nextModified(acts, now, func(a *casemgr.Activity) { a.Case = dst })
-			up, err := e.raw.txStmt(ctx, tx, `UPDATE activities SET case_id = ?, last_modified = `+
-				e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE `+e.raw.in("id"))
-			if err != nil {
-				return err
-			}
-			if _, err := up.ExecContext(ctx, dst, now.UnixMilli(), e.raw.ids(b.ids)); err != nil {
-				return err
-			}
-			upc, err := e.raw.txStmt(ctx, tx, `UPDATE cases SET status = 'open', last_modified = `+
-				e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE id = ?`)
-			if err != nil {
-				return err
-			}
-			if _, err := upc.ExecContext(ctx, now.UnixMilli(), dst); err != nil {
-				return err
-			}
-			return e.raw.appendHistory(ctx, tx, "changecase", now, acts, after)
-		})
-		if err == nil {
-			b.cur = dst
-		}
-		recordRaw(rec, name, t, err)
+		withBatch(ctx, e, name, func(b *batch) { rawChangeCaseOf(ctx, e, name, b, rec) })
 	}
+}
+
+// rawChangeCaseOf moves batch b to the other of its two cases.
+func rawChangeCaseOf(ctx context.Context, e *env, name string, b *batch, rec recordFunc) {
+	dst := b.other()
+	t := time.Now()
+	now := casemgr.Millis(t)
+	err := e.raw.write(ctx, func(tx *sql.Tx) error {
+		acts, err := e.raw.lockBatch(ctx, tx, b.ids)
+		if err != nil {
+			return err
+		}
+		if err := e.raw.lockCases(ctx, tx, []int64{min(b.caseA, b.caseB), max(b.caseA, b.caseB)}); err != nil {
+			return err
+		}
+		after := nextModified(acts, now, func(a *casemgr.Activity) { a.Case = dst })
+		up, err := e.raw.txStmt(ctx, tx, `UPDATE activities SET case_id = ?, last_modified = `+
+			e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE `+e.raw.in("id"))
+		if err != nil {
+			return err
+		}
+		if _, err := up.ExecContext(ctx, dst, now.UnixMilli(), e.raw.ids(b.ids)); err != nil {
+			return err
+		}
+		upc, err := e.raw.txStmt(ctx, tx, `UPDATE cases SET status = 'open', last_modified = `+
+			e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		if _, err := upc.ExecContext(ctx, now.UnixMilli(), dst); err != nil {
+			return err
+		}
+		return e.raw.appendHistory(ctx, tx, "changecase", now, acts, after)
+	})
+	if err == nil {
+		b.cur = dst
+	}
+	recordRaw(rec, name, t, err)
 }
 
 func rawChangeCustomer(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		tg := b.targets[b.next]
-		t := time.Now()
-		now := casemgr.Millis(t)
-		err = e.raw.write(ctx, func(tx *sql.Tx) error {
-			acts, err := e.raw.lockBatch(ctx, tx, b.ids)
-			if err != nil {
-				return err
-			}
-			pt, err := e.raw.txStmt(ctx, tx, `SELECT contact_id, customer_id FROM contact_points WHERE id = ?`)
-			if err != nil {
-				return err
-			}
-			var contact, customer int64
-			if err := pt.QueryRowContext(ctx, tg.point).Scan(&contact, &customer); err != nil {
-				return err
-			}
-			after := nextModified(acts, now, func(a *casemgr.Activity) {
-				a.Customer, a.Contact, a.ContactPoint = customer, contact, tg.point
-			})
-			up, err := e.raw.txStmt(ctx, tx, `UPDATE activities SET customer_id = ?, contact_id = ?, contact_point_id = ?,
-				last_modified = `+e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE `+e.raw.in("id"))
-			if err != nil {
-				return err
-			}
-			if _, err := up.ExecContext(ctx, customer, contact, tg.point, now.UnixMilli(), e.raw.ids(b.ids)); err != nil {
-				return err
-			}
-			return e.raw.appendHistory(ctx, tx, "changecustomer", now, acts, after)
-		})
-		b.next = 1 - b.next
-		recordRaw(rec, name, t, err)
+		withBatch(ctx, e, name, func(b *batch) { rawChangeCustomerOf(ctx, e, name, b, rec) })
 	}
+}
+
+// rawChangeCustomerOf gives batch b the next of its two target customers.
+func rawChangeCustomerOf(ctx context.Context, e *env, name string, b *batch, rec recordFunc) {
+	tg := b.targets[b.next]
+	t := time.Now()
+	now := casemgr.Millis(t)
+	err := e.raw.write(ctx, func(tx *sql.Tx) error {
+		acts, err := e.raw.lockBatch(ctx, tx, b.ids)
+		if err != nil {
+			return err
+		}
+		pt, err := e.raw.txStmt(ctx, tx, `SELECT contact_id, customer_id FROM contact_points WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		var contact, customer int64
+		if err := pt.QueryRowContext(ctx, tg.point).Scan(&contact, &customer); err != nil {
+			return err
+		}
+		after := nextModified(acts, now, func(a *casemgr.Activity) {
+			a.Customer, a.Contact, a.ContactPoint = customer, contact, tg.point
+		})
+		up, err := e.raw.txStmt(ctx, tx, `UPDATE activities SET customer_id = ?, contact_id = ?, contact_point_id = ?,
+			last_modified = `+e.raw.greatest("last_modified + 1", "?")+`, last_modified_by = 1001 WHERE `+e.raw.in("id"))
+		if err != nil {
+			return err
+		}
+		if _, err := up.ExecContext(ctx, customer, contact, tg.point, now.UnixMilli(), e.raw.ids(b.ids)); err != nil {
+			return err
+		}
+		return e.raw.appendHistory(ctx, tx, "changecustomer", now, acts, after)
+	})
+	b.next = 1 - b.next
+	recordRaw(rec, name, t, err)
 }
 
 // rawCustomerSearch counts and reads the page of the customers whose phone

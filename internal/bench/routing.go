@@ -14,10 +14,26 @@ import (
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
-// The routing operations: transfer of 75 activities to a queue, and pick of
-// 75 activities. They work on the batches of transfer-75 (the same pool:
-// one client per batch at a time), which every bench user may pick and
-// move into any queue.
+// The batch operations that name their activities with the lastModified a
+// client read first (transfer to a department or a queue, pick, complete)
+// share the helpers of this file: a batch held by one client at a time, the
+// client's read, the bulk body, and on the raw side the same read and the
+// locked, checked rows. The routing operations (transfer of 75 activities
+// to a queue, pick of 75) and complete-75 work on the batches of
+// transfer-75 (the same pool), which every bench user may pick, move into
+// any queue and complete.
+
+// withBatch runs fn with a batch of the operation's pool, held by this
+// client alone until fn returns.
+func withBatch(ctx context.Context, e *env, name string, fn func(b *batch)) {
+	p := e.w.pools[name]
+	b, err := p.get(ctx)
+	if err != nil {
+		return
+	}
+	defer p.put(b)
+	fn(b)
+}
 
 // fetchedActivity is what a client reads of an activity before moving it.
 type fetchedActivity struct {
@@ -31,11 +47,12 @@ type fetchedActivity struct {
 	} `json:"queue"`
 }
 
-// fetchBatch reads the batch's lastModified (and department and queue) as
-// a client would, recording the read as "<name> (fetch)".
-func fetchBatch(ctx context.Context, c *client, name string, b *batch, rec recordFunc) []fetchedActivity {
+// fetchBatch reads the batch's attributes attrs (id and lastModified, and
+// what the operation needs) as a client would, recording the read as
+// "<name> (fetch)".
+func fetchBatch(ctx context.Context, c *client, name, attrs string, b *batch, rec recordFunc) []fetchedActivity {
 	t := time.Now()
-	r, err := c.do(ctx, http.MethodGet, apiBase+"/activity/"+idCSV(b.ids)+"?$attribute=id,lastModified,department,queue", nil, true)
+	r, err := c.do(ctx, http.MethodGet, apiBase+"/activity/"+idCSV(b.ids)+"?$attribute="+attrs, nil, true)
 	rec(name+" (fetch)", t, r.status, r.code, err)
 	if err != nil || r.status != http.StatusOK {
 		return nil
@@ -64,6 +81,21 @@ func bulkItems(acts []fetchedActivity) []byte {
 	return []byte(sb.String())
 }
 
+// fetchAndPatch reads the batch (fetchBatch), then sends PATCH of the path
+// that path chooses from what was read, with the bulk body of the fetched
+// activities, recorded as name. It reports whether the PATCH succeeded.
+func fetchAndPatch(ctx context.Context, c *client, name, attrs string, b *batch, rec recordFunc,
+	path func(acts []fetchedActivity) string) bool {
+	acts := fetchBatch(ctx, c, name, attrs, b, rec)
+	if acts == nil {
+		return false
+	}
+	t := time.Now()
+	r, err := c.do(ctx, http.MethodPatch, apiBase+path(acts), bulkItems(acts), true)
+	rec(name, t, r.status, r.code, err)
+	return err == nil && r.status >= 200 && r.status <= 299
+}
+
 // otherQueue is the queue a transfer-to-queue batch moves to: the
 // escalations of its department when one of its activities waits in the
 // inbox, the inbox otherwise (a batch moves as a whole, so none then waits
@@ -80,26 +112,22 @@ func otherQueue(dept casemgr.ID, queues []casemgr.ID) casemgr.ID {
 // httpTransferQueue moves the batch into the other queue of its department.
 func httpTransferQueue(name string) func(context.Context, *env, *client, *rand.Rand, recordFunc) {
 	return func(ctx context.Context, e *env, c *client, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		acts := fetchBatch(ctx, c, name, b, rec)
-		if acts == nil {
-			return
-		}
-		dept, _ := strconv.ParseInt(acts[0].Department.ID, 10, 64)
-		var queues []casemgr.ID
-		for _, a := range acts {
-			if a.Queue != nil {
-				q, _ := strconv.ParseInt(a.Queue.ID, 10, 64)
-				queues = append(queues, q)
+		withBatch(ctx, e, name, func(b *batch) {
+			moved := fetchAndPatch(ctx, c, name, "id,lastModified,department,queue", b, rec, func(acts []fetchedActivity) string {
+				dept, _ := strconv.ParseInt(acts[0].Department.ID, 10, 64)
+				var queues []casemgr.ID
+				for _, a := range acts {
+					if a.Queue != nil {
+						q, _ := strconv.ParseInt(a.Queue.ID, 10, 64)
+						queues = append(queues, q)
+					}
+				}
+				return "/activity/transfer/queue/" + casemgr.FormatID(otherQueue(dept, queues))
+			})
+			if moved {
+				b.picker = 0 // waiting in a queue: nobody's
 			}
-		}
-		t := time.Now()
-		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/transfer/queue/"+casemgr.FormatID(otherQueue(dept, queues)), bulkItems(acts), true)
-		rec(name, t, r.status, r.code, err)
+		})
 	}
 }
 
@@ -120,14 +148,7 @@ func httpPick(name string) func(context.Context, *env, *client, *rand.Rand, reco
 			return
 		}
 		defer p.put(b)
-		acts := fetchBatch(ctx, c, name, b, rec)
-		if acts == nil {
-			return
-		}
-		t := time.Now()
-		r, err := c.do(ctx, http.MethodPatch, apiBase+"/activity/pick", bulkItems(acts), true)
-		rec(name, t, r.status, r.code, err)
-		if err == nil && r.status == http.StatusNoContent {
+		if fetchAndPatch(ctx, c, name, "id,lastModified,department,queue", b, rec, func([]fetchedActivity) string { return "/activity/pick" }) {
 			b.picker = c.user
 		}
 	}
@@ -163,6 +184,45 @@ func scanPairs(ctx context.Context, st stmt, arg any, seen map[int64]int64) erro
 	return rows.Err()
 }
 
+// rawFetched is the raw side of a batch operation: take a batch, let
+// prepare (nil: nothing) make it ready outside the measured time, read its
+// lastModified as the client would (rawFetch), and time write, the
+// operation's own transaction, as name.
+func rawFetched(name string, prepare func(ctx context.Context, e *env, b *batch) error,
+	write func(ctx context.Context, e *env, b *batch, seen map[int64]int64) error) func(context.Context, *env, *rand.Rand, recordFunc) {
+	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
+		withBatch(ctx, e, name, func(b *batch) {
+			if prepare != nil {
+				if err := prepare(ctx, e, b); err != nil {
+					recordRaw(rec, name, time.Now(), err)
+					return
+				}
+			}
+			seen, ok := rawFetch(ctx, e, name, b, rec)
+			if !ok {
+				return
+			}
+			t := time.Now()
+			recordRaw(rec, name, t, write(ctx, e, b, seen))
+		})
+	}
+}
+
+// lockFresh reads and locks the batch's activities in tx and checks that
+// each lastModified is the one the client read.
+func (r *rawSQL) lockFresh(ctx context.Context, tx *sql.Tx, b *batch, seen map[int64]int64) ([]casemgr.Activity, error) {
+	acts, err := r.lockBatch(ctx, tx, b.ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range acts {
+		if seen[a.ID] != a.LastModified.UnixMilli() {
+			return nil, fmt.Errorf("activity %d: lastModified is stale", a.ID)
+		}
+	}
+	return acts, nil
+}
+
 // rawMove is the raw transaction of a move of the batch: lock its rows,
 // compare each lastModified with the one read, write the new status,
 // assignee and queue (set decides them from the locked rows), unpin and
@@ -171,14 +231,9 @@ func rawMove(ctx context.Context, e *env, b *batch, seen map[int64]int64, action
 	set func(acts []casemgr.Activity) (status string, user, queue int64)) error {
 	now := casemgr.Millis(time.Now())
 	return e.raw.write(ctx, func(tx *sql.Tx) error {
-		acts, err := e.raw.lockBatch(ctx, tx, b.ids)
+		acts, err := e.raw.lockFresh(ctx, tx, b, seen)
 		if err != nil {
 			return err
-		}
-		for _, a := range acts {
-			if seen[a.ID] != a.LastModified.UnixMilli() {
-				return fmt.Errorf("activity %d: lastModified is stale", a.ID)
-			}
 		}
 		status, user, queue := set(acts)
 		after := nextModified(acts, now, func(a *casemgr.Activity) {
@@ -201,48 +256,27 @@ func rawMove(ctx context.Context, e *env, b *batch, seen map[int64]int64, action
 
 // rawTransferQueue is transfer-queue-75's own SQL.
 func rawTransferQueue(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
-	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		seen, ok := rawFetch(ctx, e, name, b, rec)
-		if !ok {
-			return
-		}
-		t := time.Now()
-		err = rawMove(ctx, e, b, seen, "transfer", func(acts []casemgr.Activity) (string, int64, int64) {
+	return rawFetched(name, nil, func(ctx context.Context, e *env, b *batch, seen map[int64]int64) error {
+		return rawMove(ctx, e, b, seen, "transfer", func(acts []casemgr.Activity) (string, int64, int64) {
 			queues := make([]casemgr.ID, len(acts))
 			for i, a := range acts {
 				queues[i] = a.Queue
 			}
 			return casemgr.StatusAwaitingAssignment, 0, otherQueue(acts[0].Department, queues)
 		})
-		recordRaw(rec, name, t, err)
-	}
+	})
 }
 
 // rawPick is pick-75's own SQL: the batch is assigned to the first bench
 // user.
 func rawPick(name string) func(context.Context, *env, *rand.Rand, recordFunc) {
-	return func(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
-		b, err := e.w.pools[name].get(ctx)
-		if err != nil {
-			return
-		}
-		defer e.w.pools[name].put(b)
-		seen, ok := rawFetch(ctx, e, name, b, rec)
-		if !ok {
-			return
-		}
-		t := time.Now()
-		err = rawMove(ctx, e, b, seen, "pick", func([]casemgr.Activity) (string, int64, int64) {
+	return rawFetched(name, nil, func(ctx context.Context, e *env, b *batch, seen map[int64]int64) error {
+		err := rawMove(ctx, e, b, seen, "pick", func([]casemgr.Activity) (string, int64, int64) {
 			return casemgr.StatusAssigned, BenchUserID(1), 0
 		})
 		if err == nil {
 			b.picker = BenchUserID(1)
 		}
-		recordRaw(rec, name, t, err)
-	}
+		return err
+	})
 }

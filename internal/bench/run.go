@@ -322,10 +322,18 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		return nil, err
 	}
 	for _, op := range ops {
-		if op.name == "pull" {
+		switch op.name {
+		case "pull":
 			if err := w.preparePull(ctx, db); err != nil {
 				return nil, err
 			}
+		case "complete-75":
+			// Batches a run left completed are reopened when it ends.
+			defer func() {
+				if err := w.restoreCompleted(ctx, db); err != nil {
+					logf("complete-75: reopening its batches after the run: %v", err)
+				}
+			}()
 		}
 	}
 	for _, op := range ops {
