@@ -54,6 +54,7 @@ func HotQueries(engine string) []HotQuery {
 	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
 	add("contact points by value", contactPointsByValueSQL, "email", "ada.anders.12@example.com")
 	add("cases by id list", d.byIDs(cases, false), d.ids([]int64{12, 4321}))
+	add("cases by id list, locked", d.byIDs(cases, true), d.ids([]int64{12, 4321}))
 	add("token with its session", tokenWithSessionSQL, "h777")
 	add("live session of a user", userLoggedInSQL, int64(105), int64(1))
 	add("history of an activity", historySQL, "activity", int64(1234))
