@@ -586,7 +586,10 @@ func (s *Skeleton) activity(rng *rand.Rand, a *casemgr.Activity, id, caseID case
 }
 
 // changeable makes a an inbound email that every bulk operation accepts:
-// assigned or awaiting assignment, neither pinned nor locked.
+// assigned or awaiting assignment, neither pinned nor locked. One waiting
+// waits in its department's inbox, so that no batch waits in both queues
+// of its department: transfer-queue-75 moves a batch to the queue where
+// none of it waits.
 func (s *Skeleton) changeable(rng *rand.Rand, a *casemgr.Activity, c *caseSkel) {
 	cust := &s.customers[c.customer-1]
 	a.Type, a.Subtype, a.Mode, a.ContactPoint = casemgr.TypeEmail, "general", casemgr.ModeInbound, cust.email
@@ -596,6 +599,9 @@ func (s *Skeleton) changeable(rng *rand.Rand, a *casemgr.Activity, c *caseSkel) 
 	}
 	a.Pinned, a.LockedBy, a.LockExpires = false, 0, nil
 	s.assign(rng, a, c)
+	if a.Queue != 0 {
+		a.Queue = inboxQueue(c.dept)
+	}
 	s.contactPointData(a)
 }
 

@@ -170,3 +170,29 @@ func readWorld(t *testing.T, db casemgr.Store, skel *Skeleton) map[string]any {
 	}
 	return out
 }
+
+// The changeable emails of bulk cases that wait, wait in their department's
+// inbox: a batch never waits in both queues of its department, so
+// transfer-queue-75 always has a queue to move it to (it answers 400-435
+// for an activity already waiting in the target queue).
+func TestBulkEmailsWaitInTheInbox(t *testing.T) {
+	skel, err := NewSkeleton(smallWorld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := 0
+	if err := skel.Activities(func(a *casemgr.Activity) error {
+		if skel.cases[a.Case-1].bulk && a.Status == casemgr.StatusAwaitingAssignment {
+			waiting++
+			if a.Queue != inboxQueue(a.Department) {
+				t.Errorf("activity %d of bulk case %d waits in queue %d, not the inbox %d", a.ID, a.Case, a.Queue, inboxQueue(a.Department))
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if waiting == 0 {
+		t.Fatal("no bulk email waits: the test checks nothing")
+	}
+}
