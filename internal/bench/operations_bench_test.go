@@ -25,7 +25,7 @@ type operationsEnv struct {
 	actor casemgr.Actor
 }
 
-func newOperationsEnv(b *testing.B, url string) *operationsEnv {
+func newOperationsEnv(b testing.TB, url string) *operationsEnv {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := LoadWorld(ctx, url, benchWorld, LoadOptions{}); err != nil {

@@ -93,21 +93,46 @@ const (
 // Every violation of the phase that fails is listed in the error's details.
 func (s *Service) CreateCalltrack(ctx context.Context, actor Actor, req CalltrackRequest) (CreateResult, error) {
 	now := s.now()
+	pre, err := s.prefetch(ctx, calltrackPrefetch(&req))
+	if err != nil {
+		return CreateResult{}, err
+	}
 	var res CreateResult
-	var err error
 	// Two requests with one idempotency key race to record it; the loser's
 	// transaction is rolled back and run again, and then finds the
 	// winner's record (the record's insert waits for the winner to end).
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.Store.Write(ctx, func(tx Tx) error {
 			res = CreateResult{}
-			return s.createCalltrack(tx, actor, &req, now, &res)
+			return s.createCalltrack(pre.on(tx), actor, &req, now, &res)
 		})
 		if !IsCode(err, CodeIdempotencyInFlight) {
 			break
 		}
 	}
 	return res, err
+}
+
+// calltrackPrefetch names what the checks of a request read that need not
+// be read in its write transaction (prefetched).
+func calltrackPrefetch(req *CalltrackRequest) prefetchWanted {
+	w := prefetchWanted{subtypes: true, settings: true}
+	if strings.TrimSpace(req.Department) != "" {
+		w.deptNames = []string{req.Department}
+	}
+	if req.TargetID != nil {
+		w.userIDs = []ID{*req.TargetID}
+	}
+	if req.TargetName != nil {
+		w.userNames = []string{*req.TargetName}
+	}
+	if len(req.CustomAttributes) > 0 {
+		w.defs = []string{"activity"}
+	}
+	if req.CustomerID != nil {
+		w.customerID = []ID{*req.CustomerID}
+	}
+	return w
 }
 
 // calltrackPlan is what the checks of a request resolved, for the writes.

@@ -34,9 +34,13 @@ func (s *Service) Transfer(ctx context.Context, actor Actor, req TransferRequest
 	if err := checkBulkBody(req.Items); err != nil {
 		return err
 	}
+	pre, err := s.prefetch(ctx, prefetchWanted{deptIDs: []ID{req.Department}})
+	if err != nil {
+		return err
+	}
 	return s.Store.Write(ctx, func(tx Tx) error {
 		now := s.now()
-		st, err := loadTransfer(tx, req)
+		st, err := loadTransfer(pre.on(tx), req)
 		if err != nil {
 			return err
 		}

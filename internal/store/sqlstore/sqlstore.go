@@ -48,8 +48,9 @@ type Store struct {
 	writeRetries atomic.Uint64
 	// events is the Store's part of the change feed (events.go).
 	events eventFeed
-	// statements counts the statements run in transactions (Stats).
-	statements atomic.Uint64
+	// statements counts the statements run in transactions, and
+	// writeStatements those run in write transactions (Stats).
+	statements, writeStatements atomic.Uint64
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -67,6 +68,9 @@ type Stats struct {
 	// transactions (not BEGIN and COMMIT): what tests count to check that a
 	// request reads a fixed number of times.
 	Statements uint64
+	// WriteStatements counts those of Statements run in Write
+	// transactions: on SQLite, what holds back every other writer.
+	WriteStatements uint64
 }
 
 // Stats returns the Store's counters.
@@ -77,6 +81,7 @@ func (s *Store) Stats() Stats {
 		ConfigMisses:        s.config.misses.Load(),
 		ConfigInvalidations: s.config.invalidations.Load(),
 		Statements:          s.statements.Load(),
+		WriteStatements:     s.writeStatements.Load(),
 	}
 }
 
@@ -236,6 +241,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 // Engine names the engine: "sqlite" or "postgres".
 func (s *Store) Engine() string { return s.d.name }
 
+// OneWriter reports whether write transactions run one at a time (SQLite):
+// casemgr.OneWriter.
+func (s *Store) OneWriter() bool { return s.reader != s.writer }
+
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.writer.PingContext(ctx); err != nil {
@@ -334,6 +343,9 @@ func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
 // the pool and begins with its first statement (pipeline.go).
 func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(casemgr.Tx) error) error {
 	t := &tx{ctx: ctx, d: s.d, write: write, cache: s.config, prepared: s.stmts[db], statements: &s.statements}
+	if write {
+		t.writeStatements = &s.writeStatements
+	}
 	if s.d.lazyBegin {
 		conn, err := db.Conn(ctx)
 		if err != nil {

@@ -40,8 +40,10 @@ type tx struct {
 	// authDirty records that a session was revoked: every process drops
 	// the authentications it keeps (AuthEpoch).
 	authDirty bool
-	// statements counts the statements run (Stats.Statements).
-	statements *atomic.Uint64
+	// statements counts the statements run (Stats.Statements), and
+	// writeStatements, in a write transaction, again
+	// (Stats.WriteStatements).
+	statements, writeStatements *atomic.Uint64
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session
@@ -113,6 +115,9 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 func (t *tx) count() {
 	if t.statements != nil {
 		t.statements.Add(1)
+	}
+	if t.writeStatements != nil {
+		t.writeStatements.Add(1)
 	}
 }
 
