@@ -18,14 +18,7 @@ import (
 // id and lastModified and nothing else); the count, duplicates, existence
 // and staleness are the domain's (casemgr.BulkItem).
 func (s *Server) parseBulkBody(w http.ResponseWriter, r *http.Request) ([]casemgr.BulkItem, error) {
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRoot(root, "activities"); err != nil {
-		return nil, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "activities")
 	if err != nil {
 		return nil, err
 	}

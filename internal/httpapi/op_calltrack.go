@@ -49,14 +49,7 @@ func (s *Server) parseCalltrack(w http.ResponseWriter, r *http.Request) (casemgr
 		}
 		req.IdempotencyKey = key
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return req, err
-	}
-	if err := checkRoot(root, "activity"); err != nil {
-		return req, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "activity")
 	if err != nil {
 		return req, err
 	}

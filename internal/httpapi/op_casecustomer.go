@@ -29,14 +29,7 @@ func (s *Server) parseCaseCustomer(w http.ResponseWriter, r *http.Request) ([]ca
 	if err != nil {
 		return nil, 0, err
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := checkRoot(root, "case"); err != nil {
-		return nil, 0, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "case")
 	if err != nil {
 		return nil, 0, err
 	}

@@ -48,11 +48,8 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 	if req.Activities, err = pathIDs(raw); err != nil {
 		return req, err
 	}
-	tree, root, _, err := s.readBody(w, r)
+	tree, root, err := s.readRooted(w, r, "case")
 	if err != nil {
-		return req, err
-	}
-	if err := checkRoot(root, "case"); err != nil {
 		return req, err
 	}
 	body, err := changeCaseBody(tree, root != "")

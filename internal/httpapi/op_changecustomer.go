@@ -27,14 +27,7 @@ func (s *Server) parseChangeCustomer(w http.ResponseWriter, r *http.Request) ([]
 	if err := checkParams(r); err != nil {
 		return nil, err
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRoot(root, "activities"); err != nil {
-		return nil, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "activities")
 	if err != nil {
 		return nil, err
 	}

@@ -41,14 +41,7 @@ func (s *Server) parseNewCustomer(w http.ResponseWriter, r *http.Request) (*case
 		}
 		in.PathType = t
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRoot(root, "customer"); err != nil {
-		return nil, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "customer")
 	if err != nil {
 		return nil, err
 	}

@@ -30,14 +30,7 @@ func (s *Server) parseEditActivity(w http.ResponseWriter, r *http.Request) (case
 	if err := checkParams(r); err != nil {
 		return req, err
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return req, err
-	}
-	if err := checkRoot(root, "activities"); err != nil {
-		return req, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "activities")
 	if err != nil {
 		return req, err
 	}

@@ -37,14 +37,7 @@ func (s *Server) parseCustomerEdit(w http.ResponseWriter, r *http.Request) (*cas
 		}
 		in.PathID = id
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRoot(root, "customer"); err != nil {
-		return nil, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "customer")
 	if err != nil {
 		return nil, err
 	}

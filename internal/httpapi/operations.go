@@ -2,10 +2,35 @@ package httpapi
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
+
+// readRooted reads the request body (readBody) and checks that an XML
+// body's root element is root (checkRoot). It returns the tree and the root
+// element ("" for JSON).
+func (s *Server) readRooted(w http.ResponseWriter, r *http.Request, root string) (any, string, error) {
+	tree, got, _, err := s.readBody(w, r)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkRoot(got, root); err != nil {
+		return nil, "", err
+	}
+	return tree, got, nil
+}
+
+// readObject reads a request body whose XML root element is root and
+// views it as an object: the preamble of the operations' parsers.
+func (s *Server) readObject(w http.ResponseWriter, r *http.Request, root string) (*obj, error) {
+	tree, _, err := s.readRooted(w, r, root)
+	if err != nil {
+		return nil, err
+	}
+	return asObj("", tree)
+}
 
 // checkRoot accepts a JSON body (root "") or an XML body whose root element
 // is one of names.
