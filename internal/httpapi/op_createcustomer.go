@@ -92,19 +92,29 @@ func (s *Server) parseNewCustomer(w http.ResponseWriter, r *http.Request) (*case
 			return nil, err
 		}
 	}
-	if in.Name, err = body.str("customerName"); err != nil {
-		return nil, err
-	}
-	if in.Details, err = customerDetails(body); err != nil {
-		return nil, err
-	}
-	if in.Custom, err = customAttributes(body); err != nil {
-		return nil, err
-	}
-	if in.Contacts, err = newContacts(body, false); err != nil {
+	if err := customerElements(body, false, &in.Name, &in.Details, &in.Custom, &in.Contacts); err != nil {
 		return nil, err
 	}
 	return in, body.done()
+}
+
+// customerElements reads the elements create and edit customer read
+// alike, in this order: customerName, the details (customerDetails),
+// customAttributes and contacts (withIDs: an edit's, with the ids of
+// edited contacts and points).
+func customerElements(body *obj, withIDs bool, name **string, details *map[string]string,
+	custom *map[string][]string, contacts *[]casemgr.NewContact) (err error) {
+	if *name, err = body.str("customerName"); err != nil {
+		return err
+	}
+	if *details, err = customerDetails(body); err != nil {
+		return err
+	}
+	if *custom, err = customAttributes(body); err != nil {
+		return err
+	}
+	*contacts, err = newContacts(body, withIDs)
+	return err
 }
 
 // enumValue reads an element that is either {"value": …} or a plain string.

@@ -56,16 +56,7 @@ func (s *Server) parseCustomerEdit(w http.ResponseWriter, r *http.Request) (*cas
 		}
 		in.LastModified = &t
 	}
-	if in.Name, err = body.str("customerName"); err != nil {
-		return nil, err
-	}
-	if in.Details, err = customerDetails(body); err != nil {
-		return nil, err
-	}
-	if in.Custom, err = customAttributes(body); err != nil {
-		return nil, err
-	}
-	if in.Contacts, err = newContacts(body, true); err != nil {
+	if err := customerElements(body, true, &in.Name, &in.Details, &in.Custom, &in.Contacts); err != nil {
 		return nil, err
 	}
 	return in, body.done()
