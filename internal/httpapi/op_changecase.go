@@ -34,18 +34,8 @@ func (s *Server) changeCase(w http.ResponseWriter, r *http.Request) {
 // target case.
 func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemgr.ChangeCaseRequest, error) {
 	var req casemgr.ChangeCaseRequest
-	if err := checkParams(r, "relateCase"); err != nil {
-		return req, err
-	}
-	var err error
-	if req.RelateCase, err = yesParam(r, "relateCase"); err != nil {
-		return req, err
-	}
-	raw := r.PathValue("ids")
-	if err := casemgr.CheckActivityLimit(strings.Count(raw, ",") + 1); err != nil {
-		return req, err
-	}
-	if req.Activities, err = pathIDs(raw); err != nil {
+	err := changeCaseQuery(r, &req)
+	if err != nil {
 		return req, err
 	}
 	tree, root, err := s.readRooted(w, r, "case")
@@ -56,90 +46,122 @@ func (s *Server) parseChangeCase(w http.ResponseWriter, r *http.Request) (casemg
 	if err != nil {
 		return req, err
 	}
-	// {"case": {...}} and the unwrapped {...} are the same request.
-	if body.has("case") {
-		inner, err := body.object("case")
-		if err != nil {
-			return req, err
-		}
-		if inner == nil {
-			return req, errf(casemgr.CodeInvalidValue, "name", "case", "value", "null")
-		}
-		if err := body.done(); err != nil {
-			return req, err
-		}
-		body = inner
+	if body, err = unwrapCase(body); err != nil {
+		return req, err
 	}
 	if body.has("id") {
-		id, err := body.id("id")
-		if err != nil {
-			return req, err
-		}
-		if id == nil {
-			return req, errf(casemgr.CodeMissingElement, "name", body.sub("id"))
-		}
-		req.TargetCase = *id
-		// With an existing case no other element is allowed: an element
-		// of a new case is that rule (400-226), anything else is simply
-		// unsupported (400-104).
-		var known, unknown []string
-		for k := range body.m {
-			switch {
-			case k == "id":
-			case changeCaseNewElements[k]:
-				known = append(known, k)
-			default:
-				unknown = append(unknown, k)
-			}
-		}
-		sort.Strings(known)
-		sort.Strings(unknown)
-		if len(unknown) > 0 {
-			return req, errf(casemgr.CodeUnsupportedElement, "name", body.sub(unknown[0]))
-		}
-		if len(known) > 0 {
-			return req, errf(casemgr.CodeExistingCaseElements, "name", body.sub(known[0]))
-		}
-		return req, nil
-	}
-	n := &casemgr.NewCaseFields{}
-	if n.Subject, err = body.str("subject"); err != nil {
+		req.TargetCase, err = existingTargetCase(body)
 		return req, err
 	}
-	if n.Description, err = body.str("description"); err != nil {
-		return req, err
+	req.New, err = newTargetCase(body)
+	return req, err
+}
+
+// changeCaseQuery reads relateCase and the activity IDs of the path.
+func changeCaseQuery(r *http.Request, req *casemgr.ChangeCaseRequest) error {
+	if err := checkParams(r, "relateCase"); err != nil {
+		return err
 	}
-	if n.Solution, err = body.str("solution"); err != nil {
-		return req, err
+	var err error
+	if req.RelateCase, err = yesParam(r, "relateCase"); err != nil {
+		return err
 	}
-	if n.DueDate, err = body.str("dueDate"); err != nil {
-		return req, err
+	raw := r.PathValue("ids")
+	if err := casemgr.CheckActivityLimit(strings.Count(raw, ",") + 1); err != nil {
+		return err
 	}
-	sev, err := body.object("severity")
+	req.Activities, err = pathIDs(raw)
+	return err
+}
+
+// unwrapCase returns the case of {"case": {...}}, the same request as the
+// unwrapped {...}; an unwrapped body is returned as it is.
+func unwrapCase(body *obj) (*obj, error) {
+	if !body.has("case") {
+		return body, nil
+	}
+	inner, err := body.object("case")
 	if err != nil {
-		return req, err
+		return nil, err
 	}
-	if sev != nil {
-		v, err := sev.str("value")
-		if err != nil {
-			return req, err
-		}
-		if v == nil {
-			return req, errf(casemgr.CodeMissingElement, "name", sev.sub("value"))
-		}
-		n.Severity = v
-		if err := sev.done(); err != nil {
-			return req, err
-		}
-	}
-	if n.CustomAttributes, err = customAttributes(body); err != nil {
-		return req, err
+	if inner == nil {
+		return nil, errf(casemgr.CodeInvalidValue, "name", "case", "value", "null")
 	}
 	if err := body.done(); err != nil {
-		return req, err
+		return nil, err
 	}
-	req.New = n
-	return req, nil
+	return inner, nil
+}
+
+// existingTargetCase reads the id of an existing target case. With an
+// existing case no other element is allowed: an element of a new case is
+// that rule (400-226), anything else is simply unsupported (400-104).
+func existingTargetCase(body *obj) (casemgr.ID, error) {
+	id, err := body.id("id")
+	if err != nil {
+		return 0, err
+	}
+	if id == nil {
+		return 0, errf(casemgr.CodeMissingElement, "name", body.sub("id"))
+	}
+	var known, unknown []string
+	for k := range body.m {
+		switch {
+		case k == "id":
+		case changeCaseNewElements[k]:
+			known = append(known, k)
+		default:
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(known)
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		return *id, errf(casemgr.CodeUnsupportedElement, "name", body.sub(unknown[0]))
+	}
+	if len(known) > 0 {
+		return *id, errf(casemgr.CodeExistingCaseElements, "name", body.sub(known[0]))
+	}
+	return *id, nil
+}
+
+// newTargetCase reads the elements of a new target case.
+func newTargetCase(body *obj) (*casemgr.NewCaseFields, error) {
+	n := &casemgr.NewCaseFields{}
+	err := body.strs(strField{"subject", &n.Subject}, strField{"description", &n.Description},
+		strField{"solution", &n.Solution}, strField{"dueDate", &n.DueDate})
+	if err != nil {
+		return nil, err
+	}
+	if n.Severity, err = caseSeverity(body); err != nil {
+		return nil, err
+	}
+	if n.CustomAttributes, err = customAttributes(body); err != nil {
+		return nil, err
+	}
+	if err := body.done(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// caseSeverity reads severity.value, required when severity is sent.
+func caseSeverity(body *obj) (*string, error) {
+	sev, err := body.object("severity")
+	if err != nil || sev == nil {
+		return nil, err
+	}
+	v, err := sev.str("value")
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, errf(casemgr.CodeMissingElement, "name", sev.sub("value"))
+	}
+	if err := sev.done(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // changeCaseNewElements are the elements of a new target case.

@@ -45,57 +45,67 @@ func (s *Server) parseNewCustomer(w http.ResponseWriter, r *http.Request) (*case
 	if err != nil {
 		return nil, err
 	}
-	if dept, err := body.object("department"); err != nil {
-		return nil, err
-	} else if dept != nil {
-		if in.Department, err = dept.str("name"); err != nil {
-			return nil, err
-		}
-		if err := dept.done(); err != nil {
-			return nil, err
-		}
-	}
-	typ, err := body.object("type")
-	if err != nil {
+	if in.Department, err = newCustomerDepartment(body); err != nil {
 		return nil, err
 	}
-	if typ != nil {
-		v, err := typ.str("value")
-		if err != nil {
-			return nil, err
-		}
-		in.Type = deref(v)
-		if _, err := typ.str("displayValue"); err != nil {
-			return nil, err
-		}
-		for _, kind := range []string{"group", "corporate"} {
-			sub, err := typ.object(kind)
-			if err != nil || sub == nil {
-				if err != nil {
-					return nil, err
-				}
-				continue
-			}
-			if kind == "group" {
-				if in.GroupType, err = enumValue(sub, "type"); err != nil {
-					return nil, err
-				}
-			}
-			if in.Region, err = enumValue(sub, "region"); err != nil {
-				return nil, err
-			}
-			if err := sub.done(); err != nil {
-				return nil, err
-			}
-		}
-		if err := typ.done(); err != nil {
-			return nil, err
-		}
+	if err := newCustomerType(body, in); err != nil {
+		return nil, err
 	}
 	if err := customerElements(body, false, &in.Name, &in.Details, &in.Custom, &in.Contacts); err != nil {
 		return nil, err
 	}
 	return in, body.done()
+}
+
+// newCustomerDepartment reads department.name.
+func newCustomerDepartment(body *obj) (*string, error) {
+	dept, err := body.object("department")
+	if err != nil || dept == nil {
+		return nil, err
+	}
+	name, err := dept.str("name")
+	if err != nil {
+		return nil, err
+	}
+	return name, dept.done()
+}
+
+// newCustomerType reads type: its value, and a group's type and region or
+// a corporation's region.
+func newCustomerType(body *obj, in *casemgr.NewCustomer) error {
+	typ, err := body.object("type")
+	if err != nil || typ == nil {
+		return err
+	}
+	v, err := typ.str("value")
+	if err != nil {
+		return err
+	}
+	in.Type = deref(v)
+	if _, err := typ.str("displayValue"); err != nil {
+		return err
+	}
+	for _, kind := range []string{"group", "corporate"} {
+		sub, err := typ.object(kind)
+		if err != nil {
+			return err
+		}
+		if sub == nil {
+			continue
+		}
+		if kind == "group" {
+			if in.GroupType, err = enumValue(sub, "type"); err != nil {
+				return err
+			}
+		}
+		if in.Region, err = enumValue(sub, "region"); err != nil {
+			return err
+		}
+		if err := sub.done(); err != nil {
+			return err
+		}
+	}
+	return typ.done()
 }
 
 // customerElements reads the elements create and edit customer read

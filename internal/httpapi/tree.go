@@ -225,6 +225,24 @@ func (o *obj) str(key string) (*string, error) {
 	return nil, casemgr.E(casemgr.CodeInvalidValue, "name", o.sub(key), "value", brief(v))
 }
 
+// strField names an optional string element and where strs reads it to.
+type strField struct {
+	key string
+	to  **string
+}
+
+// strs reads the optional strings of fields, in their order.
+func (o *obj) strs(fields ...strField) error {
+	for _, f := range fields {
+		v, err := o.str(f.key)
+		if err != nil {
+			return err
+		}
+		*f.to = v
+	}
+	return nil
+}
+
 // object reads an optional nested object.
 func (o *obj) object(key string) (*obj, error) {
 	v, ok := o.raw(key)
