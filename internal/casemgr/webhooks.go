@@ -193,7 +193,7 @@ func checkNewWebhook(in *NewWebhook, w *webhookWorld, allow []netip.Prefix) erro
 			}
 		}
 	}
-	if in.Secret != nil && !webhookSecretValid(*in.Secret) {
+	if in.Secret != nil && !WebhookSecretValid(*in.Secret) {
 		v.Add(PhaseRule, "secret", CodeWebhookSecretInvalid)
 	}
 	if in.EventTypesSent && len(in.EventTypes) == 0 {
@@ -214,11 +214,10 @@ func buildWebhook(actor Actor, in *NewWebhook, now time.Time) (*Webhook, error) 
 	if in.Secret != nil {
 		secret = *in.Secret
 	} else {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, Internal(err)
+		var err error
+		if secret, err = NewWebhookSecret(); err != nil {
+			return nil, err
 		}
-		secret = webhookSecretPrefix + base64.StdEncoding.EncodeToString(key)
 	}
 	var types []string
 	for _, t := range in.EventTypes {
@@ -228,6 +227,16 @@ func buildWebhook(actor Actor, in *NewWebhook, now time.Time) (*Webhook, error) 
 	}
 	return &Webhook{Client: actor.Client.ClientID, URL: in.URL, Secret: secret, EventTypes: types,
 		Created: now, Status: WebhookActive}, nil
+}
+
+// NewWebhookSecret generates the secret of a webhook created without one:
+// "whsec_" and the base64 of 32 random bytes.
+func NewWebhookSecret() (string, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return "", Internal(err)
+	}
+	return webhookSecretPrefix + base64.StdEncoding.EncodeToString(key), nil
 }
 
 // WebhookNeedsClient: "Webhooks are managed by client applications; a user
@@ -254,9 +263,16 @@ func webhookURLValid(raw string) (*url.URL, bool) {
 	return u, true
 }
 
-// webhookSecretValid: "A webhook secret is 'whsec_' and the base64 of 24 to
-// 64 bytes."
-func webhookSecretValid(s string) bool {
+// WebhookURLValid reports whether a webhook URL has a valid form
+// (webhookURLValid); it does not look at the addresses of its host.
+func WebhookURLValid(raw string) bool {
+	_, ok := webhookURLValid(raw)
+	return ok
+}
+
+// WebhookSecretValid: "A webhook secret is 'whsec_' and the base64 of 24
+// to 64 bytes."
+func WebhookSecretValid(s string) bool {
 	rest, ok := strings.CutPrefix(s, webhookSecretPrefix)
 	if !ok {
 		return false

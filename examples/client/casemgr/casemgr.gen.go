@@ -4191,6 +4191,21 @@ type Fixture struct {
 		TransferActivitiesTo       *FixtureIDs `json:"transferActivitiesTo,omitempty"`
 		TransferActivitiesToQueues *FixtureIDs `json:"transferActivitiesToQueues,omitempty"`
 	} `json:"users,omitempty"`
+
+	// Webhooks Subscriptions of client applications to the events (docs/fixtures.md). An export leaves out their secrets.
+	Webhooks *[]struct {
+		// Client The clientId of a client application.
+		Client string `json:"client"`
+
+		// EventTypes The event types delivered (docs/events.md); every type when left out.
+		EventTypes *[]string `json:"eventTypes,omitempty"`
+
+		// Secret whsec_ and the base64 of 24 to 64 bytes; generated when left out.
+		Secret *string `json:"secret,omitempty"`
+
+		// Url An absolute http or https URL without user information or fragment.
+		Url string `json:"url"`
+	} `json:"webhooks,omitempty"`
 }
 
 // FixtureActivitiesMode defines model for Fixture.Activities.Mode.
