@@ -16,7 +16,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -42,13 +41,28 @@ func OpenSQLite(t testing.TB) store.DB {
 	return openMigrated(t, "sqlite://"+path)
 }
 
-// OpenPostgres returns a migrated store on a new schema of the PostgreSQL
-// server named by CASEMGR_TEST_POSTGRES; the schema is dropped when the test
-// ends. Without the variable the test is skipped (or fails when
-// CASEMGR_REQUIRE_POSTGRES=1).
+// OpenPostgres returns a migrated store on a schema of its own on the
+// PostgreSQL server named by CASEMGR_TEST_POSTGRES, as a freshly migrated
+// schema is: empty but for what the migrations put there. Migrating a schema
+// costs most of a PostgreSQL test's time, so the schemas are kept in a pool:
+// when the test ends its store is closed, and the schema is emptied and
+// given to the next test; a schema whose structure the test changed is
+// dropped instead (see pgPool). Without the variable the test is skipped
+// (or fails when CASEMGR_REQUIRE_POSTGRES=1).
 func OpenPostgres(t testing.TB) store.DB {
 	t.Helper()
-	return openMigrated(t, PostgresSchema(t))
+	dsn := postgresDSN(t)
+	pool, err := poolFor(dsn)
+	if err != nil {
+		t.Fatalf("schema pool on %s: %v", EnvPostgres, err)
+	}
+	schema, err := pool.take()
+	if err != nil {
+		t.Fatalf("schema pool: %v", err)
+	}
+	// Registered before openMigrated's close, so it runs after it.
+	t.Cleanup(func() { pool.give(t, schema) })
+	return openMigrated(t, schemaURL(t, dsn, schema))
 }
 
 // PostgresSchema creates a new, empty schema with a random name on the
@@ -59,17 +73,7 @@ func OpenPostgres(t testing.TB) store.DB {
 // use it; others use OpenPostgres.
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(EnvPostgres)
-	if dsn == "" {
-		if os.Getenv(EnvRequirePostgres) == "1" {
-			t.Fatalf("%s is not set, and %s=1 requires the PostgreSQL tests to run", EnvPostgres, EnvRequirePostgres)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", EnvPostgres)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", EnvPostgres, err)
-	}
+	dsn := postgresDSN(t)
 	admin, err := adminDB(dsn)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", EnvPostgres, err)
@@ -90,10 +94,31 @@ func PostgresSchema(t testing.TB) string {
 			t.Logf("drop schema %s: %v", schema, err)
 		}
 	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return schemaURL(t, dsn, schema)
+}
+
+// postgresDSN is CASEMGR_TEST_POSTGRES; without it the test is skipped, or
+// fails when CASEMGR_REQUIRE_POSTGRES=1.
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(EnvPostgres)
+	if dsn == "" {
+		if os.Getenv(EnvRequirePostgres) == "1" {
+			t.Fatalf("%s is not set, and %s=1 requires the PostgreSQL tests to run", EnvPostgres, EnvRequirePostgres)
+		}
+		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", EnvPostgres)
+	}
+	return dsn
+}
+
+// schemaURL is dsn with its connections' search_path set to schema.
+func schemaURL(t testing.TB, dsn, schema string) string {
+	t.Helper()
+	u, err := withSearchPath(dsn, schema)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	return u
 }
 
 // Each runs fn on a fresh store of each engine, as the subtests "sqlite" and
@@ -142,7 +167,7 @@ func adminDB(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(2)
+	db.SetMaxOpenConns(4) // one holds the schema pool's advisory lock
 	if admins.dbs == nil {
 		admins.dbs = map[string]*sql.DB{}
 	}
