@@ -26,21 +26,21 @@ import (
 // IDs; a reader between the two commits would see the higher ID first and
 // pass the lower one for ever. So a reader only reads up to the feed's
 // bound (EventsThrough): a sequence value read at a moment after which
-// every transaction then running has ended. Every ID at or below it was
-// drawn by a transaction running at that moment or earlier, so each is
-// committed (or never will be) and visible to every later snapshot.
+// every transaction then writing events has ended. Every ID at or below it
+// was drawn by such a transaction, so each is committed (or never will be)
+// and visible to every later snapshot.
 //
-// Knowing that every transaction running when the value was read has
-// ended: the sampling transaction takes a transaction ID right after
-// reading the value (pg_current_xact_id). A transaction writing events
-// has its ID before it draws one (it wrote its entities and history
-// first), so every transaction that drew an ID at or below the value has a
-// smaller transaction ID than the sample's. Once the oldest running
-// transaction ID of a later snapshot (pg_snapshot_xmin) is at least the
-// sample's, all of them have ended. This costs the writers nothing; the
-// alternative, serialising ID assignment and commit under a lock, would
-// make every write transaction of every process wait for the commit
-// (and its WAL flush) of the one before.
+// Knowing which transactions write events: an INSERT locks its table
+// (RowExclusiveLock) before it draws an ID from the table's sequence, and
+// holds the lock until its transaction ends. So after reading the sequence,
+// the bound lists the transactions holding that lock on this store's events
+// table (pg_locks, by virtual transaction ID) and waits until none of them
+// holds it any more. Transactions on other tables, schemas or databases of
+// the server never delay the feed, however long they run (a report, a bulk
+// load). This costs the writers nothing; the alternative, serialising ID
+// assignment and commit under a lock, would make every write transaction
+// of every process wait for the commit (and its WAL flush) of the one
+// before.
 
 // eventsChannel is the notification channel of committed events; a
 // notification's payload is the schema of the store that sent it.
@@ -155,10 +155,8 @@ func (t *tx) PurgeEvents(before time.Time) (int64, error) {
 // wake-ups of waiting readers.
 type eventFeed struct {
 	mu sync.Mutex
-	// safe is the bound last established; pending are the samples not yet
-	// known to be safe.
-	safe    int64
-	pending []boundSample
+	// safe is the bound last established.
+	safe int64
 	// changed is closed (and replaced) when events commit.
 	changed chan struct{}
 	// notifyDirty and notifying coalesce the notifications this process
@@ -166,13 +164,6 @@ type eventFeed struct {
 	// commits meanwhile are told by one more.
 	notifyDirty, notifying atomic.Bool
 }
-
-// maxBoundSamples bounds the samples waiting to become safe.
-const maxBoundSamples = 64
-
-// boundSample is a sequence value and the transaction ID taken after it
-// was read: the value is safe once no transaction below xid runs.
-type boundSample struct{ last, xid int64 }
 
 // EventsCommitted returns a channel closed when events are committed after
 // the call: by this process, or (PostgreSQL) by any process on the
@@ -230,7 +221,7 @@ func (s *Store) committedEvents() {
 // below it that will ever be committed is committed and visible to
 // transactions begun from now on. On SQLite every committed event is
 // (math.MaxInt64). On PostgreSQL it waits (up to maxBoundWait) until the
-// transactions running when it was called have ended, so that a read
+// transactions writing events when it was called have ended, so that a read
 // returns every event committed before it began; when one of them runs
 // longer, it returns the bound established so far.
 func (s *Store) EventsThrough(ctx context.Context) (int64, error) {
@@ -238,34 +229,25 @@ func (s *Store) EventsThrough(ctx context.Context) (int64, error) {
 		return math.MaxInt64, nil
 	}
 	f := &s.events
-	last, xmin, err := s.sampleEvents(ctx)
+	var last int64
+	if err := s.writer.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_id_seq`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("%s: event bound: %w", s.d.name, err)
+	}
+	f.mu.Lock()
+	safe := f.safe
+	f.mu.Unlock()
+	if last <= safe {
+		return safe, nil
+	}
+	// Read after the sequence: every transaction that drew an ID up to
+	// last holds the lock now, or has ended.
+	writers, err := s.eventWriters(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
-	f.mu.Lock()
-	f.settle(xmin)
-	need := last > f.safe && (len(f.pending) == 0 || f.pending[len(f.pending)-1].last < last)
-	f.mu.Unlock()
-	if need {
-		xid, err := s.eventsXid(ctx)
-		if err != nil {
-			return 0, err
-		}
-		f.mu.Lock()
-		if len(f.pending) >= maxBoundSamples {
-			// A transaction runs long: the newest sample stands in for
-			// the one it replaces, which only makes the bound wait longer.
-			f.pending = f.pending[:len(f.pending)-1]
-		}
-		f.pending = append(f.pending, boundSample{last: last, xid: xid})
-		f.mu.Unlock()
-	}
 	deadline := time.Now().Add(maxBoundWait)
-	for pause := 500 * time.Microsecond; ; pause = min(2*pause, 20*time.Millisecond) {
-		f.mu.Lock()
-		safe := f.safe
-		f.mu.Unlock()
-		if safe >= last || time.Now().After(deadline) {
+	for pause := 500 * time.Microsecond; len(writers) > 0; pause = min(2*pause, 20*time.Millisecond) {
+		if time.Now().After(deadline) {
 			return safe, nil
 		}
 		select {
@@ -273,65 +255,44 @@ func (s *Store) EventsThrough(ctx context.Context) (int64, error) {
 			return 0, ctx.Err()
 		case <-time.After(pause):
 		}
-		if xmin, err = s.oldestRunning(ctx); err != nil {
+		if writers, err = s.eventWriters(ctx, writers); err != nil {
 			return 0, err
 		}
-		f.mu.Lock()
-		f.settle(xmin)
-		f.mu.Unlock()
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.safe = max(f.safe, last)
+	return f.safe, nil
 }
 
 // maxBoundWait bounds how long EventsThrough waits for the transactions
-// running when it was called.
+// writing events when it was called.
 const maxBoundWait = 500 * time.Millisecond
 
-// oldestRunning returns the oldest transaction ID running (PostgreSQL).
-func (s *Store) oldestRunning(ctx context.Context) (int64, error) {
-	var xmin int64
-	if err := s.writer.QueryRowContext(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&xmin); err != nil {
-		return 0, fmt.Errorf("%s: event bound: %w", s.d.name, err)
+// eventWriters returns the transactions (virtual transaction IDs) other
+// than the caller's that hold the write lock on this store's events table;
+// when of is not nil, only those of them that are in of.
+func (s *Store) eventWriters(ctx context.Context, of map[string]bool) (map[string]bool, error) {
+	rows, err := s.writer.QueryContext(ctx, `SELECT virtualtransaction FROM pg_locks
+		WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid()
+		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND relation = 'events'::regclass`)
+	if err != nil {
+		return nil, fmt.Errorf("%s: event bound: %w", s.d.name, err)
 	}
-	return xmin, nil
-}
-
-// settle makes safe every pending sample that no transaction running at
-// or after xmin can affect.
-func (f *eventFeed) settle(xmin int64) {
-	keep := f.pending[:0]
-	for _, p := range f.pending {
-		if p.xid <= xmin {
-			f.safe = max(f.safe, p.last)
-		} else {
-			keep = append(keep, p)
+	defer rows.Close()
+	writers := map[string]bool{}
+	for rows.Next() {
+		var vxid string
+		if err := rows.Scan(&vxid); err != nil {
+			return nil, fmt.Errorf("%s: event bound: %w", s.d.name, err)
+		}
+		if of == nil || of[vxid] {
+			writers[vxid] = true
 		}
 	}
-	f.pending = keep
-}
-
-// sampleEvents reads the sequence of event IDs and the oldest transaction
-// ID running (PostgreSQL), in one statement of its own.
-func (s *Store) sampleEvents(ctx context.Context) (last, xmin int64, err error) {
-	err = s.writer.QueryRowContext(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END,
-		pg_snapshot_xmin(pg_current_snapshot())::text::bigint FROM events_id_seq`).Scan(&last, &xmin)
-	if err != nil {
-		err = fmt.Errorf("%s: event bound: %w", s.d.name, err)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: event bound: %w", s.d.name, err)
 	}
-	return last, xmin, err
-}
-
-// eventsXid takes a transaction ID in a transaction of its own, rolled
-// back at once: an ID greater than that of every transaction running or
-// ended before.
-func (s *Store) eventsXid(ctx context.Context) (int64, error) {
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("%s: event bound: %w", s.d.name, err)
-	}
-	defer func() { _ = sqlTx.Rollback() }()
-	var xid int64
-	if err := sqlTx.QueryRowContext(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&xid); err != nil {
-		return 0, fmt.Errorf("%s: event bound: %w", s.d.name, err)
-	}
-	return xid, nil
+	return writers, nil
 }
