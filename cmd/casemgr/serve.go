@@ -159,7 +159,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		CORSOrigins: origins,
 	}
 	deliveries := &webhook.Worker{
-		Store: db, Source: webhook.Feed{Store: db}, Client: webhook.NewClient(allow, *webhookTimeout),
+		Store: db, Source: webhook.Feed{Store: db, Render: httpapi.EventJSON}, Client: webhook.NewClient(allow, *webhookTimeout),
 		Lease: *webhookLease, Logger: logger, UserAgent: "casemgr-webhooks/" + versionString(),
 		Backoff: webhook.Backoff{Initial: *webhookBackoff, Max: *webhookBackoffMax, GiveUp: *webhookRetry},
 	}

@@ -89,7 +89,7 @@ func feedRequest(r *http.Request) (casemgr.FeedRequest, error) {
 	return req, nil
 }
 
-// eventRep is an event as the feed (and a webhook delivery) shows it:
+// eventRep is an event as the feed (and a webhook delivery, EventJSON) shows it:
 // id, type, time, actor ({"user": {"id"}} or {"client": {"id"}}), entity
 // ({"type", "id"}), department ({"id"}, left out for a customer of no
 // department) and changes ({"<field>": {"before", "after"}}). In XML a
@@ -108,6 +108,13 @@ func eventRep(e *casemgr.Event, xml bool) map[string]any {
 		m["department"] = map[string]any{"id": casemgr.FormatID(e.Department)}
 	}
 	return m
+}
+
+// EventJSON renders an event as the feed's JSON item, byte for byte as
+// the feed's answer holds it: the body of a webhook delivery
+// (webhook.Feed.Render).
+func EventJSON(e casemgr.Event) ([]byte, error) {
+	return appendTreeValue(nil, eventRep(&e, false)), nil
 }
 
 // actorRep is {"user": {"id"}} for "user:1001", {"client": {"id"}} for

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +223,71 @@ func TestWebhookRules(t *testing.T) {
 			h.do("POST", webhooksPath, h.client(), webhookBody(fmt.Sprintf("http://127.0.0.1/%d", i), "")).expect(t, 201, "")
 		}
 		h.refusedWebhook(400, "400-536", "POST", webhooksPath, h.client(), webhookBody("http://127.0.0.1/last", ""))
+	})
+}
+
+// TestWebhookBodyIsTheFeedItem: a webhook delivery's body is the feed's
+// JSON item of the same event, byte for byte (one renderer, EventJSON),
+// for events whose changes hold what JSON encoders differ on: HTML
+// characters, non-ASCII text, line separators, decimal numbers, nested
+// values, keys out of order, and an actor of no known kind.
+func TestWebhookBodyIsTheFeedItem(t *testing.T) {
+	onEngines(t, "", func(t *testing.T, h *harness) {
+		h.allowLoopback()
+		client := h.client()
+		var mu sync.Mutex
+		bodies := map[string][]byte{} // by webhook-id, verified
+		rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if webhook.Verify(testSecret, body, r.Header) != nil {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			mu.Lock()
+			bodies[r.Header.Get("webhook-id")] = body
+			mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer rec.Close()
+		h.do("POST", webhooksPath, client, webhookBody(rec.URL+"/", testSecret)).expect(t, 201, "")
+
+		entries := []casemgr.HistoryEntry{
+			{Entity: "case", EntityID: 2000, Action: "changecase", Actor: "user:1001", At: casemgr.Millis(time.Now()), Department: 10,
+				EventType: casemgr.EventCaseChanged,
+				Changes:   `{"subject":{"before":"Tom & Jerry <b>","after":"Ünïcödé \u2028 \"quoted\" 😀"},"amount":{"before":1.50,"after":1e3},"attrs":{"after":{"z":[1,"a"],"a":null}}}`},
+			{Entity: "customer", EntityID: 500, Action: "create", Actor: "client:bridge", At: casemgr.Millis(time.Now()),
+				EventType: casemgr.EventCustomerCreated, Changes: `{}`},
+		}
+		if err := h.db.Write(context.Background(), func(tx casemgr.Tx) error { return tx.AppendHistory(entries) }); err != nil {
+			t.Fatal(err)
+		}
+		w := &webhook.Worker{Store: h.db, Source: webhook.Feed{Store: h.db, Render: EventJSON},
+			Client: webhook.NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, 5*time.Second)}
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, _, err := w.Round(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			n := len(bodies)
+			mu.Unlock()
+			if n == len(entries) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d events delivered", n, len(entries))
+			}
+		}
+		res := h.do("GET", feedURL("", "wait", "20"), client, "")
+		res.expect(t, 200, "")
+		var page struct{ Event []json.RawMessage }
+		if err := json.Unmarshal(res.Body, &page); err != nil || len(page.Event) != len(entries) {
+			t.Fatalf("feed %s (%v)", res.Body, err)
+		}
+		for _, item := range page.Event {
+			id := atString(mustJSON(t, string(item)), "id")
+			if got := bodies[id]; string(got) != string(item) {
+				t.Errorf("event %s: delivered body\n%s\nfeed item\n%s", id, got, item)
+			}
+		}
 	})
 }

@@ -2,9 +2,7 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
-	"strings"
+	"errors"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -14,8 +12,9 @@ import (
 // late with a lower ID.
 type Feed struct {
 	Store casemgr.Store
-	// Render makes the body of an event: the feed's JSON item. Nil uses
-	// EventJSON.
+	// Render makes the body of an event: the feed's JSON item, by the
+	// feed's own renderer (httpapi.EventJSON), so that a delivery is the
+	// feed's item byte for byte. Required.
 	Render func(casemgr.Event) ([]byte, error)
 }
 
@@ -25,13 +24,12 @@ func (f Feed) Read(ctx context.Context, after int64, types []string, limit int) 
 	if err != nil {
 		return nil, 0, err
 	}
-	render := f.Render
-	if render == nil {
-		render = EventJSON
+	if f.Render == nil {
+		return nil, 0, errors.New("webhook.Feed without Render")
 	}
 	items := make([]Item, len(events))
 	for i, ev := range events {
-		body, err := render(ev)
+		body, err := f.Render(ev)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -45,27 +43,3 @@ func (f Feed) Head(ctx context.Context) (int64, error) { return casemgr.FeedHead
 
 // Committed returns the store's wake-up channel of committed events.
 func (f Feed) Committed() <-chan struct{} { return f.Store.EventsCommitted() }
-
-// EventJSON renders an event as the feed's JSON item: id, type, time,
-// actor ({"user": {"id"}} or {"client": {"id"}}), entity ({"type", "id"}),
-// department ({"id"}, left out when none) and changes.
-func EventJSON(ev casemgr.Event) ([]byte, error) {
-	m := map[string]any{
-		"id":     strconv.FormatInt(ev.ID, 10),
-		"type":   ev.Type,
-		"time":   casemgr.FormatTime(ev.At),
-		"entity": map[string]any{"type": ev.Entity, "id": casemgr.FormatID(ev.EntityID)},
-	}
-	if kind, id, ok := strings.Cut(ev.Actor, ":"); ok {
-		m["actor"] = map[string]any{kind: map[string]any{"id": id}}
-	}
-	if ev.Department != 0 {
-		m["department"] = map[string]any{"id": casemgr.FormatID(ev.Department)}
-	}
-	changes := json.RawMessage("{}")
-	if ev.Changes != "" {
-		changes = json.RawMessage(ev.Changes)
-	}
-	m["changes"] = changes
-	return json.Marshal(m)
-}

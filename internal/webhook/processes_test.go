@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -63,7 +64,7 @@ func workerProcess(owner string) int {
 		return 2
 	}
 	defer db.Close()
-	w := &Worker{Store: db, Source: Feed{Store: db}, Client: NewClient(loopback, 10*time.Second), Owner: owner,
+	w := &Worker{Store: db, Source: Feed{Store: db, Render: httpapi.EventJSON}, Client: NewClient(loopback, 10*time.Second), Owner: owner,
 		Lease: lease, Poll: 20 * time.Millisecond, UserAgent: "worker/" + owner,
 		Backoff: Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond, GiveUp: time.Hour},
 		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -331,7 +332,7 @@ func TestDelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeEvents(t, db, 10, 0)
-			feed := Feed{Store: db}
+			feed := Feed{Store: db, Render: httpapi.EventJSON}
 			drain(t, testWorker(db, feed, "a"), db, feed, time.Minute)
 			if got := rec.delivered(); len(got) != 10 {
 				t.Fatalf("the webhook of every type got %v", got)
