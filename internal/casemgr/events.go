@@ -119,12 +119,16 @@ func (c change) MarshalJSON() ([]byte, error) {
 	return append(append(b, after...), '}'), nil
 }
 
-// describeChange fills the event fields of a history entry (its type,
-// department and changed fields) from the entity before and after the
-// change; before is nil for a creation. Both are values of one struct type.
+// describeChange fills a history entry from the entity before and after
+// the change (before is nil for a creation; both are values of one struct
+// type): its Before and After, which hold only the changed fields (by
+// their Go names, as the entity's JSON names them; a creation's After its
+// fields that are not zero), and its event fields (type, department and
+// the changed fields as the feed shows them).
 func describeChange(h *HistoryEntry, before, after any) {
 	av := reflect.Indirect(reflect.ValueOf(after))
 	if av.Kind() != reflect.Struct {
+		h.After = snapshot(after)
 		return
 	}
 	var bv reflect.Value
@@ -135,6 +139,7 @@ func describeChange(h *HistoryEntry, before, after any) {
 		}
 	}
 	changes := map[string]change{}
+	was, is := map[string]any{}, map[string]any{}
 	for i := 0; i < av.NumField(); i++ {
 		f := av.Type().Field(i)
 		if !f.IsExported() {
@@ -143,22 +148,21 @@ func describeChange(h *HistoryEntry, before, after any) {
 		a := av.Field(i).Interface()
 		if !bv.IsValid() {
 			if !av.Field(i).IsZero() {
-				changes[fieldName(f.Name)] = change{After: a}
+				changes[fieldName(f.Name)], is[f.Name] = change{After: a}, a
 			}
 			continue
 		}
 		if b := bv.Field(i).Interface(); !reflect.DeepEqual(b, a) {
-			changes[fieldName(f.Name)] = change{Before: b, After: a}
+			changes[fieldName(f.Name)], was[f.Name], is[f.Name] = change{Before: b, After: a}, b, a
 		}
 	}
 	if d := av.FieldByName("Department"); d.IsValid() && d.CanInt() {
 		h.Department = d.Int()
 	}
-	b, err := json.Marshal(changes)
-	if err != nil {
-		b = []byte("{}")
+	h.After, h.Changes = snapshot(is), snapshot(changes)
+	if bv.IsValid() {
+		h.Before = snapshot(was)
 	}
-	h.Changes = string(b)
 	h.EventType = eventType(h.Entity, h.Action, !bv.IsValid(), changes)
 }
 

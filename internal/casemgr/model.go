@@ -365,7 +365,8 @@ type Attachment struct {
 }
 
 // HistoryEntry records one change of an entity: who changed what, when, and
-// the entity before and after.
+// each changed field before and after (HistoryStates rebuilds the whole
+// entity before and after from them).
 type HistoryEntry struct {
 	Seq      int64
 	Entity   string // "activity" or "case"
@@ -373,8 +374,12 @@ type HistoryEntry struct {
 	Action   string // "changecustomer", "changecase", "transfer", "create", ...
 	Actor    string // "user:1001" or "client:crm-bridge"
 	At       time.Time
-	Before   string // JSON, empty for a creation
-	After    string // JSON
+	// Before and After are JSON objects of the changed fields by Go name,
+	// before and after the change; Before is empty for a creation, whose
+	// After holds its fields that are not zero. Entries recorded before
+	// issue 19 hold the whole entity in both.
+	Before string
+	After  string
 	// The event of the change (Event): its type, the entity's department
 	// and the changed fields (JSON), set by describeChange.
 	EventType  string

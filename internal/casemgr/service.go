@@ -86,10 +86,7 @@ func snapshot(v any) string {
 
 // history records one change of an entity.
 func history(entity string, id ID, action string, actor Actor, at time.Time, before, after any) HistoryEntry {
-	h := HistoryEntry{Entity: entity, EntityID: id, Action: action, Actor: actor.String(), At: at, After: snapshot(after)}
-	if before != nil {
-		h.Before = snapshot(before)
-	}
+	h := HistoryEntry{Entity: entity, EntityID: id, Action: action, Actor: actor.String(), At: at}
 	describeChange(&h, before, after)
 	return h
 }

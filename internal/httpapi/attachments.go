@@ -240,7 +240,7 @@ func (s *Server) activityAttachments(w http.ResponseWriter, r *http.Request) err
 	}
 	var list []casemgr.Attachment
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		if _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
+		if _, _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
 			return err
 		}
 		var err error
@@ -278,7 +278,7 @@ func (s *Server) attachmentContent(w http.ResponseWriter, r *http.Request) error
 	altID := r.PathValue("attachmentId")
 	var att *casemgr.Attachment
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		if _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
+		if _, _, err := s.visibleActivity(tx, rc.actor, actID); err != nil {
 			return err
 		}
 		// Only a well-formed UUID can name an attachment; anything else

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -38,7 +36,7 @@ func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) error {
 		}
 		rp := s.newRep(r, l)
 		want := allFields(caseFields)
-		out, err = historyEntries(entries, caseSnapshot, l.prepareCases,
+		out, err = historyEntries(entries, list[0], l.prepareCases,
 			func(c *casemgr.Case) (any, error) { return rp.caseRep(c, want), nil })
 		return err
 	})
@@ -50,32 +48,31 @@ func (s *Server) caseHistory(w http.ResponseWriter, r *http.Request) error {
 }
 
 // historyEntries renders history entries, oldest first, each with the
-// entity before and after it: decode reads a snapshot an entry recorded
-// (false when it holds none, as the "before" of a creation), prepare loads
-// what the representations of all the snapshots need at once, and render
-// represents one snapshot as the entity itself is represented.
-func historyEntries[T any](entries []casemgr.HistoryEntry, decode func(string) (T, bool),
+// entity before and after it, rebuilt from current, the entity as it is
+// now (casemgr.HistoryStates): prepare loads what the representations of
+// all the states need at once, and render represents one state as the
+// entity itself is represented.
+func historyEntries[T any](entries []casemgr.HistoryEntry, current T,
 	prepare func([]T) error, render func(*T) (any, error)) ([]any, error) {
-	var snaps []T
-	for _, e := range entries {
-		for _, raw := range []string{e.Before, e.After} {
-			if x, ok := decode(raw); ok {
-				snaps = append(snaps, x)
-			}
+	states := casemgr.HistoryStates(entries, current)
+	var all []T
+	for _, st := range states {
+		if st.Before != nil {
+			all = append(all, *st.Before)
 		}
+		all = append(all, *st.After)
 	}
-	if err := prepare(snaps); err != nil {
+	if err := prepare(all); err != nil {
 		return nil, err
 	}
 	out := make([]any, 0, len(entries))
-	for _, e := range entries {
+	for i, e := range entries {
 		m := map[string]any{"action": e.Action, "actor": e.Actor, "at": casemgr.FormatTime(e.At)}
-		for key, raw := range map[string]string{"before": e.Before, "after": e.After} {
-			x, ok := decode(raw)
-			if !ok {
+		for key, x := range map[string]*T{"before": states[i].Before, "after": states[i].After} {
+			if x == nil {
 				continue
 			}
-			v, err := render(&x)
+			v, err := render(x)
 			if err != nil {
 				return nil, err
 			}
@@ -84,17 +81,4 @@ func historyEntries[T any](entries []casemgr.HistoryEntry, decode func(string) (
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-// caseSnapshot decodes a case as a history entry recorded it; false when
-// the entry holds none (the "before" of a creation).
-func caseSnapshot(s string) (casemgr.Case, bool) {
-	var c casemgr.Case
-	if strings.TrimSpace(s) == "" || strings.TrimSpace(s) == "null" {
-		return c, false
-	}
-	if err := json.Unmarshal([]byte(s), &c); err != nil || c.ID == 0 {
-		return c, false
-	}
-	return c, true
 }

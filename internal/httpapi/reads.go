@@ -365,7 +365,7 @@ func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	var out []any
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		l, err := s.visibleActivity(tx, rc.actor, actID)
+		l, act, err := s.visibleActivity(tx, rc.actor, actID)
 		if err != nil {
 			return err
 		}
@@ -378,7 +378,7 @@ func (s *Server) activityHistory(w http.ResponseWriter, r *http.Request) error {
 		rp := s.newRep(r, l)
 		want := activitySummary()
 		want["customAttributes"] = true
-		out, err = historyEntries(entries, historySnapshot,
+		out, err = historyEntries(entries, *act,
 			func(list []casemgr.Activity) error { return l.prepareActivities(list, want) },
 			// A snapshot has no attachments to count; want excludes them.
 			func(a *casemgr.Activity) (any, error) { return rp.activity(a, want) })
@@ -405,20 +405,21 @@ func pathID(r *http.Request) (casemgr.ID, error) {
 }
 
 // visibleActivity checks that an activity exists and that the actor sees
-// it (404-101 otherwise), and returns a lookup for its representation.
-func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casemgr.ID) (*lookup, error) {
+// it (404-101 otherwise), and returns it with a lookup for its
+// representation.
+func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casemgr.ID) (*lookup, *casemgr.Activity, error) {
 	list, err := tx.Activities([]casemgr.ID{actID}, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l, err := newLookup(tx, actor)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(list) == 0 || !actor.SeesActivity(&list[0]) {
-		return nil, notFound("activity", []string{wireID(actID)})
+		return nil, nil, notFound("activity", []string{wireID(actID)})
 	}
-	return l, nil
+	return l, &list[0], nil
 }
 
 // getCases serves GET /core/casemgr/v3/case/{ids}: up to 75 cases as

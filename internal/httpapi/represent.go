@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -766,20 +765,6 @@ func (r *rep) customer(c *casemgr.Customer, want fieldSet) map[string]any {
 		put("lastModified", casemgr.FormatTime(c.LastModified))
 	}
 	return m
-}
-
-// historySnapshot decodes the activity a history entry recorded (the
-// domain writes activity snapshots as JSON of casemgr.Activity); ok is
-// false for an empty or unreadable snapshot.
-func historySnapshot(s string) (casemgr.Activity, bool) {
-	var a casemgr.Activity
-	if strings.TrimSpace(s) == "" {
-		return a, false
-	}
-	if err := json.Unmarshal([]byte(s), &a); err != nil {
-		return a, false
-	}
-	return a, true
 }
 
 // activitySubstatus is the substatus an activity shows: the one the world
