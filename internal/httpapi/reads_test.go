@@ -1,13 +1,17 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
@@ -576,6 +580,10 @@ func TestActivityHistory(t *testing.T) {
 			}
 		})
 
+		t.Run("whole_row_entries_of_before_and_changed_fields_render_alike", func(t *testing.T) {
+			activityHistoryOfBothShapes(t, h)
+		})
+
 		t.Run("invisible_or_missing_is_404", func(t *testing.T) {
 			h.do("GET", "/core/casemgr/v3/activity/3100/history", jenny, "").expect(t, 404, "404-101")
 			h.do("GET", "/core/casemgr/v3/activity/9999/history", jenny, "").expect(t, 404, "404-101")
@@ -817,4 +825,44 @@ func TestReadsOddInputs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// activityHistoryOfBothShapes records a change of activity 3002 as history
+// recorded it before issue 19 (the whole activity before and after), then
+// changes its customer, recorded as now (the changed fields only), and
+// checks that the history shows the whole activity before and after each:
+// the old entry's after is the new entry's before.
+func activityHistoryOfBothShapes(t *testing.T, h *harness) {
+	jenny := h.login("jenny")
+	cur := h.activity(3002)
+	old := cur
+	old.Subject, old.LastModified = "An earlier subject", cur.LastModified.Add(-time.Hour)
+	b, _ := json.Marshal(old)
+	a, _ := json.Marshal(cur)
+	if err := h.db.Write(context.Background(), func(tx casemgr.Tx) error {
+		return tx.AppendHistory([]casemgr.HistoryEntry{{Entity: "activity", EntityID: 3002, Action: "edit",
+			Actor: "user:1001", At: cur.LastModified, Before: string(b), After: string(a)}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.do("PATCH", "/core/casemgr/v3/activity/changecustomer", jenny,
+		`{"activity": [{"id": "3002", "customer": {"contacts": {"contact": [{"phone": [{"id": "711"}]}]}}}]}`).
+		expect(t, 204, "")
+	hist := h.history("activity", 3002)
+	if len(hist) != 2 || strings.Contains(hist[1].After, "Subject") || !strings.Contains(hist[1].After, `"Customer":501`) {
+		t.Fatalf("history recorded: %+v", hist)
+	}
+	res := h.do("GET", "/core/casemgr/v3/activity/3002/history", jenny, "")
+	res.expect(t, 200, "")
+	m := res.JSON(t)
+	rtWant(t, "old before subject", atString(m, "history.0.before.subject"), "An earlier subject")
+	rtWant(t, "old after subject", atString(m, "history.0.after.subject"), cur.Subject)
+	rtWant(t, "old after customer", atString(m, "history.0.after.customer.id"), "500")
+	rtWant(t, "new before customer", atString(m, "history.1.before.customer.id"), "500")
+	rtWant(t, "new after customer", atString(m, "history.1.after.customer.id"), "501")
+	rtWant(t, "new after subject", atString(m, "history.1.after.subject"), cur.Subject)
+	rtWant(t, "new action", atString(m, "history.1.action"), "changecustomer")
+	if !reflect.DeepEqual(at(m, "history.0.after"), at(m, "history.1.before")) {
+		t.Errorf("the old entry's after %v and the new entry's before %v differ", at(m, "history.0.after"), at(m, "history.1.before"))
+	}
 }
