@@ -84,6 +84,13 @@ func snapshot(v any) string {
 	return string(b)
 }
 
+// NewHistoryEntry is the history entry of one change of an entity, as the
+// operations record it (before is nil for a creation): the storage suite
+// stores and reads back what the operations write.
+func NewHistoryEntry(entity string, id ID, action string, actor Actor, at time.Time, before, after any) HistoryEntry {
+	return history(entity, id, action, actor, at, before, after)
+}
+
 // history records one change of an entity.
 func history(entity string, id ID, action string, actor Actor, at time.Time, before, after any) HistoryEntry {
 	h := HistoryEntry{Entity: entity, EntityID: id, Action: action, Actor: actor.String(), At: at}

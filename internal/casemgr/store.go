@@ -136,6 +136,10 @@ type Tx interface {
 	// History.
 	AppendHistory(entries []HistoryEntry) error
 	History(entity string, id ID) ([]HistoryEntry, error)
+	// PurgeHistory deletes at most limit of the oldest history entries,
+	// up to the first one recorded at or after before, and returns the
+	// number deleted (the history retention, off by default).
+	PurgeHistory(before time.Time, limit int) (int64, error)
 
 	// Events (the change feed). AppendHistory writes the event of every
 	// entry it appends (HistoryEntry.Event).

@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -82,3 +84,33 @@ func (t *tx) History(entity string, id casemgr.ID) ([]casemgr.HistoryEntry, erro
 // historySQL is the history of one entity.
 const historySQL = `SELECT seq, entity, entity_id, action, actor, at, before_json, after_json
 	FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq`
+
+// PurgeHistory deletes at most limit of the oldest history entries, up to
+// the first one recorded at or after before: entries go as a prefix by
+// number, so none recorded at or after before is deleted, and the scan for
+// the first kept entry walks only the entries it deletes. limit bounds the
+// transaction, so that a first purge of a large history does not hold the
+// writer for long: the janitor calls again while limit entries went.
+func (t *tx) PurgeHistory(before time.Time, limit int) (int64, error) {
+	const op = "purge history"
+	if err := t.writable(op); err != nil {
+		return 0, err
+	}
+	var first, through int64
+	err := t.queryRow(`SELECT seq - 1 FROM history WHERE at >= ? ORDER BY seq LIMIT 1`, []any{millis(before)}, &through)
+	if err == sql.ErrNoRows {
+		err = t.queryRow(`SELECT coalesce(max(seq), 0) FROM history`, nil, &through)
+	}
+	if err == nil {
+		err = t.queryRow(`SELECT coalesce(min(seq), 0) FROM history`, nil, &first)
+	}
+	if err != nil {
+		return 0, t.wrap(op, err)
+	}
+	r, err := t.exec(op, `DELETE FROM history WHERE seq <= ?`, min(through, first+int64(max(limit, 1))-1))
+	if err != nil {
+		return 0, err
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"search_activities", testSearchActivities},
 		{"pull_candidates_in_order_skipping_locked_rows", testPullCandidates},
 		{"history", testHistory},
+		{"history_records_changed_fields_and_reads_both_shapes", testHistoryShapes},
+		{"history_retention_purges_old_entries_only", testPurgeHistory},
 		{"events_of_history_entries", testEvents},
 		{"events_committed_out_of_order_are_not_passed", testEventsCommittedOutOfOrder},
 		{"attachments", testAttachments},
