@@ -91,6 +91,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	webhookLogTTL := f.Duration("webhook-log-retention", 7*24*time.Hour, "how long webhook delivery log entries are kept")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
 	eventRetention := f.Duration("event-retention", 7*24*time.Hour, "how long events of the change feed are kept before the purge deletes them (0: for ever)")
+	historyRetention := f.Duration("history-retention", 0, "how long the change history of activities, cases and customers is kept before the purge deletes it (0: for ever)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if *purgeEvery > 0 {
-		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL, *webhookLogTTL, *eventRetention)
+		go purge(ctx, db, logger, *purgeEvery, *idempotencyTTL, *webhookLogTTL, retention{events: *eventRetention, history: *historyRetention})
 	}
 	// Webhook deliveries run until ctx ends; one killed mid-delivery
 	// leaves its claims to expire and other processes deliver again.
@@ -374,11 +375,44 @@ func purgeEvents(ctx context.Context, db casemgr.Store, logger *slog.Logger, cut
 	}
 }
 
+// historyBatch is the most history entries one purge transaction deletes.
+const historyBatch = 10000
+
+// purgeHistory deletes the history entries recorded before cut, in
+// transactions of at most historyBatch entries, so that a first purge of a
+// long history does not hold the writer for long.
+func purgeHistory(ctx context.Context, db casemgr.Store, logger *slog.Logger, cut time.Time) {
+	var total int64
+	for ctx.Err() == nil {
+		var n int64
+		err := db.Write(ctx, func(tx casemgr.Tx) (err error) {
+			n, err = tx.PurgeHistory(cut, historyBatch)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("purging history failed", "err", err)
+			}
+			return
+		}
+		if total += n; n < historyBatch {
+			break
+		}
+	}
+	if total > 0 {
+		logger.Info("purged change history", "rows", total, "before", cut.UTC().Format(time.RFC3339))
+	}
+}
+
+// retention is how long events and history are kept (0: for ever).
+type retention struct{ events, history time.Duration }
+
 // purge deletes expired sessions and tokens, old idempotency records,
-// webhook delivery logs older than deliveryTTL and events older than eventRetention (0: none) every interval until ctx
-// ends. Several processes on one database may purge at once: the deletes
-// are idempotent.
-func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL, deliveryTTL, eventRetention time.Duration) {
+// webhook delivery logs older than deliveryTTL, and events and history
+// older than their retention (0: none) every interval until ctx ends.
+// Several processes on one database may purge at once: the deletes are
+// idempotent.
+func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval, idempotencyTTL, deliveryTTL time.Duration, keep retention) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -403,8 +437,11 @@ func purge(ctx context.Context, db casemgr.Store, logger *slog.Logger, interval,
 		case n > 0:
 			logger.Info("purged expired sessions, tokens, idempotency records and webhook delivery logs", "rows", n)
 		}
-		if eventRetention > 0 {
-			purgeEvents(ctx, db, logger, now.Add(-eventRetention))
+		if keep.events > 0 {
+			purgeEvents(ctx, db, logger, now.Add(-keep.events))
+		}
+		if keep.history > 0 {
+			purgeHistory(ctx, db, logger, now.Add(-keep.history))
 		}
 	}
 }

@@ -111,3 +111,26 @@ func (d *DB) Close() error {
 
 // pg reports whether the engine is PostgreSQL.
 func (d *DB) pg() bool { return d.Engine == Postgres }
+
+// historyMark is the number of the newest history entry (0: none).
+func (d *DB) historyMark(ctx context.Context) (int64, error) {
+	var seq int64
+	err := d.Read.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM history`).Scan(&seq)
+	return seq, err
+}
+
+// historyWritten measures the history entries numbered above mark, as the
+// database holds them: the bytes of their rows (each text column's bytes
+// as stored, 8 for each of the three numbers; the engine's row header and
+// the index entries are not counted) and the number of activity entries,
+// one per changed activity.
+func (d *DB) historyWritten(ctx context.Context, mark int64) (bytes, activities int64, err error) {
+	size := func(col string) string { return "length(CAST(" + col + " AS BLOB))" }
+	if d.pg() {
+		size = func(col string) string { return "octet_length(" + col + ")" }
+	}
+	row := size("entity") + " + " + size("action") + " + " + size("actor") + " + " + size("before_json") + " + " + size("after_json") + " + 24"
+	err = d.Read.QueryRowContext(ctx, d.sql(`SELECT coalesce(sum(`+row+`), 0), coalesce(sum(CASE WHEN entity = 'activity' THEN 1 ELSE 0 END), 0)
+		FROM history WHERE seq > ?`), mark).Scan(&bytes, &activities)
+	return bytes, activities, err
+}

@@ -19,7 +19,7 @@ import (
 // through the store's driver: no HTTP, no authentication, no rules. They
 // read what the change needs, lock the rows (PostgreSQL), write the change
 // with set-based statements and append the same history entries (the
-// activity before and after, as JSON) that the operation appends. Their
+// changed fields before and after, as JSON) that the operation appends. Their
 // rate is the ceiling the operation is measured against.
 
 // rawSQL holds the statements of the raw transactions. On SQLite they are
@@ -259,6 +259,14 @@ func (r *rawSQL) txStmt(ctx context.Context, tx *sql.Tx, q string) (stmt, error)
 // rawActor is the actor the raw transactions record in history.
 const rawActor = "user:1001"
 
+// rawChange is the record of a change the raw transactions append to
+// history, as the server records it: the changed fields before and after
+// (before is nil for a creation).
+func rawChange(entity string, id int64, action string, at time.Time, before, after any) (b, a string) {
+	h := casemgr.NewHistoryEntry(entity, id, action, casemgr.Actor{User: &casemgr.User{ID: 1001}}, at, before, after)
+	return h.Before, h.After
+}
+
 // appendHistory inserts history entries of activities in one statement.
 func (r *rawSQL) appendHistory(ctx context.Context, tx *sql.Tx, action string, at time.Time, before, after []casemgr.Activity) error {
 	ids := make([]int64, len(after))
@@ -266,9 +274,7 @@ func (r *rawSQL) appendHistory(ctx context.Context, tx *sql.Tx, action string, a
 	as := make([]string, len(after))
 	for i := range after {
 		ids[i] = after[i].ID
-		b, _ := json.Marshal(before[i])
-		a, _ := json.Marshal(after[i])
-		bs[i], as[i] = string(b), string(a)
+		bs[i], as[i] = rawChange("activity", after[i].ID, action, at, before[i], after[i])
 	}
 	if r.db.pg() {
 		st, err := r.txStmt(ctx, tx, `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
@@ -406,14 +412,14 @@ func rawCreate(ctx context.Context, e *env, rng *rand.Rand, rec recordFunc) {
 		if err := insA.QueryRowContext(ctx, row...).Scan(&a.ID); err != nil {
 			return err
 		}
-		cj, _ := json.Marshal(c)
-		aj, _ := json.Marshal(a)
+		_, cj := rawChange("case", c.ID, "create", now, nil, c)
+		_, aj := rawChange("activity", a.ID, "create", now, nil, a)
 		hist, err := e.raw.txStmt(ctx, tx, `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
 			VALUES ('case', ?, 'create', ?, ?, '', ?), ('activity', ?, 'create', ?, ?, '', ?)`)
 		if err != nil {
 			return err
 		}
-		_, err = hist.ExecContext(ctx, c.ID, rawActor, now.UnixMilli(), string(cj), a.ID, rawActor, now.UnixMilli(), string(aj))
+		_, err = hist.ExecContext(ctx, c.ID, rawActor, now.UnixMilli(), cj, a.ID, rawActor, now.UnixMilli(), aj)
 		return err
 	})
 	recordRaw(rec, "create", t, err)

@@ -67,6 +67,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "errors of %s (%s, all runs): %s\n", op.Op, kind, strings.Join(parts, "; "))
 		}
 	}
+	for _, op := range r.Ops {
+		if op.HistoryActivities > 0 {
+			fmt.Fprintf(w, "history written by %s: %.0f bytes per changed activity (%d activities changed)\n",
+				op.Op, op.HistoryBytesPerActivity, op.HistoryActivities)
+		}
+	}
 	if err := r.writeOpenLoop(w); err != nil {
 		return err
 	}

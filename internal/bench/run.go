@@ -89,6 +89,29 @@ type OpReport struct {
 	RunsRaw  []float64 `json:"runsRaw,omitempty"`
 	// OpenLoop are the open-loop phases (RunConfig.Rates), one per rate.
 	OpenLoop []*OpenLoopSummary `json:"openLoop,omitempty"`
+	// HistoryBytesPerActivity is the history the HTTP phases of the
+	// operation wrote (DB.historyWritten), in bytes per changed activity,
+	// over all runs; HistoryActivities the activities they changed. Not
+	// measured for a mix.
+	HistoryBytesPerActivity float64 `json:"historyBytesPerActivity,omitempty"`
+	HistoryActivities       int64   `json:"historyActivities,omitempty"`
+}
+
+// tallyHistory adds the history written since mark to the operation's
+// report, when the phase measured one operation alone.
+func tallyHistory(ctx context.Context, db *DB, mark int64, group []*operation, reports map[string]*OpReport) error {
+	if len(group) != 1 {
+		return nil
+	}
+	bytes, acts, err := db.historyWritten(ctx, mark)
+	if err != nil || acts == 0 {
+		return err
+	}
+	r := reports[group[0].name]
+	total := r.HistoryBytesPerActivity*float64(r.HistoryActivities) + float64(bytes)
+	r.HistoryActivities += acts
+	r.HistoryBytesPerActivity = total / float64(r.HistoryActivities)
+	return nil
 }
 
 // Report is the result of a run.
@@ -448,7 +471,14 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 			logf("run %d of %d", run, cfg.Runs)
 			var httpRPS, rawRPS map[string]float64
 			if cfg.HTTP {
+				mark, err := db.historyMark(ctx)
+				if err != nil {
+					return nil, err
+				}
 				st, length := runPhase("http", group, weights[g])
+				if err := tallyHistory(ctx, db, mark, group, reports); err != nil {
+					return nil, err
+				}
 				httpRPS = map[string]float64{}
 				for _, op := range group {
 					s := summarize(st[op.name], length)
