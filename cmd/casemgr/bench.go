@@ -16,8 +16,9 @@ const benchUsage = `casemgr bench — load tests of casemgr (docs/performance.md
 
   casemgr bench world --db URL [--customers N --cases N --activities N] [--replace]
         generate a world straight into a database (PostgreSQL COPY, SQLite batched inserts)
-  casemgr bench run --url http://127.0.0.1:8080 --db URL [--ops LIST | --mix WEIGHTS] [--clients 32] [--duration 20s]
-        drive a running server over HTTP; also measures GET /healthz and each operation's raw SQL transaction
+  casemgr bench run --url http://127.0.0.1:8080 --db URL [--ops LIST | --mix WEIGHTS] [--clients 32] [--duration 20s] [--webhooks]
+        drive a running server over HTTP; also measures GET /healthz and each operation's raw SQL transaction;
+        --webhooks subscribes a loopback receiver to every event for the run
   casemgr bench raw --db URL [--ops LIST] [--clients 32] [--duration 10s]
         run only the raw SQL transactions of the operations against the database
 
@@ -105,7 +106,9 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 	mix := f.String("mix", "", "measure a weighted mix instead of --ops, e.g. create=4,get-1=10,transfer-75=1")
 	runs := f.Int("runs", 1, "repeat every phase; figures are medians over the runs")
 	var rates *string
+	var hooks *bool
 	if !rawOnly {
+		hooks = f.Bool("webhooks", false, "subscribe a loopback receiver to every event type on the server for the run (the server needs --webhook-allow 127.0.0.0/8), to compare with a run without")
 		rates = f.String("rate", "", "also measure each operation open-loop at these rates, after its closed-loop runs: requests per second (500) or percentages of its measured maximum (25%,50%,75%); latency counts from each request's due time")
 	}
 	asJSON := f.Bool("json", false, "write the report as JSON")
@@ -139,6 +142,18 @@ func runBenchRun(ctx context.Context, args []string, getenv func(string) string,
 				cfg.Ops = append(cfg.Ops, op)
 			}
 		}
+	}
+	if hooks != nil && *hooks {
+		load, err := bench.SubscribeWebhooks(ctx, cfg.URL)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		defer func() {
+			fmt.Fprintf(stderr, "webhook deliveries during the run: %d verified, %d refused\n", load.Delivered.Load(), load.Refused.Load())
+			if err := load.Close(context.WithoutCancel(ctx)); err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			}
+		}()
 	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {

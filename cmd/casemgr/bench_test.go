@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,15 +31,27 @@ func TestBenchWorldRunAndRaw(t *testing.T) {
 			if !strings.Contains(out.String(), "2000 activities") {
 				t.Errorf("bench world said %q", out.String())
 			}
-			addr, stop, _ := serveUntilReady(t, []string{"--db", dbURL}, nil)
+			addr, stop, _ := serveUntilReady(t, []string{"--db", dbURL, "--webhook-allow", "127.0.0.0/8"}, nil)
 			defer stop()
 
 			out.Reset()
 			var stderr bytes.Buffer
 			if err := run(ctx, []string{"bench", "run", "--db", dbURL, "--url", "http://" + addr, "--clients", "2",
-				"--duration", "250ms", "--warmup", "0s", "--ops", strings.Join(bench.Operations, ","), "--rate", "50%", "--json"},
+				"--duration", "250ms", "--warmup", "0s", "--ops", strings.Join(bench.Operations, ","), "--rate", "50%", "--json", "--webhooks"},
 				env(nil), &out, &stderr); err != nil {
 				t.Fatalf("bench run: %v\n%s", err, stderr.String())
+			}
+			// --webhooks: a receiver got verified deliveries of the run's
+			// events, none refused, and its webhook is gone.
+			var delivered, refused int
+			if i := strings.Index(stderr.String(), "webhook deliveries during the run: "); i < 0 {
+				t.Errorf("no webhook line in %s", stderr.String())
+			} else if _, err := fmt.Sscanf(stderr.String()[i:], "webhook deliveries during the run: %d verified, %d refused", &delivered, &refused); err != nil ||
+				delivered == 0 || refused != 0 {
+				t.Errorf("webhook deliveries: %d verified, %d refused (%v)", delivered, refused, err)
+			}
+			if strings.Contains(stderr.String(), "deleting the webhook") {
+				t.Errorf("the webhook was not deleted: %s", stderr.String())
 			}
 			var rep bench.Report
 			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {

@@ -43,7 +43,11 @@ func newHTTPClient(conns int) *http.Client {
 
 // login obtains a user token with the password grant.
 func login(ctx context.Context, hc *http.Client, base, user, password string) (string, error) {
-	form := url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}}
+	return grant(ctx, hc, base, user, url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}})
+}
+
+// grant obtains a token of who with the grant of form.
+func grant(ctx context.Context, hc *http.Client, base, user string, form url.Values) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/core/authmgr/v3/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
