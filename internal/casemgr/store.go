@@ -293,12 +293,9 @@ type ActivityFilter struct {
 	Custom []AttributeFilter
 	// Departments restricts the search to these departments; nil means all.
 	Departments []ID
-	// Sort is one of "id", "created", "lastModified", "priority",
+	// Page.Sort is one of "id", "created", "lastModified", "priority",
 	// "dueDate"; empty means "id".
-	Sort       string
-	Descending bool
-	Offset     int
-	Limit      int
+	Page
 }
 
 // PullFilter selects the activities a pull may take: waiting to be
@@ -328,11 +325,8 @@ type CustomerFilter struct {
 	// Departments restricts the search to these departments; nil means
 	// all.
 	Departments []ID
-	// Sort is "id" (or empty), "type" or "customerName".
-	Sort       string
-	Descending bool
-	Offset     int
-	Limit      int
+	// Page.Sort is "id" (or empty), "type" or "customerName".
+	Page
 }
 
 // CaseFilter selects cases for a search; every filter set must match.
@@ -350,7 +344,15 @@ type CaseFilter struct {
 	// Departments restricts the search to these departments; nil means
 	// all.
 	Departments []ID
-	// Sort is "id" (or empty), "created", "lastModified" or "dueDate".
+	// Page.Sort is "id" (or empty), "created", "lastModified" or
+	// "dueDate".
+	Page
+}
+
+// Page is the order and the window of a search's results: sorted by Sort
+// (each filter says which names it knows), descending or not, skipping
+// Offset results and returning at most Limit.
+type Page struct {
 	Sort       string
 	Descending bool
 	Offset     int

@@ -87,7 +87,7 @@ func (h *harness) ctCalltracks() int {
 	h.t.Helper()
 	var n int
 	err := h.db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
-		_, n, err = tx.SearchActivities(casemgr.ActivityFilter{Types: []string{casemgr.TypeCalltrack}, Limit: 1})
+		_, n, err = tx.SearchActivities(casemgr.ActivityFilter{Types: []string{casemgr.TypeCalltrack}, Page: casemgr.Page{Limit: 1}})
 		return err
 	})
 	if err != nil {

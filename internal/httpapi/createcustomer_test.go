@@ -36,7 +36,7 @@ func (h *harness) customersDump() string {
 	h.t.Helper()
 	var b strings.Builder
 	err := h.db.Read(context.Background(), func(tx casemgr.Tx) error {
-		ids, _, err := tx.SearchCustomers(casemgr.CustomerFilter{Limit: 100000})
+		ids, _, err := tx.SearchCustomers(casemgr.CustomerFilter{Page: casemgr.Page{Limit: 100000}})
 		if err != nil {
 			return err
 		}

@@ -233,7 +233,7 @@ func (h *harness) world() string {
 	h.t.Helper()
 	var b strings.Builder
 	err := h.db.Read(context.Background(), func(tx casemgr.Tx) error {
-		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Limit: 100000})
+		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Page: casemgr.Page{Limit: 100000}})
 		if err != nil {
 			return err
 		}

@@ -254,7 +254,7 @@ func (sw *sweep) snapshot(t testing.TB) string {
 	t.Helper()
 	var b strings.Builder
 	err := sw.h.db.Read(context.Background(), func(tx casemgr.Tx) error {
-		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Limit: 100000})
+		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Page: casemgr.Page{Limit: 100000}})
 		if err != nil {
 			return err
 		}
@@ -1019,7 +1019,7 @@ func (sw *sweep) activities(t *testing.T) map[casemgr.ID]casemgr.Activity {
 	t.Helper()
 	m := map[casemgr.ID]casemgr.Activity{}
 	err := sw.h.db.Read(context.Background(), func(tx casemgr.Tx) error {
-		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Limit: 100000})
+		acts, _, err := tx.SearchActivities(casemgr.ActivityFilter{Page: casemgr.Page{Limit: 100000}})
 		for _, x := range acts {
 			m[x.ID] = x
 		}

@@ -240,7 +240,7 @@ func BenchmarkStore(b *testing.B) {
 			})
 			b.Run("search_page_25", func(b *testing.B) {
 				f := casemgr.ActivityFilter{Departments: []casemgr.ID{10, 11}, Statuses: []string{casemgr.StatusAssigned},
-					Sort: "lastModified", Descending: true, Offset: 100, Limit: 25}
+					Page: casemgr.Page{Sort: "lastModified", Descending: true, Offset: 100, Limit: 25}}
 				for b.Loop() {
 					if err := db.Read(b.Context(), func(tx casemgr.Tx) error {
 						_, _, err := tx.SearchActivities(f)

@@ -72,15 +72,15 @@ func HotQueries(engine string) []HotQuery {
 	search("by case", casemgr.ActivityFilter{Case: 1234, Departments: all})
 	search("by customer", casemgr.ActivityFilter{Customer: 321, Departments: all})
 	search("an agent's assigned work, newest first", casemgr.ActivityFilter{AssignedTo: 105,
-		Statuses: []string{casemgr.StatusAssigned}, Sort: "lastModified", Descending: true, Departments: all})
+		Statuses: []string{casemgr.StatusAssigned}, Page: casemgr.Page{Sort: "lastModified", Descending: true}, Departments: all})
 	search("by case and status", casemgr.ActivityFilter{Case: 1234, Statuses: []string{casemgr.StatusAssigned}, Departments: all})
 	// The poll of what changed since a moment (lastModifiedDate=[t,],
 	// sorted by lastModified), by a user and by a client application.
 	since := time.Now().Add(-time.Hour)
 	search("what changed since, for a user", casemgr.ActivityFilter{LastModified: casemgr.TimeRange{From: &since},
-		Sort: "lastModified", Departments: all})
+		Page: casemgr.Page{Sort: "lastModified"}, Departments: all})
 	search("what changed since, for a client", casemgr.ActivityFilter{LastModified: casemgr.TimeRange{From: &since},
-		Sort: "lastModified"})
+		Page: casemgr.Page{Sort: "lastModified"}})
 	out[len(out)-2].RangeOnly = true // the count
 	search("created in a range", casemgr.ActivityFilter{Created: casemgr.TimeRange{From: &since}, Departments: all})
 
@@ -103,7 +103,7 @@ func HotQueries(engine string) []HotQuery {
 	caseSearch("a customer's open cases", casemgr.CaseFilter{Customer: 321, Status: casemgr.CaseOpen, Departments: all})
 	caseSearch("by the caller's phone", casemgr.CaseFilter{Phone: "4085550123", Status: casemgr.CaseOpen, Departments: all})
 	caseSearch("by the caller's email", casemgr.CaseFilter{Email: "ada.anders.12@example.com", Departments: all})
-	caseSearch("an owner's open cases", casemgr.CaseFilter{Owner: 105, Status: casemgr.CaseOpen, Sort: "lastModified", Departments: all})
+	caseSearch("an owner's open cases", casemgr.CaseFilter{Owner: 105, Status: casemgr.CaseOpen, Page: casemgr.Page{Sort: "lastModified"}, Departments: all})
 	customerSearch("by phone and type", casemgr.CustomerFilter{Phone: "4085550123", Type: "individual", Departments: all})
 	return out
 }

@@ -814,35 +814,35 @@ func testSearchActivities(t *testing.T, db store.DB) {
 		Department: 10, Customer: 500, AssignedTo: 1001, Departments: ids(10, 11)}, ids(1, 10), 2)
 	check("nothing matches", casemgr.ActivityFilter{Case: 9999}, nil, 0)
 
-	check("sort id desc", casemgr.ActivityFilter{Sort: "id", Descending: true}, ids(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 12)
-	check("sort created", casemgr.ActivityFilter{Sort: "created"}, ids(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 12)
-	check("sort created desc", casemgr.ActivityFilter{Sort: "created", Descending: true}, all, 12)
-	check("sort lastModified (ties by id)", casemgr.ActivityFilter{Sort: "lastModified"}, all, 12)
-	check("sort lastModified desc (ties by id desc)", casemgr.ActivityFilter{Sort: "lastModified", Descending: true},
+	check("sort id desc", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "id", Descending: true}}, ids(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 12)
+	check("sort created", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "created"}}, ids(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 12)
+	check("sort created desc", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "created", Descending: true}}, all, 12)
+	check("sort lastModified (ties by id)", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "lastModified"}}, all, 12)
+	check("sort lastModified desc (ties by id desc)", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "lastModified", Descending: true}},
 		ids(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 12)
-	check("sort priority", casemgr.ActivityFilter{Sort: "priority"}, ids(2, 11, 6, 12, 1, 4, 7, 10, 8, 5, 9, 3), 12)
-	check("sort priority desc", casemgr.ActivityFilter{Sort: "priority", Descending: true},
+	check("sort priority", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "priority"}}, ids(2, 11, 6, 12, 1, 4, 7, 10, 8, 5, 9, 3), 12)
+	check("sort priority desc", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "priority", Descending: true}},
 		ids(3, 9, 5, 8, 10, 7, 4, 1, 12, 6, 11, 2), 12)
-	check("sort dueDate (none last)", casemgr.ActivityFilter{Sort: "dueDate"}, ids(3, 10, 6, 4, 7, 1, 9, 12, 2, 5, 8, 11), 12)
-	check("sort dueDate desc (none last)", casemgr.ActivityFilter{Sort: "dueDate", Descending: true},
+	check("sort dueDate (none last)", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "dueDate"}}, ids(3, 10, 6, 4, 7, 1, 9, 12, 2, 5, 8, 11), 12)
+	check("sort dueDate desc (none last)", casemgr.ActivityFilter{Page: casemgr.Page{Sort: "dueDate", Descending: true}},
 		ids(12, 9, 1, 7, 4, 6, 10, 3, 11, 8, 5, 2), 12)
 
-	check("page 1", casemgr.ActivityFilter{Limit: 5}, ids(1, 2, 3, 4, 5), 12)
-	check("page 3", casemgr.ActivityFilter{Offset: 10, Limit: 5}, ids(11, 12), 12)
-	check("past the end", casemgr.ActivityFilter{Offset: 12, Limit: 5}, nil, 12)
-	check("offset without limit", casemgr.ActivityFilter{Offset: 9}, ids(10, 11, 12), 12)
-	check("filtered, sorted page", casemgr.ActivityFilter{Departments: ids(10), Sort: "priority", Descending: true,
-		Offset: 1, Limit: 3}, ids(10, 1, 12), 6)
+	check("page 1", casemgr.ActivityFilter{Page: casemgr.Page{Limit: 5}}, ids(1, 2, 3, 4, 5), 12)
+	check("page 3", casemgr.ActivityFilter{Page: casemgr.Page{Offset: 10, Limit: 5}}, ids(11, 12), 12)
+	check("past the end", casemgr.ActivityFilter{Page: casemgr.Page{Offset: 12, Limit: 5}}, nil, 12)
+	check("offset without limit", casemgr.ActivityFilter{Page: casemgr.Page{Offset: 9}}, ids(10, 11, 12), 12)
+	check("filtered, sorted page", casemgr.ActivityFilter{Departments: ids(10),
+		Page: casemgr.Page{Sort: "priority", Descending: true, Offset: 1, Limit: 3}}, ids(10, 1, 12), 6)
 
 	err := db.Read(t.Context(), func(tx casemgr.Tx) error {
-		_, _, err := tx.SearchActivities(casemgr.ActivityFilter{Sort: "subject; DROP TABLE activities"})
+		_, _, err := tx.SearchActivities(casemgr.ActivityFilter{Page: casemgr.Page{Sort: "subject; DROP TABLE activities"}})
 		return err
 	})
 	if err == nil {
 		t.Error("an unknown sort was accepted")
 	}
 	list := get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
-		l, _, err := tx.SearchActivities(casemgr.ActivityFilter{Case: 2001, Limit: 1})
+		l, _, err := tx.SearchActivities(casemgr.ActivityFilter{Case: 2001, Page: casemgr.Page{Limit: 1}})
 		return l, err
 	})
 	same(t, "a search returns whole activities", list[0].Status, casemgr.StatusCompleted)
