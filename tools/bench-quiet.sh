@@ -14,8 +14,9 @@
 #
 # Every world is generated fresh (bench world --replace), so the figures of
 # two campaigns compare; the generation times are printed too. On a quiet
-# 2-core machine the whole takes about 15 minutes, most of it the 10M world
-# (about 4 GB of SQLite file: check `df -h` first).
+# 2-core machine the runs take about 7 minutes and the worlds 7 to 12, most
+# of it the 10M world (4.4 GiB of SQLite file, 9 GB of disk while it loads:
+# check `df -h` first); BIG_DB reuses a 10M world generated beforehand.
 #
 # Settings (environment):
 #   OUT        directory for the worlds, the JSON reports and the logs
