@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -38,8 +39,44 @@ const (
 func OpenSQLite(t testing.TB) store.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "casemgr.db")
+	if image, err := migratedSQLite(); err == nil {
+		// A copy of a freshly migrated database: migrating is then a
+		// no-op (every migration is recorded as applied).
+		if err := os.WriteFile(path, image, 0o600); err != nil {
+			t.Fatalf("write %s: %v", path, err)
+		}
+	}
 	return openMigrated(t, "sqlite://"+path)
 }
+
+// migratedSQLite is the content of a freshly migrated SQLite database,
+// made once per test process (in a directory removed at once), for
+// OpenSQLite to copy.
+var migratedSQLite = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "casemgr-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "casemgr.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		return nil, errors.New("the write-ahead log outlived the store")
+	}
+	return os.ReadFile(path)
+})
 
 // OpenPostgres returns a migrated store on a schema of its own on the
 // PostgreSQL server named by CASEMGR_TEST_POSTGRES, as a freshly migrated
