@@ -55,6 +55,21 @@ func openDB(ctx context.Context, url string) (store.DB, error) {
 	return db, nil
 }
 
+// setGroupCommit turns group commit on when asked; only SQLite has it.
+func setGroupCommit(db store.DB, on bool) error {
+	if !on {
+		return nil
+	}
+	g, ok := db.(interface{ SetGroupCommit(bool) error })
+	if !ok {
+		return errors.New("serve: --group-commit: the store has no group commit")
+	}
+	if err := g.SetGroupCommit(true); err != nil {
+		return fmt.Errorf("serve: --group-commit: %w", err)
+	}
+	return nil
+}
+
 const serveAbout = `Run the server: migrate the schema, load the world asked for, and serve
 until SIGINT or SIGTERM (graceful shutdown).
 
@@ -90,6 +105,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	webhookLease := f.Duration("webhook-lease", 30*time.Second, "how long a process holds a webhook's deliveries without renewing its claim; another process takes them over after a crash (more than twice --webhook-timeout)")
 	webhookLogTTL := f.Duration("webhook-log-retention", 7*24*time.Hour, "how long webhook delivery log entries are kept")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
+	groupCommit := f.Bool("group-commit", false, "SQLite: commit the writes that arrive while the writer is busy together, each in a savepoint of its own (docs/performance.md)")
 	eventRetention := f.Duration("event-retention", 7*24*time.Hour, "how long events of the change feed are kept before the purge deletes them (0: for ever)")
 	historyRetention := f.Duration("history-retention", 0, "how long the change history of activities, cases and customers is kept before the purge deletes it (0: for ever)")
 	if err := f.Parse(args); err != nil {
@@ -140,6 +156,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	if err := setGroupCommit(db, *groupCommit); err != nil {
+		return err
+	}
 	hash := hasher(auth.DefaultCost)
 	if err := loadStartWorld(ctx, db, world, hash, logger); err != nil {
 		return err

@@ -2,12 +2,15 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"syscall"
 	"testing"
-	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/store"
+	"github.com/casemgr/casemgr/internal/store/sqlstore"
 	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
@@ -25,7 +28,9 @@ type operationsEnv struct {
 	actor casemgr.Actor
 }
 
-func newOperationsEnv(b testing.TB, url string) *operationsEnv {
+// newOperationsEnv generates the world at url, with singles batches of each
+// single-activity operation.
+func newOperationsEnv(b testing.TB, url string, singles int) *operationsEnv {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := LoadWorld(ctx, url, benchWorld, LoadOptions{}); err != nil {
@@ -41,7 +46,7 @@ func newOperationsEnv(b testing.TB, url string) *operationsEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	w, err := Discover(ctx, db, 4)
+	w, err := Discover(ctx, db, singles)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,82 +67,147 @@ func BenchmarkOperations(b *testing.B) {
 	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
-			e := newOperationsEnv(b, urls[engine]())
+			e := newOperationsEnv(b, urls[engine](), 4)
 			ctx := context.Background()
-			for _, name := range []string{"transfer-1", "transfer-75"} {
+			for _, name := range []string{"transfer-1", "transfer-75", "changecase-1", "changecase-75",
+				"changecustomer-1", "changecustomer-75"} {
 				b.Run(name, func(b *testing.B) {
 					for b.Loop() {
-						bt, _ := e.w.pools[name].get(ctx)
-						var items []casemgr.TransferItem
-						var dept casemgr.ID
-						if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
-							acts, err := tx.Activities(bt.ids, false)
-							for _, a := range acts {
-								items = append(items, casemgr.TransferItem{Activity: a.ID, LastModified: a.LastModified})
-								dept = a.Department
-							}
-							return err
-						}); err != nil {
+						if err := e.run(ctx, name); err != nil {
 							b.Fatal(err)
 						}
-						target := e.w.service
-						if dept == e.w.service {
-							target = e.w.billing
-						}
-						if err := e.svc.Transfer(ctx, e.actor, casemgr.TransferRequest{Department: target, Items: items}); err != nil {
-							b.Fatal(err)
-						}
-						e.w.pools[name].put(bt)
-					}
-				})
-			}
-			for _, name := range []string{"changecase-1", "changecase-75"} {
-				b.Run(name, func(b *testing.B) {
-					for b.Loop() {
-						bt, _ := e.w.pools[name].get(ctx)
-						dst := bt.other()
-						if _, err := e.svc.ChangeCase(ctx, e.actor, casemgr.ChangeCaseRequest{Activities: bt.ids, TargetCase: dst}); err != nil {
-							b.Fatal(err)
-						}
-						bt.cur = dst
-						e.w.pools[name].put(bt)
-					}
-				})
-			}
-			for _, name := range []string{"changecustomer-1", "changecustomer-75"} {
-				b.Run(name, func(b *testing.B) {
-					for b.Loop() {
-						bt, _ := e.w.pools[name].get(ctx)
-						tg := bt.targets[bt.next]
-						items := make([]casemgr.ChangeCustomerItem, len(bt.ids))
-						for i, id := range bt.ids {
-							items[i] = casemgr.ChangeCustomerItem{Activity: id, Points: []casemgr.PointRef{{Kind: casemgr.KindEmail, ID: tg.point}}}
-						}
-						if err := e.svc.ChangeCustomer(ctx, e.actor, items); err != nil {
-							b.Fatal(err)
-						}
-						bt.next = 1 - bt.next
-						e.w.pools[name].put(bt)
 					}
 				})
 			}
 			b.Run("complete-75", func(b *testing.B) { benchComplete(b, e) })
 			b.Run("create-calltrack", func(b *testing.B) {
-				subject := "Bench call"
-				text := "The caller asked about an invoice."
 				for b.Loop() {
-					cust := e.w.customers[int(time.Now().UnixNano())%len(e.w.customers)]
-					id := cust.id
-					req := casemgr.CalltrackRequest{Department: e.w.deptNames[cust.dept], Type: casemgr.TypeCalltrack,
-						Subtype: "General", Mode: "inbound", Subject: &subject,
-						Content: &casemgr.CalltrackContent{Text: &text}, CustomerID: &id}
-					if _, err := e.svc.CreateCalltrack(ctx, e.actor, req); err != nil {
+					if err := e.run(ctx, "create-calltrack"); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 		})
 	}
+}
+
+// BenchmarkGroupCommit measures on SQLite the creations and the
+// single-activity writes sent by 32 goroutines at once (b.SetParallelism
+// of 16 on two cores), with group commit off and on. Each operation
+// works on its own batches, so that no two goroutines touch one activity.
+// It reports the process's CPU time per operation (cpu-ns/op: the
+// database is in the process), and with group commit on the Writes per
+// transaction
+// (writes/commit; the operations' reads before their Write are not
+// Writes).
+func BenchmarkGroupCommit(b *testing.B) {
+	for _, mode := range []string{"off", "on"} {
+		b.Run(mode, func(b *testing.B) {
+			e := newOperationsEnv(b, "sqlite://"+filepath.Join(b.TempDir(), "group.db"), 32)
+			if err := e.st.(interface{ SetGroupCommit(bool) error }).SetGroupCommit(mode == "on"); err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			for _, name := range []string{"create-calltrack", "transfer-1", "changecase-1", "changecustomer-1"} {
+				b.Run(name, func(b *testing.B) {
+					stats := e.st.(interface{ Stats() sqlstore.Stats })
+					before, cpu := stats.Stats().GroupCommits, processCPU()
+					b.SetParallelism(16)
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if err := e.run(ctx, name); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+					b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+					if groups := stats.Stats().GroupCommits - before; groups > 0 {
+						b.ReportMetric(float64(b.N)/float64(groups), "writes/commit")
+					}
+				})
+			}
+		})
+	}
+}
+
+// processCPU returns the CPU time the process has used, user and system,
+// in nanoseconds: the CPU an operation costs, which a loaded machine
+// changes less than its rate.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// run runs one operation of the name of its bench operation, on a batch of
+// its own.
+func (e *operationsEnv) run(ctx context.Context, name string) error {
+	if name == "create-calltrack" {
+		return e.createCalltrack(ctx)
+	}
+	p := e.w.pools[name]
+	bt, err := p.get(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.put(bt)
+	switch name {
+	case "transfer-1", "transfer-75":
+		return e.transfer(ctx, bt)
+	case "changecase-1", "changecase-75":
+		dst := bt.other()
+		if _, err := e.svc.ChangeCase(ctx, e.actor, casemgr.ChangeCaseRequest{Activities: bt.ids, TargetCase: dst}); err != nil {
+			return err
+		}
+		bt.cur = dst
+	case "changecustomer-1", "changecustomer-75":
+		tg := bt.targets[bt.next]
+		items := make([]casemgr.ChangeCustomerItem, len(bt.ids))
+		for i, id := range bt.ids {
+			items[i] = casemgr.ChangeCustomerItem{Activity: id, Points: []casemgr.PointRef{{Kind: casemgr.KindEmail, ID: tg.point}}}
+		}
+		if err := e.svc.ChangeCustomer(ctx, e.actor, items); err != nil {
+			return err
+		}
+		bt.next = 1 - bt.next
+	default:
+		return fmt.Errorf("no operation %q", name)
+	}
+	return nil
+}
+
+// transfer reads the lastModified of a batch (as the client does) and
+// transfers it to the other of Service and Billing.
+func (e *operationsEnv) transfer(ctx context.Context, bt *batch) error {
+	var items []casemgr.TransferItem
+	target := e.w.service
+	if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
+		acts, err := tx.Activities(bt.ids, false)
+		for _, a := range acts {
+			items = append(items, casemgr.TransferItem{Activity: a.ID, LastModified: a.LastModified})
+			if a.Department == e.w.service {
+				target = e.w.billing
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	return e.svc.Transfer(ctx, e.actor, casemgr.TransferRequest{Department: target, Items: items})
+}
+
+// createCalltrack creates a calltrack for a random customer, by its ID.
+func (e *operationsEnv) createCalltrack(ctx context.Context) error {
+	subject, text := "Bench call", "The caller asked about an invoice."
+	cust := e.w.customers[rand.IntN(len(e.w.customers))]
+	req := casemgr.CalltrackRequest{Department: e.w.deptNames[cust.dept], Type: casemgr.TypeCalltrack,
+		Subtype: "General", Mode: "inbound", Subject: &subject,
+		Content: &casemgr.CalltrackContent{Text: &text}, CustomerID: &cust.id}
+	_, err := e.svc.CreateCalltrack(ctx, e.actor, req)
+	return err
 }
 
 // benchComplete completes a batch of 75 activities as the bench user,

@@ -161,3 +161,6 @@ func Exec(ctx context.Context, s *Store, q string, args ...any) error {
 	_, err := s.writer.ExecContext(ctx, s.d.sql(q), args...)
 	return err
 }
+
+// GroupQueued returns the number of Writes waiting for group commit.
+func GroupQueued(s *Store) int { return len(s.group.queue) }

@@ -51,6 +51,11 @@ type Store struct {
 	// statements counts the statements run in transactions, and
 	// writeStatements those run in write transactions (Stats).
 	statements, writeStatements atomic.Uint64
+	// group runs the Writes with group commit (groupcommit.go); nil
+	// when it is off.
+	group *groupCommitter
+	// groups counts the transactions of group commit (Stats).
+	groups atomic.Uint64
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -71,6 +76,9 @@ type Stats struct {
 	// WriteStatements counts those of Statements run in Write
 	// transactions: on SQLite, what holds back every other writer.
 	WriteStatements uint64
+	// GroupCommits counts the transactions that group commit ran (each
+	// of one or more Writes).
+	GroupCommits uint64
 }
 
 // Stats returns the Store's counters.
@@ -82,6 +90,7 @@ func (s *Store) Stats() Stats {
 		ConfigInvalidations: s.config.invalidations.Load(),
 		Statements:          s.statements.Load(),
 		WriteStatements:     s.writeStatements.Load(),
+		GroupCommits:        s.groups.Load(),
 	}
 }
 
@@ -260,6 +269,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	err := s.config.close()
 	for _, c := range s.stmts {
 		c.close()
@@ -269,6 +281,18 @@ func (s *Store) Close() error {
 		err = errors.Join(err, s.reader.Close())
 	}
 	return err
+}
+
+// beforeCommit records, in t, the changes of t that other transactions
+// and processes learn of by the database.
+func (t *tx) beforeCommit() error {
+	if t.configDirty {
+		return t.markConfigVersion()
+	}
+	if t.authDirty {
+		return t.markAuthChange()
+	}
+	return nil
 }
 
 // afterCommit drops what the process keeps of what t changed.
@@ -320,6 +344,9 @@ const maxWriteAttempts = 5
 // one writer connection is taken, and the inner Write would wait for it
 // until ctx ends.
 func (s *Store) Write(ctx context.Context, fn func(casemgr.Tx) error) error {
+	if s.group != nil {
+		return s.group.write(ctx, fn)
+	}
 	opts := &sql.TxOptions{} // on PostgreSQL, pgBegin's
 	for attempt := 1; ; attempt++ {
 		err := s.run(ctx, s.writer, opts, true, fn)
@@ -382,14 +409,8 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err := fn(t); err != nil {
 		return err // fn's own error, unwrapped: it may carry a casemgr code
 	}
-	if t.configDirty {
-		if err := t.markConfigVersion(); err != nil {
-			return err
-		}
-	} else if t.authDirty {
-		if err := t.markAuthChange(); err != nil {
-			return err
-		}
+	if err := t.beforeCommit(); err != nil {
+		return err
 	}
 	finished = true
 	if !write {

@@ -9,6 +9,9 @@
 //
 //	CASEMGR_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	CASEMGR_REQUIRE_POSTGRES=1 go test ./internal/store/...
+//
+// CASEMGR_TEST_GROUP_COMMIT=1 runs the SQLite stores of OpenSQLite with
+// group commit on (sqlstore's SetGroupCommit).
 package storetest
 
 import (
@@ -32,6 +35,9 @@ const (
 	EnvPostgres = "CASEMGR_TEST_POSTGRES"
 	// EnvRequirePostgres=1 makes a missing EnvPostgres a failure.
 	EnvRequirePostgres = "CASEMGR_REQUIRE_POSTGRES"
+	// EnvGroupCommit=1 turns group commit on in every SQLite store that
+	// OpenSQLite returns, so that any test runs the writes that way too.
+	EnvGroupCommit = "CASEMGR_TEST_GROUP_COMMIT"
 )
 
 // OpenSQLite returns a migrated store on a new SQLite file of the test's
@@ -46,7 +52,13 @@ func OpenSQLite(t testing.TB) store.DB {
 			t.Fatalf("write %s: %v", path, err)
 		}
 	}
-	return openMigrated(t, "sqlite://"+path)
+	db := openMigrated(t, "sqlite://"+path)
+	if os.Getenv(EnvGroupCommit) == "1" {
+		if err := db.(interface{ SetGroupCommit(bool) error }).SetGroupCommit(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }
 
 // migratedSQLite is the content of a freshly migrated SQLite database,
