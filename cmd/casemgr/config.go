@@ -70,6 +70,14 @@ func (f *envFlags) Int(name string, def int, help string) *int {
 // named after the flag (whose name another command uses for another thing).
 func (f *envFlags) envAs(name, env string) { f.env[name] = env }
 
+// given tells whether the flag was given, on the command line or in the
+// environment (after Parse).
+func (f *envFlags) given(name string) bool {
+	found := false
+	f.fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
+	return found
+}
+
 // Parse parses the command line, then applies the environment to every flag
 // not given on it. After -h or --help it prints the help to stdout and
 // returns flag.ErrHelp, which run treats as success.

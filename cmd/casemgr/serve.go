@@ -55,9 +55,18 @@ func openDB(ctx context.Context, url string) (store.DB, error) {
 	return db, nil
 }
 
-// setGroupCommit turns group commit on when asked; only SQLite has it.
-func setGroupCommit(db store.DB, on bool) error {
+// setGroupCommit turns group commit on when on (the default) on SQLite, the
+// one engine that has it; asked tells whether --group-commit was given (on
+// the command line or in the environment): asking for it on PostgreSQL is
+// an error, the default there is no group commit.
+func setGroupCommit(db store.DB, on, asked bool) error {
 	if !on {
+		return nil
+	}
+	if db.Engine() != "sqlite" {
+		if asked {
+			return errors.New("serve: --group-commit: only SQLite has group commit (PostgreSQL commits each transaction on its own)")
+		}
 		return nil
 	}
 	g, ok := db.(interface{ SetGroupCommit(bool) error })
@@ -105,7 +114,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	webhookLease := f.Duration("webhook-lease", 30*time.Second, "how long a process holds a webhook's deliveries without renewing its claim; another process takes them over after a crash (more than twice --webhook-timeout)")
 	webhookLogTTL := f.Duration("webhook-log-retention", 7*24*time.Hour, "how long webhook delivery log entries are kept")
 	purgeEvery := f.Duration("purge-interval", 10*time.Minute, "how often expired sessions, tokens and idempotency records are deleted (0: never)")
-	groupCommit := f.Bool("group-commit", false, "SQLite: commit the writes that arrive while the writer is busy together, each in a savepoint of its own (docs/performance.md)")
+	groupCommit := f.Bool("group-commit", true, "SQLite: commit the writes that arrive while the writer is busy together, each in a savepoint of its own (docs/performance.md); PostgreSQL has none")
 	eventRetention := f.Duration("event-retention", 7*24*time.Hour, "how long events of the change feed are kept before the purge deletes them (0: for ever)")
 	historyRetention := f.Duration("history-retention", 0, "how long the change history of activities, cases and customers is kept before the purge deletes it (0: for ever)")
 	if err := f.Parse(args); err != nil {
@@ -156,7 +165,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	if err := setGroupCommit(db, *groupCommit); err != nil {
+	if err := setGroupCommit(db, *groupCommit, f.given("group-commit")); err != nil {
 		return err
 	}
 	hash := hasher(auth.DefaultCost)
