@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -56,7 +57,22 @@ func (t *tx) Activities(ids []casemgr.ID, forUpdate bool) ([]casemgr.Activity, e
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return queryList(t, "activities", scanActivity, t.byIDs(activities, forUpdate), t.d.ids(ids))
+	return t.rememberActs(queryList(t, "activities", scanActivity, t.byIDs(activities, forUpdate), t.d.ids(ids)))
+}
+
+// rememberActs keeps the columns of activities read in a write transaction
+// on an engine that writes row by row (readActs).
+func (t *tx) rememberActs(list []casemgr.Activity, err error) ([]casemgr.Activity, error) {
+	if err != nil || !t.write || t.d.batchWrites {
+		return list, err
+	}
+	if t.readActs == nil {
+		t.readActs = make(map[casemgr.ID][]any, len(list))
+	}
+	for i := range list {
+		t.readActs[list[i].ID] = activityValues(&list[i])
+	}
+	return list, nil
 }
 
 // CaseActivities returns every activity of the given cases, in ID order.
@@ -64,7 +80,7 @@ func (t *tx) CaseActivities(caseIDs []casemgr.ID, forUpdate bool) ([]casemgr.Act
 	if len(caseIDs) == 0 {
 		return nil, nil
 	}
-	return queryList(t, "case activities", scanActivity, t.d.caseActivitiesSQL(forUpdate && t.write), t.d.ids(caseIDs))
+	return t.rememberActs(queryList(t, "case activities", scanActivity, t.d.caseActivitiesSQL(forUpdate && t.write), t.d.ids(caseIDs)))
 }
 
 // Responses returns every activity whose ResponseTo is one of parents, in ID
@@ -73,7 +89,7 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 	if len(parents) == 0 {
 		return nil, nil
 	}
-	return queryList(t, "responses", scanActivity, t.d.responsesSQL(forUpdate && t.write), t.d.ids(parents))
+	return t.rememberActs(queryList(t, "responses", scanActivity, t.d.responsesSQL(forUpdate && t.write), t.d.ids(parents)))
 }
 
 // InsertActivity stores a new activity; a zero ID is assigned and written
@@ -97,9 +113,46 @@ func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
 		return t.updateActivitiesSet(op, list)
 	}
 	for _, a := range list {
-		if err := t.updateRow(op, activities, a.ID, activityValues(a)...); err != nil {
+		if err := t.updateActivity(op, a); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// changedActivityUpdate begins the UPDATE of updateActivity.
+const changedActivityUpdate = "UPDATE activities SET /* changed */ "
+
+// updateActivity writes one activity row by row (SQLite). When this
+// transaction read the row, only the columns that differ are set: SQLite
+// rewrites the index entries of every column an UPDATE sets, changed or
+// not, and an activity has nine indexes. A row not read is written whole.
+func (t *tx) updateActivity(op string, a *casemgr.Activity) error {
+	vals := activityValues(a)
+	old, ok := t.readActs[a.ID]
+	if !ok {
+		return t.updateRow(op, activities, a.ID, vals...)
+	}
+	var sets []string
+	var args []any
+	for i, v := range vals {
+		if !reflect.DeepEqual(v, old[i]) {
+			sets = append(sets, activities.cols[i]+" = ?")
+			args = append(args, v)
+		}
+	}
+	t.readActs[a.ID] = vals
+	if len(sets) == 0 {
+		return nil // read in this transaction: it exists, and nothing changes
+	}
+	r, err := t.exec(op, changedActivityUpdate+strings.Join(sets, ", ")+" WHERE id = ?", append(args, a.ID)...)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return t.wrap(op, err)
+	} else if n != 1 {
+		return t.wrap(op, fmt.Errorf("activity %d does not exist", a.ID))
 	}
 	return nil
 }

@@ -35,6 +35,10 @@ type tx struct {
 	cache       *configCache
 	cfg         *configSnap
 	configDirty bool
+	// readActs are the columns of the activities this write transaction
+	// read, by ID, on an engine that writes row by row (SQLite), so that
+	// UpdateActivities sets only the columns that changed (activities.go).
+	readActs map[casemgr.ID][]any
 	// wroteEvents records that the transaction wrote events (events.go).
 	wroteEvents bool
 	// authDirty records that a session was revoked: every process drops
@@ -96,6 +100,11 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 
 // execSQL runs a statement written with ? placeholders.
 func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
+	if t.readActs != nil && strings.Contains(q, "activities") && !strings.HasPrefix(q, changedActivityUpdate) {
+		// A statement of its own on activities: what was read may no
+		// longer be what is stored.
+		t.readActs = nil
+	}
 	q = t.d.sql(q)
 	t.count()
 	st, err := t.stmt(q)

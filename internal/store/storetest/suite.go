@@ -639,6 +639,27 @@ func testActivities(t *testing.T, db store.DB) {
 	if got := get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) { return tx.Activities(ids(3001), false) }); got[0].Subject == "must not stay" {
 		t.Error("a failed UpdateActivities kept a change")
 	}
+
+	// An activity read in the transaction, changed and changed back, and
+	// one written unchanged: each update writes what it is given, whatever
+	// was read or written before in the transaction (SQLite sets only the
+	// columns that differ from them).
+	write(t, db, func(tx casemgr.Tx) error {
+		got, err := tx.Activities(ids(3000, 3001), true)
+		if err != nil {
+			return err
+		}
+		x, y := got[0], got[1]
+		x.Subject, x.Status = "changed", casemgr.StatusAssigned
+		if err := tx.UpdateActivities([]*casemgr.Activity{&x}); err != nil {
+			return err
+		}
+		x.Subject, x.Status = u.Subject, u.Status
+		return tx.UpdateActivities([]*casemgr.Activity{&x, &y})
+	})
+	same(t, "Activities changed and changed back in one transaction", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
+		return tx.Activities(ids(3000, 3001), false)
+	}), []casemgr.Activity{u, r})
 }
 
 func testTimes(t *testing.T, db store.DB) {
