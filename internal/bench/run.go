@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -530,6 +531,13 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 					ol.Fetch = summarize(f, length)
 				}
 				reports[op.name].OpenLoop = append(reports[op.name].OpenLoop, ol)
+			}
+		}
+		// complete-75 leaves batches completed that the other batch
+		// operations share: they are reopened before the next operation.
+		if slices.ContainsFunc(group, func(op *operation) bool { return op.name == "complete-75" }) {
+			if err := w.restoreCompleted(ctx, db); err != nil {
+				return nil, fmt.Errorf("complete-75: reopening its batches: %w", err)
 			}
 		}
 	}
