@@ -40,14 +40,7 @@ func (s *Server) parseNewWebhook(w http.ResponseWriter, r *http.Request) (*casem
 	if err := checkParams(r); err != nil {
 		return nil, err
 	}
-	tree, root, _, err := s.readBody(w, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRoot(root, "webhook"); err != nil {
-		return nil, err
-	}
-	body, err := asObj("", tree)
+	body, err := s.readObject(w, r, "webhook")
 	if err != nil {
 		return nil, err
 	}
