@@ -175,15 +175,7 @@ func (p openPhase) run(ctx context.Context) (map[string]*opStats, time.Duration)
 				unsent += s.errors[notSent]
 				continue
 			}
-			o := out[op]
-			if o == nil {
-				o = &opStats{errors: map[string]int{}}
-				out[op] = o
-			}
-			o.lat = append(o.lat, s.lat...)
-			for k, n := range s.errors {
-				o.errors[k] += n
-			}
+			mergeStats(out, op, s)
 		}
 	}
 	if unsent > 0 {

@@ -55,16 +55,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if s == nil || len(s.Errors) == 0 {
 				continue
 			}
-			keys := make([]string, 0, len(s.Errors))
-			for k := range s.Errors {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var parts []string
-			for _, k := range keys {
-				parts = append(parts, fmt.Sprintf("%s ×%d", k, s.Errors[k]))
-			}
-			fmt.Fprintf(w, "errors of %s (%s, all runs): %s\n", op.Op, kind, strings.Join(parts, "; "))
+			fmt.Fprintf(w, "errors of %s (%s, all runs): %s\n", op.Op, kind, errorList(s.Errors))
 		}
 	}
 	for _, op := range r.Ops {
@@ -138,18 +129,23 @@ func (r *Report) writeOpenLoop(w io.Writer) error {
 	for _, op := range r.Ops {
 		for _, ol := range op.OpenLoop {
 			if ol.Summary != nil && len(ol.Errors) > 0 {
-				keys := make([]string, 0, len(ol.Errors))
-				for k := range ol.Errors {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				var parts []string
-				for _, k := range keys {
-					parts = append(parts, fmt.Sprintf("%s ×%d", k, ol.Errors[k]))
-				}
-				fmt.Fprintf(w, "errors of %s (open loop at %s): %s\n", op.Op, ol.Rate, strings.Join(parts, "; "))
+				fmt.Fprintf(w, "errors of %s (open loop at %s): %s\n", op.Op, ol.Rate, errorList(ol.Errors))
 			}
 		}
 	}
 	return nil
+}
+
+// errorList lists errors by kind, in order: "400 400-204 ×3; …".
+func errorList(errors map[string]int) string {
+	keys := make([]string, 0, len(errors))
+	for k := range errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, errors[k])
+	}
+	return strings.Join(parts, "; ")
 }

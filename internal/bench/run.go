@@ -202,15 +202,7 @@ func (p phase) run(ctx context.Context) (map[string]*opStats, time.Duration) {
 	out := map[string]*opStats{}
 	for _, m := range per {
 		for op, s := range m {
-			o := out[op]
-			if o == nil {
-				o = &opStats{errors: map[string]int{}}
-				out[op] = o
-			}
-			o.lat = append(o.lat, s.lat...)
-			for k, n := range s.errors {
-				o.errors[k] += n
-			}
+			mergeStats(out, op, s)
 		}
 	}
 	return out, p.length
@@ -643,4 +635,17 @@ func readRSS(pid int) (rss, hwm int64, err error) {
 		}
 	}
 	return rss, hwm, nil
+}
+
+// mergeStats adds s, the statistics of op of one client, to out.
+func mergeStats(out map[string]*opStats, op string, s *opStats) {
+	o := out[op]
+	if o == nil {
+		o = &opStats{errors: map[string]int{}}
+		out[op] = o
+	}
+	o.lat = append(o.lat, s.lat...)
+	for k, n := range s.errors {
+		o.errors[k] += n
+	}
 }
