@@ -223,9 +223,7 @@ func checkChangeCase(st *changeCaseState, actor Actor, req ChangeCaseRequest, no
 		return v
 	}
 	for _, a := range st.acts {
-		if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
-			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
-		}
+		requireLicense(&v, actor, &a, ActivityLicenses(a.Type))
 	}
 	if v.Any() {
 		return v

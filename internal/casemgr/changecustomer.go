@@ -146,9 +146,7 @@ func checkChangeCustomer(st *changeCustomerState, actor Actor, items []ChangeCus
 	}
 	for _, it := range items {
 		a := st.found[it.Activity]
-		if lic := ActivityLicenses(a.Type); !actor.HasLicense(lic...) {
-			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
-		}
+		requireLicense(&v, actor, a, ActivityLicenses(a.Type))
 	}
 	if v.Any() {
 		return v
@@ -298,6 +296,14 @@ func strictSocialNetwork(subtype string) string {
 		}
 	}
 	return ""
+}
+
+// requireLicense refuses activity a (CodeLicenseMissing, permission phase)
+// when the actor holds none of the licenses lic.
+func requireLicense(v *Violations, actor Actor, a *Activity, lic []string) {
+	if !actor.HasLicense(lic...) {
+		v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
+	}
 }
 
 func licenseList(l []string) string {

@@ -104,9 +104,7 @@ func checkComplete(st *completeState, actor Actor, req CompleteRequest, now time
 		return v
 	}
 	for _, a := range st.named {
-		if lic := wrapUpLicenses(a.Type); !actor.HasLicense(lic...) {
-			v.Add(PhasePermission, FormatID(a.ID), CodeLicenseMissing, "license", licenseList(lic))
-		}
+		requireLicense(&v, actor, a, wrapUpLicenses(a.Type))
 	}
 	if v.Any() {
 		return v

@@ -113,8 +113,7 @@ func checkEditActivity(a *Activity, actor Actor, req EditActivityRequest, now ti
 		v.Refuse(E(CodeActionNotAllowed, "action", ActionEditActivity))
 		return v
 	}
-	if lic := wrapUpLicenses(a.Type); !actor.HasLicense(lic...) {
-		v.Add(PhasePermission, key, CodeLicenseMissing, "license", licenseList(lic))
+	if requireLicense(&v, actor, a, wrapUpLicenses(a.Type)); v.Any() {
 		return v
 	}
 	switch {
