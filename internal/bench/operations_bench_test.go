@@ -26,6 +26,9 @@ type operationsEnv struct {
 	svc   *casemgr.Service
 	w     *Workload
 	actor casemgr.Actor
+	// actors are the first two bench users: pick-75 picks a batch with
+	// the one that does not hold it.
+	actors [2]casemgr.Actor
 }
 
 // newOperationsEnv generates the world at url, with singles batches of each
@@ -50,11 +53,15 @@ func newOperationsEnv(b testing.TB, url string, singles int) *operationsEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var u *casemgr.User
-	if err := st.Read(ctx, func(tx casemgr.Tx) (err error) { u, err = tx.UserByName(BenchUserName(1)); return err }); err != nil || u == nil {
-		b.Fatalf("bench user: %v", err)
+	var actors [2]casemgr.Actor
+	for i := range actors {
+		var u *casemgr.User
+		if err := st.Read(ctx, func(tx casemgr.Tx) (err error) { u, err = tx.UserByName(BenchUserName(i + 1)); return err }); err != nil || u == nil {
+			b.Fatalf("bench user: %v", err)
+		}
+		actors[i] = casemgr.UserActor(u)
 	}
-	return &operationsEnv{st: st, db: db, svc: &casemgr.Service{Store: st}, w: w, actor: casemgr.UserActor(u)}
+	return &operationsEnv{st: st, db: db, svc: &casemgr.Service{Store: st}, w: w, actor: actors[0], actors: actors}
 }
 
 // BenchmarkOperations measures the operations through the domain (every
@@ -70,7 +77,7 @@ func BenchmarkOperations(b *testing.B) {
 			e := newOperationsEnv(b, urls[engine](), 4)
 			ctx := context.Background()
 			for _, name := range []string{"transfer-1", "transfer-75", "changecase-1", "changecase-75",
-				"changecustomer-1", "changecustomer-75"} {
+				"changecustomer-1", "changecustomer-75", "transfer-queue-75", "pick-75"} {
 				b.Run(name, func(b *testing.B) {
 					for b.Loop() {
 						if err := e.run(ctx, name); err != nil {
@@ -157,6 +164,8 @@ func (e *operationsEnv) run(ctx context.Context, name string) error {
 	switch name {
 	case "transfer-1", "transfer-75":
 		return e.transfer(ctx, bt)
+	case "transfer-queue-75", "pick-75":
+		return e.route(ctx, name, bt)
 	case "changecase-1", "changecase-75":
 		dst := bt.other()
 		if _, err := e.svc.ChangeCase(ctx, e.actor, casemgr.ChangeCaseRequest{Activities: bt.ids, TargetCase: dst}); err != nil {
@@ -197,6 +206,37 @@ func (e *operationsEnv) transfer(ctx context.Context, bt *batch) error {
 		return err
 	}
 	return e.svc.Transfer(ctx, e.actor, casemgr.TransferRequest{Department: target, Items: items})
+}
+
+// route reads a batch's lastModified, department, queue and assignee (as
+// the client does), then moves it to the other queue of its department
+// (transfer-queue-75) or picks it as the bench user who does not hold any
+// of its activities (pick-75).
+func (e *operationsEnv) route(ctx context.Context, name string, bt *batch) error {
+	var items []casemgr.BulkItem
+	var dept casemgr.ID
+	var queues []casemgr.ID
+	actor := e.actors[0]
+	if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
+		acts, err := tx.Activities(bt.ids, false)
+		for _, a := range acts {
+			items = append(items, casemgr.BulkItem{Activity: a.ID, LastModified: a.LastModified})
+			dept = a.Department
+			if a.Queue != 0 {
+				queues = append(queues, a.Queue)
+			}
+			if a.AssignedUser == e.actors[0].UserID() {
+				actor = e.actors[1]
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if name == "pick-75" {
+		return e.svc.Pick(ctx, actor, casemgr.PickRequest{Items: items})
+	}
+	return e.svc.TransferToQueue(ctx, e.actor, casemgr.TransferToQueueRequest{Queue: otherQueue(dept, queues), Items: items})
 }
 
 // createCalltrack creates a calltrack for a random customer, by its ID.
