@@ -124,8 +124,17 @@ func (c change) MarshalJSON() ([]byte, error) {
 // type): its Before and After, which hold only the changed fields (by
 // their Go names, as the entity's JSON names them; a creation's After its
 // fields that are not zero), and its event fields (type, department and
-// the changed fields as the feed shows them).
+// the changed fields as the feed shows them). Activities and cases are
+// described field by field (describeFields), every other type by
+// reflection (describeChangeReflect), with the same bytes.
 func describeChange(h *HistoryEntry, before, after any) {
+	if !describeFields(h, before, after) {
+		describeChangeReflect(h, before, after)
+	}
+}
+
+// describeChangeReflect is describeChange for any struct type.
+func describeChangeReflect(h *HistoryEntry, before, after any) {
 	av := reflect.Indirect(reflect.ValueOf(after))
 	if av.Kind() != reflect.Struct {
 		h.After = snapshot(after)
@@ -163,7 +172,24 @@ func describeChange(h *HistoryEntry, before, after any) {
 	if bv.IsValid() {
 		h.Before = snapshot(was)
 	}
-	h.EventType = eventType(h.Entity, h.Action, !bv.IsValid(), changes)
+	h.EventType = eventType(h.Entity, h.Action, !bv.IsValid(), summarize(changes))
+}
+
+// changeSummary is what eventType reads of a change: whether each field
+// that names an event changed, and the status after it ("" when it is
+// not a string).
+type changeSummary struct {
+	status, department, queue, assignedUser, customer, caseField bool
+	statusAfter                                                  string
+}
+
+// summarize is the changeSummary of the changed fields by feed name.
+func summarize(changes map[string]change) changeSummary {
+	has := func(f string) bool { _, ok := changes[f]; return ok }
+	s := changeSummary{status: has("status"), department: has("department"), queue: has("queue"),
+		assignedUser: has("assignedUser"), customer: has("customer"), caseField: has("case")}
+	s.statusAfter, _ = changes["status"].After.(string)
+	return s
 }
 
 // fieldName is the feed's name of a domain field: AssignedUser is
@@ -179,13 +205,13 @@ func fieldName(goName string) string {
 // whose status changed was closed or reopened; otherwise the history
 // action names it, and an action not known here is named by what it
 // changed.
-func eventType(entity, action string, created bool, changes map[string]change) string {
+func eventType(entity, action string, created bool, changes changeSummary) string {
 	if created {
 		return entity + ".created"
 	}
 	if entity == "case" {
-		if s, ok := changes["status"]; ok {
-			if s.After == CaseClosed {
+		if changes.status {
+			if changes.statusAfter == CaseClosed {
 				return EventCaseClosed
 			}
 			return EventCaseReopened
@@ -199,21 +225,20 @@ func eventType(entity, action string, created bool, changes map[string]change) s
 
 // eventTypeOfChange names the event of an action eventType does not know
 // by the fields it changed.
-func eventTypeOfChange(entity string, changes map[string]change) string {
+func eventTypeOfChange(entity string, changes changeSummary) string {
 	if entity != "activity" {
 		return entity + ".changed"
 	}
-	has := func(f string) bool { _, ok := changes[f]; return ok }
 	switch {
-	case has("status") && changes["status"].After == StatusCompleted:
+	case changes.status && changes.statusAfter == StatusCompleted:
 		return EventActivityCompleted
-	case has("department") || has("queue"):
+	case changes.department || changes.queue:
 		return EventActivityTransferred
-	case has("assignedUser"):
+	case changes.assignedUser:
 		return EventActivityAssigned
-	case has("customer"):
+	case changes.customer:
 		return EventActivityCustomerChanged
-	case has("case"):
+	case changes.caseField:
 		return EventActivityCaseChanged
 	}
 	return EventActivityChanged

@@ -74,7 +74,7 @@ func TestEventTypesListed(t *testing.T) {
 		}
 	}
 	for _, entity := range []string{"activity", "case", "customer"} {
-		for _, typ := range []string{entity + ".created", eventTypeOfChange(entity, nil)} {
+		for _, typ := range []string{entity + ".created", eventTypeOfChange(entity, changeSummary{})} {
 			if feedTypeUnknown(typ) {
 				t.Errorf("%s is not in EventTypes", typ)
 			}
