@@ -76,6 +76,12 @@ type Tx interface {
 	// activities show of their customers; no contacts when both are
 	// empty).
 	CustomersShowing(ids, contacts, points []ID) ([]Customer, error)
+	// ActivitiesShowingCustomers returns Activities(ids, false), for a
+	// caller that will then ask CustomersShowing for the customers of (some
+	// of) those activities with their contacts and points: an engine where
+	// each statement costs a round trip reads those customers along, in
+	// the same round trip, and CustomersShowing then serves them.
+	ActivitiesShowingCustomers(ids []ID) ([]Activity, error)
 	InsertCustomer(*Customer) error // with its contacts and contact points
 	// LockCustomers locks the customers with the given IDs until the
 	// write transaction ends (PostgreSQL: SELECT ... FOR UPDATE in ID

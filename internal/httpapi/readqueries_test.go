@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/store/sqlstore"
 	"github.com/casemgr/casemgr/internal/store/storetest"
@@ -21,22 +24,113 @@ func TestReadsByIDsUseAFixedNumberOfQueries(t *testing.T) {
 		h.srv.Auth.AuthCacheBound = -1
 		jenny := h.login("jenny")
 		stats := db.(interface{ Stats() sqlstore.Stats })
+		var trips uint64 // round trips of the last count (PostgreSQL)
 		count := func(path string) uint64 {
 			t.Helper()
-			before := stats.Stats().Statements
+			before := stats.Stats()
 			h.do("GET", path, jenny, "").expect(t, 200, "")
-			return stats.Stats().Statements - before
+			after := stats.Stats()
+			trips = after.RoundTrips - before.RoundTrips
+			return after.Statements - before.Statements
 		}
 		const one, five = "/core/casemgr/v3/activity/3101", "/core/casemgr/v3/activity/3000,3001,3002,3101,3102"
 		for _, attr := range []string{"", "?$attribute=all", "?$attribute=customer,attachments"} {
-			n1, n5 := count(one+attr), count(five+attr)
-			t.Logf("%q: %d statements for one activity, %d for five", attr, n1, n5)
-			if n1 != n5 {
-				t.Errorf("%q: %d statements for one activity, %d for five", attr, n1, n5)
+			n1 := count(one + attr)
+			t1 := trips
+			n5 := count(five + attr)
+			t.Logf("%q: %d statements (%d round trips) for one activity, %d (%d) for five", attr, n1, t1, n5, trips)
+			if n1 != n5 || t1 != trips {
+				t.Errorf("%q: %d statements (%d round trips) for one activity, %d (%d) for five", attr, n1, t1, n5, trips)
 			}
 		}
-		if full, bare := count(five), count(five+"?$attribute=id,subject"); bare >= full {
+		full := count(five)
+		fullTrips := trips
+		if bare := count(five + "?$attribute=id,subject"); bare >= full {
 			t.Errorf("$attribute=id,subject: %d statements, the default representation %d", bare, full)
+		}
+		// On PostgreSQL the customers come in the round trip of the
+		// activities (ActivitiesShowingCustomers): showing them costs no
+		// round trip more than the projection without them.
+		if db.Engine() == "postgres" && fullTrips != trips {
+			t.Errorf("%d round trips for the default representation, %d for $attribute=id,subject", fullTrips, trips)
+		}
+	})
+}
+
+// TestCustomersReadWithActivitiesAreWhatTheirQueryReads checks that
+// CustomersShowing answers, after ActivitiesShowingCustomers, exactly what
+// its own query answers: for the customers, contacts and points of every
+// subset of some activities, and for lists beyond what those activities
+// name (read by the query then).
+func TestCustomersReadWithActivitiesAreWhatTheirQueryReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		rtHarness(t, db)
+		ids := []casemgr.ID{3000, 3001, 3002, 3101, 3102, 999999}
+		var acts []casemgr.Activity
+		if err := db.Read(t.Context(), func(tx casemgr.Tx) (err error) { acts, err = tx.Activities(ids, false); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 5 {
+			t.Fatalf("%d activities of the world, want 5", len(acts))
+		}
+		shown := 0
+		for mask := 1; mask < 1<<len(acts); mask++ {
+			var some []casemgr.ID
+			var custs, contacts, points []casemgr.ID
+			for i := range acts {
+				if mask&(1<<i) == 0 {
+					continue
+				}
+				a := &acts[i]
+				some = append(some, a.ID)
+				if a.Customer != 0 && !slices.Contains(custs, a.Customer) {
+					custs = append(custs, a.Customer)
+				}
+				if a.Contact != 0 && !slices.Contains(contacts, a.Contact) {
+					contacts = append(contacts, a.Contact)
+				}
+				if a.ContactPoint != 0 && !slices.Contains(points, a.ContactPoint) {
+					points = append(points, a.ContactPoint)
+				}
+			}
+			slices.Sort(custs)
+			slices.Sort(contacts)
+			slices.Sort(points)
+			for _, ask := range []struct{ custs, contacts, points []casemgr.ID }{
+				{custs, contacts, points},
+				{custs, nil, nil},
+				{custs, contacts, nil},
+				{custs, nil, points},
+				{custs[:len(custs)/2+1], contacts[:len(contacts)/2], points[len(points)/2:]},
+				{append(slices.Clone(custs), 999999), contacts, points}, // beyond: read by the query
+			} {
+				var want, got []casemgr.Customer
+				err := db.Read(t.Context(), func(tx casemgr.Tx) (err error) {
+					want, err = tx.CustomersShowing(ask.custs, ask.contacts, ask.points)
+					return err
+				})
+				if err == nil {
+					err = db.Read(t.Context(), func(tx casemgr.Tx) error {
+						if _, err := tx.ActivitiesShowingCustomers(some); err != nil {
+							return err
+						}
+						got, err = tx.CustomersShowing(ask.custs, ask.contacts, ask.points)
+						return err
+					})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("activities %v, CustomersShowing(%v, %v, %v):\n got %+v\nwant %+v", some, ask.custs, ask.contacts, ask.points, got, want)
+				}
+				for _, c := range want {
+					shown += len(c.Contacts)
+				}
+			}
+		}
+		if shown == 0 {
+			t.Error("no contact shown at all: the world's activities name none")
 		}
 	})
 }

@@ -42,7 +42,14 @@ func uniqueInOrder(ids []casemgr.ID) []casemgr.ID {
 // such ID.
 func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
 	return readByIDs(s, w, r, "activity", activityFields, activitySummary(),
-		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Activity, error) { return tx.Activities(ids, false) },
+		func(tx casemgr.Tx, ids []casemgr.ID, want fieldSet) ([]casemgr.Activity, error) {
+			if want["customer"] {
+				// The customers shown come with the activities
+				// (one round trip on PostgreSQL).
+				return tx.ActivitiesShowingCustomers(ids)
+			}
+			return tx.Activities(ids, false)
+		},
 		func(actor casemgr.Actor, a *casemgr.Activity) (casemgr.ID, bool) { return a.ID, actor.SeesActivity(a) },
 		func(l *lookup, list []casemgr.Activity, want fieldSet) ([]any, error) {
 			return s.representActivities(r, l, list, want)
@@ -55,7 +62,7 @@ func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
 // naming every ID that does not exist or that the caller may not see), and
 // answers {key: [...]} with each rendered.
 func readByIDs[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, fields []string, def fieldSet,
-	load func(casemgr.Tx, []casemgr.ID) ([]T, error),
+	load func(casemgr.Tx, []casemgr.ID, fieldSet) ([]T, error),
 	visible func(casemgr.Actor, *T) (casemgr.ID, bool),
 	render func(*lookup, []T, fieldSet) ([]any, error)) error {
 	rc := ctxOf(r)
@@ -65,7 +72,7 @@ func readByIDs[T any](s *Server, w http.ResponseWriter, r *http.Request, key str
 	}
 	var out []any
 	err = s.store().Read(r.Context(), func(tx casemgr.Tx) error {
-		list, err := load(tx, ids)
+		list, err := load(tx, ids, want)
 		if err != nil {
 			return err
 		}
@@ -427,7 +434,7 @@ func (s *Server) visibleActivity(tx casemgr.Tx, actor casemgr.Actor, actID casem
 // found.
 func (s *Server) getCases(w http.ResponseWriter, r *http.Request) error {
 	return readByIDs(s, w, r, "case", caseFields, allFields(caseFields),
-		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Case, error) { return tx.Cases(ids, false) },
+		func(tx casemgr.Tx, ids []casemgr.ID, _ fieldSet) ([]casemgr.Case, error) { return tx.Cases(ids, false) },
 		func(actor casemgr.Actor, c *casemgr.Case) (casemgr.ID, bool) { return c.ID, actor.SeesCase(c) },
 		func(l *lookup, list []casemgr.Case, want fieldSet) ([]any, error) {
 			if err := l.prepareCases(list); err != nil {
@@ -448,7 +455,9 @@ func (s *Server) getCases(w http.ResponseWriter, r *http.Request) error {
 // no department (everyone's).
 func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) error {
 	return readByIDs(s, w, r, "customer", customerFields, allFields(customerFields),
-		func(tx casemgr.Tx, ids []casemgr.ID) ([]casemgr.Customer, error) { return tx.Customers(ids) },
+		func(tx casemgr.Tx, ids []casemgr.ID, _ fieldSet) ([]casemgr.Customer, error) {
+			return tx.Customers(ids)
+		},
 		func(actor casemgr.Actor, c *casemgr.Customer) (casemgr.ID, bool) { return c.ID, actor.SeesCustomer(c) },
 		func(l *lookup, list []casemgr.Customer, want fieldSet) ([]any, error) {
 			rp := s.newRep(r, l)

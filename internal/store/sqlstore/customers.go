@@ -81,6 +81,10 @@ func (t *tx) CustomersShowing(ids, contacts, points []casemgr.ID) ([]casemgr.Cus
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	if list, ok := t.shown.serve(ids, contacts, points); ok {
+		t.shown = nil // served once: the caller may change what it gets
+		return list, nil
+	}
 	if len(contacts) == 0 && len(points) == 0 {
 		return t.customers(t.d.customerHeadsSQL(), t.d.ids(ids))
 	}
@@ -90,48 +94,59 @@ func (t *tx) CustomersShowing(ids, contacts, points []casemgr.ID) ([]casemgr.Cus
 // customers reads customers with the contacts and contact points that a
 // query of the columns of customersSQL joins to them.
 func (t *tx) customers(query string, args ...any) ([]casemgr.Customer, error) {
-	type row struct {
-		c  casemgr.Customer
-		ct *casemgr.Contact
-		p  *casemgr.ContactPoint
-	}
-	rows, err := queryList(t, "customers", func(r scanner) (row, error) {
-		var x row
-		var created, modified int64
-		var details, custom string
-		var ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
-		var ctFirst, ctLast, ctDetails, pKind, pType, pValue, pKey, pAttrs sql.NullString
-		if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified, &details, &custom,
-			&ctID, &ctCustomer, &ctFirst, &ctLast, &ctDetails,
-			&pID, &pContact, &pCustomer, &pKind, &pType, &pValue, &pKey, &pAttrs); err != nil {
-			return x, err
-		}
-		x.c.Created, x.c.LastModified = fromMillis(created), fromMillis(modified)
-		var err error
-		if x.c.Details, err = decMap[string](details, "customer details"); err != nil {
-			return x, err
-		}
-		if x.c.CustomAttributes, err = decMap[[]string](custom, "customer custom attributes"); err != nil {
-			return x, err
-		}
-		if ctID.Valid {
-			x.ct = &casemgr.Contact{ID: ctID.Int64, Customer: ctCustomer.Int64, FirstName: ctFirst.String, LastName: ctLast.String}
-			if x.ct.Details, err = decMap[string](ctDetails.String, "contact details"); err != nil {
-				return x, err
-			}
-		}
-		if pID.Valid {
-			x.p = &casemgr.ContactPoint{ID: pID.Int64, Contact: pContact.Int64, Customer: pCustomer.Int64,
-				Kind: pKind.String, Type: pType.String, Value: pValue.String}
-			if x.p.Attrs, err = decMap[string](pAttrs.String, "contact point attrs"); err != nil {
-				return x, err
-			}
-		}
-		return x, nil
-	}, query, args...)
-	if err != nil || len(rows) == 0 {
+	rows, err := queryList(t, "customers", scanCustomerRow, query, args...)
+	if err != nil {
 		return nil, err
 	}
+	return assembleCustomers(rows), nil
+}
+
+// customerJoinRow is a row of the columns of customersSQL: a customer, with
+// one of its contacts and one of that contact's points when joined.
+type customerJoinRow struct {
+	c  casemgr.Customer
+	ct *casemgr.Contact
+	p  *casemgr.ContactPoint
+}
+
+func scanCustomerRow(r scanner) (customerJoinRow, error) {
+	var x customerJoinRow
+	var created, modified int64
+	var details, custom string
+	var ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
+	var ctFirst, ctLast, ctDetails, pKind, pType, pValue, pKey, pAttrs sql.NullString
+	if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified, &details, &custom,
+		&ctID, &ctCustomer, &ctFirst, &ctLast, &ctDetails,
+		&pID, &pContact, &pCustomer, &pKind, &pType, &pValue, &pKey, &pAttrs); err != nil {
+		return x, err
+	}
+	x.c.Created, x.c.LastModified = fromMillis(created), fromMillis(modified)
+	var err error
+	if x.c.Details, err = decMap[string](details, "customer details"); err != nil {
+		return x, err
+	}
+	if x.c.CustomAttributes, err = decMap[[]string](custom, "customer custom attributes"); err != nil {
+		return x, err
+	}
+	if ctID.Valid {
+		x.ct = &casemgr.Contact{ID: ctID.Int64, Customer: ctCustomer.Int64, FirstName: ctFirst.String, LastName: ctLast.String}
+		if x.ct.Details, err = decMap[string](ctDetails.String, "contact details"); err != nil {
+			return x, err
+		}
+	}
+	if pID.Valid {
+		x.p = &casemgr.ContactPoint{ID: pID.Int64, Contact: pContact.Int64, Customer: pCustomer.Int64,
+			Kind: pKind.String, Type: pType.String, Value: pValue.String}
+		if x.p.Attrs, err = decMap[string](pAttrs.String, "contact point attrs"); err != nil {
+			return x, err
+		}
+	}
+	return x, nil
+}
+
+// assembleCustomers nests the rows, in the order of customersSQL, into
+// customers with their contacts and points.
+func assembleCustomers(rows []customerJoinRow) []casemgr.Customer {
 	var list []casemgr.Customer
 	for _, x := range rows {
 		if n := len(list); n == 0 || list[n-1].ID != x.c.ID {
@@ -149,7 +164,7 @@ func (t *tx) customers(query string, args ...any) ([]casemgr.Customer, error) {
 			ct.ContactPoints = append(ct.ContactPoints, *x.p)
 		}
 	}
-	return list, nil
+	return list
 }
 
 // attachPoints gives each contact its points; both lists are in ID order.

@@ -50,6 +50,10 @@ func HotQueries(engine string) []HotQuery {
 	add("customers with the contacts and points activities show", d.customersShowingSQL(),
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
+	if d.lazyBegin {
+		// Read in the batch of the activities (ActivitiesShowingCustomers).
+		add("customers of activities with what they show", d.customersOfActivitiesSQL(), acts, acts, acts, acts)
+	}
 	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))
 	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
 	add("contact points by value", contactPointsByValueSQL, "email", "ada.anders.12@example.com")

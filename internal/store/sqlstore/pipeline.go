@@ -51,6 +51,7 @@ func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) er
 		b := &pgx.Batch{}
 		b.Queue(t.begin)
 		b.Queue(q, args...)
+		t.roundTrip()
 		br := c.SendBatch(t.ctx, b)
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
@@ -126,6 +127,7 @@ func (t *tx) end(commit bool) error {
 		return nil // no statement ran: nothing to end
 	}
 	t.begun = false
+	t.roundTrip()
 	ctx := t.ctx
 	if !commit {
 		// A rollback is sent even when the request was cancelled.

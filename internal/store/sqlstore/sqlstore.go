@@ -51,6 +51,8 @@ type Store struct {
 	// statements counts the statements run in transactions, and
 	// writeStatements those run in write transactions (Stats).
 	statements, writeStatements atomic.Uint64
+	// roundTrips counts the exchanges with PostgreSQL (Stats).
+	roundTrips atomic.Uint64
 	// group runs the Writes with group commit (groupcommit.go); nil
 	// when it is off.
 	group *groupCommitter
@@ -76,6 +78,11 @@ type Stats struct {
 	// WriteStatements counts those of Statements run in Write
 	// transactions: on SQLite, what holds back every other writer.
 	WriteStatements uint64
+	// RoundTrips counts, on PostgreSQL, the exchanges with the server of
+	// Read and Write transactions: a statement, a batch (BEGIN with the
+	// first statement, or several statements), a COMMIT or ROLLBACK. Zero
+	// on SQLite, which runs in the process.
+	RoundTrips uint64
 	// GroupCommits counts the transactions that group commit ran (each
 	// of one or more Writes).
 	GroupCommits uint64
@@ -90,6 +97,7 @@ func (s *Store) Stats() Stats {
 		ConfigInvalidations: s.config.invalidations.Load(),
 		Statements:          s.statements.Load(),
 		WriteStatements:     s.writeStatements.Load(),
+		RoundTrips:          s.roundTrips.Load(),
 		GroupCommits:        s.groups.Load(),
 	}
 }
@@ -374,6 +382,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		t.writeStatements = &s.writeStatements
 	}
 	if s.d.lazyBegin {
+		t.roundTrips = &s.roundTrips
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)

@@ -48,6 +48,11 @@ type tx struct {
 	// writeStatements, in a write transaction, again
 	// (Stats.WriteStatements).
 	statements, writeStatements *atomic.Uint64
+	// roundTrips counts the exchanges with PostgreSQL (Stats.RoundTrips).
+	roundTrips *atomic.Uint64
+	// shown holds the customers read with activities
+	// (ActivitiesShowingCustomers) until CustomersShowing takes them.
+	shown *shownCustomers
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session
@@ -117,6 +122,7 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	if !t.pgStarted() {
 		return t.firstExec(q, args)
 	}
+	t.roundTrip()
 	return t.on().ExecContext(t.ctx, q, args...)
 }
 
@@ -127,6 +133,14 @@ func (t *tx) count() {
 	}
 	if t.writeStatements != nil {
 		t.writeStatements.Add(1)
+	}
+}
+
+// roundTrip counts an exchange with PostgreSQL: a statement, a batch (a
+// BEGIN with the first statement), a COMMIT or ROLLBACK.
+func (t *tx) roundTrip() {
+	if t.roundTrips != nil {
+		t.roundTrips.Add(1)
 	}
 }
 
@@ -161,6 +175,7 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	case !t.pgStarted():
 		return t.firstEach(q, args, fn)
 	default:
+		t.roundTrip()
 		rows, err = t.on().QueryContext(t.ctx, q, args...)
 	}
 	if err != nil {
@@ -189,6 +204,7 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	if !t.pgStarted() {
 		return t.firstRow(q, args, dest)
 	}
+	t.roundTrip()
 	return t.on().QueryRowContext(t.ctx, q, args...).Scan(dest...)
 }
 

@@ -1,0 +1,180 @@
+package sqlstore
+
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/casemgr/casemgr/internal/casemgr"
+)
+
+// A read of activities by ID that shows their customers (GET
+// /activity/{ids}) took, on PostgreSQL, a round trip for the activities
+// (with the BEGIN), one for their customers and one for the ROLLBACK.
+// ActivitiesShowingCustomers sends the two statements in one batch: the
+// second finds the customers, contacts and contact points in the
+// activities it names itself (customersOfActivitiesSQL). Both run in the
+// read transaction's one snapshot (REPEATABLE READ), so the second sees
+// the activities the first read. CustomersShowing then answers from those
+// rows, once, when they hold everything it is asked for: exactly the
+// customers, contacts and points its own statement would return, in the
+// same order. The rows of customers the caller does not ask for (those of
+// activities it may not see) are dropped unread by the caller.
+
+// shownCustomers are the customers read with activities, with the IDs of
+// the customers, contacts and contact points the activities name.
+type shownCustomers struct {
+	customers, contacts, points map[casemgr.ID]bool
+	list                        []casemgr.Customer
+}
+
+// ActivitiesShowingCustomers returns Activities(ids, false); on PostgreSQL,
+// in a read transaction, it reads their customers in the same round trip
+// for a later CustomersShowing.
+func (t *tx) ActivitiesShowingCustomers(ids []casemgr.ID) ([]casemgr.Activity, error) {
+	if len(ids) == 0 || t.write || t.conn == nil {
+		return t.Activities(ids, false)
+	}
+	var acts []casemgr.Activity
+	var custRows []customerJoinRow
+	arg := t.d.ids(ids)
+	err := t.batch(
+		batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
+			a, err := scanActivity(r)
+			if err == nil {
+				acts = append(acts, a)
+			}
+			return err
+		}},
+		batchQuery{sql: t.d.customersOfActivitiesSQL(), args: []any{arg, arg, arg, arg}, row: func(r scanner) error {
+			x, err := scanCustomerRow(r)
+			if err == nil {
+				custRows = append(custRows, x)
+			}
+			return err
+		}})
+	if err != nil {
+		return nil, t.wrap("activities with their customers", err)
+	}
+	s := &shownCustomers{customers: map[casemgr.ID]bool{}, contacts: map[casemgr.ID]bool{}, points: map[casemgr.ID]bool{},
+		list: assembleCustomers(custRows)}
+	for i := range acts {
+		a := &acts[i]
+		s.customers[a.Customer], s.contacts[a.Contact], s.points[a.ContactPoint] = true, true, true
+	}
+	t.shown = s
+	return acts, nil
+}
+
+// serve returns what CustomersShowing(ids, contacts, points) would read,
+// from the customers read with the activities; ok is false when they do
+// not hold all of it.
+func (s *shownCustomers) serve(ids, contacts, points []casemgr.ID) (list []casemgr.Customer, ok bool) {
+	if s == nil {
+		return nil, false
+	}
+	wantIDs, wantContacts, wantPoints := map[casemgr.ID]bool{}, map[casemgr.ID]bool{}, map[casemgr.ID]bool{}
+	for _, l := range []struct {
+		ids       []casemgr.ID
+		read, set map[casemgr.ID]bool
+	}{{ids, s.customers, wantIDs}, {contacts, s.contacts, wantContacts}, {points, s.points, wantPoints}} {
+		for _, id := range l.ids {
+			if !l.read[id] {
+				return nil, false
+			}
+			l.set[id] = true
+		}
+	}
+	for _, c := range s.list {
+		if !wantIDs[c.ID] {
+			continue
+		}
+		all := c.Contacts
+		c.Contacts = nil
+		for _, ct := range all {
+			// A contact is shown when it is asked for or holds a point
+			// asked for; those points are all among those read with it.
+			allPoints := ct.ContactPoints
+			ct.ContactPoints = nil
+			for _, p := range allPoints {
+				if wantPoints[p.ID] {
+					ct.ContactPoints = append(ct.ContactPoints, p)
+				}
+			}
+			if wantContacts[ct.ID] || ct.ContactPoints != nil {
+				c.Contacts = append(c.Contacts, ct)
+			}
+		}
+		list = append(list, c)
+	}
+	return list, true
+}
+
+// customersOfActivitiesSQL is customersShowingSQL (PostgreSQL) with the
+// customers, contacts and contact points those of the activities of a list
+// (each of the four parameters): the same plan of lookups by primary key.
+func (d *dialect) customersOfActivitiesSQL() string {
+	return `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified, c.details, c.custom_attributes,
+		ct.id, ct.customer_id, ct.first_name, ct.last_name, ct.details,
+		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
+		FROM customers c
+		LEFT JOIN contacts ct ON ct.customer_id = c.id AND ct.id = ANY(ARRAY(SELECT contact_id FROM activities WHERE id = ANY(?))
+			|| ARRAY(SELECT cp.contact_id FROM contact_points cp JOIN activities a ON cp.id = a.contact_point_id WHERE a.id = ANY(?)))
+		LEFT JOIN contact_points p ON p.contact_id = ct.id AND p.id = ANY(ARRAY(SELECT contact_point_id FROM activities WHERE id = ANY(?)))
+		WHERE c.id = ANY(ARRAY(SELECT customer_id FROM activities WHERE id = ANY(?))) ORDER BY c.id, ct.id, p.id`
+}
+
+// batchQuery is a statement of a batch: row is called for each of its rows.
+type batchQuery struct {
+	sql  string
+	args []any
+	row  func(scanner) error
+}
+
+// batch sends queries in one round trip (PostgreSQL), after the
+// transaction's BEGIN when it has not begun, and reads their rows in turn.
+func (t *tx) batch(qs ...batchQuery) error {
+	return t.pgx(func(c *pgx.Conn) error {
+		b := &pgx.Batch{}
+		begin := !t.begun
+		if begin {
+			b.Queue(t.begin)
+		}
+		for _, q := range qs {
+			t.count()
+			b.Queue(t.d.sql(q.sql), q.args...)
+		}
+		t.roundTrip()
+		br := c.SendBatch(t.ctx, b)
+		if begin {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("begin transaction: %w", err)
+			}
+			t.begun = true
+		}
+		err := func() error {
+			for _, q := range qs {
+				rows, err := br.Query()
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					if err := q.row(rows); err != nil {
+						rows.Close()
+						return err
+					}
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
