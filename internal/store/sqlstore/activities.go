@@ -3,8 +3,9 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
-	"reflect"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
@@ -17,29 +18,42 @@ var activities = newTable("activities", "case_id", "department_id", "last_depart
 	"language", "categories", "resolution_codes", "awaiting_supervision")
 
 func scanActivity(r scanner) (casemgr.Activity, error) {
-	var a casemgr.Activity
+	row, err := scanActivityRow(r)
+	return row.Activity, err
+}
+
+// readActivity is an activity as a write transaction read it, with its
+// JSON columns as they are stored: UpdateActivities compares the row it
+// writes with it (readActs).
+type readActivity struct {
+	casemgr.Activity
+	attrs, categories, codes string
+}
+
+func scanActivityRow(r scanner) (readActivity, error) {
+	var row readActivity
+	a := &row.Activity
 	var lockExpires, due sql.NullInt64
-	var attrs, categories, codes string
 	var created, modified int64
 	if err := r.Scan(&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
 		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.Substatus, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
 		&a.ResponseTo, &a.Customer, &a.Contact, &a.ContactPoint, &a.ContactPointData,
-		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &attrs,
+		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &row.attrs,
 		&created, &a.CreatedBy, &modified, &a.LastModifiedBy,
-		&a.Language, &categories, &codes, &a.AwaitingSupervision); err != nil {
-		return a, err
+		&a.Language, &row.categories, &row.codes, &a.AwaitingSupervision); err != nil {
+		return row, err
 	}
 	a.LockExpires, a.DueDate = fromNullMillis(lockExpires), fromNullMillis(due)
 	a.Created, a.LastModified = fromMillis(created), fromMillis(modified)
 	var err error
-	if a.CustomAttributes, err = decMap[[]string](attrs, "activity customAttributes"); err != nil {
-		return a, err
+	if a.CustomAttributes, err = decMap[[]string](row.attrs, "activity customAttributes"); err != nil {
+		return row, err
 	}
-	if a.Categories, err = decList[string](categories, "activity categories"); err != nil {
-		return a, err
+	if a.Categories, err = decList[string](row.categories, "activity categories"); err != nil {
+		return row, err
 	}
-	a.ResolutionCodes, err = decList[string](codes, "activity resolutionCodes")
-	return a, err
+	a.ResolutionCodes, err = decList[string](row.codes, "activity resolutionCodes")
+	return row, err
 }
 
 func activityValues(a *casemgr.Activity) []any {
@@ -57,20 +71,28 @@ func (t *tx) Activities(ids []casemgr.ID, forUpdate bool) ([]casemgr.Activity, e
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return t.rememberActs(queryList(t, "activities", scanActivity, t.byIDs(activities, forUpdate), t.d.ids(ids)))
+	return t.readActivities("activities", t.byIDs(activities, forUpdate), forUpdate, t.d.ids(ids))
 }
 
-// rememberActs keeps the columns of activities read in a write transaction
-// on an engine that writes row by row (readActs).
-func (t *tx) rememberActs(list []casemgr.Activity, err error) ([]casemgr.Activity, error) {
-	if err != nil || !t.write || t.d.batchWrites {
-		return list, err
+// readActivities runs a query of activities. In a write transaction it
+// keeps them as read (readActs) where what it read is what the row holds
+// until this transaction writes it: on SQLite, which has one writer, any
+// row; on PostgreSQL the rows it locked.
+func (t *tx) readActivities(op, q string, locked bool, args ...any) ([]casemgr.Activity, error) {
+	if !t.write || t.d.batchWrites && !locked {
+		return queryList(t, op, scanActivity, q, args...)
+	}
+	rows, err := queryList(t, op, scanActivityRow, q, args...)
+	if err != nil || len(rows) == 0 {
+		return nil, err
 	}
 	if t.readActs == nil {
-		t.readActs = make(map[casemgr.ID][]any, len(list))
+		t.readActs = make(map[casemgr.ID]*readActivity, len(rows))
 	}
-	for i := range list {
-		t.readActs[list[i].ID] = activityValues(&list[i])
+	list := make([]casemgr.Activity, len(rows))
+	for i := range rows {
+		list[i] = rows[i].Activity
+		t.readActs[rows[i].ID] = &rows[i]
 	}
 	return list, nil
 }
@@ -80,7 +102,7 @@ func (t *tx) CaseActivities(caseIDs []casemgr.ID, forUpdate bool) ([]casemgr.Act
 	if len(caseIDs) == 0 {
 		return nil, nil
 	}
-	return t.rememberActs(queryList(t, "case activities", scanActivity, t.d.caseActivitiesSQL(forUpdate && t.write), t.d.ids(caseIDs)))
+	return t.readActivities("case activities", t.d.caseActivitiesSQL(forUpdate && t.write), forUpdate, t.d.ids(caseIDs))
 }
 
 // Responses returns every activity whose ResponseTo is one of parents, in ID
@@ -89,7 +111,7 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 	if len(parents) == 0 {
 		return nil, nil
 	}
-	return t.rememberActs(queryList(t, "responses", scanActivity, t.d.responsesSQL(forUpdate && t.write), t.d.ids(parents)))
+	return t.readActivities("responses", t.d.responsesSQL(forUpdate && t.write), forUpdate, t.d.ids(parents))
 }
 
 // InsertActivity stores a new activity; a zero ID is assigned and written
@@ -103,7 +125,11 @@ func (t *tx) InsertActivity(a *casemgr.Activity) error {
 }
 
 // UpdateActivities writes every field of the given activities, which must
-// exist.
+// exist. An activity this transaction read (readActs) is written as the
+// columns that differ from the row as read: an UPDATE rewrites the index
+// entries of every column it sets (SQLite), changed or not, and an
+// activity has nine indexes; and what is not sent costs neither its
+// encoding nor its array on PostgreSQL. A row not read is written whole.
 func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
 	const op = "update activities"
 	if err := t.writable(op); err != nil {
@@ -120,30 +146,157 @@ func (t *tx) UpdateActivities(list []*casemgr.Activity) error {
 	return nil
 }
 
-// changedActivityUpdate begins the UPDATE of updateActivity.
+// changedActivityUpdate begins the UPDATEs of UpdateActivities, which keep
+// readActs current (any other statement on activities forgets them).
 const changedActivityUpdate = "UPDATE activities SET /* changed */ "
 
-// updateActivity writes one activity row by row (SQLite). When this
-// transaction read the row, only the columns that differ are set: SQLite
-// rewrites the index entries of every column an UPDATE sets, changed or
-// not, and an activity has nine indexes. A row not read is written whole.
-func (t *tx) updateActivity(op string, a *casemgr.Activity) error {
-	vals := activityValues(a)
+// activityColumn is the value of one column of activities (activityValues'
+// order), to compare and to send: an integer, a text or a boolean, or
+// NULL.
+type activityColumn struct {
+	i    int64
+	s    string
+	b    bool
+	null bool
+}
+
+// activityJSON are the JSON columns of an activity as they are stored.
+type activityJSON struct{ attrs, categories, codes string }
+
+func encodeActivityJSON(a *casemgr.Activity) activityJSON {
+	return activityJSON{encMap(a.CustomAttributes), encList(a.Categories), encList(a.ResolutionCodes)}
+}
+
+func millisColumn(t *time.Time) activityColumn {
+	if t == nil {
+		return activityColumn{null: true}
+	}
+	return activityColumn{i: t.UnixMilli()}
+}
+
+// activityColumnValue is column j of a, its JSON columns js: what
+// activityValues(a)[j] holds.
+func activityColumnValue(a *casemgr.Activity, js *activityJSON, j int) activityColumn {
+	switch j {
+	case 0:
+		return activityColumn{i: a.Case}
+	case 1:
+		return activityColumn{i: a.Department}
+	case 2:
+		return activityColumn{i: a.LastDepartment}
+	case 3:
+		return activityColumn{i: a.Queue}
+	case 4:
+		return activityColumn{s: a.Type}
+	case 5:
+		return activityColumn{s: a.Subtype}
+	case 6:
+		return activityColumn{s: a.Mode}
+	case 7:
+		return activityColumn{s: a.Status}
+	case 8:
+		return activityColumn{s: a.Substatus}
+	case 9:
+		return activityColumn{i: a.AssignedUser}
+	case 10:
+		return activityColumn{i: a.LockedBy}
+	case 11:
+		return millisColumn(a.LockExpires)
+	case 12:
+		return activityColumn{b: a.Pinned}
+	case 13:
+		return activityColumn{i: a.ResponseTo}
+	case 14:
+		return activityColumn{i: a.Customer}
+	case 15:
+		return activityColumn{i: a.Contact}
+	case 16:
+		return activityColumn{i: a.ContactPoint}
+	case 17:
+		return activityColumn{s: a.ContactPointData}
+	case 18:
+		return activityColumn{s: a.Subject}
+	case 19:
+		return activityColumn{s: a.ContentText}
+	case 20:
+		return activityColumn{s: a.ContentHTML}
+	case 21:
+		return activityColumn{s: a.Priority}
+	case 22:
+		return millisColumn(a.DueDate)
+	case 23:
+		return activityColumn{s: js.attrs}
+	case 24:
+		return activityColumn{i: millis(a.Created)}
+	case 25:
+		return activityColumn{i: a.CreatedBy}
+	case 26:
+		return activityColumn{i: millis(a.LastModified)}
+	case 27:
+		return activityColumn{i: a.LastModifiedBy}
+	case 28:
+		return activityColumn{s: a.Language}
+	case 29:
+		return activityColumn{s: js.categories}
+	case 30:
+		return activityColumn{s: js.codes}
+	}
+	return activityColumn{b: a.AwaitingSupervision}
+}
+
+// arg is the column's value as a statement parameter.
+func (c activityColumn) arg(typ string) any {
+	switch {
+	case c.null:
+		return nil
+	case typ == "bigint":
+		return c.i
+	case typ == "boolean":
+		return c.b
+	}
+	return c.s
+}
+
+// allActivityColumns has a bit for every column of activities.
+const allActivityColumns = uint64(1)<<32 - 1
+
+// changedColumns returns a bit for each column of a that differs from the
+// row as read (all of them when the row was not read), with a's JSON
+// columns, and makes a the row as read.
+func (t *tx) changedColumns(a *casemgr.Activity) (uint64, activityJSON) {
+	js := encodeActivityJSON(a)
 	old, ok := t.readActs[a.ID]
 	if !ok {
-		return t.updateRow(op, activities, a.ID, vals...)
+		return allActivityColumns, js
+	}
+	oldJS := activityJSON{old.attrs, old.categories, old.codes}
+	var changed uint64
+	for j := range activities.cols {
+		if activityColumnValue(&old.Activity, &oldJS, j) != activityColumnValue(a, &js, j) {
+			changed |= 1 << j
+		}
+	}
+	*old = readActivity{Activity: *a, attrs: js.attrs, categories: js.categories, codes: js.codes}
+	return changed, js
+}
+
+// updateActivity writes one activity (row by row on SQLite; a single
+// activity on PostgreSQL).
+func (t *tx) updateActivity(op string, a *casemgr.Activity) error {
+	changed, js := t.changedColumns(a)
+	if changed == allActivityColumns {
+		return t.updateRow(op, activities, a.ID, activityValues(a)...)
+	}
+	if changed == 0 {
+		return nil // read in this transaction: it exists, and nothing changes
 	}
 	var sets []string
 	var args []any
-	for i, v := range vals {
-		if !reflect.DeepEqual(v, old[i]) {
-			sets = append(sets, activities.cols[i]+" = ?")
-			args = append(args, v)
+	for j, c := range activities.cols {
+		if changed&(1<<j) != 0 {
+			sets = append(sets, c+" = ?")
+			args = append(args, activityColumnValue(a, &js, j).arg(activityTypes[j]))
 		}
-	}
-	t.readActs[a.ID] = vals
-	if len(sets) == 0 {
-		return nil // read in this transaction: it exists, and nothing changes
 	}
 	r, err := t.exec(op, changedActivityUpdate+strings.Join(sets, ", ")+" WHERE id = ?", append(args, a.ID)...)
 	if err != nil {
@@ -166,54 +319,107 @@ var activityTypes = []string{"bigint", "bigint", "bigint", "bigint",
 	"bigint", "bigint", "bigint", "bigint",
 	"text", "text", "text", "boolean"}
 
-// activitiesSetUpdate is the one UPDATE of updateActivitiesSet: every column
-// from one array per column, joined on the id array.
-var activitiesSetUpdate = func() string {
-	sets := make([]string, len(activities.cols))
-	arrays := make([]string, len(activities.cols))
-	for i, c := range activities.cols {
-		sets[i] = c + " = u." + c
-		arrays[i] = "?::" + activityTypes[i] + "[]"
+// activitiesSetUpdates are the UPDATEs of updateActivitiesSet, by the
+// columns they set: each from one array per column, joined on the id
+// array.
+var activitiesSetUpdates sync.Map // uint64 -> string
+
+func activitiesSetUpdate(changed uint64) string {
+	if q, ok := activitiesSetUpdates.Load(changed); ok {
+		return q.(string)
 	}
-	return "UPDATE activities AS a SET " + strings.Join(sets, ", ") +
-		" FROM unnest(?::bigint[], " + strings.Join(arrays, ", ") + ") AS u(id, " + strings.Join(activities.cols, ", ") + ")" +
-		" WHERE a.id = u.id"
-}()
+	var sets, arrays, cols []string
+	for j, c := range activities.cols {
+		if changed&(1<<j) != 0 {
+			sets = append(sets, c+" = u."+c)
+			arrays = append(arrays, "?::"+activityTypes[j]+"[]")
+			cols = append(cols, c)
+		}
+	}
+	q := changedActivityUpdate + strings.Join(sets, ", ") +
+		" FROM unnest(?::bigint[], " + strings.Join(arrays, ", ") + ") AS u(id, " + strings.Join(cols, ", ") + ")" +
+		" WHERE activities.id = u.id"
+	activitiesSetUpdates.Store(changed, q)
+	return q
+}
 
 // updateActivitiesSet writes activities with one statement on PostgreSQL, so
-// a bulk operation costs one round trip rather than one per activity. An
-// activity named twice is written as its last mention, as one UPDATE per
-// mention would leave it.
+// a bulk operation costs one round trip rather than one per activity: the
+// activities that changed or were not read, each column that changed in
+// one of them (every column when one was not read). An activity named
+// twice is written as its last mention, as one UPDATE per mention would
+// leave it.
 func (t *tx) updateActivitiesSet(op string, list []*casemgr.Activity) error {
 	last := make(map[casemgr.ID]int, len(list))
 	for i, a := range list {
 		last[a.ID] = i
 	}
-	n := len(last)
-	ids := make([]int64, 0, n)
-	cols := make([][]any, len(activities.cols))
-	for i := range cols {
-		cols[i] = make([]any, 0, n)
+	type write struct {
+		a  *casemgr.Activity
+		js activityJSON
 	}
+	writes := make([]write, 0, len(last))
+	var changed uint64
 	for i, a := range list {
 		if last[a.ID] != i {
 			continue
 		}
-		ids = append(ids, a.ID)
-		for j, v := range activityValues(a) {
-			cols[j] = append(cols[j], v)
+		c, js := t.changedColumns(a)
+		if c != 0 {
+			writes = append(writes, write{a, js})
+			changed |= c
 		}
 	}
-	args := make([]any, 0, len(cols)+1)
-	args = append(args, ids)
-	for j, c := range cols {
-		arr, err := typedArray(activityTypes[j], c)
-		if err != nil {
-			return t.wrap(op, fmt.Errorf("column %s: %w", activities.cols[j], err))
-		}
-		args = append(args, arr)
+	if len(writes) == 0 {
+		return nil // every one read in this transaction, and unchanged
 	}
-	r, err := t.exec(op, activitiesSetUpdate, args...)
+	n := len(writes)
+	ids := make([]int64, n)
+	for i, w := range writes {
+		ids[i] = w.a.ID
+	}
+	args := []any{ids}
+	for j := range activities.cols {
+		if changed&(1<<j) == 0 {
+			continue
+		}
+		switch typ := activityTypes[j]; typ {
+		case "bigint":
+			vals := make([]int64, n)
+			var ptrs []*int64 // a nullable column
+			for i, w := range writes {
+				c := activityColumnValue(w.a, &w.js, j)
+				vals[i] = c.i
+				if c.null && ptrs == nil {
+					ptrs = make([]*int64, n)
+					for k := range i {
+						ptrs[k] = &vals[k]
+					}
+				}
+				if ptrs != nil && !c.null {
+					ptrs[i] = &vals[i]
+				}
+			}
+			if ptrs != nil {
+				args = append(args, ptrs)
+			} else {
+				args = append(args, vals)
+			}
+		case "boolean":
+			vals := make([]bool, n)
+			for i, w := range writes {
+				vals[i] = activityColumnValue(w.a, &w.js, j).b
+			}
+			args = append(args, vals)
+		default:
+			vals := make([]string, n)
+			for i, w := range writes {
+				vals[i] = activityColumnValue(w.a, &w.js, j).s
+			}
+			args = append(args, vals)
+		}
+	}
+	r, err := t.exec(op, activitiesSetUpdate(changed), args...)
 	if err != nil {
 		return err
 	}
@@ -223,44 +429,6 @@ func (t *tx) updateActivitiesSet(op string, list []*casemgr.Activity) error {
 		return t.wrap(op, fmt.Errorf("%d of %d activities do not exist", int64(n)-got, n))
 	}
 	return nil
-}
-
-// typedArray turns the values of one column into the slice pgx sends as an
-// array of the type: NULLs of a bigint column become nil pointers.
-func typedArray(typ string, vals []any) (any, error) {
-	switch typ {
-	case "bigint":
-		out := make([]*int64, len(vals))
-		for i, v := range vals {
-			switch x := v.(type) {
-			case int64:
-				out[i] = &x
-			case nil:
-			default:
-				return nil, fmt.Errorf("bigint value of type %T", v)
-			}
-		}
-		return out, nil
-	case "boolean":
-		out := make([]bool, len(vals))
-		for i, v := range vals {
-			b, ok := v.(bool)
-			if !ok {
-				return nil, fmt.Errorf("boolean value of type %T", v)
-			}
-			out[i] = b
-		}
-		return out, nil
-	}
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("text value of type %T", v)
-		}
-		out[i] = str
-	}
-	return out, nil
 }
 
 // sortColumns maps the sort names of ActivityFilter to columns. Only these

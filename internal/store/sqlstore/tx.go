@@ -35,10 +35,11 @@ type tx struct {
 	cache       *configCache
 	cfg         *configSnap
 	configDirty bool
-	// readActs are the columns of the activities this write transaction
-	// read, by ID, on an engine that writes row by row (SQLite), so that
-	// UpdateActivities sets only the columns that changed (activities.go).
-	readActs map[casemgr.ID][]any
+	// readActs are the activities this write transaction read, by ID, as
+	// the rows hold them until it writes them (on PostgreSQL those it
+	// locked), so that UpdateActivities sets only the columns that changed
+	// (activities.go).
+	readActs map[casemgr.ID]*readActivity
 	// wroteEvents records that the transaction wrote events (events.go).
 	wroteEvents bool
 	// authDirty records that a session was revoked: every process drops

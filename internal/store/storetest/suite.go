@@ -660,6 +660,46 @@ func testActivities(t *testing.T, db store.DB) {
 	same(t, "Activities changed and changed back in one transaction", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
 		return tx.Activities(ids(3000, 3001), false)
 	}), []casemgr.Activity{u, r})
+
+	// One UpdateActivities of an activity read (locked) and two not read,
+	// each changed in other columns, NULL and not in one column, the read
+	// one named twice: each is stored as given (its last mention).
+	var x2, y, z casemgr.Activity
+	write(t, db, func(tx casemgr.Tx) error {
+		got, err := tx.Activities(ids(3000), true)
+		if err != nil {
+			return err
+		}
+		x := got[0]
+		x.LockExpires, x.Priority = ptr(ms(at(2*time.Minute))), "2"
+		x2 = x
+		x2.Subject, x2.CustomAttributes = "second mention", map[string][]string{"tier": {"gold"}}
+		y, z = *other, r
+		y.Subject, y.LockExpires = "y", nil
+		z.Pinned, z.LockExpires, z.Categories = false, nil, []string{"c"}
+		return tx.UpdateActivities([]*casemgr.Activity{&x, &y, &z, &x2})
+	})
+	same(t, "Activities read and not read updated at once", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
+		return tx.Activities(ids(2990, 3000, 3001), false)
+	}), []casemgr.Activity{y, x2, z})
+
+	// All three read: one column, NULL in one and a time in another, the
+	// third unchanged; then nothing changed at all.
+	write(t, db, func(tx casemgr.Tx) error {
+		got, err := tx.Activities(ids(2990, 3000, 3001), true)
+		if err != nil {
+			return err
+		}
+		got[0].LockExpires, got[1].LockExpires = ptr(ms(at(3*time.Minute))), nil
+		y, x2 = got[0], got[1]
+		if err := tx.UpdateActivities([]*casemgr.Activity{&got[0], &got[1], &got[2]}); err != nil {
+			return err
+		}
+		return tx.UpdateActivities([]*casemgr.Activity{&got[0], &got[1], &got[2]})
+	})
+	same(t, "Activities read, one column changed", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
+		return tx.Activities(ids(2990, 3000, 3001), false)
+	}), []casemgr.Activity{y, x2, z})
 }
 
 func testTimes(t *testing.T, db store.DB) {
