@@ -88,7 +88,8 @@ func (t *tx) CustomersShowing(ids, contacts, points []casemgr.ID) ([]casemgr.Cus
 	if len(contacts) == 0 && len(points) == 0 {
 		return t.customers(t.d.customerHeadsSQL(), t.d.ids(ids))
 	}
-	return t.customers(t.d.customersShowingSQL(), t.d.ids(contacts), t.d.ids(points), t.d.ids(points), t.d.ids(ids))
+	pts := t.d.ids(points)
+	return t.customers(t.d.customersShowingSQL(), t.d.ids(contacts), pts, pts, t.d.ids(ids))
 }
 
 // customers reads customers with the contacts and contact points that a

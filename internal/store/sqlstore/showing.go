@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,11 +22,23 @@ import (
 // same order. The rows of customers the caller does not ask for (those of
 // activities it may not see) are dropped unread by the caller.
 
-// shownCustomers are the customers read with activities, with the IDs of
-// the customers, contacts and contact points the activities name.
+// shownCustomers are the customers read with activities, with the
+// customer, contact and contact point each activity names (at most 75
+// activities: lists, not maps, are searched).
 type shownCustomers struct {
-	customers, contacts, points map[casemgr.ID]bool
-	list                        []casemgr.Customer
+	named [][3]casemgr.ID
+	list  []casemgr.Customer
+}
+
+// names reports whether an activity names id as its customer (k 0),
+// contact (1) or contact point (2).
+func (s *shownCustomers) names(k int, id casemgr.ID) bool {
+	for _, n := range s.named {
+		if n[k] == id {
+			return true
+		}
+	}
+	return false
 }
 
 // ActivitiesShowingCustomers returns Activities(ids, false); on PostgreSQL,
@@ -56,11 +69,9 @@ func (t *tx) ActivitiesShowingCustomers(ids []casemgr.ID) ([]casemgr.Activity, e
 	if err != nil {
 		return nil, t.wrap("activities with their customers", err)
 	}
-	s := &shownCustomers{customers: map[casemgr.ID]bool{}, contacts: map[casemgr.ID]bool{}, points: map[casemgr.ID]bool{},
-		list: assembleCustomers(custRows)}
+	s := &shownCustomers{named: make([][3]casemgr.ID, len(acts)), list: assembleCustomers(custRows)}
 	for i := range acts {
-		a := &acts[i]
-		s.customers[a.Customer], s.contacts[a.Contact], s.points[a.ContactPoint] = true, true, true
+		s.named[i] = [3]casemgr.ID{acts[i].Customer, acts[i].Contact, acts[i].ContactPoint}
 	}
 	t.shown = s
 	return acts, nil
@@ -73,20 +84,15 @@ func (s *shownCustomers) serve(ids, contacts, points []casemgr.ID) (list []casem
 	if s == nil {
 		return nil, false
 	}
-	wantIDs, wantContacts, wantPoints := map[casemgr.ID]bool{}, map[casemgr.ID]bool{}, map[casemgr.ID]bool{}
-	for _, l := range []struct {
-		ids       []casemgr.ID
-		read, set map[casemgr.ID]bool
-	}{{ids, s.customers, wantIDs}, {contacts, s.contacts, wantContacts}, {points, s.points, wantPoints}} {
-		for _, id := range l.ids {
-			if !l.read[id] {
+	for k, list := range [3][]casemgr.ID{ids, contacts, points} {
+		for _, id := range list {
+			if !s.names(k, id) {
 				return nil, false
 			}
-			l.set[id] = true
 		}
 	}
 	for _, c := range s.list {
-		if !wantIDs[c.ID] {
+		if !slices.Contains(ids, c.ID) {
 			continue
 		}
 		all := c.Contacts
@@ -97,11 +103,11 @@ func (s *shownCustomers) serve(ids, contacts, points []casemgr.ID) (list []casem
 			allPoints := ct.ContactPoints
 			ct.ContactPoints = nil
 			for _, p := range allPoints {
-				if wantPoints[p.ID] {
+				if slices.Contains(points, p.ID) {
 					ct.ContactPoints = append(ct.ContactPoints, p)
 				}
 			}
-			if wantContacts[ct.ID] || ct.ContactPoints != nil {
+			if slices.Contains(contacts, ct.ID) || ct.ContactPoints != nil {
 				c.Contacts = append(c.Contacts, ct)
 			}
 		}
