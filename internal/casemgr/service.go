@@ -143,6 +143,33 @@ func checkResponses(v *Violations, responses []Activity) {
 	}
 }
 
+// withResponses is a Tx that reads activities with their responses, locked,
+// as lockWithResponses does (sqlstore).
+type withResponses interface {
+	ActivitiesWithResponses(ids []ID) ([]Activity, error)
+}
+
+// activitiesWithResponses returns the activities of ids and their responses,
+// in ID order, locked.
+func activitiesWithResponses(tx Tx, ids []ID) ([]Activity, error) {
+	if p, ok := tx.(*prefetched); ok {
+		tx = p.Tx
+	}
+	sorted := slices.Compact(slices.Sorted(slices.Values(ids)))
+	if w, ok := tx.(withResponses); ok {
+		return w.ActivitiesWithResponses(sorted)
+	}
+	pre, err := tx.Responses(ids, false)
+	if err != nil {
+		return nil, err
+	}
+	all := append([]ID(nil), ids...)
+	for _, r := range pre {
+		all = append(all, r.ID)
+	}
+	return tx.Activities(slices.Compact(slices.Sorted(slices.Values(all))), true)
+}
+
 // lastModifiedBy is the user recorded as the last modifier; 0 for a client
 // application.
 func lastModifiedBy(actor Actor) ID { return actor.UserID() }
@@ -154,16 +181,12 @@ func lastModifiedBy(actor Actor) ID { return actor.UserID() }
 // first read without a lock: which activity a response answers never
 // changes. responses are the loaded activities that answer one of ids
 // (including any named in ids themselves).
+//
+// A Tx that reads both at once (ActivitiesWithResponses: sqlstore, in one
+// statement on SQLite, where a write transaction's statements hold the one
+// writer) is asked for them so.
 func lockWithResponses(tx Tx, ids []ID) (acts, responses []Activity, err error) {
-	pre, err := tx.Responses(ids, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	all := append([]ID(nil), ids...)
-	for _, r := range pre {
-		all = append(all, r.ID)
-	}
-	locked, err := tx.Activities(slices.Compact(slices.Sorted(slices.Values(all))), true)
+	locked, err := activitiesWithResponses(tx, ids)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,32 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 		return nil, nil
 	}
 	return t.readActivities("responses", t.d.responsesSQL(forUpdate && t.write), forUpdate, t.d.ids(parents))
+}
+
+// ActivitiesWithResponses returns the activities of ids and every activity
+// that answers one of them, in ID order, locked in a Write: what
+// Responses then Activities of the parents and their responses return.
+// On an engine without row locks (SQLite, one writer) nothing can change
+// between the two, and one statement reads both; on PostgreSQL the two
+// statements run as before, so that the rows are locked in one ordered
+// pass.
+func (t *tx) ActivitiesWithResponses(ids []casemgr.ID) ([]casemgr.Activity, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if t.d.lockRows {
+		pre, err := t.Responses(ids, false)
+		if err != nil {
+			return nil, err
+		}
+		all := slices.Clone(ids)
+		for _, r := range pre {
+			all = append(all, r.ID)
+		}
+		return t.Activities(slices.Compact(slices.Sorted(slices.Values(all))), true)
+	}
+	p := t.d.ids(ids)
+	return t.readActivities("activities with responses", t.d.withResponsesSQL(), true, p, p, p)
 }
 
 // InsertActivity stores a new activity; a zero ID is assigned and written
@@ -542,6 +569,15 @@ func (d *dialect) caseActivitiesSQL(lock bool) string {
 func (d *dialect) responsesSQL(lock bool) string {
 	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("response_to") + ` AND response_to <> 0 ORDER BY id` +
 		d.forUpdate(lock)
+}
+
+// withResponsesSQL is the query of activities with their responses in one
+// statement (engines without row locks): the activities by ID, and the
+// responses by the partial index of responsesSQL, less those named.
+func (d *dialect) withResponsesSQL() string {
+	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("id") +
+		` UNION ALL SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("response_to") +
+		` AND response_to <> 0 AND NOT (` + d.in("id") + `) ORDER BY id`
 }
 
 // customAttributeHas is the condition that the custom attributes (a JSON
