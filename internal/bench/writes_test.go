@@ -15,21 +15,31 @@ import (
 type storeOnly struct{ casemgr.Store }
 
 // TestWritesReadBeforeTheirTransaction counts the statements of the write
-// transaction of a create-calltrack (customer by ID) and of a transfer of
-// one activity, with the store as opened and with its OneWriter hidden. On
-// SQLite the configuration and the named customer are read before the
-// write transaction begins: two statements fewer in a creation's (the
-// configuration version, the customer), one in a transfer's (the
-// configuration version). On PostgreSQL nothing is read before.
+// transaction of a create-calltrack (customer by ID) and of the
+// single-activity transfer, change of case and change of customer, with
+// the store as opened and with its OneWriter hidden. On SQLite what no
+// write can change is read before the write transaction begins: in a
+// creation's, the configuration version and the customer; in a
+// transfer's, the configuration version; in a change of customer's, the
+// configuration version and the customers of the contact point and of
+// the activity (two queries). On PostgreSQL nothing is read before.
+//
+// It also pins the statements left in each write transaction: on SQLite
+// an activity and its responses are read in one statement (two on
+// PostgreSQL, which locks them).
 func TestWritesReadBeforeTheirTransaction(t *testing.T) {
-	saved := map[string][2]uint64{"sqlite": {2, 1}, "postgres": {0, 0}}
-	urls := map[string]func() string{
-		"sqlite":   func() string { return "sqlite://" + filepath.Join(t.TempDir(), "w.db") },
-		"postgres": func() string { return storetest.PostgresSchema(t) },
+	ops := []string{"create-calltrack", "transfer-1", "changecase-1", "changecustomer-1"}
+	saved := map[string][]uint64{"sqlite": {2, 1, 0, 3}, "postgres": {0, 0, 0, 0}}
+	left := map[string][]uint64{"sqlite": {6, 4, 6, 7}, "postgres": {5, 5, 7, 10}}
+	// Each takes the subtest's t, so that a skipped PostgreSQL skips only
+	// its own subtest.
+	urls := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "w.db") },
+		"postgres": func(t *testing.T) string { return storetest.PostgresSchema(t) },
 	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			e := newOperationsEnv(t, urls[engine](), 4)
+			e := newOperationsEnv(t, urls[engine](t), 4)
 			stats := e.st.(interface{ Stats() sqlstore.Stats })
 			count := func(st casemgr.Store, op string) uint64 {
 				e.svc = &casemgr.Service{Store: st}
@@ -39,12 +49,15 @@ func TestWritesReadBeforeTheirTransaction(t *testing.T) {
 				}
 				return stats.Stats().WriteStatements - before
 			}
-			for i, op := range []string{"create-calltrack", "transfer-1"} {
+			for i, op := range ops {
 				inside := count(storeOnly{e.st}, op)
 				before := count(e.st, op)
 				if inside-before != saved[engine][i] {
 					t.Errorf("%s: %d statements in the write transaction, %d with every read inside: want %d fewer",
 						op, before, inside, saved[engine][i])
+				}
+				if before != left[engine][i] {
+					t.Errorf("%s: %d statements in the write transaction, want %d", op, before, left[engine][i])
 				}
 			}
 		})

@@ -59,10 +59,20 @@ func (s *Service) ChangeCase(ctx context.Context, actor Actor, req ChangeCaseReq
 			return 0, err
 		}
 	}
+	// On a store with one writer, the definitions of the case attributes
+	// sent are read before the write transaction (prefetch.go).
+	var want prefetchWanted
+	if req.New != nil && len(req.New.CustomAttributes) > 0 {
+		want.defs = []string{"case"}
+	}
+	pre, err := s.prefetch(ctx, want)
+	if err != nil {
+		return 0, err
+	}
 	var created ID
-	err := s.Store.Write(ctx, func(tx Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		if req.New != nil {
-			if err := CheckCustomAttributes(tx, "case", req.New.CustomAttributes); err != nil {
+			if err := CheckCustomAttributes(pre.on(tx), "case", req.New.CustomAttributes); err != nil {
 				return err
 			}
 		}

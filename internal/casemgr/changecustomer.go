@@ -42,9 +42,13 @@ func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []Chang
 	if err := shape.Err(); err != nil {
 		return err
 	}
+	pre, err := s.prefetch(ctx, prefetchChangeCustomer(items, ids))
+	if err != nil {
+		return err
+	}
 	return s.Store.Write(ctx, func(tx Tx) error {
 		now := s.now()
-		st, err := loadChangeCustomer(tx, actor, items, ids)
+		st, err := loadChangeCustomer(pre.on(tx), actor, items, ids)
 		if err != nil {
 			return err
 		}
@@ -54,6 +58,19 @@ func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []Chang
 		}
 		return s.applyChangeCustomer(tx, st, actor, items, now)
 	})
+}
+
+// prefetchChangeCustomer is what a change-customer reads before its write
+// transaction on a store with one writer: the settings, and the customers
+// of the contact points named and of the activities (their departments
+// and visibility; the points and the activities themselves are read again,
+// locked, in the transaction).
+func prefetchChangeCustomer(items []ChangeCustomerItem, ids []ID) prefetchWanted {
+	points := make([]ID, len(items))
+	for i, it := range items {
+		points[i] = it.Points[0].ID
+	}
+	return prefetchWanted{settings: true, pointCustomers: points, activityCustomers: ids}
 }
 
 // changeCustomerState is what a change-customer reads, locked, in its

@@ -22,10 +22,15 @@ type OneWriter interface{ OneWriter() bool }
 //     attribute definitions): as on PostgreSQL, where a transaction uses the
 //     copy of the configuration current when it reads it, a request is
 //     checked against the configuration committed when it began;
-//   - a customer named by its ID: what the rules use of it — that it exists,
+//   - a customer named by its ID, or found as the customer of a contact
+//     point or of an activity: what the rules use of it — that it exists,
 //     its department, its first contact — never changes (customers and
 //     contacts are never deleted, a customer's department is set when it
-//     is created, contacts get increasing IDs).
+//     is created, contacts get increasing IDs). The contact point or the
+//     activity is read again in the write transaction: a point's type and
+//     value and an activity's customer may change; only the customers
+//     found are served, so one whose point or activity has moved to
+//     another customer meanwhile is read in the write transaction.
 type prefetched struct {
 	Tx
 	settings   *Settings
@@ -49,12 +54,22 @@ type prefetchWanted struct {
 	settings   bool
 	defs       []string
 	customerID []ID
+	// pointCustomers and activityCustomers are contact points and
+	// activities whose customers to read.
+	pointCustomers, activityCustomers []ID
+}
+
+// empty reports whether w wants nothing.
+func (w *prefetchWanted) empty() bool {
+	return len(w.deptIDs)+len(w.deptNames)+len(w.userIDs)+len(w.userNames)+len(w.defs)+
+		len(w.customerID)+len(w.pointCustomers)+len(w.activityCustomers) == 0 && !w.subtypes && !w.settings
 }
 
 // prefetch reads what w names in one read transaction, on a Store with one
-// writer; on any other it returns nil, and on returns the transaction as is.
+// writer; on any other, or when w wants nothing, it returns nil, and on
+// returns the transaction as is.
 func (s *Service) prefetch(ctx context.Context, w prefetchWanted) (*prefetched, error) {
-	if ow, ok := s.Store.(OneWriter); !ok || !ow.OneWriter() {
+	if ow, ok := s.Store.(OneWriter); !ok || !ow.OneWriter() || w.empty() {
 		return nil, nil
 	}
 	p := &prefetched{deptByID: map[ID]*Department{}, deptByName: map[string]*Department{},
@@ -105,7 +120,10 @@ func (p *prefetched) read(tx Tx, w prefetchWanted) (err error) {
 			return err
 		}
 	}
-	return p.readCustomers(tx, w.customerID)
+	if err := p.readCustomers(tx, w.customerID); err != nil {
+		return err
+	}
+	return p.readCustomersOf(tx, w.pointCustomers, w.activityCustomers)
 }
 
 func (p *prefetched) readCustomers(tx Tx, ids []ID) error {
@@ -118,6 +136,43 @@ func (p *prefetched) readCustomers(tx Tx, ids []ID) error {
 		if len(list) == 1 {
 			p.customers[id] = &list[0]
 		}
+	}
+	return nil
+}
+
+// readCustomersOf reads the customers of the contact points and of the
+// activities named, in one query; those found are kept.
+func (p *prefetched) readCustomersOf(tx Tx, pointIDs, activityIDs []ID) error {
+	var ids []ID
+	if len(pointIDs) > 0 {
+		points, err := tx.ContactPoints(slices.Compact(slices.Sorted(slices.Values(pointIDs))))
+		if err != nil {
+			return err
+		}
+		for _, cp := range points {
+			ids = append(ids, cp.Customer)
+		}
+	}
+	if len(activityIDs) > 0 {
+		acts, err := tx.Activities(slices.Compact(slices.Sorted(slices.Values(activityIDs))), false)
+		if err != nil {
+			return err
+		}
+		for _, a := range acts {
+			if a.Customer != 0 {
+				ids = append(ids, a.Customer)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(ids))))
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		p.customers[list[i].ID] = &list[i]
 	}
 	return nil
 }
@@ -191,7 +246,8 @@ func (p *prefetched) AttributeDefs(object string) ([]AttributeDef, error) {
 	return p.Tx.AttributeDefs(object)
 }
 
-// Customers serves a read of one prefetched customer.
+// Customers serves a read of one prefetched customer, and of several when
+// every one of them was found; in ID order, as the store answers.
 func (p *prefetched) Customers(ids []ID) ([]Customer, error) {
 	if len(ids) == 1 {
 		if c, ok := p.customers[ids[0]]; ok {
@@ -201,5 +257,16 @@ func (p *prefetched) Customers(ids []ID) ([]Customer, error) {
 			return []Customer{*c}, nil
 		}
 	}
-	return p.Tx.Customers(ids)
+	if len(ids) < 2 {
+		return p.Tx.Customers(ids)
+	}
+	out := make([]Customer, 0, len(ids))
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		c := p.customers[id]
+		if c == nil {
+			return p.Tx.Customers(ids)
+		}
+		out = append(out, *c)
+	}
+	return out, nil
 }
