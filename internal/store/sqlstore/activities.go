@@ -19,7 +19,7 @@ var activities = newTable("activities", "case_id", "department_id", "last_depart
 	"language", "categories", "resolution_codes", "awaiting_supervision")
 
 func scanActivity(r scanner) (casemgr.Activity, error) {
-	row, err := scanActivityRow(r)
+	row, err := newActivityScan().scan(r)
 	return row.Activity, err
 }
 
@@ -31,21 +31,36 @@ type readActivity struct {
 	attrs, categories, codes string
 }
 
-func scanActivityRow(r scanner) (readActivity, error) {
-	var row readActivity
-	a := &row.Activity
-	var lockExpires, due sql.NullInt64
-	var created, modified int64
-	if err := r.Scan(&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
-		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.Substatus, &a.AssignedUser, &a.LockedBy, &lockExpires, &a.Pinned,
+// activityScan scans the rows of a query of activities into one set of
+// destinations, made once per query rather than once per row.
+type activityScan struct {
+	row               readActivity
+	lockExpires, due  sql.NullInt64
+	created, modified int64
+	dest              []any
+}
+
+func newActivityScan() *activityScan {
+	s := &activityScan{}
+	a := &s.row.Activity
+	s.dest = []any{&a.ID, &a.Case, &a.Department, &a.LastDepartment, &a.Queue,
+		&a.Type, &a.Subtype, &a.Mode, &a.Status, &a.Substatus, &a.AssignedUser, &a.LockedBy, &s.lockExpires, &a.Pinned,
 		&a.ResponseTo, &a.Customer, &a.Contact, &a.ContactPoint, &a.ContactPointData,
-		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &due, &row.attrs,
-		&created, &a.CreatedBy, &modified, &a.LastModifiedBy,
-		&a.Language, &row.categories, &row.codes, &a.AwaitingSupervision); err != nil {
-		return row, err
+		&a.Subject, &a.ContentText, &a.ContentHTML, &a.Priority, &s.due, &s.row.attrs,
+		&s.created, &a.CreatedBy, &s.modified, &a.LastModifiedBy,
+		&a.Language, &s.row.categories, &s.row.codes, &a.AwaitingSupervision}
+	return s
+}
+
+// scan reads one row (every destination is written by each row).
+func (s *activityScan) scan(r scanner) (readActivity, error) {
+	if err := r.Scan(s.dest...); err != nil {
+		return readActivity{}, err
 	}
-	a.LockExpires, a.DueDate = fromNullMillis(lockExpires), fromNullMillis(due)
-	a.Created, a.LastModified = fromMillis(created), fromMillis(modified)
+	row := s.row
+	a := &row.Activity
+	a.LockExpires, a.DueDate = fromNullMillis(s.lockExpires), fromNullMillis(s.due)
+	a.Created, a.LastModified = fromMillis(s.created), fromMillis(s.modified)
 	var err error
 	if a.CustomAttributes, err = decMap[[]string](row.attrs, "activity customAttributes"); err != nil {
 		return row, err
@@ -80,17 +95,28 @@ func (t *tx) Activities(ids []casemgr.ID, forUpdate bool) ([]casemgr.Activity, e
 // until this transaction writes it: on SQLite, which has one writer, any
 // row; on PostgreSQL the rows it locked.
 func (t *tx) readActivities(op, q string, locked bool, args ...any) ([]casemgr.Activity, error) {
-	if !t.write || t.d.batchWrites && !locked {
-		return queryList(t, op, scanActivity, q, args...)
+	var list []casemgr.Activity
+	var rows []readActivity
+	keep := t.write && (!t.d.batchWrites || locked)
+	sc := newActivityScan()
+	if err := t.eachNative(q, args, func(r scanner) error {
+		row, err := sc.scan(r)
+		if err == nil && keep {
+			rows = append(rows, row)
+		} else if err == nil {
+			list = append(list, row.Activity)
+		}
+		return err
+	}); err != nil {
+		return nil, t.wrap(op, err)
 	}
-	rows, err := queryList(t, op, scanActivityRow, q, args...)
-	if err != nil || len(rows) == 0 {
-		return nil, err
+	if !keep || len(rows) == 0 {
+		return list, nil
 	}
 	if t.readActs == nil {
 		t.readActs = make(map[casemgr.ID]*readActivity, len(rows))
 	}
-	list := make([]casemgr.Activity, len(rows))
+	list = make([]casemgr.Activity, len(rows))
 	for i := range rows {
 		list[i] = rows[i].Activity
 		t.readActs[rows[i].ID] = &rows[i]

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
+	"github.com/jackc/pgx/v5"
 )
 
 // tx is one transaction. It keeps the context of the Read or Write it
@@ -189,6 +190,32 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// eachNative is each, but on a PostgreSQL transaction under way it reads
+// the rows with pgx itself rather than through database/sql, which turns
+// every column into an interface value before scanning it (the first
+// statement of a transaction is read so already: firstEach).
+func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
+	if t.conn == nil || t.sqlTx != nil || !t.begun {
+		return t.each(q, args, fn)
+	}
+	q = t.d.sql(q)
+	t.count()
+	t.roundTrip()
+	return t.pgx(func(c *pgx.Conn) error {
+		rows, err := c.Query(t.ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // queryRow runs a query of one row written with ? placeholders and scans it.
