@@ -45,8 +45,10 @@ func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
 		func(tx casemgr.Tx, ids []casemgr.ID, want fieldSet) ([]casemgr.Activity, error) {
 			if want["customer"] {
 				// The customers shown come with the activities
-				// (one round trip on PostgreSQL).
-				return tx.ActivitiesShowingCustomers(ids)
+				// (one round trip on PostgreSQL); counting the
+				// attachments is the only statement that may follow
+				// (the configuration comes from the copy).
+				return tx.ActivitiesShowingCustomers(ids, !want["attachments"])
 			}
 			return tx.Activities(ids, false)
 		},

@@ -43,15 +43,18 @@ func (s *shownCustomers) names(k int, id casemgr.ID) bool {
 
 // ActivitiesShowingCustomers returns Activities(ids, false); on PostgreSQL,
 // in a read transaction, it reads their customers in the same round trip
-// for a later CustomersShowing.
-func (t *tx) ActivitiesShowingCustomers(ids []casemgr.ID) ([]casemgr.Activity, error) {
+// for a later CustomersShowing, and when last is set it ends the
+// transaction in that round trip too (ROLLBACK): a statement after it
+// makes Store.Read run the read again, with the transaction kept open.
+func (t *tx) ActivitiesShowingCustomers(ids []casemgr.ID, last bool) ([]casemgr.Activity, error) {
 	if len(ids) == 0 || t.write || t.conn == nil {
 		return t.Activities(ids, false)
 	}
 	var acts []casemgr.Activity
 	var custRows []customerJoinRow
 	arg := t.d.ids(ids)
-	err := t.batch(
+	end := last && t.ctx.Value(keepOpenKey{}) == nil
+	err := t.batch(end,
 		batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
 			a, err := scanActivity(r)
 			if err == nil {
@@ -138,8 +141,12 @@ type batchQuery struct {
 }
 
 // batch sends queries in one round trip (PostgreSQL), after the
-// transaction's BEGIN when it has not begun, and reads their rows in turn.
-func (t *tx) batch(qs ...batchQuery) error {
+// transaction's BEGIN when it has not begun, and reads their rows in turn;
+// with end, a ROLLBACK follows them and the transaction has ended.
+func (t *tx) batch(end bool, qs ...batchQuery) error {
+	if t.ended {
+		return errReadAgain
+	}
 	return t.pgx(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
 		begin := !t.begun
@@ -149,6 +156,9 @@ func (t *tx) batch(qs ...batchQuery) error {
 		for _, q := range qs {
 			t.count()
 			b.Queue(t.d.sql(q.sql), q.args...)
+		}
+		if end {
+			b.Queue("rollback")
 		}
 		t.roundTrip()
 		br := c.SendBatch(t.ctx, b)
@@ -175,6 +185,14 @@ func (t *tx) batch(qs ...batchQuery) error {
 				if err := rows.Err(); err != nil {
 					return err
 				}
+			}
+			if end {
+				// Only once every statement succeeded: otherwise
+				// the transaction is still to be rolled back.
+				if _, err := br.Exec(); err != nil {
+					return err
+				}
+				t.begun, t.ended = false, true
 			}
 			return nil
 		}()

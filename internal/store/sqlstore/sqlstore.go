@@ -53,6 +53,8 @@ type Store struct {
 	statements, writeStatements atomic.Uint64
 	// roundTrips counts the exchanges with PostgreSQL (Stats).
 	roundTrips atomic.Uint64
+	// readsAgain counts the Reads run again (Stats).
+	readsAgain atomic.Uint64
 	// group runs the Writes with group commit (groupcommit.go); nil
 	// when it is off.
 	group *groupCommitter
@@ -83,6 +85,9 @@ type Stats struct {
 	// first statement, or several statements), a COMMIT or ROLLBACK. Zero
 	// on SQLite, which runs in the process.
 	RoundTrips uint64
+	// ReadsAgain counts the Reads run a second time because they read on
+	// after ending their transaction early (Store.Read).
+	ReadsAgain uint64
 	// GroupCommits counts the transactions that group commit ran (each
 	// of one or more Writes).
 	GroupCommits uint64
@@ -98,6 +103,7 @@ func (s *Store) Stats() Stats {
 		Statements:          s.statements.Load(),
 		WriteStatements:     s.writeStatements.Load(),
 		RoundTrips:          s.roundTrips.Load(),
+		ReadsAgain:          s.readsAgain.Load(),
 		GroupCommits:        s.groups.Load(),
 	}
 }
@@ -334,10 +340,24 @@ func (s *Store) AuthEpoch() (epoch uint64, ok bool) {
 // Read runs fn in a read-only transaction. On PostgreSQL it is REPEATABLE
 // READ, so every query of fn sees one snapshot (as SQLite's read
 // transactions do).
+//
+// A Read whose fn said it would read nothing more (ActivitiesShowingCustomers
+// with last set) may end with that batch; should fn read anything more all
+// the same, it is run again from the start, in a transaction kept open to
+// the end (Stats.ReadsAgain).
 func (s *Store) Read(ctx context.Context, fn func(casemgr.Tx) error) error {
 	// On PostgreSQL the options are pgBegin's.
-	return s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
+	err := s.run(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
+	if errors.Is(err, errReadAgain) {
+		s.readsAgain.Add(1)
+		err = s.run(context.WithValue(ctx, keepOpenKey{}, true), s.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
+	}
+	return err
 }
+
+// keepOpenKey marks the context of a Read run again: its transaction is not
+// ended early.
+type keepOpenKey struct{}
 
 // maxWriteAttempts bounds the transparent retries of a Write that lost a race
 // (PostgreSQL serialization failure or deadlock).

@@ -55,12 +55,19 @@ type tx struct {
 	// shown holds the customers read with activities
 	// (ActivitiesShowingCustomers) until CustomersShowing takes them.
 	shown *shownCustomers
+	// ended records that a read transaction ended with its batch
+	// (ActivitiesShowingCustomers): any further statement is errReadAgain.
+	ended bool
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
 	sessions map[string]*casemgr.Session
 }
 
 var _ casemgr.Tx = (*tx)(nil)
+
+// errReadAgain is the error of a statement after a read transaction
+// ended early: Store.Read runs the read again.
+var errReadAgain = errors.New("read after the end of the read transaction: run again")
 
 // ErrReadOnly is returned by a Tx method that writes, called within Read.
 var ErrReadOnly = errors.New("write in a read-only transaction")
@@ -111,6 +118,9 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 		// A statement of its own on activities: what was read may no
 		// longer be what is stored.
 		t.readActs = nil
+	}
+	if t.ended {
+		return nil, errReadAgain
 	}
 	q = t.d.sql(q)
 	t.count()
@@ -164,6 +174,9 @@ func (t *tx) on() queryer {
 // each runs a query written with ? placeholders and calls fn for every
 // row.
 func (t *tx) each(q string, args []any, fn func(scanner) error) error {
+	if t.ended {
+		return errReadAgain
+	}
 	q = t.d.sql(q)
 	t.count()
 	st, err := t.stmt(q)
@@ -220,6 +233,9 @@ func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
 
 // queryRow runs a query of one row written with ? placeholders and scans it.
 func (t *tx) queryRow(q string, args []any, dest ...any) error {
+	if t.ended {
+		return errReadAgain
+	}
 	q = t.d.sql(q)
 	t.count()
 	st, err := t.stmt(q)
