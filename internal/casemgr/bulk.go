@@ -118,5 +118,7 @@ func moveActivity(a *Activity, action string, actor Actor, now time.Time, change
 	a.LockedBy, a.LockExpires = 0, nil
 	a.LastModified = NextModified(a.LastModified, now)
 	a.LastModifiedBy = lastModifiedBy(actor)
-	return history("activity", a.ID, action, actor, now, before, *a)
+	// Pointers: the entry is written now, and a copy of each activity in
+	// an interface value would cost two allocations per moved activity.
+	return history("activity", a.ID, action, actor, now, &before, a)
 }

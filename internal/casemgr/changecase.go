@@ -388,7 +388,7 @@ func moveToCase(tx Tx, st *changeCaseState, caseID ID, actor Actor, now time.Tim
 		a.LastModified = NextModified(a.LastModified, now)
 		a.LastModifiedBy = lastModifiedBy(actor)
 		changed = append(changed, a)
-		hist = append(hist, history("activity", a.ID, "changecase", actor, now, before, *a))
+		hist = append(hist, history("activity", a.ID, "changecase", actor, now, &before, a))
 	}
 	for i := range st.acts {
 		move(&st.acts[i])

@@ -220,7 +220,7 @@ func (s *Service) applyChangeCustomer(tx Tx, st *changeCustomerState, actor Acto
 		a.LastModified = NextModified(a.LastModified, now)
 		a.LastModifiedBy = lastModifiedBy(actor)
 		changed = append(changed, a)
-		hist = append(hist, history("activity", a.ID, "changecustomer", actor, now, before, *a))
+		hist = append(hist, history("activity", a.ID, "changecustomer", actor, now, &before, a))
 	}
 	for _, a := range st.acts {
 		apply(st.found[a.ID], parentPoint[a.ID])

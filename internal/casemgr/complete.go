@@ -157,7 +157,7 @@ func applyComplete(tx Tx, st *completeState, actor Actor, now time.Time) ([]Comp
 		a.LastModified = NextModified(a.LastModified, now)
 		a.LastModifiedBy = lastModifiedBy(actor)
 		changed = append(changed, a)
-		hist = append(hist, history("activity", a.ID, "complete", actor, now, before, *a))
+		hist = append(hist, history("activity", a.ID, "complete", actor, now, &before, a))
 	}
 	if err := tx.UpdateActivities(changed); err != nil {
 		return nil, err
