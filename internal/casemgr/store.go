@@ -76,15 +76,16 @@ type Tx interface {
 	// activities show of their customers; no contacts when both are
 	// empty).
 	CustomersShowing(ids, contacts, points []ID) ([]Customer, error)
-	// ActivitiesShowingCustomers returns Activities(ids, false), for a
-	// caller that will then ask CustomersShowing for the customers of (some
-	// of) those activities with their contacts and points: an engine where
-	// each statement costs a round trip reads those customers along, in
-	// the same round trip, and CustomersShowing then serves them. last
-	// says that the caller reads nothing else in this Read: the engine may
-	// end the transaction in that round trip too. Should the caller read on
-	// all the same, the Read's function is run again from the start.
-	ActivitiesShowingCustomers(ids []ID, last bool) ([]Activity, error)
+	// ActivitiesToShow returns Activities(ids, false) for a read that
+	// shows them. customers says that the caller will then ask
+	// CustomersShowing for the customers of (some of) those activities
+	// with their contacts and points: an engine where each statement
+	// costs a round trip reads those customers along, in the same round
+	// trip, and CustomersShowing then serves them. last says that the
+	// caller reads nothing else in this Read: the engine may end the
+	// transaction in that round trip too. Should the caller read on all
+	// the same, the Read's function is run again from the start.
+	ActivitiesToShow(ids []ID, customers, last bool) ([]Activity, error)
 	InsertCustomer(*Customer) error // with its contacts and contact points
 	// LockCustomers locks the customers with the given IDs until the
 	// write transaction ends (PostgreSQL: SELECT ... FOR UPDATE in ID

@@ -43,14 +43,11 @@ func uniqueInOrder(ids []casemgr.ID) []casemgr.ID {
 func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
 	return readByIDs(s, w, r, "activity", activityFields, activitySummary(),
 		func(tx casemgr.Tx, ids []casemgr.ID, want fieldSet) ([]casemgr.Activity, error) {
-			if want["customer"] {
-				// The customers shown come with the activities
-				// (one round trip on PostgreSQL); counting the
-				// attachments is the only statement that may follow
-				// (the configuration comes from the copy).
-				return tx.ActivitiesShowingCustomers(ids, !want["attachments"])
-			}
-			return tx.Activities(ids, false)
+			// The customers shown come with the activities (one
+			// round trip on PostgreSQL); counting the attachments is
+			// the only statement that may follow (the configuration
+			// comes from the copy).
+			return tx.ActivitiesToShow(ids, want["customer"], !want["attachments"])
 		},
 		func(actor casemgr.Actor, a *casemgr.Activity) (casemgr.ID, bool) { return a.ID, actor.SeesActivity(a) },
 		func(l *lookup, list []casemgr.Activity, want fieldSet) ([]any, error) {

@@ -52,7 +52,7 @@ func HotQueries(engine string) []HotQuery {
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
 	if d.lazyBegin {
-		// Read in the batch of the activities (ActivitiesShowingCustomers).
+		// Read in the batch of the activities (ActivitiesToShow).
 		add("customers of activities with what they show", d.customersOfActivitiesSQL(), acts, acts, acts, acts)
 	}
 	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))

@@ -12,7 +12,7 @@ import (
 // A read of activities by ID that shows their customers (GET
 // /activity/{ids}) took, on PostgreSQL, a round trip for the activities
 // (with the BEGIN), one for their customers and one for the ROLLBACK.
-// ActivitiesShowingCustomers sends the two statements in one batch: the
+// ActivitiesToShow sends the two statements in one batch: the
 // second finds the customers, contacts and contact points in the
 // activities it names itself (customersOfActivitiesSQL). Both run in the
 // read transaction's one snapshot (REPEATABLE READ), so the second sees
@@ -41,36 +41,42 @@ func (s *shownCustomers) names(k int, id casemgr.ID) bool {
 	return false
 }
 
-// ActivitiesShowingCustomers returns Activities(ids, false); on PostgreSQL,
-// in a read transaction, it reads their customers in the same round trip
-// for a later CustomersShowing, and when last is set it ends the
-// transaction in that round trip too (ROLLBACK): a statement after it
-// makes Store.Read run the read again, with the transaction kept open.
-func (t *tx) ActivitiesShowingCustomers(ids []casemgr.ID, last bool) ([]casemgr.Activity, error) {
-	if len(ids) == 0 || t.write || t.conn == nil {
+// ActivitiesToShow returns Activities(ids, false); on PostgreSQL, in a
+// read transaction, it reads their customers in the same round trip for a
+// later CustomersShowing when customers is set, and when last is set it
+// ends the transaction in that round trip too (ROLLBACK): a statement
+// after it makes Store.Read run the read again, with the transaction kept
+// open.
+func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr.Activity, error) {
+	end := last && t.ctx.Value(keepOpenKey{}) == nil
+	if len(ids) == 0 || t.write || t.conn == nil || !customers && !end {
 		return t.Activities(ids, false)
 	}
 	var acts []casemgr.Activity
 	var custRows []customerJoinRow
 	arg := t.d.ids(ids)
-	end := last && t.ctx.Value(keepOpenKey{}) == nil
-	err := t.batch(end,
-		batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
-			a, err := scanActivity(r)
-			if err == nil {
-				acts = append(acts, a)
-			}
-			return err
-		}},
-		batchQuery{sql: t.d.customersOfActivitiesSQL(), args: []any{arg, arg, arg, arg}, row: func(r scanner) error {
+	sc := newActivityScan()
+	qs := []batchQuery{{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
+		row, err := sc.scan(r)
+		if err == nil {
+			acts = append(acts, row.Activity)
+		}
+		return err
+	}}}
+	if customers {
+		qs = append(qs, batchQuery{sql: t.d.customersOfActivitiesSQL(), args: []any{arg, arg, arg, arg}, row: func(r scanner) error {
 			x, err := scanCustomerRow(r)
 			if err == nil {
 				custRows = append(custRows, x)
 			}
 			return err
 		}})
-	if err != nil {
-		return nil, t.wrap("activities with their customers", err)
+	}
+	if err := t.batch(end, qs...); err != nil {
+		return nil, t.wrap("activities to show", err)
+	}
+	if !customers {
+		return acts, nil
 	}
 	s := &shownCustomers{named: make([][3]casemgr.ID, len(acts)), list: assembleCustomers(custRows)}
 	for i := range acts {

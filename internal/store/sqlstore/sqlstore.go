@@ -341,7 +341,7 @@ func (s *Store) AuthEpoch() (epoch uint64, ok bool) {
 // READ, so every query of fn sees one snapshot (as SQLite's read
 // transactions do).
 //
-// A Read whose fn said it would read nothing more (ActivitiesShowingCustomers
+// A Read whose fn said it would read nothing more (ActivitiesToShow
 // with last set) may end with that batch; should fn read anything more all
 // the same, it is run again from the start, in a transaction kept open to
 // the end (Stats.ReadsAgain).

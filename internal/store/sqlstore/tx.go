@@ -53,10 +53,10 @@ type tx struct {
 	// roundTrips counts the exchanges with PostgreSQL (Stats.RoundTrips).
 	roundTrips *atomic.Uint64
 	// shown holds the customers read with activities
-	// (ActivitiesShowingCustomers) until CustomersShowing takes them.
+	// (ActivitiesToShow) until CustomersShowing takes them.
 	shown *shownCustomers
 	// ended records that a read transaction ended with its batch
-	// (ActivitiesShowingCustomers): any further statement is errReadAgain.
+	// (ActivitiesToShow): any further statement is errReadAgain.
 	ended bool
 	// sessions holds the sessions read with tokens in a read transaction
 	// (nil: no such session).
