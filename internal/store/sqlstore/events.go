@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,10 +68,16 @@ func (t *tx) appendEvents(op string, entries []casemgr.HistoryEntry) error {
 			ORDER BY u.n`, typ, entity, ids, depts, actor, at, changes)
 		return err
 	}
-	for i := range entries {
-		e := entries[i].Event()
+	// SQLite: one INSERT per rowsPerInsert events (history.go), in the
+	// order of the entries, so their IDs rise in that order.
+	for chunk := range slices.Chunk(entries, rowsPerInsert) {
+		args := make([]any, 0, 7*len(chunk))
+		for i := range chunk {
+			e := chunk[i].Event()
+			args = append(args, e.Type, e.Entity, e.EntityID, e.Department, e.Actor, millis(e.At), e.Changes)
+		}
 		if _, err := t.exec(op, `INSERT INTO events (type, entity, entity_id, department, actor, at, changes)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Type, e.Entity, e.EntityID, e.Department, e.Actor, millis(e.At), e.Changes); err != nil {
+			VALUES `+valueRows(len(chunk), 7), args...); err != nil {
 			return err
 		}
 	}

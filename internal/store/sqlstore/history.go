@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -25,16 +27,58 @@ func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
 		}
 		return t.appendEvents(op, entries)
 	}
-	for i := range entries {
-		e := &entries[i]
-		if err := t.queryRow(`INSERT INTO history
-			(entity, entity_id, action, actor, at, before_json, after_json)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			[]any{e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After}, &e.Seq); err != nil {
-			return t.wrap(op, err)
+	for chunk := range slices.Chunk(entries, rowsPerInsert) {
+		if err := t.appendHistoryRows(op, chunk); err != nil {
+			return err
 		}
 	}
 	return t.appendEvents(op, entries)
+}
+
+// rowsPerInsert is the most rows one INSERT of history or events writes on
+// SQLite: a request's entries take one statement per rowsPerInsert of them
+// (each statement on the one writer costs its own step), and the
+// statements of 1 to rowsPerInsert rows are few enough to stay prepared.
+const rowsPerInsert = 16
+
+// valueRows is the VALUES list of n rows of cols placeholders each.
+func valueRows(n, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", n-1) + row
+}
+
+// appendHistoryRows appends entries with one INSERT (SQLite). The rows
+// are numbered in the order of the VALUES; RETURNING answers in no
+// promised order, so the numbers are sorted, as appendHistorySet's.
+func (t *tx) appendHistoryRows(op string, entries []casemgr.HistoryEntry) error {
+	args := make([]any, 0, 7*len(entries))
+	for _, e := range entries {
+		args = append(args, e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After)
+	}
+	if len(entries) == 1 {
+		if err := t.queryRow(`INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
+			VALUES `+valueRows(1, 7)+` RETURNING seq`, args, &entries[0].Seq); err != nil {
+			return t.wrap(op, err)
+		}
+		return nil
+	}
+	seqs, err := queryList(t, op, func(r scanner) (int64, error) {
+		var seq int64
+		err := r.Scan(&seq)
+		return seq, err
+	}, `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
+		VALUES `+valueRows(len(entries), 7)+` RETURNING seq`, args...)
+	if err != nil {
+		return err
+	}
+	if len(seqs) != len(entries) {
+		return t.wrap(op, fmt.Errorf("%d history entries inserted of %d", len(seqs), len(entries)))
+	}
+	slices.Sort(seqs)
+	for i := range entries {
+		entries[i].Seq = seqs[i]
+	}
+	return nil
 }
 
 // appendHistorySet appends entries with one statement on PostgreSQL. The
