@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
@@ -164,6 +166,48 @@ func TestCustomersReadWithActivitiesAreWhatTheirQueryReads(t *testing.T) {
 			again := stats.Stats().ReadsAgain - before
 			if wantRuns := map[string]int{"sqlite": 1, "postgres": 2}[db.Engine()]; runs != wantRuns || again != uint64(wantRuns-1) {
 				t.Errorf("customers %v: read run %d times (%d again), want %d", customers, runs, again, wantRuns)
+			}
+		}
+	})
+}
+
+// TestActivitiesOfOneCustomerShowEachItsOwnContactPoint reads, in one
+// request, activities of one customer that name different contact points
+// (and one that names none): each shows its own point, exactly as when it
+// is read alone, in whatever order the IDs come.
+func TestActivitiesOfOneCustomerShowEachItsOwnContactPoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		h := rtHarness(t, db)
+		h.add(`{"activities": [
+  {"id": "3110", "case": "2003", "department": "10", "type": "email", "subtype": "general", "mode": "inbound",
+   "status": "assigned", "assignedUser": "1001", "customer": "501", "contactPoint": "710",
+   "contactPointData": "ann@example.com", "subject": "By email", "created": "2026-01-08T09:00:00.000Z"},
+  {"id": "3111", "case": "2003", "department": "10", "type": "email", "subtype": "general", "mode": "inbound",
+   "status": "assigned", "assignedUser": "1001", "customer": "501", "contactPoint": "716",
+   "subject": "By post", "created": "2026-01-08T10:00:00.000Z"}]}`)
+		jenny := h.login("jenny")
+		alone := map[string]string{}
+		for _, id := range []string{"3101", "3110", "3111"} {
+			res := h.do("GET", "/core/casemgr/v3/activity/"+id, jenny, "")
+			res.expect(t, 200, "")
+			b, _ := json.Marshal(at(res.JSON(t), "activity.0"))
+			alone[id] = string(b)
+		}
+		if alone["3110"] == alone["3111"] || !strings.Contains(alone["3110"], "ann@example.com") {
+			t.Fatalf("the activities alone do not show their own points: %s\n%s", alone["3110"], alone["3111"])
+		}
+		for _, ids := range []string{"3101,3110,3111", "3111,3110", "3110,3101", "3111,3101,3110"} {
+			res := h.do("GET", "/core/casemgr/v3/activity/"+ids, jenny, "")
+			res.expect(t, 200, "")
+			list, _ := res.JSON(t)["activity"].([]any)
+			if len(list) != len(strings.Split(ids, ",")) {
+				t.Fatalf("GET %s: %d activities", ids, len(list))
+			}
+			for _, item := range list {
+				b, _ := json.Marshal(item)
+				if id := atString(item, "id"); string(b) != alone[id] {
+					t.Errorf("GET %s: activity %s is\n%s\nalone it is\n%s", ids, id, b, alone[id])
+				}
 			}
 		}
 	})

@@ -225,14 +225,20 @@ func (l *lookup) needActivityCustomers(list []casemgr.Activity) error {
 	var missing []casemgr.ID
 	for i := range list {
 		a := &list[i]
-		if a.Customer == 0 || slices.Contains(missing, a.Customer) {
+		if a.Customer == 0 {
 			continue
 		}
+		// Every activity's contact and point are wanted, also those of an
+		// activity whose customer is already missing: the customer is
+		// loaded once, with what each of its activities shows.
 		if a.Contact != 0 {
 			l.wantContacts[a.Contact] = true
 		}
 		if a.ContactPoint != 0 {
 			l.wantPoints[a.ContactPoint] = true
+		}
+		if slices.Contains(missing, a.Customer) {
+			continue
 		}
 		_, loaded := l.customers[a.Customer]
 		sh := l.shown[a.Customer]
