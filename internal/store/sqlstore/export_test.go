@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/casemgr/casemgr/internal/casemgr"
 )
 
@@ -169,3 +171,16 @@ func Exec(ctx context.Context, s *Store, q string, args ...any) error {
 
 // GroupQueued returns the number of Writes waiting for group commit.
 func GroupQueued(s *Store) int { return len(s.group.queue) }
+
+// PreparedPlansOfCustomersShown reports, on the connection of in
+// (PostgreSQL), how many generic and custom plans the prepared statement
+// of customersOfActivitiesSQL has run; found is false when the connection
+// has not prepared it.
+func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found bool, err error) {
+	t := in.(*tx)
+	err = t.pgx(func(c *pgx.Conn) error {
+		return c.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
+			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.customersOfActivitiesSQL())).Scan(new(int64), &generic, &custom)
+	})
+	return generic, custom, generic+custom > 0, err
+}
