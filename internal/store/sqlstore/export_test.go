@@ -179,8 +179,8 @@ func GroupQueued(s *Store) int { return len(s.group.queue) }
 func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found bool, err error) {
 	t := in.(*tx)
 	err = t.pgx(func(c *pgx.Conn) error {
-		return c.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
-			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.customersOfActivitiesSQL())).Scan(new(int64), &generic, &custom)
+		return c.QueryRow(t.ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
+			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.customersOfActivitiesSQL())).Scan(&generic, &custom)
 	})
 	return generic, custom, generic+custom > 0, err
 }
