@@ -162,30 +162,34 @@ func (w *Worker) Run(ctx context.Context) {
 // a webhook not due yet will be.
 func (w *Worker) Round(ctx context.Context) (worked bool, next time.Time, err error) {
 	w.defaults()
+	// The webhooks first: with none registered (the usual case of a
+	// server whose clients do not subscribe) a round costs one read, not
+	// the feed's bound as well (on PostgreSQL, a look at the transactions
+	// writing events), and every commit wakes a round.
+	var list []casemgr.Webhook
+	if err := w.Store.Read(ctx, func(tx casemgr.Tx) (err error) { list, err = tx.Webhooks(""); return err }); err != nil || len(list) == 0 {
+		return false, next, err
+	}
 	head, err := w.Source.Head(ctx)
 	if err != nil {
 		return false, next, err
 	}
 	now := time.Now()
 	var due []casemgr.ID
-	err = w.Store.Read(ctx, func(tx casemgr.Tx) error {
-		list, err := tx.Webhooks("")
-		for i := range list {
-			q := &list[i].Queue
-			switch {
-			case q.Cursor >= head:
-			case q.LeaseExpires.After(now):
-				next = earliest(next, q.LeaseExpires)
-			case q.NextAttempt.After(now):
-				next = earliest(next, q.NextAttempt)
-			default:
-				due = append(due, list[i].ID)
-			}
+	for i := range list {
+		q := &list[i].Queue
+		switch {
+		case q.Cursor >= head:
+		case q.LeaseExpires.After(now):
+			next = earliest(next, q.LeaseExpires)
+		case q.NextAttempt.After(now):
+			next = earliest(next, q.NextAttempt)
+		default:
+			due = append(due, list[i].ID)
 		}
-		return err
-	})
-	if err != nil || len(due) == 0 {
-		return false, next, err
+	}
+	if len(due) == 0 {
+		return false, next, nil
 	}
 	var claimed []casemgr.Webhook
 	err = w.Store.Write(ctx, func(tx casemgr.Tx) (err error) {

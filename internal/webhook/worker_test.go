@@ -29,6 +29,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 type memSource struct {
 	mu    sync.Mutex
 	items []Item
+	heads int
 }
 
 func (s *memSource) add(n int) {
@@ -59,7 +60,15 @@ func (s *memSource) Read(_ context.Context, after int64, _ []string, limit int) 
 func (s *memSource) Head(context.Context) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.heads++
 	return int64(len(s.items)), nil
+}
+
+// headsRead is how many times the worker asked for the feed's head.
+func (s *memSource) headsRead() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heads
 }
 
 func (s *memSource) Committed() <-chan struct{} { return make(chan struct{}) }
@@ -183,6 +192,35 @@ func ids(from, to int) []string {
 		out = append(out, strconv.Itoa(i))
 	}
 	return out
+}
+
+// A round of the deliveries with no webhook registered reads the webhooks
+// and nothing else: not the feed's head, which on PostgreSQL means waiting
+// for the transactions writing events (every commit of events wakes a
+// round, in every process). Once a webhook exists, the round reads the
+// head and delivers.
+func TestRoundWithoutWebhooksReadsNoFeedHead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		t.Cleanup(func() { deleteAll(t, db) })
+		src := &memSource{}
+		src.add(3)
+		w := testWorker(db, src, "a")
+		for range 5 {
+			worked, _, err := w.Round(t.Context())
+			if err != nil || worked {
+				t.Fatalf("round without webhooks: worked %v, err %v", worked, err)
+			}
+		}
+		if n := src.headsRead(); n != 0 {
+			t.Fatalf("5 rounds without webhooks read the feed's head %d times, want 0", n)
+		}
+		rec := newReceiver(t, nil)
+		addWebhook(t, db, rec.URL+"/ok")
+		drain(t, w, db, src, 10*time.Second)
+		if got := rec.delivered(); !slices.Equal(got, ids(1, 3)) || src.headsRead() == 0 {
+			t.Fatalf("with a webhook: delivered %v, head read %d times", got, src.headsRead())
+		}
+	})
 }
 
 func TestDelivery(t *testing.T) {

@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +55,11 @@ const (
 	// authSuffix ends the payload of a notification that a session was
 	// revoked (not a configuration change): its schema, then ":auth".
 	authSuffix = ":auth"
+	// senderSep separates, in the payload of a notification of committed
+	// events, the schema from the sending store's name (configCache.self),
+	// so that a store does not wake its readers a second time for its own
+	// commits: it woke them when it committed.
+	senderSep = "#"
 )
 
 // configSnap is one copy of the configuration.
@@ -101,6 +109,10 @@ type configCache struct {
 	onEvents func()
 	// hits, misses and invalidations count how the copy served (Stats).
 	hits, misses, invalidations atomic.Uint64
+	// self names this store in its notifications of committed events
+	// (senderSep); ownEvents counts those it heard and ignored (Stats).
+	self      string
+	ownEvents atomic.Uint64
 }
 
 func (c *configCache) current() *configSnap {
@@ -169,6 +181,10 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 				switch {
 				case n.Payload == schema+authSuffix:
 					c.authGen.Add(1)
+				case n.Channel == eventsChannel && c.self != "" && n.Payload == schema+senderSep+c.self:
+					c.ownEvents.Add(1)
+				case n.Channel == eventsChannel && strings.HasPrefix(n.Payload, schema+senderSep):
+					c.eventsMayHaveCommitted()
 				case n.Payload != schema:
 				case n.Channel == eventsChannel:
 					c.eventsMayHaveCommitted()
@@ -189,6 +205,15 @@ func (c *configCache) listen(ctx context.Context, dsn string) {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// storeName names a store in its notifications of committed events: random,
+// so that two stores on one schema (two processes, or two stores of one
+// process) never take each other's notifications for their own.
+func storeName() string {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // eventsMayHaveCommitted wakes the feed's readers waiting in this process.

@@ -211,7 +211,7 @@ func (s *Store) committedEvents() {
 		for {
 			for f.notifyDirty.Swap(false) {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_, _ = s.writer.ExecContext(ctx, `SELECT pg_notify('`+eventsChannel+`', `+currentSchema+`)`)
+				_, _ = s.writer.ExecContext(ctx, `SELECT pg_notify('`+eventsChannel+`', `+currentSchema+` || '`+senderSep+`' || $1)`, s.config.self)
 				cancel()
 			}
 			f.notifying.Store(false)

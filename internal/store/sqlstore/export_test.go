@@ -184,3 +184,7 @@ func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found 
 	})
 	return generic, custom, generic+custom > 0, err
 }
+
+// Listening reports whether the store hears the notifications of other
+// stores (PostgreSQL).
+func (s *Store) Listening() bool { return s.config.listening.Load() }

@@ -91,6 +91,10 @@ type Stats struct {
 	// GroupCommits counts the transactions that group commit ran (each
 	// of one or more Writes).
 	GroupCommits uint64
+	// OwnEventNotices counts, on PostgreSQL, the notifications of
+	// committed events this store heard from itself and did not act on:
+	// its readers were woken when it committed.
+	OwnEventNotices uint64
 }
 
 // Stats returns the Store's counters.
@@ -105,6 +109,7 @@ func (s *Store) Stats() Stats {
 		RoundTrips:          s.roundTrips.Load(),
 		ReadsAgain:          s.readsAgain.Load(),
 		GroupCommits:        s.groups.Load(),
+		OwnEventNotices:     s.config.ownEvents.Load(),
 	}
 }
 
@@ -254,7 +259,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	loadDB.SetMaxIdleConns(1)
 	loadDB.SetConnMaxIdleTime(5 * time.Minute)
 	listenCtx, stop := context.WithCancel(context.Background())
-	cache := &configCache{loadDB: loadDB, stop: stop, done: make(chan struct{})}
+	cache := &configCache{loadDB: loadDB, stop: stop, done: make(chan struct{}), self: storeName()}
 	st := &Store{d: postgresDialect, writer: db, reader: db, config: cache}
 	cache.onEvents = st.events.eventsCommitted
 	go cache.listen(listenCtx, dsn)
