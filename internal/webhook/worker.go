@@ -70,6 +70,8 @@ type Stats struct {
 	// attempts that failed; Retries the attempts after a failed one;
 	// MarkedFailing the times a webhook was marked failing.
 	Delivered, Failed, Retries, MarkedFailing atomic.Uint64
+	// Rounds counts the rounds run (Round): each reads the webhooks.
+	Rounds atomic.Uint64
 }
 
 // Worker delivers the events to the webhooks. Any number of workers (one
@@ -100,6 +102,8 @@ type Worker struct {
 	Stats           Stats
 	// UserAgent is sent with every delivery.
 	UserAgent string
+
+	none noneSeen
 }
 
 func (w *Worker) defaults() {
@@ -148,13 +152,52 @@ func (w *Worker) Run(ctx context.Context) {
 			wait = min(wait, max(time.Until(next), time.Millisecond))
 		}
 		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-timer.C:
+	waiting:
+		for {
+			select {
+			case <-ctx.Done():
+				break waiting
+			case <-timer.C:
+				break waiting
+			case <-wake:
+				if !w.noWebhooks() {
+					break waiting
+				}
+				// Nothing to deliver to: the commit is not worth a
+				// round. The poll looks again.
+				wake = w.Source.Committed()
+			}
 		}
 		timer.Stop()
 	}
+}
+
+// webhookCounter is a store that counts the webhooks it registered
+// (sqlstore.Store.WebhooksAdded).
+type webhookCounter interface {
+	WebhooksAdded() uint64
+}
+
+// noneSeen is what the last round found when it found no webhook.
+type noneSeen struct {
+	mu    sync.Mutex
+	found bool
+	at    time.Time // when the read began
+	added uint64    // the store's WebhooksAdded before the read
+}
+
+// noWebhooks reports that the last round found no webhook, less than a
+// poll ago, and that this process has registered none since: a wake-up by
+// a commit then skips its round. A webhook registered through another
+// process is found by the next poll.
+func (w *Worker) noWebhooks() bool {
+	wc, ok := w.Store.(webhookCounter)
+	if !ok {
+		return false
+	}
+	w.none.mu.Lock()
+	defer w.none.mu.Unlock()
+	return w.none.found && time.Since(w.none.at) < w.Poll && wc.WebhooksAdded() == w.none.added
 }
 
 // Round claims the webhooks with events due and delivers a batch to each.
@@ -165,9 +208,20 @@ func (w *Worker) Round(ctx context.Context) (worked bool, next time.Time, err er
 	// The webhooks first: with none registered (the usual case of a
 	// server whose clients do not subscribe) a round costs one read, not
 	// the feed's bound as well (on PostgreSQL, a look at the transactions
-	// writing events), and every commit wakes a round.
+	// writing events); and until the next poll or a webhook registered by
+	// this process, Run lets commits pass without a round (noWebhooks).
+	w.Stats.Rounds.Add(1)
+	var added uint64
+	if wc, ok := w.Store.(webhookCounter); ok {
+		added = wc.WebhooksAdded()
+	}
+	at := time.Now()
 	var list []casemgr.Webhook
-	if err := w.Store.Read(ctx, func(tx casemgr.Tx) (err error) { list, err = tx.Webhooks(""); return err }); err != nil || len(list) == 0 {
+	err = w.Store.Read(ctx, func(tx casemgr.Tx) (err error) { list, err = tx.Webhooks(""); return err })
+	w.none.mu.Lock()
+	w.none.found, w.none.at, w.none.added = err == nil && len(list) == 0, at, added
+	w.none.mu.Unlock()
+	if err != nil || len(list) == 0 {
 		return false, next, err
 	}
 	head, err := w.Source.Head(ctx)

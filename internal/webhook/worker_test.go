@@ -223,6 +223,77 @@ func TestRoundWithoutWebhooksReadsNoFeedHead(t *testing.T) {
 	})
 }
 
+// wakingSource is a memSource whose commits wake the worker.
+type wakingSource struct {
+	*memSource
+	wmu sync.Mutex
+	ch  chan struct{}
+}
+
+func (s *wakingSource) Committed() <-chan struct{} {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+// commit adds n events and wakes the worker.
+func (s *wakingSource) commit(n int) {
+	s.add(n)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+}
+
+// While the worker knows of no webhook, commits do not wake a round (each
+// costs a read, and every commit of every process wakes the deliveries);
+// a webhook registered through the same store ends that at the next
+// commit, and its events are delivered.
+func TestCommitsWakeNoRoundWithoutWebhooks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		t.Cleanup(func() { deleteAll(t, db) })
+		src := &wakingSource{memSource: &memSource{}}
+		w := testWorker(db, src, "a")
+		w.Poll = time.Hour // only commits wake it
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); w.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		waitRounds := func(what string, ok func(n uint64) bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !ok(w.Stats.Rounds.Load()); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: %d rounds after 10 s", what, w.Stats.Rounds.Load())
+				}
+			}
+		}
+		waitRounds("the first round", func(n uint64) bool { return n >= 1 })
+		for range 5 {
+			src.commit(1)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := w.Stats.Rounds.Load(); n != 1 {
+			t.Fatalf("5 commits without webhooks ran %d rounds, want the first one only", n)
+		}
+		rec := newReceiver(t, nil)
+		addWebhook(t, db, rec.URL+"/ok")
+		src.commit(1)
+		for deadline := time.Now().Add(10 * time.Second); len(rec.delivered()) < 6; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after a webhook was registered and a commit: delivered %v, want 1..6", rec.delivered())
+			}
+		}
+		if got := rec.delivered(); !slices.Equal(got, ids(1, 6)) {
+			t.Fatalf("delivered %v, want 1..6", got)
+		}
+	})
+}
+
 func TestDelivery(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		t.Run("in_order_signed_once_each", func(t *testing.T) {

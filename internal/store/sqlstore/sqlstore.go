@@ -60,6 +60,9 @@ type Store struct {
 	group *groupCommitter
 	// groups counts the transactions of group commit (Stats).
 	groups atomic.Uint64
+	// webhooksAdded counts the committed transactions that registered a
+	// webhook (WebhooksAdded).
+	webhooksAdded atomic.Uint64
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -322,7 +325,16 @@ func (s *Store) afterCommit(t *tx) {
 	if t.authDirty {
 		s.config.authGen.Add(1)
 	}
+	if t.addedWebhook {
+		s.webhooksAdded.Add(1)
+	}
 }
+
+// WebhooksAdded counts the transactions of this Store that registered a
+// webhook and committed. The deliveries (internal/webhook) skip the round
+// a commit would wake while they know of no webhook and this number has
+// not changed.
+func (s *Store) WebhooksAdded() uint64 { return s.webhooksAdded.Load() }
 
 // AuthEpoch returns a number that changes whenever a session is revoked or
 // the configuration (users, their permissions, client applications)

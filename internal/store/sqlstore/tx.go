@@ -43,6 +43,9 @@ type tx struct {
 	readActs map[casemgr.ID]*readActivity
 	// wroteEvents records that the transaction wrote events (events.go).
 	wroteEvents bool
+	// addedWebhook records that the transaction registered a webhook
+	// (Store.WebhooksAdded).
+	addedWebhook bool
 	// authDirty records that a session was revoked: every process drops
 	// the authentications it keeps (AuthEpoch).
 	authDirty bool

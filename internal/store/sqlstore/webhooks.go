@@ -74,6 +74,7 @@ func (t *tx) InsertWebhook(h *casemgr.Webhook) error {
 		types = encList(h.EventTypes)
 	}
 	q := h.Queue
+	t.addedWebhook = true
 	return t.insertRow(op, webhooksTable, &h.ID, h.Client, h.URL, h.Secret, types, millis(h.Created), h.Status,
 		q.Cursor, q.Attempts, zeroMillis(q.FirstFailure), zeroMillis(q.NextAttempt), q.LeaseOwner, zeroMillis(q.LeaseExpires))
 }
