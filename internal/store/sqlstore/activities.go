@@ -57,6 +57,11 @@ func (s *activityScan) scan(r scanner) (readActivity, error) {
 	if err := r.Scan(s.dest...); err != nil {
 		return readActivity{}, err
 	}
+	return s.decode()
+}
+
+// decode returns the row scanned last.
+func (s *activityScan) decode() (readActivity, error) {
 	row := s.row
 	a := &row.Activity
 	a.LockExpires, a.DueDate = fromNullMillis(s.lockExpires), fromNullMillis(s.due)

@@ -111,34 +111,61 @@ type customerJoinRow struct {
 }
 
 func scanCustomerRow(r scanner) (customerJoinRow, error) {
-	var x customerJoinRow
-	var created, modified int64
-	var details, custom string
-	var ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
-	var ctFirst, ctLast, ctDetails, pKind, pType, pValue, pKey, pAttrs sql.NullString
-	if err := r.Scan(&x.c.ID, &x.c.Name, &x.c.Type, &x.c.Department, &created, &modified, &details, &custom,
-		&ctID, &ctCustomer, &ctFirst, &ctLast, &ctDetails,
-		&pID, &pContact, &pCustomer, &pKind, &pType, &pValue, &pKey, &pAttrs); err != nil {
-		return x, err
+	sc := newCustomerRowScan()
+	if err := r.Scan(sc.dest...); err != nil {
+		return customerJoinRow{}, err
 	}
-	x.c.Created, x.c.LastModified = fromMillis(created), fromMillis(modified)
+	x, err := sc.row()
+	if x == nil {
+		return customerJoinRow{}, err
+	}
+	return *x, err
+}
+
+// customerRowScan holds the destinations of the columns of customersSQL,
+// made once per query rather than once per row. The customer's columns
+// may be NULL too (activitiesToShowSQL, an activity without a customer).
+type customerRowScan struct {
+	cID, cDept, cCreated, cModified            sql.NullInt64
+	cName, cType, cDetails, cCustom            sql.NullString
+	ctID, ctCustomer, pID, pContact, pCustomer sql.NullInt64
+	ctFirst, ctLast, ctDetails                 sql.NullString
+	pKind, pType, pValue, pKey, pAttrs         sql.NullString
+	dest                                       []any
+}
+
+func newCustomerRowScan() *customerRowScan {
+	s := &customerRowScan{}
+	s.dest = []any{&s.cID, &s.cName, &s.cType, &s.cDept, &s.cCreated, &s.cModified, &s.cDetails, &s.cCustom,
+		&s.ctID, &s.ctCustomer, &s.ctFirst, &s.ctLast, &s.ctDetails,
+		&s.pID, &s.pContact, &s.pCustomer, &s.pKind, &s.pType, &s.pValue, &s.pKey, &s.pAttrs}
+	return s
+}
+
+// row returns the row scanned last; nil when it has no customer.
+func (s *customerRowScan) row() (*customerJoinRow, error) {
+	if !s.cID.Valid {
+		return nil, nil
+	}
+	x := &customerJoinRow{c: casemgr.Customer{ID: s.cID.Int64, Name: s.cName.String, Type: s.cType.String,
+		Department: s.cDept.Int64, Created: fromMillis(s.cCreated.Int64), LastModified: fromMillis(s.cModified.Int64)}}
 	var err error
-	if x.c.Details, err = decMap[string](details, "customer details"); err != nil {
+	if x.c.Details, err = decMap[string](s.cDetails.String, "customer details"); err != nil {
 		return x, err
 	}
-	if x.c.CustomAttributes, err = decMap[[]string](custom, "customer custom attributes"); err != nil {
+	if x.c.CustomAttributes, err = decMap[[]string](s.cCustom.String, "customer custom attributes"); err != nil {
 		return x, err
 	}
-	if ctID.Valid {
-		x.ct = &casemgr.Contact{ID: ctID.Int64, Customer: ctCustomer.Int64, FirstName: ctFirst.String, LastName: ctLast.String}
-		if x.ct.Details, err = decMap[string](ctDetails.String, "contact details"); err != nil {
+	if s.ctID.Valid {
+		x.ct = &casemgr.Contact{ID: s.ctID.Int64, Customer: s.ctCustomer.Int64, FirstName: s.ctFirst.String, LastName: s.ctLast.String}
+		if x.ct.Details, err = decMap[string](s.ctDetails.String, "contact details"); err != nil {
 			return x, err
 		}
 	}
-	if pID.Valid {
-		x.p = &casemgr.ContactPoint{ID: pID.Int64, Contact: pContact.Int64, Customer: pCustomer.Int64,
-			Kind: pKind.String, Type: pType.String, Value: pValue.String}
-		if x.p.Attrs, err = decMap[string](pAttrs.String, "contact point attrs"); err != nil {
+	if s.pID.Valid {
+		x.p = &casemgr.ContactPoint{ID: s.pID.Int64, Contact: s.pContact.Int64, Customer: s.pCustomer.Int64,
+			Kind: s.pKind.String, Type: s.pType.String, Value: s.pValue.String}
+		if x.p.Attrs, err = decMap[string](s.pAttrs.String, "contact point attrs"); err != nil {
 			return x, err
 		}
 	}

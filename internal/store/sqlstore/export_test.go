@@ -53,10 +53,7 @@ func HotQueries(engine string) []HotQuery {
 	add("customers with the contacts and points activities show", d.customersShowingSQL(),
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
-	if d.lazyBegin {
-		// Read in the batch of the activities (ActivitiesToShow).
-		add("customers of activities with what they show", d.customersOfActivitiesSQL(), acts, acts, acts, acts)
-	}
+	add("activities with their customers, contacts and points to show", d.activitiesToShowSQL(), acts)
 	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))
 	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
 	add("contact points by value", contactPointsByValueSQL, "email", "ada.anders.12@example.com")
@@ -174,13 +171,13 @@ func GroupQueued(s *Store) int { return len(s.group.queue) }
 
 // PreparedPlansOfCustomersShown reports, on the connection of in
 // (PostgreSQL), how many generic and custom plans the prepared statement
-// of customersOfActivitiesSQL has run; found is false when the connection
+// of activitiesToShowSQL has run; found is false when the connection
 // has not prepared it.
 func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found bool, err error) {
 	t := in.(*tx)
 	err = t.pgx(func(c *pgx.Conn) error {
 		return c.QueryRow(t.ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
-			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.customersOfActivitiesSQL())).Scan(&generic, &custom)
+			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.activitiesToShowSQL())).Scan(&generic, &custom)
 	})
 	return generic, custom, generic+custom > 0, err
 }

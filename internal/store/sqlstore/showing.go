@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,94 +12,167 @@ import (
 )
 
 // A read of activities by ID that shows their customers (GET
-// /activity/{ids}) took, on PostgreSQL, a round trip for the activities
-// (with the BEGIN), one for their customers and one for the ROLLBACK.
-// ActivitiesToShow sends the two statements in one batch: the
-// second finds the customers, contacts and contact points in the
-// activities it names itself (customersOfActivitiesSQL). Both run in the
-// read transaction's one snapshot (REPEATABLE READ), so the second sees
-// the activities the first read. CustomersShowing then answers from those
-// rows, once, when they hold everything it is asked for: exactly the
-// customers, contacts and points its own statement would return, in the
-// same order. The rows of customers the caller does not ask for (those of
-// activities it may not see) are dropped unread by the caller.
+// /activity/{ids}) used to take two statements: the activities, then
+// their customers with the contacts and points they name (on PostgreSQL
+// in one batch, the second finding the activities again by their IDs).
+// ActivitiesToShow reads both in one statement, activitiesToShowSQL: each
+// activity's row joined to its customer, to the contact it names and the
+// contact holding the point it names, and to that point. CustomersShowing
+// then answers from those rows, once, when they hold everything it is
+// asked for: exactly the customers, contacts and points its own statement
+// would return, in the same order. The rows of customers the caller does
+// not ask for (those of activities it may not see) are dropped unread by
+// the caller.
 
 // shownCustomers are the customers read with activities, with the
-// customer, contact and contact point each activity names (at most 75
+// contacts and contact points the activities name (at most 75
 // activities: lists, not maps, are searched).
 type shownCustomers struct {
-	named [][3]casemgr.ID
-	list  []casemgr.Customer
+	// customers are the customers the activities name.
+	customers []casemgr.ID
+	list      []casemgr.Customer
 }
 
-// names reports whether an activity names id as its customer (k 0),
-// contact (1) or contact point (2).
-func (s *shownCustomers) names(k int, id casemgr.ID) bool {
-	for _, n := range s.named {
-		if n[k] == id {
-			return true
-		}
-	}
-	return false
-}
-
-// ActivitiesToShow returns Activities(ids, false); on PostgreSQL, in a
-// read transaction, it reads their customers in the same round trip for a
-// later CustomersShowing when customers is set, and when last is set it
-// ends the transaction in that round trip too (ROLLBACK): a statement
-// after it makes Store.Read run the read again, with the transaction kept
-// open.
+// ActivitiesToShow returns Activities(ids, false), in a read transaction
+// with their customers when customers is set, for a later
+// CustomersShowing, in the same statement; on PostgreSQL, when last is
+// set, it ends the transaction in that round trip too (ROLLBACK): a
+// statement after it makes Store.Read run the read again, with the
+// transaction kept open.
 func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr.Activity, error) {
-	end := last && t.ctx.Value(keepOpenKey{}) == nil
-	if len(ids) == 0 || t.write || t.conn == nil || !customers && !end {
+	end := last && t.conn != nil && t.ctx.Value(keepOpenKey{}) == nil
+	if len(ids) == 0 || t.write || !customers && !end {
 		return t.Activities(ids, false)
 	}
 	var acts []casemgr.Activity
-	var custRows []customerJoinRow
 	arg := t.d.ids(ids)
-	sc := newActivityScan()
-	qs := []batchQuery{{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
-		row, err := sc.scan(r)
-		if err == nil {
-			acts = append(acts, row.Activity)
-		}
-		return err
-	}}}
-	if customers {
-		qs = append(qs, batchQuery{sql: t.d.customersOfActivitiesSQL(), args: []any{arg, arg, arg, arg}, row: func(r scanner) error {
-			x, err := scanCustomerRow(r)
+	if !customers {
+		sc := newActivityScan()
+		err := t.batch(end, batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
+			row, err := sc.scan(r)
 			if err == nil {
-				custRows = append(custRows, x)
+				acts = append(acts, row.Activity)
 			}
 			return err
 		}})
-	}
-	if err := t.batch(end, qs...); err != nil {
-		return nil, t.wrap("activities to show", err)
-	}
-	if !customers {
+		if err != nil {
+			return nil, t.wrap("activities to show", err)
+		}
 		return acts, nil
 	}
-	s := &shownCustomers{named: make([][3]casemgr.ID, len(acts)), list: assembleCustomers(custRows)}
-	for i := range acts {
-		s.named[i] = [3]casemgr.ID{acts[i].Customer, acts[i].Contact, acts[i].ContactPoint}
+	var custRows []customerJoinRow
+	sc := newShownScan()
+	row := func(r scanner) error {
+		a, x, err := sc.scan(r)
+		if err != nil {
+			return err
+		}
+		// An activity has a row per contact and point shown (two
+		// contacts when its point is held by another than its
+		// contact), in ID order.
+		if n := len(acts); n == 0 || acts[n-1].ID != a.ID {
+			acts = append(acts, a.Activity)
+		}
+		if x != nil {
+			custRows = append(custRows, *x)
+		}
+		return nil
 	}
+	var err error
+	if t.conn != nil {
+		err = t.batch(end, batchQuery{sql: t.d.activitiesToShowSQL(), args: []any{arg}, row: row})
+	} else {
+		err = t.each(t.d.activitiesToShowSQL(), []any{arg}, row)
+	}
+	if err != nil {
+		return nil, t.wrap("activities to show", err)
+	}
+	s := &shownCustomers{}
+	for i := range acts {
+		if c := acts[i].Customer; c != 0 && !slices.Contains(s.customers, c) {
+			s.customers = append(s.customers, c)
+		}
+	}
+	s.list = assembleCustomers(sortedShownRows(custRows))
 	t.shown = s
 	return acts, nil
 }
 
+// shownScan scans the rows of activitiesToShowSQL.
+type shownScan struct {
+	act  *activityScan
+	cust *customerRowScan
+	dest []any
+}
+
+func newShownScan() *shownScan {
+	s := &shownScan{act: newActivityScan(), cust: newCustomerRowScan()}
+	s.dest = append(slices.Clip(s.act.dest), s.cust.dest...)
+	return s
+}
+
+// scan reads one row: the activity, and its customer with a contact and
+// point (nil when the activity has no customer).
+func (s *shownScan) scan(r scanner) (readActivity, *customerJoinRow, error) {
+	if err := r.Scan(s.dest...); err != nil {
+		return readActivity{}, nil, err
+	}
+	a, err := s.act.decode()
+	if err != nil {
+		return a, nil, err
+	}
+	x, err := s.cust.row()
+	return a, x, err
+}
+
+// sortedShownRows orders the rows of the activities' customers as
+// customersShowingSQL orders its own (customer, contact, point; a contact
+// before its points), once each.
+func sortedShownRows(rows []customerJoinRow) []customerJoinRow {
+	key := func(x *customerJoinRow) [3]casemgr.ID {
+		k := [3]casemgr.ID{x.c.ID, 0, 0}
+		if x.ct != nil {
+			k[1] = x.ct.ID
+		}
+		if x.p != nil {
+			k[2] = x.p.ID
+		}
+		return k
+	}
+	slices.SortStableFunc(rows, func(a, b customerJoinRow) int {
+		ka, kb := key(&a), key(&b)
+		for i := range ka {
+			if ka[i] != kb[i] {
+				return cmp.Compare(ka[i], kb[i])
+			}
+		}
+		return 0
+	})
+	return slices.CompactFunc(rows, func(a, b customerJoinRow) bool { return key(&a) == key(&b) })
+}
+
 // serve returns what CustomersShowing(ids, contacts, points) would read,
 // from the customers read with the activities; ok is false when they do
-// not hold all of it.
+// not hold all of it: a customer no activity names, or a contact or point
+// not found under the customer of the activity that names it (its own
+// statement would find a contact of any of the customers asked for).
 func (s *shownCustomers) serve(ids, contacts, points []casemgr.ID) (list []casemgr.Customer, ok bool) {
 	if s == nil {
 		return nil, false
 	}
-	for k, list := range [3][]casemgr.ID{ids, contacts, points} {
-		for _, id := range list {
-			if !s.names(k, id) {
-				return nil, false
-			}
+	for _, id := range ids {
+		if !slices.Contains(s.customers, id) {
+			return nil, false
+		}
+	}
+	for _, id := range contacts {
+		if !s.holds(id, 0) {
+			return nil, false
+		}
+	}
+	for _, id := range points {
+		if !s.holds(0, id) {
+			return nil, false
 		}
 	}
 	for _, c := range s.list {
@@ -125,25 +200,53 @@ func (s *shownCustomers) serve(ids, contacts, points []casemgr.ID) (list []casem
 	return list, true
 }
 
-// customersOfActivitiesSQL is customersShowingSQL (PostgreSQL) with the
-// customers, contacts and contact points those of the activities of a list
-// (each of the four parameters): the same plan of lookups by primary key.
-func (d *dialect) customersOfActivitiesSQL() string {
-	return `SELECT c.id, c.name, c.type, c.department_id, c.created, c.last_modified, c.details, c.custom_attributes,
+// holds reports whether the customers read hold the contact (a nonzero
+// contact) or the contact point (a nonzero point).
+func (s *shownCustomers) holds(contact, point casemgr.ID) bool {
+	for i := range s.list {
+		for j := range s.list[i].Contacts {
+			ct := &s.list[i].Contacts[j]
+			if contact != 0 && ct.ID == contact {
+				return true
+			}
+			for k := range ct.ContactPoints {
+				if point != 0 && ct.ContactPoints[k].ID == point {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// activitiesToShowSQL reads the activities of a list, in ID order, each
+// with the columns of customersSQL for its customer, its contact and the
+// contact holding its contact point (with that point): a row per such
+// contact (with NULLs where there is none). Every table is read by
+// primary key (TestHotQueriesUseIndexes); on PostgreSQL the contacts of
+// an activity are one array, as in contactsOrOwnersOf.
+func (d *dialect) activitiesToShowSQL() string {
+	contact := `ct.id IN (a.contact_id, (SELECT h.contact_id FROM contact_points h WHERE h.id = a.contact_point_id))`
+	if d.arrayParams {
+		contact = `ct.id = ANY(ARRAY[a.contact_id, (SELECT h.contact_id FROM contact_points h WHERE h.id = a.contact_point_id)])`
+	}
+	return `SELECT a.` + strings.ReplaceAll(activities.all, ", ", ", a.") + `,
+		c.id, c.name, c.type, c.department_id, c.created, c.last_modified, c.details, c.custom_attributes,
 		ct.id, ct.customer_id, ct.first_name, ct.last_name, ct.details,
 		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs
-		FROM customers c
-		LEFT JOIN contacts ct ON ct.customer_id = c.id AND ct.id = ANY(ARRAY(SELECT contact_id FROM activities WHERE id = ANY(?))
-			|| ARRAY(SELECT cp.contact_id FROM contact_points cp JOIN activities a ON cp.id = a.contact_point_id WHERE a.id = ANY(?)))
-		LEFT JOIN contact_points p ON p.contact_id = ct.id AND p.id = ANY(ARRAY(SELECT contact_point_id FROM activities WHERE id = ANY(?)))
-		WHERE c.id = ANY(ARRAY(SELECT customer_id FROM activities WHERE id = ANY(?))) ORDER BY c.id, ct.id, p.id`
+		FROM activities a
+		LEFT JOIN customers c ON c.id = a.customer_id
+		LEFT JOIN contacts ct ON ct.customer_id = c.id AND ` + contact + `
+		LEFT JOIN contact_points p ON p.contact_id = ct.id AND p.id = a.contact_point_id
+		WHERE ` + d.in("a.id") + ` ORDER BY a.id, ct.id, p.id`
 }
 
 // genericPlans makes the statements of the batch's read transaction run
 // their prepared statement's generic plan. PostgreSQL otherwise plans the
-// customers' statement (four subqueries on ID arrays, three joins) anew at
-// every execution: about 0.4 ms of planning for 0.05-0.4 ms of execution,
-// most of PostgreSQL's CPU per GET of one activity. Its generic plan is
+// statement of the activities with their customers (three joins and a
+// subquery) anew at every execution: the customers' statement it replaced
+// took about 0.4 ms of planning for 0.05-0.4 ms of execution, most of
+// PostgreSQL's CPU per GET of one activity. Its generic plan is
 // the same index lookups (TestHotQueriesUseIndexes checks the generic
 // plans of the hot queries), planned once per connection. Only in a
 // batch that begins and ends the transaction, so that no other statement
