@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -79,20 +82,24 @@ func BenchmarkOperations(b *testing.B) {
 			for _, name := range []string{"transfer-1", "transfer-75", "changecase-1", "changecase-75",
 				"changecustomer-1", "changecustomer-75", "transfer-queue-75", "pick-75"} {
 				b.Run(name, func(b *testing.B) {
+					pg := e.postgresCPU(b)
 					for b.Loop() {
 						if err := e.run(ctx, name); err != nil {
 							b.Fatal(err)
 						}
 					}
+					pg.report(b)
 				})
 			}
 			b.Run("complete-75", func(b *testing.B) { benchComplete(b, e) })
 			b.Run("create-calltrack", func(b *testing.B) {
+				pg := e.postgresCPU(b)
 				for b.Loop() {
 					if err := e.run(ctx, "create-calltrack"); err != nil {
 						b.Fatal(err)
 					}
 				}
+				pg.report(b)
 			})
 		})
 	}
@@ -147,6 +154,88 @@ func processCPU() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// postgresCPU reads the CPU time used so far by the PostgreSQL backends of
+// the benchmark's database, when PostgreSQL runs on this machine and its
+// processes' /proc entries are readable (nil otherwise): report then gives
+// PostgreSQL's own CPU per operation (pg-cpu-us/op), the part of a write's
+// cost that the process's CPU does not show. Every backend of the database
+// counts, so it is meaningful only in a database no one else uses at the
+// time (CASEMGR_TEST_POSTGRES naming a database of one's own).
+func (e *operationsEnv) postgresCPU(b *testing.B) *backendsCPU {
+	if e.db.Engine != Postgres {
+		return nil
+	}
+	c := &backendsCPU{db: e.db}
+	if c.before = c.read(b.Context()); c.before == nil {
+		return nil
+	}
+	return c
+}
+
+// backendsCPU is the CPU ticks of each backend of a database, by process
+// ID, at the start of a benchmark.
+type backendsCPU struct {
+	db     *DB
+	before map[int]int64
+}
+
+// read returns the CPU ticks (user and system) of each backend of the
+// database, nil when any cannot be read.
+func (c *backendsCPU) read(ctx context.Context) map[int]int64 {
+	rows, err := c.db.Read.QueryContext(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND backend_type = 'client backend'`)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[int]int64{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return nil
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return nil
+		}
+		// The fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th of them.
+		_, after, ok := strings.Cut(string(raw), ") ")
+		f := strings.Fields(after)
+		if !ok || len(f) < 13 {
+			return nil
+		}
+		utime, err1 := strconv.ParseInt(f[11], 10, 64)
+		stime, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil
+		}
+		out[pid] = utime + stime
+	}
+	if rows.Err() != nil {
+		return nil
+	}
+	return out
+}
+
+// report reports the backends' CPU per operation since postgresCPU (a
+// backend begun since counts whole).
+func (c *backendsCPU) report(b *testing.B) {
+	if c == nil {
+		return
+	}
+	after := c.read(context.WithoutCancel(b.Context()))
+	if after == nil {
+		return
+	}
+	var ticks int64
+	for pid, t := range after {
+		ticks += t - c.before[pid]
+	}
+	const ticksPerSecond = 100 // USER_HZ, Linux's unit of /proc/PID/stat
+	b.ReportMetric(float64(ticks)*1e6/ticksPerSecond/float64(b.N), "pg-cpu-us/op")
 }
 
 // run runs one operation of the name of its bench operation, on a batch of

@@ -43,22 +43,16 @@ func (t *tx) Cases(ids []casemgr.ID, forUpdate bool) ([]casemgr.Case, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	lock := ""
-	if forUpdate && t.write && t.d.lockRows {
-		lock = " FOR UPDATE OF c" // not the relations: they are only ever added
-	}
 	type row struct {
 		c       casemgr.Case
 		related sql.NullInt64
 	}
-	cols := "c." + strings.ReplaceAll(cases.all, ", ", ", c.")
 	rows, err := queryList(t, "cases", func(r scanner) (row, error) {
 		var x row
 		var err error
 		x.c, err = scanCase(relatedScanner{r, &x.related})
 		return x, err
-	}, `SELECT `+cols+`, r.related_id FROM cases c LEFT JOIN case_relations r ON r.case_id = c.id
-		WHERE `+t.d.in("c.id")+` ORDER BY c.id, r.related_id`+lock, t.d.ids(ids))
+	}, t.d.casesSQL(forUpdate && t.write), t.d.ids(ids))
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -73,6 +67,18 @@ func (t *tx) Cases(ids []casemgr.ID, forUpdate bool) ([]casemgr.Case, error) {
 		}
 	}
 	return list, nil
+}
+
+// casesSQL is the query of cases by ID with their related cases (a row
+// per relation), the cases locked when lock is set and the engine has row
+// locks.
+func (d *dialect) casesSQL(lock bool) string {
+	forUpdate := ""
+	if lock && d.lockRows {
+		forUpdate = " FOR UPDATE OF c" // not the relations: they are only ever added
+	}
+	return `SELECT c.` + strings.ReplaceAll(cases.all, ", ", ", c.") + `, r.related_id FROM cases c LEFT JOIN case_relations r ON r.case_id = c.id
+		WHERE ` + d.in("c.id") + ` ORDER BY c.id, r.related_id` + forUpdate
 }
 
 // relatedScanner scans a case row followed by one more column.

@@ -55,10 +55,31 @@ func HotQueries(engine string) []HotQuery {
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
 	add("activities with their customers, contacts and points to show", d.activitiesToShowSQL(), acts)
 	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))
+	add("contacts by id list, locked", d.byIDs(contacts, true), d.ids([]int64{7, 3210}))
 	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
+	add("contact points by id list, locked", d.byIDs(contactPoints, true), d.ids([]int64{11, 7000}))
+	add("customers by id list", d.byIDs(customers, false), d.ids([]int64{7, 3210}))
+	add("customers by id list, locked", d.byIDs(customers, true), d.ids([]int64{7, 3210}))
 	add("contact points by value", contactPointsByValueSQL, "email", "ada.anders.12@example.com")
 	add("cases by id list", d.byIDs(cases, false), d.ids([]int64{12, 4321}))
 	add("cases by id list, locked", d.byIDs(cases, true), d.ids([]int64{12, 4321}))
+	add("cases with their relations", d.casesSQL(false), d.ids([]int64{12, 4321}))
+	add("cases with their relations, locked", d.casesSQL(true), d.ids([]int64{12, 4321}))
+	// The UPDATEs of UpdateActivities and the INSERTs of history, whose
+	// generic plans write transactions run (plans.go).
+	add("activity updated by id", changedActivityUpdate+"status = ?, last_modified = ? WHERE id = ?",
+		casemgr.StatusAssigned, int64(1700000000000), int64(2048))
+	if d.batchWrites {
+		ids := []int64{17, 2048, 20001}
+		add("activities updated by id array", activitiesSetUpdate(1<<7|1<<9|1<<26), ids,
+			[]string{"assigned", "assigned", "assigned"}, []int64{105, 105, 105}, []int64{1700000000000, 1700000000000, 1700000000000})
+		add("history appended from arrays", `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
+		SELECT u.entity, u.entity_id, u.action, u.actor, u.at, u.before_json, u.after_json
+		FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
+			WITH ORDINALITY AS u(entity, entity_id, action, actor, at, before_json, after_json, n)
+		ORDER BY u.n RETURNING seq`, []string{"activity"}, []int64{17}, []string{"pick"}, []string{"user:105"},
+			[]int64{1700000000000}, []string{"before"}, []string{"after"})
+	}
 	add("token with its session", tokenWithSessionSQL, "h777")
 	add("live session of a user", userLoggedInSQL, int64(105), int64(1))
 	add("history of an activity", historySQL, "activity", int64(1234))
@@ -185,3 +206,44 @@ func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found 
 // Listening reports whether the store hears the notifications of other
 // stores (PostgreSQL).
 func (s *Store) Listening() bool { return s.config.listening.Load() }
+
+// GenericPlannedStatements lists the statements (other than UPDATEs of
+// activities and INSERTs) that write transactions run with their generic
+// plans on PostgreSQL, as sent.
+func GenericPlannedStatements() []string { return postgresDialect.genericStatementList() }
+
+// PostgresStatement returns a statement of the store as sent to PostgreSQL,
+// by a name the tests use.
+func PostgresStatement(name string) string {
+	d := postgresDialect
+	switch name {
+	case "activities locked":
+		return d.sql(d.byIDs(activities, true))
+	case "responses":
+		return d.sql(d.responsesSQL(false))
+	case "pull of one queue, locked":
+		return d.sql(d.pullSQL(true, true))
+	case "update of activities":
+		return changedActivityUpdate
+	case "insert of history":
+		return "INSERT INTO history "
+	}
+	panic("no statement " + name)
+}
+
+// PreparedPlans reports, on the connection of in (PostgreSQL), how many
+// generic and custom plans the prepared statements whose text is q (with
+// prefix, that begins with q) have run; found is false when the
+// connection has not prepared one.
+func PreparedPlans(in casemgr.Tx, q string, prefix bool) (generic, custom int64, found bool, err error) {
+	t := in.(*tx)
+	cond := "statement = $1"
+	if prefix {
+		cond = "starts_with(statement, $1)"
+	}
+	err = t.pgx(func(c *pgx.Conn) error {
+		return c.QueryRow(t.ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
+			FROM pg_prepared_statements WHERE `+cond, q).Scan(&generic, &custom)
+	})
+	return generic, custom, generic+custom > 0, err
+}

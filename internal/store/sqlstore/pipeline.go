@@ -44,12 +44,18 @@ func (t *tx) pgx(fn func(c *pgx.Conn) error) error {
 	})
 }
 
-// first sends the transaction's BEGIN and its first statement in one batch;
-// use reads the statement's results.
+// first sends the transaction's BEGIN and its first statement in one batch,
+// with, in a write transaction whose first statement's generic plan is
+// checked, the SET LOCAL of generic plans (plans.go); use reads the
+// statement's results.
 func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) error {
 	return t.pgx(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue(t.begin)
+		generic := t.write && t.d.genericPlanned(q)
+		if generic {
+			b.Queue(genericPlans)
+		}
 		b.Queue(q, args...)
 		t.roundTrip()
 		br := c.SendBatch(t.ctx, b)
@@ -58,6 +64,13 @@ func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) er
 			return fmt.Errorf("begin transaction: %w", err)
 		}
 		t.begun = true
+		if generic {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("plan cache mode: %w", err)
+			}
+			t.generic = true
+		}
 		err := use(br)
 		if cerr := br.Close(); err == nil {
 			err = cerr

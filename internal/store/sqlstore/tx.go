@@ -23,8 +23,11 @@ type tx struct {
 	conn  *sql.Conn
 	begin string
 	begun bool
-	d     *dialect
-	write bool
+	// generic records that the transaction runs its statements' generic
+	// plans (plans.go).
+	generic bool
+	d       *dialect
+	write   bool
 	// stmts holds the statements bound to this transaction (SQLite), so
 	// a loop of inserts or updates binds its statement once; prepared is
 	// the pool's cache they come from.
@@ -137,6 +140,9 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	if !t.pgStarted() {
 		return t.firstExec(q, args)
 	}
+	if err := t.plansFor(q); err != nil {
+		return nil, err
+	}
 	t.roundTrip()
 	return t.on().ExecContext(t.ctx, q, args...)
 }
@@ -193,6 +199,9 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	case !t.pgStarted():
 		return t.firstEach(q, args, fn)
 	default:
+		if err := t.plansFor(q); err != nil {
+			return err
+		}
 		t.roundTrip()
 		rows, err = t.on().QueryContext(t.ctx, q, args...)
 	}
@@ -218,6 +227,9 @@ func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
 	}
 	q = t.d.sql(q)
 	t.count()
+	if err := t.plansFor(q); err != nil {
+		return err
+	}
 	t.roundTrip()
 	return t.pgx(func(c *pgx.Conn) error {
 		rows, err := c.Query(t.ctx, q, args...)
@@ -250,6 +262,9 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	}
 	if !t.pgStarted() {
 		return t.firstRow(q, args, dest)
+	}
+	if err := t.plansFor(q); err != nil {
+		return err
 	}
 	t.roundTrip()
 	return t.on().QueryRowContext(t.ctx, q, args...).Scan(dest...)
