@@ -54,6 +54,9 @@ func HotQueries(engine string) []HotQuery {
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
 	add("activities with their customers, contacts and points to show", d.activitiesToShowSQL(), acts)
+	if !d.arrayParams {
+		add("activities by id list, columns unnamed", activitiesByIDsUnnamed, acts)
+	}
 	add("contacts by id list", d.byIDs(contacts, false), d.ids([]int64{7, 3210}))
 	add("contacts by id list, locked", d.byIDs(contacts, true), d.ids([]int64{7, 3210}))
 	add("contact points by id list", d.byIDs(contactPoints, false), d.ids([]int64{11, 7000}))
