@@ -160,7 +160,7 @@ func (r *rep) activityTypes(calltrack []string) []any {
 			kind = "socialType"
 		}
 		if subs := r.enumList(kind, subtypes[t]); subs != nil {
-			v["subtype"] = subs
+			v.set("subtype", subs)
 		}
 		values = append(values, v)
 	}
@@ -236,9 +236,9 @@ func (s *Server) customerAttributes(w http.ResponseWriter, r *http.Request) erro
 				v := rp.enum("customerType", t)
 				switch {
 				case t == "group":
-					v["group"] = group
+					v.set("group", group)
 				case t == "corporate" && regions != nil:
-					v["corporate"] = map[string]any{"region": regions}
+					v.set("corporate", map[string]any{"region": regions})
 				}
 				values = append(values, v)
 			}

@@ -94,6 +94,21 @@ func writeXMLValue(b *bytes.Buffer, name string, v any) {
 	b.WriteString(name)
 	b.WriteByte('>')
 	switch x := v.(type) {
+	case object:
+		x.sortKeys()
+		for i := range x {
+			if x[i].isStr {
+				b.WriteByte('<')
+				b.WriteString(x[i].key)
+				b.WriteByte('>')
+				_ = xml.EscapeText(b, []byte(x[i].str))
+				b.WriteString("</")
+				b.WriteString(x[i].key)
+				b.WriteByte('>')
+			} else {
+				writeXMLValue(b, x[i].key, x[i].val)
+			}
+		}
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

@@ -66,7 +66,10 @@ func allFields(fields []string) fieldSet {
 
 // activitySummary is the default set of activity fields: all but the heavy
 // ones.
-func activitySummary() fieldSet {
+func activitySummary() fieldSet { return maps.Clone(activitySummarySet) }
+
+// activitySummarySet is the default set of activity fields, made once.
+var activitySummarySet = func() fieldSet {
 	set := fieldSet{}
 	for _, f := range activityFields {
 		if !activityHeavy[f] {
@@ -74,7 +77,7 @@ func activitySummary() fieldSet {
 		}
 	}
 	return set
-}
+}()
 
 // parseAttribute reads $attribute: "all" (every field) or a comma list of
 // field names (id and link are always added); without it the default set
@@ -366,35 +369,43 @@ func (s *Server) clock() time.Time {
 }
 
 // enum renders an enumerated field.
-func (r *rep) enum(kind, value string) map[string]any {
-	return map[string]any{"value": value, "displayValue": i18n.Display(r.locale, kind, value)}
+func (r *rep) enum(kind, value string) object {
+	o := newObject(4)
+	o.setStr("value", value)
+	o.setStr("displayValue", i18n.Display(r.locale, kind, value))
+	return o
 }
 
 // linkTo renders a link array of one link.
 func linkTo(rel, href string) []any {
-	return []any{map[string]any{"rel": rel, "href": href}}
+	o := newObject(2)
+	o.setStr("rel", rel)
+	o.setStr("href", href)
+	return []any{o}
 }
 
 func wireID(v casemgr.ID) string { return casemgr.FormatID(v) }
 
 // dept renders {id, name} of a department.
-func (r *rep) dept(d casemgr.ID) map[string]any {
-	m := map[string]any{"id": wireID(d)}
+func (r *rep) dept(d casemgr.ID) object {
+	o := newObject(2)
+	o.setStr("id", wireID(d))
 	if x := r.l.depts[d]; x != nil {
-		m["name"] = x.Name
+		o.setStr("name", x.Name)
 	}
-	return m
+	return o
 }
 
 // user renders {id, name, firstName, lastName} of a user.
-func (r *rep) user(u casemgr.ID) map[string]any {
-	m := map[string]any{"id": wireID(u)}
+func (r *rep) user(u casemgr.ID) object {
+	o := newObject(4)
+	o.setStr("id", wireID(u))
 	if x := r.l.users[u]; x != nil {
-		m["name"] = x.Name
-		putString(m, "firstName", x.FirstName)
-		putString(m, "lastName", x.LastName)
+		o.setStr("name", x.Name)
+		o.putString("firstName", x.FirstName)
+		o.putString("lastName", x.LastName)
 	}
-	return m
+	return o
 }
 
 // putString sets a string field unless it is empty.
@@ -404,16 +415,9 @@ func putString(m map[string]any, key, value string) {
 	}
 }
 
-// putTime sets a date field unless it is nil.
-func putTime(m map[string]any, key string, t *time.Time) {
-	if t != nil {
-		m[key] = casemgr.FormatTime(*t)
-	}
-}
-
 // customAttributes renders customAttributes.customAttribute[] sorted by
 // name, or nil when there are none.
-func customAttributesRep(attrs map[string][]string) map[string]any {
+func customAttributesRep(attrs map[string][]string) any {
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -426,14 +430,20 @@ func customAttributesRep(attrs map[string][]string) map[string]any {
 	for _, n := range names {
 		values := make([]any, 0, len(attrs[n]))
 		for _, v := range attrs[n] {
-			values = append(values, map[string]any{"value": v})
+			o := newObject(1)
+			o.setStr("value", v)
+			values = append(values, o)
 		}
-		list = append(list, map[string]any{
-			"attribName":   n,
-			"attribValues": map[string]any{"attribValue": values},
-		})
+		vo := newObject(1)
+		vo.set("attribValue", values)
+		o := newObject(2)
+		o.setStr("attribName", n)
+		o.set("attribValues", vo)
+		list = append(list, o)
 	}
-	return map[string]any{"customAttribute": list}
+	o := newObject(1)
+	o.set("customAttribute", list)
+	return o
 }
 
 // pointValueField names the field that holds a contact point's value.
@@ -456,66 +466,82 @@ var pointTypeKind = map[string]string{
 // kind's value field, its type as an enumerated field, and its other
 // fields (address lines, country code, and whatever else the fixture gave
 // it) as strings.
-func (r *rep) point(p *casemgr.ContactPoint) map[string]any {
-	m := make(map[string]any, len(p.Attrs)+3)
+func (r *rep) point(p *casemgr.ContactPoint) object {
+	m := newObject(len(p.Attrs) + 3)
 	for k, v := range p.Attrs {
 		switch {
 		case k == "priority":
-			m[k] = map[string]any{"value": v, "displayValue": v}
+			m.set(k, valueDisplay(v))
 		case strings.HasPrefix(k, "availability."):
-			av, _ := m["availability"].(map[string]any)
-			if av == nil {
-				av = map[string]any{}
-				m["availability"] = av
+			i := m.index("availability")
+			if i < 0 {
+				m.set("availability", newObject(2))
+				i = m.index("availability")
 			}
-			av[strings.TrimPrefix(k, "availability.")] = map[string]any{"value": v, "displayValue": v}
+			av := m[i].val.(object)
+			av.set(strings.TrimPrefix(k, "availability."), valueDisplay(v))
+			m[i].val = av
 		default:
-			putString(m, k, v)
+			m.putString(k, v)
 		}
 	}
-	m["id"] = wireID(p.ID)
+	m.setStr("id", wireID(p.ID))
 	if f := pointValueField[p.Kind]; f != "" {
-		putString(m, f, p.Value)
+		m.putString(f, p.Value)
 	}
 	if p.Type != "" {
 		kind := pointTypeKind[p.Kind]
 		if kind == "" {
 			kind = p.Kind + "Type"
 		}
-		m["type"] = r.enum(kind, p.Type)
+		m.set("type", r.enum(kind, p.Type))
 	}
 	return m
+}
+
+// valueDisplay renders {"value", "displayValue"} of a value shown as it is.
+func valueDisplay(v string) object {
+	o := newObject(2)
+	o.setStr("value", v)
+	o.setStr("displayValue", v)
+	return o
 }
 
 // contact renders a contact with the given contact points, grouped by kind;
 // kinds without a point are left out.
-func (r *rep) contact(c *casemgr.Contact, points []casemgr.ContactPoint) map[string]any {
-	m := map[string]any{"id": wireID(c.ID)}
-	putString(m, "firstName", c.FirstName)
-	putString(m, "lastName", c.LastName)
-	for _, k := range []string{"salutation", "middleName", "loginId", "jobTitle"} {
-		putString(m, k, c.Details[k])
+func (r *rep) contact(c *casemgr.Contact, points []casemgr.ContactPoint) object {
+	m := newObject(4 + len(points))
+	m.setStr("id", wireID(c.ID))
+	m.putString("firstName", c.FirstName)
+	m.putString("lastName", c.LastName)
+	for _, k := range contactDetails {
+		m.putString(k, c.Details[k])
 	}
 	for i := range points {
 		p := &points[i]
-		list, _ := m[p.Kind].([]any)
-		m[p.Kind] = append(list, r.point(p))
+		list, _ := m.get(p.Kind).([]any)
+		m.set(p.Kind, append(list, r.point(p)))
 	}
 	return m
 }
 
+// contactDetails are the details of a contact shown as text.
+var contactDetails = []string{"salutation", "middleName", "loginId", "jobTitle"}
+
 // customerRef renders {id, customerName, link} of a customer.
-func (r *rep) customerRef(c casemgr.ID) map[string]any {
-	m := map[string]any{"id": wireID(c), "link": linkTo("customer", customerPath+wireID(c))}
+func (r *rep) customerRef(c casemgr.ID) object {
+	m := newObject(4)
+	m.setStr("id", wireID(c))
+	m.set("link", linkTo("customer", customerPath+wireID(c)))
 	if x := r.l.customers[c]; x != nil {
-		m["customerName"] = x.Name
+		m.setStr("customerName", x.Name)
 	}
 	return m
 }
 
 // activityCustomer renders the customer of an activity with only the
 // activity's own contact and contact point, as eGain shows it.
-func (r *rep) activityCustomer(a *casemgr.Activity) map[string]any {
+func (r *rep) activityCustomer(a *casemgr.Activity) object {
 	m := r.customerRef(a.Customer)
 	cust := r.l.customers[a.Customer]
 	if cust == nil || (a.Contact == 0 && a.ContactPoint == 0) {
@@ -524,13 +550,16 @@ func (r *rep) activityCustomer(a *casemgr.Activity) map[string]any {
 	for i := range cust.Contacts {
 		c := &cust.Contacts[i]
 		var points []casemgr.ContactPoint
-		for _, p := range c.ContactPoints {
-			if p.ID == a.ContactPoint {
-				points = append(points, p)
+		for j := range c.ContactPoints {
+			if c.ContactPoints[j].ID == a.ContactPoint {
+				points = c.ContactPoints[j : j+1 : j+1]
+				break
 			}
 		}
 		if c.ID == a.Contact || len(points) > 0 {
-			m["contacts"] = map[string]any{"contact": []any{r.contact(c, points)}}
+			contacts := newObject(1)
+			contacts.set("contact", []any{r.contact(c, points)})
+			m.set("contacts", contacts)
 			break
 		}
 	}
@@ -547,104 +576,128 @@ func payloadKey(activityType string) string {
 }
 
 // activity renders an activity with the fields of want.
-func (r *rep) activity(a *casemgr.Activity, want fieldSet) (map[string]any, error) {
-	m := map[string]any{
-		"id":   wireID(a.ID),
-		"link": linkTo("self", activityPath+wireID(a.ID)),
+func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
+	m := newObject(len(want))
+	m.setStr("id", wireID(a.ID))
+	m.set("link", linkTo("self", activityPath+wireID(a.ID)))
+	if a.Case != 0 && want["case"] {
+		c := newObject(2)
+		c.setStr("id", wireID(a.Case))
+		c.set("link", linkTo("case", casePath+wireID(a.Case)))
+		m.set("case", c)
 	}
-	put := func(field string, v any) {
-		if want[field] {
-			m[field] = v
-		}
+	if want["department"] {
+		m.set("department", r.dept(a.Department))
 	}
-	if a.Case != 0 {
-		put("case", map[string]any{"id": wireID(a.Case), "link": linkTo("case", casePath+wireID(a.Case))})
+	if a.LastDepartment != 0 && want["lastDepartment"] {
+		m.set("lastDepartment", r.dept(a.LastDepartment))
 	}
-	put("department", r.dept(a.Department))
-	if a.LastDepartment != 0 {
-		put("lastDepartment", r.dept(a.LastDepartment))
-	}
-	if a.Queue != 0 {
-		q := map[string]any{"id": wireID(a.Queue)}
+	if a.Queue != 0 && want["queue"] {
+		q := newObject(2)
+		q.setStr("id", wireID(a.Queue))
 		if x := r.l.queues[a.Queue]; x != nil {
-			q["name"] = x.Name
+			q.setStr("name", x.Name)
 		}
-		put("queue", q)
+		m.set("queue", q)
 	}
-	if a.Type != "" {
+	if a.Type != "" && want["type"] {
 		t := r.enum("activityType", a.Type)
 		if a.Subtype != "" {
 			kind := "activitySubtype"
 			if a.Type == casemgr.TypeSocial {
 				kind = "socialType"
 			}
-			t["subtype"] = r.enum(kind, a.Subtype)
+			t.set("subtype", r.enum(kind, a.Subtype))
 		}
-		put("type", t)
+		m.set("type", t)
 	}
-	if a.Mode != "" {
-		put("mode", r.enum("mode", a.Mode))
+	if a.Mode != "" && want["mode"] {
+		m.set("mode", r.enum("mode", a.Mode))
 	}
-	if a.Status != "" {
+	if a.Status != "" && want["status"] {
 		st := r.enum("activityStatus", a.Status)
 		if a.AssignedUser != 0 {
-			st["assigned"] = map[string]any{"user": r.user(a.AssignedUser)}
+			assigned := newObject(1)
+			assigned.set("user", r.user(a.AssignedUser))
+			st.set("assigned", assigned)
 		}
 		if sub := activitySubstatus(a); sub != "" {
-			st["substatus"] = r.enum("activitySubstatus", sub)
+			st.set("substatus", r.enum("activitySubstatus", sub))
 		}
-		put("status", st)
+		m.set("status", st)
 	}
-	if a.Customer != 0 {
-		put("customer", r.activityCustomer(a))
+	if a.Customer != 0 && want["customer"] {
+		m.set("customer", r.activityCustomer(a))
 	}
-	if a.ContactPointData != "" {
-		put("contactPointData", a.ContactPointData)
+	if a.ContactPointData != "" && want["contactPointData"] {
+		m.setStr("contactPointData", a.ContactPointData)
 	}
-	if a.Subject != "" {
-		put("subject", a.Subject)
+	if a.Subject != "" && want["subject"] {
+		m.setStr("subject", a.Subject)
 	}
-	if a.ContentText != "" || a.ContentHTML != "" {
-		content := map[string]any{}
-		putString(content, "text", a.ContentText)
-		putString(content, "html", a.ContentHTML)
-		put("payload", map[string]any{payloadKey(a.Type): map[string]any{"content": content}})
+	if (a.ContentText != "" || a.ContentHTML != "") && want["payload"] {
+		content := newObject(2)
+		content.putString("text", a.ContentText)
+		content.putString("html", a.ContentHTML)
+		inner := newObject(1)
+		inner.set("content", content)
+		payload := newObject(1)
+		payload.set(payloadKey(a.Type), inner)
+		m.set("payload", payload)
 	}
-	if a.Priority != "" {
-		put("priority", a.Priority)
+	if a.Priority != "" && want["priority"] {
+		m.setStr("priority", a.Priority)
 	}
-	if a.DueDate != nil {
-		put("dueDate", casemgr.FormatTime(*a.DueDate))
+	if a.DueDate != nil && want["dueDate"] {
+		m.setStr("dueDate", casemgr.FormatTime(*a.DueDate))
 	}
-	if a.Language != "" {
-		put("language", r.enum("language", a.Language))
+	if a.Language != "" && want["language"] {
+		m.set("language", r.enum("language", a.Language))
 	}
-	put("created", casemgr.FormatTime(a.Created))
-	put("lastModified", casemgr.FormatTime(a.LastModified))
-	if a.LastModifiedBy != 0 {
-		put("lastModifiedBy", map[string]any{"user": r.user(a.LastModifiedBy)})
+	if want["created"] {
+		m.setStr("created", casemgr.FormatTime(a.Created))
 	}
-	put("pinned", a.Pinned)
-	if a.LockedBy != 0 && (a.LockExpires == nil || a.LockExpires.After(r.now)) {
-		lock := map[string]any{"user": map[string]any{"id": wireID(a.LockedBy)}}
-		putTime(lock, "expires", a.LockExpires)
-		put("lock", lock)
+	if want["lastModified"] {
+		m.setStr("lastModified", casemgr.FormatTime(a.LastModified))
 	}
-	if a.ResponseTo != 0 {
-		put("responseTo", map[string]any{"id": wireID(a.ResponseTo), "link": linkTo("activity", activityPath+wireID(a.ResponseTo))})
+	if a.LastModifiedBy != 0 && want["lastModifiedBy"] {
+		by := newObject(1)
+		by.set("user", r.user(a.LastModifiedBy))
+		m.set("lastModifiedBy", by)
 	}
-	if ca := customAttributesRep(a.CustomAttributes); ca != nil {
-		put("customAttributes", ca)
+	if want["pinned"] {
+		m.set("pinned", a.Pinned)
+	}
+	if a.LockedBy != 0 && (a.LockExpires == nil || a.LockExpires.After(r.now)) && want["lock"] {
+		user := newObject(1)
+		user.setStr("id", wireID(a.LockedBy))
+		lock := newObject(2)
+		lock.set("user", user)
+		if a.LockExpires != nil {
+			lock.setStr("expires", casemgr.FormatTime(*a.LockExpires))
+		}
+		m.set("lock", lock)
+	}
+	if a.ResponseTo != 0 && want["responseTo"] {
+		to := newObject(2)
+		to.setStr("id", wireID(a.ResponseTo))
+		to.set("link", linkTo("activity", activityPath+wireID(a.ResponseTo)))
+		m.set("responseTo", to)
+	}
+	if want["customAttributes"] {
+		if ca := customAttributesRep(a.CustomAttributes); ca != nil {
+			m.set("customAttributes", ca)
+		}
 	}
 	if want["attachments"] {
 		n, err := r.l.attachmentCount(a.ID)
 		if err != nil {
 			return nil, err
 		}
-		m["attachments"] = map[string]any{
-			"count": n,
-			"link":  linkTo("attachment", activityPath+wireID(a.ID)+"/attachment"),
-		}
+		att := newObject(2)
+		att.set("count", n)
+		att.set("link", linkTo("attachment", activityPath+wireID(a.ID)+"/attachment"))
+		m.set("attachments", att)
 	}
 	return m, nil
 }
@@ -734,7 +787,7 @@ func (r *rep) customer(c *casemgr.Customer, want fieldSet) map[string]any {
 			detail["region"] = map[string]any{"value": v, "displayValue": v}
 		}
 		if len(detail) > 0 && (c.Type == "group" || c.Type == "corporate") {
-			t[c.Type] = detail
+			t.set(c.Type, detail)
 		}
 		put("type", t)
 	}

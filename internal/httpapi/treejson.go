@@ -9,8 +9,8 @@ import (
 
 // appendTreeJSON appends the JSON of a response tree to b, byte for byte
 // what encoding/json's Encoder with SetEscapeHTML(false) writes (keys
-// sorted, a newline at the end), without its reflection: maps, lists,
-// strings and booleans are written here, and any other value (numbers,
+// sorted, a newline at the end), without its reflection: maps, objects,
+// lists, strings and booleans are written here, and any other value (numbers,
 // strings that need escaping) by encoding/json itself. TestTreeJSON
 // compares the two.
 func appendTreeJSON(b []byte, v any) []byte {
@@ -47,6 +47,22 @@ func appendTreeValue(b []byte, v any) []byte {
 			b = appendJSONString(b, k)
 			b = append(b, ':')
 			b = appendTreeValue(b, x[k])
+		}
+		return append(b, '}')
+	case object:
+		x.sortKeys()
+		b = append(b, '{')
+		for i := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, x[i].key)
+			b = append(b, ':')
+			if x[i].isStr {
+				b = appendJSONString(b, x[i].str)
+			} else {
+				b = appendTreeValue(b, x[i].val)
+			}
 		}
 		return append(b, '}')
 	case []any:
