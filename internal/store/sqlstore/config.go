@@ -229,6 +229,16 @@ func (t *tx) configChanged() {
 	t.cfg = nil
 }
 
+// versionRead records the version of the configuration as a statement of
+// the transaction read it along (SQLite; NULL when it returned no row),
+// so that config need not read it again: the transaction's snapshot is
+// the same for all its statements.
+func (t *tx) versionRead(v sql.NullInt64) {
+	if v.Valid {
+		t.version, t.versionKnown = v.Int64, true
+	}
+}
+
 // config returns the copy of the configuration that the transaction may
 // use, or nil when it must read the database.
 func (t *tx) config() (*configSnap, error) {
@@ -256,9 +266,11 @@ func (t *tx) config() (*configSnap, error) {
 		t.cfg = s
 		return s, nil
 	}
-	var version int64
-	if err := t.queryRow(`SELECT version FROM config_version WHERE id = 1`, nil, &version); err != nil {
-		return nil, t.wrap("configuration version", err)
+	version, known := t.version, t.versionKnown
+	if !known {
+		if err := t.queryRow(`SELECT version FROM config_version WHERE id = 1`, nil, &version); err != nil {
+			return nil, t.wrap("configuration version", err)
+		}
 	}
 	s := c.current()
 	if s != nil && s.version == version {
@@ -418,9 +430,9 @@ func (s *configSnap) departments() []casemgr.Department {
 	if len(s.depts) == 0 {
 		return nil
 	}
-	out := make([]casemgr.Department, len(s.depts))
-	for i, d := range s.depts {
-		out[i] = *copyDept(d)
+	out := slices.Clone(s.depts)
+	for i := range out {
+		out[i].SharedWith = slices.Clone(out[i].SharedWith)
 	}
 	return out
 }

@@ -1,7 +1,9 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,6 +113,75 @@ func TestConfigurationCopyFollowsChanges(t *testing.T) {
 			d.Name = "changed"
 			if again := deptByName(t, a, "Two"); again == nil || again.SharedWith[0] != 1 {
 				t.Errorf("changing a department read changed the copy: %+v", again)
+			}
+		})
+	}
+}
+
+// A read of activities to show reads the configuration's version with the
+// activities on SQLite (no statement of its own): a change another
+// process made before the read is seen by it all the same, with or
+// without the customers, as it is by any read (on PostgreSQL once its
+// notification arrives).
+func TestConfigurationReadWithActivitiesFollowsChanges(t *testing.T) {
+	urls := map[string]string{
+		"sqlite":   "sqlite://" + filepath.Join(t.TempDir(), "casemgr.db"),
+		"postgres": storetest.PostgresSchema(t),
+	}
+	for engine, url := range urls {
+		t.Run(engine, func(t *testing.T) {
+			a, b := openURL(t, url), openURL(t, url)
+			now := casemgr.Millis(time.Now())
+			if err := b.Write(t.Context(), func(tx casemgr.Tx) error {
+				if err := tx.InsertDepartment(&casemgr.Department{ID: 1, Name: "One"}); err != nil {
+					return err
+				}
+				return tx.InsertActivity(&casemgr.Activity{ID: 7, Department: 1, Type: casemgr.TypeTask, Created: now, LastModified: now})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			names := func(customers bool) []string {
+				t.Helper()
+				var out []string
+				if err := a.Read(t.Context(), func(tx casemgr.Tx) error {
+					out = nil
+					acts, err := tx.ActivitiesToShow([]casemgr.ID{7}, customers, true)
+					if err != nil || len(acts) != 1 {
+						t.Fatalf("activities %v, %v", acts, err)
+					}
+					list, err := tx.Departments()
+					for _, d := range list {
+						out = append(out, d.Name)
+					}
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for !sqlstore.HasConfigCopy(a.(*sqlstore.Store)) {
+				if time.Now().After(deadline) {
+					t.Fatal("the store never kept a copy of the configuration")
+				}
+				names(true)
+				time.Sleep(10 * time.Millisecond)
+			}
+			for i, customers := range []bool{true, false, true} {
+				name := fmt.Sprintf("Dept %d", i)
+				if err := b.Write(t.Context(), func(tx casemgr.Tx) error {
+					return tx.InsertDepartment(&casemgr.Department{ID: casemgr.ID(10 + i), Name: name})
+				}); err != nil {
+					t.Fatal(err)
+				}
+				got := names(customers)
+				for engine == "postgres" && !slices.Contains(got, name) && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+					got = names(customers)
+				}
+				if !slices.Contains(got, name) {
+					t.Fatalf("customers %v: departments %v after %q was added", customers, got, name)
+				}
 			}
 		})
 	}

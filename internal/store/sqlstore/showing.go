@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"cmp"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,7 +46,23 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 	case len(ids) == 0 || t.write:
 		return t.Activities(ids, false)
 	case !customers && t.conn == nil:
-		return t.readActivities("activities", activitiesByIDsUnnamed, false, t.d.ids(ids))
+		var acts []casemgr.Activity
+		sc := newActivityScan()
+		var version sql.NullInt64
+		dest := append(slices.Clip(sc.dest), &version)
+		err := t.each(activitiesByIDsUnnamed, []any{t.d.ids(ids)}, func(r scanner) error {
+			if err := r.Scan(dest...); err != nil {
+				return err
+			}
+			row, err := sc.decode()
+			acts = append(acts, row.Activity)
+			return err
+		})
+		if err != nil {
+			return nil, t.wrap("activities", err)
+		}
+		t.versionRead(version)
+		return acts, nil
 	case !customers && !end:
 		return t.Activities(ids, false)
 	}
@@ -87,7 +104,10 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 	if t.conn != nil {
 		err = t.batch(end, batchQuery{sql: t.d.activitiesToShowSQL(), args: []any{arg}, row: row})
 	} else {
+		var version sql.NullInt64
+		sc.dest = append(sc.dest, &version)
 		err = t.each(t.d.activitiesToShowSQL(), []any{arg}, row)
+		t.versionRead(version)
 	}
 	if err != nil {
 		return nil, t.wrap("activities to show", err)
@@ -244,9 +264,14 @@ func (d *dialect) activitiesToShowSQL() string {
 var (
 	activitiesToShowArrays = postgresDialect.buildActivitiesToShowSQL()
 	activitiesToShowJSON   = sqliteDialect.buildActivitiesToShowSQL()
-	activitiesByIDsUnnamed = "SELECT " + unnamedColumns(activities.all) + " FROM activities WHERE " +
+	activitiesByIDsUnnamed = "SELECT " + unnamedColumns(activities.all+", "+configVersionSQL) + " FROM activities WHERE " +
 		sqliteDialect.in("id") + " ORDER BY id"
 )
+
+// configVersionSQL is the version of the configuration (config.go), as a
+// column of the reads of activities to show on SQLite: the transaction
+// then knows it without a statement of its own (versionRead).
+const configVersionSQL = `(SELECT version FROM config_version WHERE id = 1)`
 
 func (d *dialect) buildActivitiesToShowSQL() string {
 	contact := `ct.id IN (a.contact_id, (SELECT h.contact_id FROM contact_points h WHERE h.id = a.contact_point_id))`
@@ -258,7 +283,7 @@ func (d *dialect) buildActivitiesToShowSQL() string {
 		ct.id, ct.customer_id, ct.first_name, ct.last_name, ct.details,
 		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs`
 	if !d.arrayParams {
-		cols = unnamedColumns(cols)
+		cols = unnamedColumns(cols + ", " + configVersionSQL)
 	}
 	return `SELECT ` + cols + `
 		FROM activities a

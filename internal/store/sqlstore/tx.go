@@ -39,6 +39,10 @@ type tx struct {
 	cache       *configCache
 	cfg         *configSnap
 	configDirty bool
+	// version is the version of the configuration, when versionKnown:
+	// read with the activities to show (SQLite).
+	version      int64
+	versionKnown bool
 	// readActs are the activities this write transaction read, by ID, as
 	// the rows hold them until it writes them (on PostgreSQL those it
 	// locked), so that UpdateActivities sets only the columns that changed
