@@ -187,6 +187,11 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	wq := common()
 	wq.Add("_pragma", "journal_mode(WAL)")
+	// The sub-journal (the pages a savepoint or a statement may have to
+	// roll back) in memory: with group commit every Write runs in a
+	// savepoint, and a transaction's sub-journal past 64 KiB would be
+	// written to a temporary file, a pwrite per page.
+	wq.Add("_pragma", "temp_store(MEMORY)")
 	wq.Set("_txlock", "immediate")
 	rq := common()
 	rq.Add("_pragma", "query_only(1)")
