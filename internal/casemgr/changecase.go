@@ -325,11 +325,11 @@ func applyChangeCase(tx Tx, st *changeCaseState, actor Actor, req ChangeCaseRequ
 		return 0, err
 	}
 	hist = append(hist, moved...)
-	left, err := tx.CaseActivities([]ID{st.source}, false)
+	left, err := tx.CaseActivityStatuses([]ID{st.source})
 	if err != nil {
 		return 0, err
 	}
-	if sourceCaseClosesWhenNoOpenActivity(st.src, left) {
+	if sourceCaseClosesWhenNoOpenActivity(st.src, left[st.source]) {
 		st.src.Status = CaseClosed
 		t := now
 		st.src.LastClosed = &t

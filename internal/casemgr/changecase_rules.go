@@ -36,13 +36,14 @@ func targetCaseHasSameCustomer(src, dst *Case) bool {
 func closedTargetReopens(dst *Case) bool { return dst.Status == CaseClosed }
 
 // sourceCaseClosesWhenNoOpenActivity: the source case closes when none of the
-// activities left in it is open.
-func sourceCaseClosesWhenNoOpenActivity(src *Case, left []Activity) bool {
+// activities left in it is open; left are the statuses they have
+// (Tx.CaseActivityStatuses).
+func sourceCaseClosesWhenNoOpenActivity(src *Case, left []string) bool {
 	if src.Status == CaseClosed {
 		return false
 	}
-	for _, a := range left {
-		if openStatus(a.Status) {
+	for _, status := range left {
+		if openStatus(status) {
 			return false
 		}
 	}

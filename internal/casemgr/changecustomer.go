@@ -256,17 +256,15 @@ func (s *Service) followCase(tx Tx, actor Actor, caseID, customer ID, now time.T
 	if err != nil || len(cases) == 0 {
 		return err
 	}
-	all, err := tx.CaseActivities([]ID{caseID}, false)
+	c := cases[0]
+	if c.Customer == customer {
+		return nil
+	}
+	customers, err := tx.CaseActivityCustomers(caseID)
 	if err != nil {
 		return err
 	}
-	for _, a := range all {
-		if a.Customer != customer {
-			return nil
-		}
-	}
-	c := cases[0]
-	if c.Customer == customer {
+	if !caseActivitiesAllOfCustomer(customers, customer) {
 		return nil
 	}
 	before := c

@@ -21,6 +21,18 @@ func draftResponses(responses []Activity) map[ID]bool {
 	return draft
 }
 
+// caseActivitiesAllOfCustomer: a case follows the target customer only when
+// every one of its activities belongs to it; customers are those its
+// activities belong to (Tx.CaseActivityCustomers).
+func caseActivitiesAllOfCustomer(customers []ID, target ID) bool {
+	for _, c := range customers {
+		if c != target {
+			return false
+		}
+	}
+	return true
+}
+
 // pointsOfOneCustomer: all the contact points of a request belong to one
 // customer, the target.
 func pointsOfOneCustomer(cp *ContactPoint, target ID) bool { return cp.Customer == target }

@@ -188,13 +188,9 @@ func closeCasesLeftWithoutOpenActivity(tx Tx, cases map[ID]*Case, actor Actor, n
 		return nil, nil
 	}
 	ids := slices.Sorted(maps.Keys(cases))
-	acts, err := tx.CaseActivities(ids, false)
+	byCase, err := tx.CaseActivityStatuses(ids)
 	if err != nil {
 		return nil, err
-	}
-	byCase := map[ID][]Activity{}
-	for _, a := range acts {
-		byCase[a.Case] = append(byCase[a.Case], a)
 	}
 	var hist []HistoryEntry
 	for _, id := range ids {

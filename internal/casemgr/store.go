@@ -125,6 +125,15 @@ type Tx interface {
 	Activities(ids []ID, forUpdate bool) ([]Activity, error)
 	// CaseActivities returns every activity of the given cases.
 	CaseActivities(caseIDs []ID, forUpdate bool) ([]Activity, error)
+	// CaseActivityStatuses returns, for each of the cases that has
+	// activities, the statuses its activities have, each once, sorted:
+	// whether a case is left with an open activity, without reading the
+	// activities.
+	CaseActivityStatuses(caseIDs []ID) (map[ID][]string, error)
+	// CaseActivityCustomers returns the customers the activities of a
+	// case belong to, each once, in ID order (0 for an activity without
+	// a customer).
+	CaseActivityCustomers(caseID ID) ([]ID, error)
 	// Responses returns every activity whose ResponseTo is one of parents.
 	Responses(parents []ID, forUpdate bool) ([]Activity, error)
 	// InsertActivity stores a new activity; when a.ID is 0 a new ID is

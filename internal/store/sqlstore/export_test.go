@@ -46,6 +46,8 @@ func HotQueries(engine string) []HotQuery {
 	add("activities by id list, locked", d.byIDs(activities, true), acts)
 	add("activities of cases", d.caseActivitiesSQL(false), d.ids([]int64{12, 4321}))
 	add("activities of cases, locked", d.caseActivitiesSQL(true), d.ids([]int64{12, 4321}))
+	add("statuses of the activities of cases", d.caseActivityStatusesSQL(), d.ids([]int64{12, 4321}))
+	add("customers of the activities of a case", d.caseActivityCustomersSQL(), d.ids([]int64{4321}))
 	add("responses of activities", d.responsesSQL(false), acts)
 	add("responses of activities, locked", d.responsesSQL(true), acts)
 	add("activities with their responses", d.withResponsesSQL(), acts, acts, acts)

@@ -598,6 +598,19 @@ func testActivities(t *testing.T, db store.DB) {
 	same(t, "Responses", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
 		return tx.Responses(ids(3000), false)
 	}), []casemgr.Activity{*other, *resp})
+	caseStatuses := func() map[casemgr.ID][]string {
+		return get(t, db, func(tx casemgr.Tx) (map[casemgr.ID][]string, error) {
+			return tx.CaseActivityStatuses(ids(2001, 2000, 2003))
+		})
+	}
+	same(t, "CaseActivityStatuses", caseStatuses(), map[casemgr.ID][]string{
+		2000: {casemgr.StatusAssigned, casemgr.StatusCompleted}, 2001: {casemgr.StatusAwaitingAssignment}})
+	same(t, "CaseActivityCustomers", get(t, db, func(tx casemgr.Tx) ([]casemgr.ID, error) {
+		return tx.CaseActivityCustomers(2000)
+	}), ids(0, 500))
+	if got := get(t, db, func(tx casemgr.Tx) ([]casemgr.ID, error) { return tx.CaseActivityCustomers(2003) }); len(got) != 0 {
+		t.Errorf("CaseActivityCustomers of a case without activities = %v", got)
+	}
 	if got := get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) { return tx.Responses(ids(3001), false) }); len(got) != 0 {
 		t.Errorf("Responses of an activity without any = %v", got)
 	}
@@ -628,6 +641,8 @@ func testActivities(t *testing.T, db store.DB) {
 	same(t, "Activities after UpdateActivities", get(t, db, func(tx casemgr.Tx) ([]casemgr.Activity, error) {
 		return tx.Activities(ids(3000, 3001), false)
 	}), []casemgr.Activity{u, r})
+	same(t, "CaseActivityStatuses after UpdateActivities", caseStatuses(), map[casemgr.ID][]string{
+		2000: {casemgr.StatusCompleted}, 2001: {casemgr.StatusAwaitingAssignment, casemgr.StatusInWorkflow}})
 
 	if err := db.Write(t.Context(), func(tx casemgr.Tx) error {
 		x := *resp
@@ -1150,20 +1165,22 @@ func testNotFound(t *testing.T, db store.DB) {
 			}
 		}
 		lists := map[string]func() (int, error){
-			"Departments":          func() (int, error) { l, err := tx.Departments(); return len(l), err },
-			"Queues":               func() (int, error) { l, err := tx.Queues(); return len(l), err },
-			"Users":                func() (int, error) { l, err := tx.Users(); return len(l), err },
-			"Customers":            func() (int, error) { l, err := tx.Customers(ids(1)); return len(l), err },
-			"Contacts":             func() (int, error) { l, err := tx.Contacts(ids(1)); return len(l), err },
-			"ContactPoints":        func() (int, error) { l, err := tx.ContactPoints(ids(1)); return len(l), err },
-			"ContactPointsByValue": func() (int, error) { l, err := tx.ContactPointsByValue("email", "x"); return len(l), err },
-			"Cases":                func() (int, error) { l, err := tx.Cases(ids(1), false); return len(l), err },
-			"Activities":           func() (int, error) { l, err := tx.Activities(ids(1), false); return len(l), err },
-			"CaseActivities":       func() (int, error) { l, err := tx.CaseActivities(ids(1), false); return len(l), err },
-			"Responses":            func() (int, error) { l, err := tx.Responses(ids(1), false); return len(l), err },
-			"History":              func() (int, error) { l, err := tx.History("case", 1); return len(l), err },
-			"Attachments":          func() (int, error) { l, err := tx.Attachments([]string{"x"}, false); return len(l), err },
-			"AttributeDefs":        func() (int, error) { l, err := tx.AttributeDefs("case"); return len(l), err },
+			"Departments":           func() (int, error) { l, err := tx.Departments(); return len(l), err },
+			"Queues":                func() (int, error) { l, err := tx.Queues(); return len(l), err },
+			"Users":                 func() (int, error) { l, err := tx.Users(); return len(l), err },
+			"Customers":             func() (int, error) { l, err := tx.Customers(ids(1)); return len(l), err },
+			"Contacts":              func() (int, error) { l, err := tx.Contacts(ids(1)); return len(l), err },
+			"ContactPoints":         func() (int, error) { l, err := tx.ContactPoints(ids(1)); return len(l), err },
+			"ContactPointsByValue":  func() (int, error) { l, err := tx.ContactPointsByValue("email", "x"); return len(l), err },
+			"Cases":                 func() (int, error) { l, err := tx.Cases(ids(1), false); return len(l), err },
+			"Activities":            func() (int, error) { l, err := tx.Activities(ids(1), false); return len(l), err },
+			"CaseActivities":        func() (int, error) { l, err := tx.CaseActivities(ids(1), false); return len(l), err },
+			"CaseActivityStatuses":  func() (int, error) { l, err := tx.CaseActivityStatuses(ids(1)); return len(l), err },
+			"CaseActivityCustomers": func() (int, error) { l, err := tx.CaseActivityCustomers(1); return len(l), err },
+			"Responses":             func() (int, error) { l, err := tx.Responses(ids(1), false); return len(l), err },
+			"History":               func() (int, error) { l, err := tx.History("case", 1); return len(l), err },
+			"Attachments":           func() (int, error) { l, err := tx.Attachments([]string{"x"}, false); return len(l), err },
+			"AttributeDefs":         func() (int, error) { l, err := tx.AttributeDefs("case"); return len(l), err },
 		}
 		for name, fn := range lists {
 			if n, err := fn(); n != 0 || err != nil {
