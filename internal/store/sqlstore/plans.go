@@ -59,7 +59,8 @@ var (
 // genericStatements is the set of the statements of write transactions on
 // PostgreSQL, other than UPDATEs and INSERTs, whose generic plan is the
 // index lookup their custom plans are: reads of rows by ID, by case, by
-// parent, and the customers' read with contacts and points.
+// parent, the customers' read with contacts and points, and the statuses
+// and customers of a case's activities.
 func genericStatements() map[string]struct{} {
 	genericOnce.Do(func() {
 		genericSet = map[string]struct{}{}
@@ -79,7 +80,7 @@ func (d *dialect) genericStatementList() []string {
 		}
 		out = append(out, d.responsesSQL(lock), d.caseActivitiesSQL(lock), d.casesSQL(lock))
 	}
-	out = append(out, d.customersSQL(), d.customerHeadsSQL())
+	out = append(out, d.customersSQL(), d.customerHeadsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL())
 	for i, q := range out {
 		out[i] = d.sql(q)
 	}
