@@ -36,10 +36,11 @@ type shownCustomers struct {
 
 // ActivitiesToShow returns Activities(ids, false), in a read transaction
 // with their customers when customers is set, for a later
-// CustomersShowing, in the same statement; on PostgreSQL, when last is
-// set, it ends the transaction in that round trip too (ROLLBACK): a
-// statement after it makes Store.Read run the read again, with the
-// transaction kept open.
+// CustomersShowing, in the same statement. When last is set it ends the
+// read with that statement: on PostgreSQL the ROLLBACK goes in its round
+// trip; on SQLite, when it is the read's first statement, it runs alone,
+// without a transaction (eachAlone). A statement after it makes
+// Store.Read run the read again, with the transaction kept open.
 func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr.Activity, error) {
 	end := last && t.conn != nil && t.ctx.Value(keepOpenKey{}) == nil
 	switch {
@@ -50,7 +51,11 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 		sc := newActivityScan()
 		var version sql.NullInt64
 		dest := append(slices.Clip(sc.dest), &version)
-		err := t.each(activitiesByIDsUnnamed, []any{t.d.ids(ids)}, func(r scanner) error {
+		each := t.each
+		if last && t.alone() {
+			each = t.eachAlone
+		}
+		err := each(activitiesByIDsUnnamed, []any{t.d.ids(ids)}, func(r scanner) error {
 			if err := r.Scan(dest...); err != nil {
 				return err
 			}
@@ -106,7 +111,11 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 	} else {
 		var version sql.NullInt64
 		sc.dest = append(sc.dest, &version)
-		err = t.each(t.d.activitiesToShowSQL(), []any{arg}, row)
+		each := t.each
+		if last && t.alone() {
+			each = t.eachAlone
+		}
+		err = each(t.d.activitiesToShowSQL(), []any{arg}, row)
 		t.versionRead(version)
 	}
 	if err != nil {

@@ -431,6 +431,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		}
 		defer func() { _ = conn.Close() }()
 		t.conn, t.begin = conn, pgBegin(write)
+	} else if !write {
+		// Begun at its first statement, if any (tx.stmt).
+		t.beginRead = func() (*sql.Tx, error) { return db.BeginTx(ctx, opts) }
 	} else {
 		sqlTx, err := db.BeginTx(ctx, opts)
 		if err != nil {

@@ -20,9 +20,13 @@ type tx struct {
 	// runs on conn: begin is its BEGIN, sent with its first statement
 	// (pipeline.go), and begun records that it was.
 	sqlTx *sql.Tx
-	conn  *sql.Conn
-	begin string
-	begun bool
+	// beginRead begins a read transaction on SQLite, at its first
+	// statement (SQLite's deferred BEGIN takes its snapshot there all the
+	// same): a read of one statement may run it alone (eachAlone).
+	beginRead func() (*sql.Tx, error)
+	conn      *sql.Conn
+	begin     string
+	begun     bool
 	// generic records that the transaction runs its statements' generic
 	// plans (plans.go).
 	generic bool
@@ -105,6 +109,13 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	}
 	if st, ok := t.stmts[q]; ok {
 		return st, nil
+	}
+	if t.sqlTx == nil && t.beginRead != nil {
+		sqlTx, err := t.beginRead()
+		if err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
+		t.sqlTx, t.beginRead = sqlTx, nil
 	}
 	var st *sql.Stmt
 	if cached := t.prepared.get(q); cached != nil {
@@ -208,6 +219,40 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 		}
 		t.roundTrip()
 		rows, err = t.on().QueryContext(t.ctx, q, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// alone reports whether a read may run its next statement alone, outside
+// a transaction, and end there (SQLite: nothing ran in it yet, and it is
+// not a read run again to be kept open).
+func (t *tx) alone() bool {
+	return t.sqlTx == nil && t.beginRead != nil && t.ctx.Value(keepOpenKey{}) == nil
+}
+
+// eachAlone runs a query of a read as a statement of its own on SQLite,
+// outside a transaction: one snapshot for the statement, without the
+// BEGIN and ROLLBACK of a transaction around it. The read has ended then:
+// any later statement is errReadAgain, and Store.Read runs the read again
+// in a transaction kept open.
+func (t *tx) eachAlone(q string, args []any, fn func(scanner) error) error {
+	t.count()
+	t.beginRead, t.ended = nil, true
+	var rows *sql.Rows
+	var err error
+	if st := t.prepared.get(q); st != nil {
+		rows, err = st.QueryContext(t.ctx, args...)
+	} else {
+		rows, err = t.prepared.pool.QueryContext(t.ctx, q, args...)
 	}
 	if err != nil {
 		return err
