@@ -193,26 +193,29 @@ func (t *tx) Responses(parents []casemgr.ID, forUpdate bool) ([]casemgr.Activity
 // that answers one of them, in ID order, locked in a Write: what
 // Responses then Activities of the parents and their responses return.
 // On an engine without row locks (SQLite, one writer) nothing can change
-// between the two, and one statement reads both; on PostgreSQL the two
-// statements run as before, so that the rows are locked in one ordered
-// pass.
+// between the two, and one statement reads both; on PostgreSQL one
+// statement too (lockedWithResponsesSQL), which locks the rows in one
+// ordered pass. In a Read, the two statements run unlocked.
 func (t *tx) ActivitiesWithResponses(ids []casemgr.ID) ([]casemgr.Activity, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if t.d.lockRows {
-		pre, err := t.Responses(ids, false)
-		if err != nil {
-			return nil, err
-		}
-		all := slices.Clone(ids)
-		for _, r := range pre {
-			all = append(all, r.ID)
-		}
-		return t.Activities(slices.Compact(slices.Sorted(slices.Values(all))), true)
-	}
 	p := t.d.ids(ids)
-	return t.readActivities("activities with responses", t.d.withResponsesSQL(), true, p, p, p)
+	if !t.d.lockRows {
+		return t.readActivities("activities with responses", t.d.withResponsesSQL(), true, p, p, p)
+	}
+	if t.write {
+		return t.readActivities("activities with responses", t.d.lockedWithResponsesSQL(), true, p, p)
+	}
+	pre, err := t.Responses(ids, false)
+	if err != nil {
+		return nil, err
+	}
+	all := slices.Clone(ids)
+	for _, r := range pre {
+		all = append(all, r.ID)
+	}
+	return t.Activities(slices.Compact(slices.Sorted(slices.Values(all))), false)
 }
 
 // InsertActivity stores a new activity; a zero ID is assigned and written
@@ -667,6 +670,18 @@ func (d *dialect) withResponsesSQL() string {
 	return `SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("id") +
 		` UNION ALL SELECT ` + activities.all + ` FROM activities WHERE ` + d.in("response_to") +
 		` AND response_to <> 0 AND NOT (` + d.in("id") + `) ORDER BY id`
+}
+
+// lockedWithResponsesSQL is the query of activities by ID with their
+// responses, locked (engines with row locks): the IDs named and those of
+// their responses (by the partial index of responsesSQL) form one array,
+// whose rows are locked in ID order, one pass, as two requests locking
+// overlapping sets must (a response may have a lower ID than its parent).
+// Which activity a response answers never changes, so the responses read
+// before the locks are those the locked rows hold.
+func (d *dialect) lockedWithResponsesSQL() string {
+	return `SELECT ` + activities.all + ` FROM activities WHERE id = ANY(?::bigint[] || ARRAY(SELECT id FROM activities WHERE ` +
+		d.in("response_to") + ` AND response_to <> 0)) ORDER BY id` + d.forUpdate(true)
 }
 
 // customAttributeHas is the condition that the custom attributes (a JSON

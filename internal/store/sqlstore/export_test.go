@@ -51,6 +51,9 @@ func HotQueries(engine string) []HotQuery {
 	add("responses of activities", d.responsesSQL(false), acts)
 	add("responses of activities, locked", d.responsesSQL(true), acts)
 	add("activities with their responses", d.withResponsesSQL(), acts, acts, acts)
+	if d.lockRows {
+		add("activities with their responses, locked", d.lockedWithResponsesSQL(), acts, acts)
+	}
 	add("customers with contacts and points", d.customersSQL(), d.ids([]int64{7, 3210}))
 	add("customers with the contacts and points activities show", d.customersShowingSQL(),
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
