@@ -387,6 +387,7 @@ func (t *tx) changedColumns(a *casemgr.Activity) (uint64, activityJSON) {
 // updateActivity writes one activity (row by row on SQLite; a single
 // activity on PostgreSQL).
 func (t *tx) updateActivity(op string, a *casemgr.Activity) error {
+	_, locked := t.readActs[a.ID]
 	changed, js := t.changedColumns(a)
 	if changed == allActivityColumns {
 		return t.updateRow(op, activities, a.ID, activityValues(a)...)
@@ -402,16 +403,27 @@ func (t *tx) updateActivity(op string, a *casemgr.Activity) error {
 			args = append(args, activityColumnValue(a, &js, j).arg(activityTypes[j]))
 		}
 	}
-	r, err := t.exec(op, changedActivityUpdate+strings.Join(sets, ", ")+" WHERE id = ?", append(args, a.ID)...)
+	q := changedActivityUpdate + strings.Join(sets, ", ") + " WHERE id = ?"
+	check := func(n int64) error {
+		if n != 1 {
+			return t.wrap(op, fmt.Errorf("activity %d does not exist", a.ID))
+		}
+		return nil
+	}
+	if locked && t.canDefer() {
+		// Locked by this transaction (readActs): it exists.
+		t.deferExec(op, q, check, append(args, a.ID)...)
+		return nil
+	}
+	r, err := t.exec(op, q, append(args, a.ID)...)
 	if err != nil {
 		return err
 	}
-	if n, err := r.RowsAffected(); err != nil {
+	n, err := r.RowsAffected()
+	if err != nil {
 		return t.wrap(op, err)
-	} else if n != 1 {
-		return t.wrap(op, fmt.Errorf("activity %d does not exist", a.ID))
 	}
-	return nil
+	return check(n)
 }
 
 // activityTypes are the PostgreSQL types of the columns of activities (after
@@ -464,9 +476,13 @@ func (t *tx) updateActivitiesSet(op string, list []*casemgr.Activity) error {
 	}
 	writes := make([]write, 0, len(last))
 	var changed uint64
+	locked := true // every row written was locked by this transaction
 	for i, a := range list {
 		if last[a.ID] != i {
 			continue
+		}
+		if _, ok := t.readActs[a.ID]; !ok {
+			locked = false
 		}
 		c, js := t.changedColumns(a)
 		if c != 0 {
@@ -523,16 +539,26 @@ func (t *tx) updateActivitiesSet(op string, list []*casemgr.Activity) error {
 			args = append(args, vals)
 		}
 	}
+	check := func(got int64) error {
+		if got != int64(n) {
+			return t.wrap(op, fmt.Errorf("%d of %d activities do not exist", int64(n)-got, n))
+		}
+		return nil
+	}
+	if locked && t.canDefer() {
+		// Every row locked by this transaction (readActs): each exists.
+		t.deferExec(op, activitiesSetUpdate(changed), check, args...)
+		return nil
+	}
 	r, err := t.exec(op, activitiesSetUpdate(changed), args...)
 	if err != nil {
 		return err
 	}
-	if got, err := r.RowsAffected(); err != nil {
+	got, err := r.RowsAffected()
+	if err != nil {
 		return t.wrap(op, err)
-	} else if got != int64(n) {
-		return t.wrap(op, fmt.Errorf("%d of %d activities do not exist", int64(n)-got, n))
 	}
-	return nil
+	return check(got)
 }
 
 // sortColumns maps the sort names of ActivityFilter to columns. Only these

@@ -81,11 +81,7 @@ func HotQueries(engine string) []HotQuery {
 		ids := []int64{17, 2048, 20001}
 		add("activities updated by id array", activitiesSetUpdate(1<<7|1<<9|1<<26), ids,
 			[]string{"assigned", "assigned", "assigned"}, []int64{105, 105, 105}, []int64{1700000000000, 1700000000000, 1700000000000})
-		add("history appended from arrays", `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
-		SELECT u.entity, u.entity_id, u.action, u.actor, u.at, u.before_json, u.after_json
-		FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
-			WITH ORDINALITY AS u(entity, entity_id, action, actor, at, before_json, after_json, n)
-		ORDER BY u.n RETURNING seq`, []string{"activity"}, []int64{17}, []string{"pick"}, []string{"user:105"},
+		add("history appended from arrays", historySetInsert, []string{"activity"}, []int64{17}, []string{"pick"}, []string{"user:105"},
 			[]int64{1700000000000}, []string{"before"}, []string{"after"})
 	}
 	add("token with its session", tokenWithSessionSQL, "h777")

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,7 +20,7 @@ func (t *tx) AppendHistory(entries []casemgr.HistoryEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if t.d.batchWrites && len(entries) > 1 {
+	if t.d.batchWrites && (len(entries) > 1 || t.canDefer()) {
 		if err := t.appendHistorySet(op, entries); err != nil {
 			return err
 		}
@@ -84,7 +83,9 @@ func (t *tx) appendHistoryRows(op string, entries []casemgr.HistoryEntry) error 
 // appendHistorySet appends entries with one statement on PostgreSQL. The
 // rows are inserted in the order of the entries (ORDER BY the ordinality),
 // so their numbers, drawn from the sequence one row after the other, rise in
-// that order: sorted, the returned numbers are the entries' in turn.
+// that order: sorted, the returned numbers are the entries' in turn. In a
+// write transaction under way the statement is deferred (pipeline.go): the
+// entries' numbers are set when it has run, by the end of the Write.
 func (t *tx) appendHistorySet(op string, entries []casemgr.HistoryEntry) error {
 	n := len(entries)
 	entity, action, actor, before, after := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -92,27 +93,40 @@ func (t *tx) appendHistorySet(op string, entries []casemgr.HistoryEntry) error {
 	for i, e := range entries {
 		entity[i], ids[i], action[i], actor[i], at[i], before[i], after[i] = e.Entity, e.EntityID, e.Action, e.Actor, millis(e.At), e.Before, e.After
 	}
-	seqs, err := queryList(t, op, func(r scanner) (int64, error) {
+	seqs := make([]int64, 0, n)
+	row := func(r scanner) error {
 		var seq int64
 		err := r.Scan(&seq)
-		return seq, err
-	}, `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
+		seqs = append(seqs, seq)
+		return err
+	}
+	done := func() error {
+		if len(seqs) != n {
+			return t.wrap(op, fmt.Errorf("%d history entries inserted of %d", len(seqs), n))
+		}
+		slices.Sort(seqs)
+		for i := range entries {
+			entries[i].Seq = seqs[i]
+		}
+		return nil
+	}
+	args := []any{entity, ids, action, actor, at, before, after}
+	if t.canDefer() {
+		t.deferQuery(op, historySetInsert, row, done, args...)
+		return nil
+	}
+	if err := t.each(historySetInsert, args, row); err != nil {
+		return t.wrap(op, err)
+	}
+	return done()
+}
+
+// historySetInsert appends history entries from arrays of their fields.
+const historySetInsert = `INSERT INTO history (entity, entity_id, action, actor, at, before_json, after_json)
 		SELECT u.entity, u.entity_id, u.action, u.actor, u.at, u.before_json, u.after_json
 		FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
 			WITH ORDINALITY AS u(entity, entity_id, action, actor, at, before_json, after_json, n)
-		ORDER BY u.n RETURNING seq`, entity, ids, action, actor, at, before, after)
-	if err != nil {
-		return err
-	}
-	if len(seqs) != n {
-		return t.wrap(op, fmt.Errorf("%d history entries inserted of %d", len(seqs), n))
-	}
-	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	for i := range entries {
-		entries[i].Seq = seqs[i]
-	}
-	return nil
-}
+		ORDER BY u.n RETURNING seq`
 
 // History returns the history of one entity, oldest first.
 func (t *tx) History(entity string, id casemgr.ID) ([]casemgr.HistoryEntry, error) {

@@ -461,6 +461,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		}
 	}()
 	if err := fn(t); err != nil {
+		if pf, ok := err.(*pendingFailed); ok {
+			return pf.err // a deferred statement's, as it would have been at once
+		}
 		return err // fn's own error, unwrapped: it may carry a casemgr code
 	}
 	if err := t.beforeCommit(); err != nil {
@@ -479,6 +482,13 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		err = t.sqlTx.Commit()
 	} else {
 		err = t.end(true)
+	}
+	if pf, ok := err.(*pendingFailed); ok {
+		// A statement deferred to the COMMIT failed: the COMMIT did
+		// not run. The transaction is rolled back, and the statement's
+		// error returned as it would have been at once.
+		finished = false
+		return pf.err
 	}
 	if err != nil {
 		// Whether it committed is unknown: assume it did.

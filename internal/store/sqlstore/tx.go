@@ -30,6 +30,9 @@ type tx struct {
 	// generic records that the transaction runs its statements' generic
 	// plans (plans.go).
 	generic bool
+	// pending are the statements deferred to the next batch
+	// (pipeline.go).
+	pending []pendingStmt
 	d       *dialect
 	write   bool
 	// stmts holds the statements bound to this transaction (SQLite), so
@@ -87,6 +90,9 @@ var errReadAgain = errors.New("read after the end of the read transaction: run a
 var ErrReadOnly = errors.New("write in a read-only transaction")
 
 func (t *tx) wrap(op string, err error) error {
+	if pf, ok := err.(*pendingFailed); ok {
+		return pf.err // a deferred statement's error, wrapped already
+	}
 	return fmt.Errorf("%s: %s: %w", t.d.name, op, err)
 }
 
@@ -155,6 +161,9 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	if !t.pgStarted() {
 		return t.firstExec(q, args)
 	}
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	if err := t.plansFor(q); err != nil {
 		return nil, err
 	}
@@ -214,6 +223,9 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	case !t.pgStarted():
 		return t.firstEach(q, args, fn)
 	default:
+		if err := t.flush(); err != nil {
+			return err
+		}
 		if err := t.plansFor(q); err != nil {
 			return err
 		}
@@ -276,6 +288,9 @@ func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
 	}
 	q = t.d.sql(q)
 	t.count()
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if err := t.plansFor(q); err != nil {
 		return err
 	}
@@ -312,6 +327,9 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	if !t.pgStarted() {
 		return t.firstRow(q, args, dest)
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if err := t.plansFor(q); err != nil {
 		return err
 	}
@@ -320,6 +338,10 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 }
 
 func (t *tx) exec(op, q string, args ...any) (sql.Result, error) {
+	if strings.HasPrefix(q, deferredEventsInsert) && len(t.pending) > 0 {
+		t.deferExec(op, q, nil, args...)
+		return deferredResult{}, nil
+	}
 	r, err := t.execSQL(q, args...)
 	if err != nil {
 		return nil, t.wrap(op, err)
