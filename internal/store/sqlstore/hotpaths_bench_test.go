@@ -14,7 +14,8 @@ import (
 
 // BenchmarkHotPaths measures, on both engines and a generated world, the
 // store calls behind every request: authenticating a token (token, session,
-// user), reading an activity as GET /activity/{id} does, the configuration
+// user), reading an activity as GET /activity/{id} did and as it does now
+// (get_activity_to_show), the configuration
 // from the copy, a bulk request's responses, a 75-activity write with its
 // history, and a creation.
 func BenchmarkHotPaths(b *testing.B) {
@@ -94,6 +95,33 @@ func benchHotPaths(b *testing.B, db store.DB) {
 				return err
 			}
 			_, err = tx.Customers([]casemgr.ID{acts[0].Customer})
+			return err
+		})
+	})
+	// What GET /activity/{id} reads today: the activity with its
+	// customer, contact and point (ActivitiesToShow, the read ending
+	// with it), the configuration from the copy, the customer as shown.
+	b.Run("get_activity_to_show", func(b *testing.B) {
+		read(b, func(tx casemgr.Tx) error {
+			acts, err := tx.ActivitiesToShow([]casemgr.ID{1234}, true, true)
+			if err != nil || len(acts) != 1 {
+				b.Fatalf("activity: %v", err)
+			}
+			if _, err := tx.Departments(); err != nil {
+				return err
+			}
+			if _, err := tx.User(acts[0].AssignedUser); err != nil {
+				return err
+			}
+			a := acts[0]
+			var contacts, points []casemgr.ID
+			if a.Contact != 0 {
+				contacts = []casemgr.ID{a.Contact}
+			}
+			if a.ContactPoint != 0 {
+				points = []casemgr.ID{a.ContactPoint}
+			}
+			_, err = tx.CustomersShowing([]casemgr.ID{a.Customer}, contacts, points)
 			return err
 		})
 	})
