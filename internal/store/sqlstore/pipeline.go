@@ -59,10 +59,10 @@ func (t *tx) rawPgx(fn func(c *pgx.Conn) error) error {
 // Deferred statements. The last statements of a write transaction — the
 // UPDATE of the activities it locked, the INSERTs of their history and
 // events — return nothing the operation goes on with. They are not sent
-// at once but kept (defer), and sent together: with the COMMIT, in one
-// batch, or before whatever statement comes next, in one batch of their
-// own. A pick of 75 activities so sends its UPDATE, history, events and
-// COMMIT in one round trip rather than four.
+// at once but kept (defer), and sent together, in one batch with the
+// COMMIT or with whatever statement comes next (first). A pick of 75
+// activities so sends its UPDATE, history, events and COMMIT in one round
+// trip rather than four.
 //
 // A batch is one pipeline that ends with one Sync: when a statement of it
 // fails, PostgreSQL skips the rest, the COMMIT with them, and the
@@ -130,14 +130,6 @@ func (t *tx) deferQuery(op, q string, fn func(scanner) error, done func() error,
 	}})
 }
 
-// flush sends the deferred statements, if any, in one batch.
-func (t *tx) flush() error {
-	if len(t.pending) == 0 {
-		return nil
-	}
-	return t.rawPgx(t.flushOn)
-}
-
 // flushOn sends the deferred statements, if any, on c in one batch and
 // reads their results in turn.
 func (t *tx) flushOn(c *pgx.Conn) error {
@@ -200,32 +192,53 @@ type pendingFailed struct{ err error }
 func (e *pendingFailed) Error() string { return e.err.Error() }
 func (e *pendingFailed) Unwrap() error { return e.err }
 
-// first sends the transaction's BEGIN and its first statement in one batch,
-// with, in a write transaction whose first statement's generic plan is
-// checked, the SET LOCAL of generic plans (plans.go); use reads the
-// statement's results.
+// first sends q in one batch after what must go before it: the
+// transaction's BEGIN when it has not begun (with, in a write transaction
+// whose first statement's generic plan is checked, the SET LOCAL of
+// generic plans: plans.go), the deferred statements, and the return to the
+// default plans before a statement not checked that follows generic ones;
+// use reads q's results.
 func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) error {
-	return t.pgx(func(c *pgx.Conn) error {
+	return t.rawPgx(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
-		b.Queue(t.begin)
-		generic := t.write && t.d.genericPlanned(q)
-		if generic {
-			b.Queue(genericPlans)
+		begin := !t.begun
+		set := ""
+		if begin {
+			b.Queue(t.begin)
+			if t.write && t.d.genericPlanned(q) {
+				set = genericPlans
+			}
+		} else if t.generic && !t.d.genericPlanned(q) {
+			set = defaultPlans
+		}
+		list := t.pending
+		t.pending = nil
+		for _, p := range list {
+			b.Queue(p.sql, p.args...)
+		}
+		if set != "" {
+			b.Queue(set)
 		}
 		b.Queue(q, args...)
 		t.roundTrip()
 		br := c.SendBatch(t.ctx, b)
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("begin transaction: %w", err)
+		if begin {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("begin transaction: %w", err)
+			}
+			t.begun = true
 		}
-		t.begun = true
-		if generic {
+		if err := readPending(br, list); err != nil {
+			_ = br.Close()
+			return &pendingFailed{err}
+		}
+		if set != "" {
 			if _, err := br.Exec(); err != nil {
 				_ = br.Close()
 				return fmt.Errorf("plan cache mode: %w", err)
 			}
-			t.generic = true
+			t.generic = set == genericPlans
 		}
 		err := use(br)
 		if cerr := br.Close(); err == nil {
@@ -235,9 +248,12 @@ func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) er
 	})
 }
 
-// pgStarted reports whether statements go to the connection as they are:
-// the transaction has begun (or this is SQLite's database/sql Tx).
-func (t *tx) pgStarted() bool { return t.conn == nil || t.begun }
+// batchFirst reports whether q goes through first: on PostgreSQL, before
+// the transaction has begun, after deferred statements, or when the
+// transaction's plans are to go back to the default for it.
+func (t *tx) batchFirst(q string) bool {
+	return t.conn != nil && (!t.begun || len(t.pending) > 0 || (t.generic && !t.d.genericPlanned(q)))
+}
 
 // pgResult is the sql.Result of a pipelined statement.
 type pgResult int64

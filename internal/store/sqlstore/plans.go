@@ -17,9 +17,10 @@ import (
 // whose generic plan is checked (genericPlanned) sends
 // SET LOCAL plan_cache_mode = force_generic_plan with its BEGIN and that
 // statement, in the same round trip; should a statement not checked follow
-// (a range, such as a pull's candidates), the transaction goes back to the
-// default first (one more round trip), so that it is planned for its
-// parameters as before. SET LOCAL ends with the transaction.
+// (a range, such as a pull's candidates), SET LOCAL plan_cache_mode TO
+// DEFAULT goes in its batch before it (first, pipeline.go), so that it is
+// planned for its parameters as before. SET LOCAL ends with the
+// transaction.
 
 // defaultPlans puts a transaction back to the plans of plan_cache_mode's
 // default (the store never sets it for a session).
@@ -85,18 +86,4 @@ func (d *dialect) genericStatementList() []string {
 		out[i] = d.sql(q)
 	}
 	return out
-}
-
-// plansFor makes the transaction's plan mode right for q before it is
-// sent: a statement whose generic plan is not checked, sent after SET
-// LOCAL plan_cache_mode = force_generic_plan, is planned for its
-// parameters again.
-func (t *tx) plansFor(q string) error {
-	if !t.generic || t.d.genericPlanned(q) {
-		return nil
-	}
-	t.generic = false
-	t.roundTrip()
-	_, err := t.conn.ExecContext(t.ctx, defaultPlans)
-	return err
 }

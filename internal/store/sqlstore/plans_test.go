@@ -110,8 +110,12 @@ func TestWritesRunGenericPlansOfCheckedStatements(t *testing.T) {
 	}
 
 	// A pull's candidates after a checked statement: planned for the
-	// parameters (auto plans its first five executions so).
+	// parameters (auto plans its first five executions so), the return to
+	// the default plans in the pull's round trip (three: BEGIN with the
+	// locked read, the pull, the COMMIT).
+	stats := db.(interface{ Stats() sqlstore.Stats })
 	for range 3 {
+		before := stats.Stats().RoundTrips
 		if err := db.Write(ctx, func(tx casemgr.Tx) error {
 			if _, err := tx.Activities(ids, true); err != nil {
 				return err
@@ -123,6 +127,9 @@ func TestWritesRunGenericPlansOfCheckedStatements(t *testing.T) {
 			return err
 		}); err != nil {
 			t.Fatal(err)
+		}
+		if trips := stats.Stats().RoundTrips - before; trips != 3 {
+			t.Errorf("a pull after a locked read: %d round trips, want 3", trips)
 		}
 	}
 	if generic, custom := preparedPlans(t, db, sqlstore.PostgresStatement("pull of one queue, locked"), false); generic != 0 || custom == 0 {

@@ -158,14 +158,8 @@ func (t *tx) execSQL(q string, args ...any) (sql.Result, error) {
 	if st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
-	if !t.pgStarted() {
+	if t.batchFirst(q) {
 		return t.firstExec(q, args)
-	}
-	if err := t.flush(); err != nil {
-		return nil, err
-	}
-	if err := t.plansFor(q); err != nil {
-		return nil, err
 	}
 	t.roundTrip()
 	return t.on().ExecContext(t.ctx, q, args...)
@@ -220,15 +214,9 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 	switch {
 	case st != nil:
 		rows, err = st.QueryContext(t.ctx, args...)
-	case !t.pgStarted():
+	case t.batchFirst(q):
 		return t.firstEach(q, args, fn)
 	default:
-		if err := t.flush(); err != nil {
-			return err
-		}
-		if err := t.plansFor(q); err != nil {
-			return err
-		}
 		t.roundTrip()
 		rows, err = t.on().QueryContext(t.ctx, q, args...)
 	}
@@ -283,17 +271,11 @@ func (t *tx) eachAlone(q string, args []any, fn func(scanner) error) error {
 // every column into an interface value before scanning it (the first
 // statement of a transaction is read so already: firstEach).
 func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
-	if t.conn == nil || t.sqlTx != nil || !t.begun {
+	if t.conn == nil || t.sqlTx != nil || t.batchFirst(t.d.sql(q)) {
 		return t.each(q, args, fn)
 	}
 	q = t.d.sql(q)
 	t.count()
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if err := t.plansFor(q); err != nil {
-		return err
-	}
 	t.roundTrip()
 	return t.pgx(func(c *pgx.Conn) error {
 		rows, err := c.Query(t.ctx, q, args...)
@@ -324,14 +306,8 @@ func (t *tx) queryRow(q string, args []any, dest ...any) error {
 	if st != nil {
 		return st.QueryRowContext(t.ctx, args...).Scan(dest...)
 	}
-	if !t.pgStarted() {
+	if t.batchFirst(q) {
 		return t.firstRow(q, args, dest)
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if err := t.plansFor(q); err != nil {
-		return err
 	}
 	t.roundTrip()
 	return t.on().QueryRowContext(t.ctx, q, args...).Scan(dest...)
