@@ -641,7 +641,10 @@ func (t *tx) PullCandidates(f casemgr.PullFilter) ([]casemgr.Activity, error) {
 	if len(f.Queues) == 1 {
 		queues = f.Queues[0]
 	}
-	return queryList(t, "pull candidates", scanActivity, t.d.pullSQL(t.write, len(f.Queues) == 1),
+	// Read as the other locked reads of a write are (readActivities), so
+	// that UpdateActivities then writes only the columns a pull changes,
+	// not the whole rows.
+	return t.readActivities("pull candidates", t.d.pullSQL(t.write, len(f.Queues) == 1), true,
 		queues, t.d.ids(f.Departments), t.d.strs(f.ExcludeTypes), f.Limit)
 }
 

@@ -251,3 +251,8 @@ func PreparedPlans(in casemgr.Tx, q string, prefix bool) (generic, custom int64,
 	})
 	return generic, custom, generic+custom > 0, err
 }
+
+// KeptActivities returns how many activities a write transaction keeps as
+// read (readActs): those UpdateActivities writes as the columns that
+// changed rather than whole.
+func KeptActivities(in casemgr.Tx) int { return len(in.(*tx).readActs) }
