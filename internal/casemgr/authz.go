@@ -38,7 +38,10 @@ func (a Actor) UserID() ID {
 func (a Actor) String() string {
 	switch {
 	case a.User != nil:
-		return "user:" + strconv.FormatInt(a.User.ID, 10)
+		// One allocation, not two (the number, then the joined string):
+		// every history entry of a request names its actor.
+		var buf [24]byte
+		return string(strconv.AppendInt(append(buf[:0], "user:"...), a.User.ID, 10))
 	case a.Client != nil:
 		return "client:" + a.Client.ClientID
 	}
