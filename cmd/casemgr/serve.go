@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -79,6 +80,26 @@ func setGroupCommit(db store.DB, on, asked bool) error {
 	return nil
 }
 
+// defaultGCPercent is the garbage collector's target of casemgr serve:
+// a request allocates its representation and rows anew, and with Go's
+// default (100) collections took a fifth to a quarter of the server's CPU
+// under load (docs/performance.md, "The garbage collector's target").
+const defaultGCPercent = 400
+
+// setGCPercent sets the garbage collector's target: percent when given
+// (--gc-percent on the command line or in the environment), else the
+// runtime's own reading of GOGC when that is set, else percent.
+func setGCPercent(percent int, given bool, gogc string) error {
+	if percent < -1 || percent == 0 {
+		return fmt.Errorf("serve: --gc-percent must be positive, or -1 (no collections), not %d", percent)
+	}
+	if !given && gogc != "" {
+		return nil
+	}
+	debug.SetGCPercent(percent)
+	return nil
+}
+
 const serveAbout = `Run the server: migrate the schema, load the world asked for, and serve
 until SIGINT or SIGTERM (graceful shutdown).
 
@@ -117,6 +138,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	groupCommit := f.Bool("group-commit", true, "SQLite: commit the writes that arrive while the writer is busy together, each in a savepoint of its own (docs/performance.md); PostgreSQL has none")
 	eventRetention := f.Duration("event-retention", 7*24*time.Hour, "how long events of the change feed are kept before the purge deletes them (0: for ever)")
 	historyRetention := f.Duration("history-retention", 0, "how long the change history of activities, cases and customers is kept before the purge deletes it (0: for ever)")
+	gcPercent := f.Int("gc-percent", defaultGCPercent, "the garbage collector's target: how much the heap grows, in percent of what is live, before the next collection (-1: never); GOGC in the environment, when set, is the default (docs/performance.md)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -139,6 +161,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *webhookTimeout <= 0 || *webhookLease <= 2**webhookTimeout || *webhookBackoff <= 0 || *webhookBackoffMax < *webhookBackoff {
 		return errors.New("serve: --webhook-timeout must be positive and --webhook-lease more than twice as long; --webhook-backoff positive and at most --webhook-backoff-max")
+	}
+	if err := setGCPercent(*gcPercent, f.given("gc-percent"), getenv("GOGC")); err != nil {
+		return err
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
