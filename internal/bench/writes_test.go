@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 	"github.com/casemgr/casemgr/internal/store/sqlstore"
@@ -13,6 +14,27 @@ import (
 // storeOnly hides every method of a Store beyond casemgr.Store: its
 // operations read everything inside their write transactions.
 type storeOnly struct{ casemgr.Store }
+
+// waitListening waits until a PostgreSQL store hears the notifications of
+// configuration changes: until then, and at the moment it starts to, its
+// transactions read the configuration from the database rather than from
+// its copy, and would count statements and round trips that a store
+// serving requests does not run. SQLite's store reports that at once.
+func waitListening(t *testing.T, st casemgr.Store) {
+	t.Helper()
+	es, ok := st.(interface{ AuthEpoch() (uint64, bool) })
+	if !ok {
+		t.Fatal("the store does not tell whether it hears notifications")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, live := es.AuthEpoch(); live {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the store did not hear notifications within 10 s")
+		}
+	}
+}
 
 // TestWritesReadBeforeTheirTransaction counts the statements of the write
 // transaction of a create-calltrack (customer by ID) and of the
@@ -41,6 +63,7 @@ func TestWritesReadBeforeTheirTransaction(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			e := newOperationsEnv(t, urls[engine](t), 4)
+			waitListening(t, e.st)
 			stats := e.st.(interface{ Stats() sqlstore.Stats })
 			count := func(st casemgr.Store, op string) uint64 {
 				e.svc = &casemgr.Service{Store: st}
@@ -74,6 +97,7 @@ func TestWriteRoundTrips(t *testing.T) {
 	want := map[string]uint64{"create-calltrack": 4, "transfer-1": 4, "changecase-1": 4, "changecustomer-1": 7,
 		"transfer-queue-75": 4, "pick-75": 4}
 	e := newOperationsEnv(t, storetest.PostgresSchema(t), 4)
+	waitListening(t, e.st)
 	stats := e.st.(interface{ Stats() sqlstore.Stats })
 	for _, op := range []string{"create-calltrack", "transfer-1", "changecase-1", "changecustomer-1", "transfer-queue-75", "pick-75"} {
 		before := stats.Stats().RoundTrips
