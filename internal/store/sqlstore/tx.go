@@ -220,6 +220,12 @@ func (t *tx) each(q string, args []any, fn func(scanner) error) error {
 		t.roundTrip()
 		rows, err = t.on().QueryContext(t.ctx, q, args...)
 	}
+	return eachRow(rows, err, fn)
+}
+
+// eachRow calls fn on every row of rows (the result of a query that
+// failed with err, or not) and closes them.
+func eachRow(rows *sql.Rows, err error, fn func(scanner) error) error {
 	if err != nil {
 		return err
 	}
@@ -254,16 +260,7 @@ func (t *tx) eachAlone(q string, args []any, fn func(scanner) error) error {
 	} else {
 		rows, err = t.prepared.pool.QueryContext(t.ctx, q, args...)
 	}
-	if err != nil {
-		return err
-	}
-	defer func() { _ = rows.Close() }()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, err, fn)
 }
 
 // eachNative is each, but on a PostgreSQL transaction under way it reads
