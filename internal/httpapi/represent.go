@@ -386,6 +386,15 @@ func linkTo(rel, href string) []any {
 
 func wireID(v casemgr.ID) string { return casemgr.FormatID(v) }
 
+// idLink renders {id, link} of an entity referred to: its ID and a link
+// of relation rel to path followed by the ID.
+func idLink(id casemgr.ID, rel, path string) object {
+	o := newObject(2)
+	o.setStr("id", wireID(id))
+	o.set("link", linkTo(rel, path+wireID(id)))
+	return o
+}
+
 // dept renders {id, name} of a department.
 func (r *rep) dept(d casemgr.ID) object {
 	o := newObject(2)
@@ -581,10 +590,7 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
 	m.setStr("id", wireID(a.ID))
 	m.set("link", linkTo("self", activityPath+wireID(a.ID)))
 	if a.Case != 0 && want["case"] {
-		c := newObject(2)
-		c.setStr("id", wireID(a.Case))
-		c.set("link", linkTo("case", casePath+wireID(a.Case)))
-		m.set("case", c)
+		m.set("case", idLink(a.Case, "case", casePath))
 	}
 	if want["department"] {
 		m.set("department", r.dept(a.Department))
@@ -679,10 +685,7 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
 		m.set("lock", lock)
 	}
 	if a.ResponseTo != 0 && want["responseTo"] {
-		to := newObject(2)
-		to.setStr("id", wireID(a.ResponseTo))
-		to.set("link", linkTo("activity", activityPath+wireID(a.ResponseTo)))
-		m.set("responseTo", to)
+		m.set("responseTo", idLink(a.ResponseTo, "activity", activityPath))
 	}
 	if want["customAttributes"] {
 		if ca := customAttributesRep(a.CustomAttributes); ca != nil {
