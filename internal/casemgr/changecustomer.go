@@ -61,10 +61,10 @@ func (s *Service) ChangeCustomer(ctx context.Context, actor Actor, items []Chang
 }
 
 // prefetchChangeCustomer is what a change-customer reads before its write
-// transaction on a store with one writer: the settings, and the customers
-// of the contact points named and of the activities (their departments
-// and visibility; the points and the activities themselves are read again,
-// locked, in the transaction).
+// transaction on a store with one writer: the settings, and the
+// departments of the customers of the contact points named and of the
+// activities (their visibility and the department rule; the points and
+// the activities themselves are read again, locked, in the transaction).
 func prefetchChangeCustomer(items []ChangeCustomerItem, ids []ID) prefetchWanted {
 	points := make([]ID, len(items))
 	for i, it := range items {
@@ -129,10 +129,7 @@ func loadChangeCustomer(tx Tx, actor Actor, items []ChangeCustomerItem, ids []ID
 			want = append(want, a.Customer)
 		}
 	}
-	list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(want))))
-	for _, c := range list {
-		st.custDept[c.ID] = c.Department
-	}
+	st.custDept, err = tx.CustomerDepartments(slices.Compact(slices.Sorted(slices.Values(want))), nil, nil)
 	return st, err
 }
 
@@ -346,17 +343,13 @@ func visiblePoints(tx Tx, actor Actor, points []ContactPoint) ([]ContactPoint, e
 	for i, p := range points {
 		ids[i] = p.Customer
 	}
-	custs, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(ids))))
+	depts, err := tx.CustomerDepartments(slices.Compact(slices.Sorted(slices.Values(ids))), nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[ID]bool{}
-	for i := range custs {
-		seen[custs[i].ID] = actor.SeesCustomer(&custs[i])
-	}
 	out := points[:0:0]
 	for _, p := range points {
-		if seen[p.Customer] {
+		if dept, ok := depts[p.Customer]; ok && actor.SeesCustomer(&Customer{ID: p.Customer, Department: dept}) {
 			out = append(out, p)
 		}
 	}

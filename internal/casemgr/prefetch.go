@@ -22,15 +22,18 @@ type OneWriter interface{ OneWriter() bool }
 //     attribute definitions): as on PostgreSQL, where a transaction uses the
 //     copy of the configuration current when it reads it, a request is
 //     checked against the configuration committed when it began;
-//   - a customer named by its ID, or found as the customer of a contact
-//     point or of an activity: what the rules use of it — that it exists,
-//     its department, its first contact — never changes (customers and
-//     contacts are never deleted, a customer's department is set when it
-//     is created, contacts get increasing IDs). The contact point or the
+//   - a customer named by its ID: what the rules use of it — that it
+//     exists, its department, its first contact — never changes (customers
+//     and contacts are never deleted, a customer's department is set when
+//     it is created, contacts get increasing IDs);
+//   - the departments of the customers of contact points and of
+//     activities, by customer: for the same reasons a customer's
+//     department read before stays true. The contact point or the
 //     activity is read again in the write transaction: a point's type and
-//     value and an activity's customer may change; only the customers
-//     found are served, so one whose point or activity has moved to
-//     another customer meanwhile is read in the write transaction.
+//     value and an activity's customer may change; a read of departments
+//     is served only when every customer it names was found before, so one
+//     whose point or activity has moved to another customer meanwhile is
+//     read in the write transaction.
 type prefetched struct {
 	Tx
 	settings   *Settings
@@ -42,6 +45,9 @@ type prefetched struct {
 	hasSubtype bool
 	defs       map[string][]AttributeDef
 	customers  map[ID]*Customer
+	// depts are the departments of the customers found by
+	// CustomerDepartments, by customer ID.
+	depts map[ID]ID
 }
 
 // prefetchWanted lists what an operation's rules will ask for.
@@ -55,7 +61,7 @@ type prefetchWanted struct {
 	defs       []string
 	customerID []ID
 	// pointCustomers and activityCustomers are contact points and
-	// activities whose customers to read.
+	// activities whose customers' departments to read.
 	pointCustomers, activityCustomers []ID
 }
 
@@ -123,7 +129,12 @@ func (p *prefetched) read(tx Tx, w prefetchWanted) (err error) {
 	if err := p.readCustomers(tx, w.customerID); err != nil {
 		return err
 	}
-	return p.readCustomersOf(tx, w.pointCustomers, w.activityCustomers)
+	if len(w.pointCustomers)+len(w.activityCustomers) == 0 {
+		return nil
+	}
+	p.depts, err = tx.CustomerDepartments(nil, slices.Compact(slices.Sorted(slices.Values(w.pointCustomers))),
+		slices.Compact(slices.Sorted(slices.Values(w.activityCustomers))))
+	return err
 }
 
 func (p *prefetched) readCustomers(tx Tx, ids []ID) error {
@@ -136,43 +147,6 @@ func (p *prefetched) readCustomers(tx Tx, ids []ID) error {
 		if len(list) == 1 {
 			p.customers[id] = &list[0]
 		}
-	}
-	return nil
-}
-
-// readCustomersOf reads the customers of the contact points and of the
-// activities named, in one query; those found are kept.
-func (p *prefetched) readCustomersOf(tx Tx, pointIDs, activityIDs []ID) error {
-	var ids []ID
-	if len(pointIDs) > 0 {
-		points, err := tx.ContactPoints(slices.Compact(slices.Sorted(slices.Values(pointIDs))))
-		if err != nil {
-			return err
-		}
-		for _, cp := range points {
-			ids = append(ids, cp.Customer)
-		}
-	}
-	if len(activityIDs) > 0 {
-		acts, err := tx.Activities(slices.Compact(slices.Sorted(slices.Values(activityIDs))), false)
-		if err != nil {
-			return err
-		}
-		for _, a := range acts {
-			if a.Customer != 0 {
-				ids = append(ids, a.Customer)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	list, err := tx.Customers(slices.Compact(slices.Sorted(slices.Values(ids))))
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		p.customers[list[i].ID] = &list[i]
 	}
 	return nil
 }
@@ -267,6 +241,24 @@ func (p *prefetched) Customers(ids []ID) ([]Customer, error) {
 			return p.Tx.Customers(ids)
 		}
 		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// CustomerDepartments serves a read of the departments of customers named
+// by their IDs when every one of them was found before; anything else is
+// read in the transaction.
+func (p *prefetched) CustomerDepartments(customers, points, activities []ID) (map[ID]ID, error) {
+	if len(points)+len(activities) > 0 || p.depts == nil {
+		return p.Tx.CustomerDepartments(customers, points, activities)
+	}
+	out := make(map[ID]ID, len(customers))
+	for _, id := range customers {
+		dept, ok := p.depts[id]
+		if !ok {
+			return p.Tx.CustomerDepartments(customers, points, activities)
+		}
+		out[id] = dept
 	}
 	return out, nil
 }

@@ -92,6 +92,14 @@ type Tx interface {
 	// order; SQLite: the one writer holds them anyway); missing IDs are
 	// ignored.
 	LockCustomers(ids []ID) error
+	// CustomerDepartments returns the department (0 for none) of each
+	// customer that exists among customers, the customers of the contact
+	// points points and the customers of the activities activities, by
+	// customer ID: what visibility and the department rules need of a
+	// customer, in one statement, without its details, contacts or
+	// points. A customer's department is set when it is created and
+	// customers are never deleted, so an answer stays true.
+	CustomerDepartments(customers, points, activities []ID) (map[ID]ID, error)
 	// UpdateCustomer writes every field of a customer, its contacts and
 	// their contact points: those with an ID are updated, those without
 	// are inserted (their new IDs written back). Nothing is deleted.

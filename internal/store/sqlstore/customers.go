@@ -358,6 +358,25 @@ func (t *tx) Contacts(ids []casemgr.ID) ([]casemgr.Contact, error) {
 	return cs, nil
 }
 
+// CustomerDepartments returns the department of each customer that exists
+// among customers and the customers of the contact points and activities
+// named: one statement of two columns, whatever the numbers.
+func (t *tx) CustomerDepartments(customers, points, activities []casemgr.ID) (map[casemgr.ID]casemgr.ID, error) {
+	if len(customers)+len(points)+len(activities) == 0 {
+		return map[casemgr.ID]casemgr.ID{}, nil
+	}
+	out := make(map[casemgr.ID]casemgr.ID, len(customers)+len(points)+len(activities))
+	var id, dept casemgr.ID
+	if err := t.each(t.d.customerDepartmentsSQL(), []any{t.d.ids(customers), t.d.ids(points), t.d.ids(activities)}, func(r scanner) error {
+		err := r.Scan(&id, &dept)
+		out[id] = dept
+		return err
+	}); err != nil {
+		return nil, t.wrap("customer departments", err)
+	}
+	return out, nil
+}
+
 // ContactPoints returns the contact points with the given IDs, in ID order.
 func (t *tx) ContactPoints(ids []casemgr.ID) ([]casemgr.ContactPoint, error) {
 	if len(ids) == 0 {
@@ -475,6 +494,22 @@ func (d *dialect) contactsOrOwnersOf(col string) string {
 		return col + ` = ANY(?::bigint[] || ARRAY(SELECT contact_id FROM contact_points WHERE id = ANY(?)))`
 	}
 	return `(` + d.in(col) + ` OR ` + col + ` IN (SELECT contact_id FROM contact_points WHERE ` + d.in("id") + `))`
+}
+
+// customerDepartmentsSQL reads the ID and department of the customers of a
+// list (the first parameter), of the customers of contact points (the
+// second) and of activities (the third). On PostgreSQL the three are one
+// array, so that even the generic plan looks the customers up by ID, as in
+// contactsOrOwnersOf.
+func (d *dialect) customerDepartmentsSQL() string {
+	if d.arrayParams {
+		return `SELECT c.id, c.department_id FROM customers c WHERE c.id = ANY(?::bigint[]
+			|| ARRAY(SELECT customer_id FROM contact_points WHERE id = ANY(?))
+			|| ARRAY(SELECT customer_id FROM activities WHERE id = ANY(?)))`
+	}
+	return `SELECT c.id, c.department_id FROM customers c WHERE ` + d.in("c.id") + `
+		OR c.id IN (SELECT customer_id FROM contact_points WHERE ` + d.in("id") + `)
+		OR c.id IN (SELECT customer_id FROM activities WHERE ` + d.in("id") + `)`
 }
 
 // customerHeadsSQL reads customers without contacts, in the columns of

@@ -58,6 +58,8 @@ func HotQueries(engine string) []HotQuery {
 	add("customers with the contacts and points activities show", d.customersShowingSQL(),
 		d.ids([]int64{8, 3300}), d.ids([]int64{12, 4100}), d.ids([]int64{12, 4100}), d.ids([]int64{7, 3210}))
 	add("customers without contacts", d.customerHeadsSQL(), d.ids([]int64{7, 3210}))
+	add("departments of customers, of contact points' and of activities' customers", d.customerDepartmentsSQL(),
+		d.ids([]int64{7, 3210}), d.ids([]int64{11, 7000}), acts)
 	add("activities with their customers, contacts and points to show", d.activitiesToShowSQL(), acts)
 	if !d.arrayParams {
 		add("activities by id list, columns unnamed", activitiesByIDsUnnamed, acts)

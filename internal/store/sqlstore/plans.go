@@ -81,7 +81,7 @@ func (d *dialect) genericStatementList() []string {
 		}
 		out = append(out, d.responsesSQL(lock), d.caseActivitiesSQL(lock), d.casesSQL(lock))
 	}
-	out = append(out, d.lockedWithResponsesSQL(), d.customersSQL(), d.customerHeadsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL())
+	out = append(out, d.lockedWithResponsesSQL(), d.customersSQL(), d.customerHeadsSQL(), d.customerDepartmentsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL())
 	for i, q := range out {
 		out[i] = d.sql(q)
 	}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"calltrack_subtypes", testCalltrackSubtypes},
 		{"attribute_defs", testAttributeDefs},
 		{"customers_with_contacts_and_points", testCustomers},
+		{"customer_departments", testCustomerDepartments},
 		{"contact_points_by_value", testContactPointsByValue},
 		{"update_customer_edits_and_adds_deletes_nothing", testUpdateCustomer},
 		{"cases", testCases},
@@ -383,6 +384,47 @@ func testCustomers(t *testing.T, db store.DB) {
 	if got := get(t, db, func(tx casemgr.Tx) ([]casemgr.Customer, error) { return tx.Customers(nil) }); len(got) != 0 {
 		t.Errorf("Customers(nil) = %v", got)
 	}
+}
+
+// testCustomerDepartments: the departments of the customers named, of the
+// customers of the contact points named and of those of the activities
+// named, in one map by customer; what does not exist is left out, an
+// activity without a customer names none, and a customer without a
+// department has 0.
+func testCustomerDepartments(t *testing.T, db store.DB) {
+	c500 := customer500()
+	plain := &casemgr.Customer{ID: 510, Name: "No Department", Type: "individual", Created: ms(at(0)), LastModified: ms(at(0)),
+		Contacts: []casemgr.Contact{{ID: 610, FirstName: "Nod", ContactPoints: []casemgr.ContactPoint{
+			{ID: 710, Kind: casemgr.KindPhone, Type: "office", Value: "5550001"}}}}}
+	other := &casemgr.Customer{ID: 520, Name: "Other", Type: "individual", Department: 20, Created: ms(at(0)), LastModified: ms(at(0))}
+	withCustomer := &casemgr.Activity{ID: 3100, Case: 2100, Department: 20, Type: casemgr.TypeTask,
+		Status: casemgr.StatusAwaitingAssignment, Customer: 520, Created: ms(at(0)), LastModified: ms(at(0))}
+	without := &casemgr.Activity{ID: 3101, Case: 2100, Department: 20, Type: casemgr.TypeTask,
+		Status: casemgr.StatusAwaitingAssignment, Created: ms(at(0)), LastModified: ms(at(0))}
+	write(t, db, func(tx casemgr.Tx) error {
+		return errors.Join(tx.InsertCustomer(c500), tx.InsertCustomer(plain), tx.InsertCustomer(other),
+			tx.InsertActivity(withCustomer), tx.InsertActivity(without))
+	})
+	depts := func(customers, points, activities []casemgr.ID) map[casemgr.ID]casemgr.ID {
+		t.Helper()
+		var out map[casemgr.ID]casemgr.ID
+		if err := db.Read(context.Background(), func(tx casemgr.Tx) (err error) {
+			out, err = tx.CustomerDepartments(customers, points, activities)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	same(t, "CustomerDepartments of customers", depts(ids(510, 500, 999), nil, nil),
+		map[casemgr.ID]casemgr.ID{500: 10, 510: 0})
+	same(t, "CustomerDepartments of contact points", depts(nil, ids(701, 710, 9999), nil),
+		map[casemgr.ID]casemgr.ID{500: 10, 510: 0})
+	same(t, "CustomerDepartments of activities", depts(nil, nil, ids(3100, 3101, 9999)),
+		map[casemgr.ID]casemgr.ID{520: 20})
+	same(t, "CustomerDepartments of all three", depts(ids(510), ids(705), ids(3100)),
+		map[casemgr.ID]casemgr.ID{500: 10, 510: 0, 520: 20})
+	same(t, "CustomerDepartments of nothing", depts(nil, nil, nil), map[casemgr.ID]casemgr.ID{})
 }
 
 func testUpdateCustomer(t *testing.T, db store.DB) {
