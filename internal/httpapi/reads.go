@@ -41,7 +41,9 @@ func uniqueInOrder(ids []casemgr.ID) []casemgr.ID {
 // does not exist or that the caller may not see is 404-101, naming every
 // such ID.
 func (s *Server) getActivities(w http.ResponseWriter, r *http.Request) error {
-	return readByIDs(s, w, r, "activity", activityFields, activitySummary(),
+	// The default set itself, not a copy: a read only reads it
+	// (TestReadsLeaveTheDefaultFieldsAsTheyAre).
+	return readByIDs(s, w, r, "activity", activityFields, activitySummarySet,
 		func(tx casemgr.Tx, ids []casemgr.ID, want fieldSet) ([]casemgr.Activity, error) {
 			// The customers shown come with the activities (one
 			// round trip on PostgreSQL); counting the attachments is
@@ -211,7 +213,7 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if sr.departments, err = q.list("department"); err != nil {
 		return nil, err
 	}
-	if sr.fields, err = parseAttribute(r, activityFields, activitySummary()); err != nil {
+	if sr.fields, err = parseAttribute(r, activityFields, activitySummarySet); err != nil {
 		return nil, err
 	}
 	return sr, nil

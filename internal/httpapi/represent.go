@@ -65,7 +65,7 @@ func allFields(fields []string) fieldSet {
 }
 
 // activitySummary is the default set of activity fields: all but the heavy
-// ones.
+// ones, a copy the caller may change.
 func activitySummary() fieldSet { return maps.Clone(activitySummarySet) }
 
 // activitySummarySet is the default set of activity fields, made once.
@@ -118,7 +118,7 @@ type lookup struct {
 	// wantContacts and wantPoints the contacts and contact points of every
 	// activity prepared (needActivityCustomers).
 	shown                    map[casemgr.ID]shown
-	wantContacts, wantPoints map[casemgr.ID]bool
+	wantContacts, wantPoints []casemgr.ID
 	// activities are those prepared whose attachments are not counted
 	// yet; attachments the counts (attachmentCount).
 	activities  []casemgr.ID
@@ -133,14 +133,11 @@ func newLookup(tx casemgr.Tx, actor casemgr.Actor) (*lookup, error) {
 		return nil, err
 	}
 	l := &lookup{
-		tx:           tx,
-		actor:        actor,
-		depts:        make(map[casemgr.ID]*casemgr.Department, len(list)),
-		users:        map[casemgr.ID]*casemgr.User{},
-		customers:    map[casemgr.ID]*casemgr.Customer{},
-		shown:        map[casemgr.ID]shown{},
-		wantContacts: map[casemgr.ID]bool{},
-		wantPoints:   map[casemgr.ID]bool{},
+		tx:    tx,
+		actor: actor,
+		depts: make(map[casemgr.ID]*casemgr.Department, len(list)),
+		// The other maps are made when first written: a read of one
+		// activity needs few of them.
 	}
 	for i := range list {
 		l.depts[list[i].ID] = &list[i]
@@ -194,6 +191,9 @@ func (l *lookup) needUsers(ids ...casemgr.ID) error {
 		if err != nil {
 			return err
 		}
+		if l.users == nil {
+			l.users = map[casemgr.ID]*casemgr.User{}
+		}
 		l.users[id] = u // nil for a user that does not exist
 	}
 	return nil
@@ -216,8 +216,9 @@ func (l *lookup) needCustomers(ids ...casemgr.ID) error {
 }
 
 // shown records which contacts and contact points a loaded customer holds:
-// those of the lists it was loaded with.
-type shown struct{ contacts, points map[casemgr.ID]bool }
+// those of the lists it was loaded with (sorted; at most those of the 75
+// activities of a request, so lists rather than maps).
+type shown struct{ contacts, points []casemgr.ID }
 
 // needActivityCustomers loads, in one query, the customers of the
 // activities with what the activities show of them: their own contact and
@@ -234,27 +235,32 @@ func (l *lookup) needActivityCustomers(list []casemgr.Activity) error {
 		// Every activity's contact and point are wanted, also those of an
 		// activity whose customer is already missing: the customer is
 		// loaded once, with what each of its activities shows.
-		if a.Contact != 0 {
-			l.wantContacts[a.Contact] = true
+		if a.Contact != 0 && !slices.Contains(l.wantContacts, a.Contact) {
+			l.wantContacts = append(l.wantContacts, a.Contact)
 		}
-		if a.ContactPoint != 0 {
-			l.wantPoints[a.ContactPoint] = true
+		if a.ContactPoint != 0 && !slices.Contains(l.wantPoints, a.ContactPoint) {
+			l.wantPoints = append(l.wantPoints, a.ContactPoint)
 		}
 		if slices.Contains(missing, a.Customer) {
 			continue
 		}
 		_, loaded := l.customers[a.Customer]
 		sh := l.shown[a.Customer]
-		if !loaded || a.Contact != 0 && !sh.contacts[a.Contact] || a.ContactPoint != 0 && !sh.points[a.ContactPoint] {
+		if !loaded || a.Contact != 0 && !slices.Contains(sh.contacts, a.Contact) ||
+			a.ContactPoint != 0 && !slices.Contains(sh.points, a.ContactPoint) {
 			missing = append(missing, a.Customer)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	sh := shown{contacts: maps.Clone(l.wantContacts), points: maps.Clone(l.wantPoints)}
-	if err := l.loadCustomers(missing, slices.Collect(maps.Keys(sh.contacts)), slices.Collect(maps.Keys(sh.points))); err != nil {
+	// Copies: the lists of the lookup grow with later activities.
+	sh := shown{contacts: slices.Clone(l.wantContacts), points: slices.Clone(l.wantPoints)}
+	if err := l.loadCustomers(missing, sh.contacts, sh.points); err != nil {
 		return err
+	}
+	if l.shown == nil {
+		l.shown = map[casemgr.ID]shown{}
 	}
 	for _, id := range missing {
 		l.shown[id] = sh
@@ -273,6 +279,9 @@ func (l *lookup) loadCustomers(ids, contacts, points []casemgr.ID) error {
 	list, err := l.tx.CustomersShowing(ids, contacts, points)
 	if err != nil {
 		return err
+	}
+	if l.customers == nil {
+		l.customers = make(map[casemgr.ID]*casemgr.Customer, len(ids))
 	}
 	for _, id := range ids {
 		l.customers[id] = nil

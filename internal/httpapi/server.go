@@ -77,7 +77,27 @@ type reqCtx struct {
 	xml         bool
 	userMessage bool
 	actor       casemgr.Actor
-	logger      *slog.Logger
+	// authenticated is set once actor is known; the request's logger
+	// then carries it.
+	authenticated bool
+	// base is the server's logger; logger the request's, made from it on
+	// first use (requestLogger): most requests log nothing but their
+	// access line, which does not use it.
+	base   *slog.Logger
+	logger *slog.Logger
+}
+
+// requestLogger is the logger of the request: the server's with the
+// request's ID and, once authenticated, its actor. It is made on first
+// use, not for every request.
+func (rc *reqCtx) requestLogger() *slog.Logger {
+	if rc.logger == nil && rc.base != nil {
+		rc.logger = rc.base.With("request_id", rc.id)
+		if rc.authenticated {
+			rc.logger = rc.logger.With("actor", rc.actor.String())
+		}
+	}
+	return rc.logger
 }
 
 func ctxOf(r *http.Request) *reqCtx {
@@ -88,8 +108,8 @@ func ctxOf(r *http.Request) *reqCtx {
 }
 
 func (s *Server) log(r *http.Request) *slog.Logger {
-	if rc := ctxOf(r); rc.logger != nil {
-		return rc.logger
+	if l := ctxOf(r).requestLogger(); l != nil {
+		return l
 	}
 	return s.logger()
 }
@@ -139,7 +159,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		if id == "" || len(id) > 64 {
 			id = newRequestID()
 		}
-		rc := &reqCtx{id: id, locale: i18n.Default, logger: s.logger().With("request_id", id)}
+		rc := &reqCtx{id: id, locale: i18n.Default, base: s.logger()}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, rc))
 		sw := &statusWriter{ResponseWriter: w}
@@ -148,7 +168,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(p)
 				}
-				rc.logger.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				rc.requestLogger().Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.writeError(sw, r, casemgr.Internal(fmt.Errorf("panic: %v", p)))
 				}
@@ -176,10 +196,17 @@ func (s *Server) accessLog(r *http.Request, rc *reqCtx, sw *statusWriter, start 
 		route = "unmatched"
 	}
 	// The server's logger, not the request's: that one carries the actor
-	// already, and a JSON line must not repeat a key.
-	s.logger().Log(r.Context(), level, "request", "request_id", rc.id, "method", r.Method, "route", route,
-		"path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds(),
-		"actor", rc.actor.String(), "remote", r.RemoteAddr, "user_agent", r.UserAgent())
+	// already, and a JSON line must not repeat a key. Nothing is built when
+	// the level is off (a server run at warn), and the attributes are not
+	// boxed when it is on.
+	l := s.logger()
+	if !l.Enabled(r.Context(), level) {
+		return
+	}
+	l.LogAttrs(r.Context(), level, "request", slog.String("request_id", rc.id), slog.String("method", r.Method),
+		slog.String("route", route), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+		slog.Int("bytes", sw.bytes), slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+		slog.String("actor", rc.actor.String()), slog.String("remote", r.RemoteAddr), slog.String("user_agent", r.UserAgent()))
 }
 
 // negotiate checks Accept and Accept-Language (406 otherwise) and notes the
@@ -253,8 +280,11 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 			return
 		}
 		rc := ctxOf(r)
-		rc.actor = actor
-		rc.logger = rc.logger.With("actor", actor.String())
+		rc.actor, rc.authenticated = actor, true
+		if rc.logger != nil {
+			// Made before: it gets the actor as it would have.
+			rc.logger = rc.logger.With("actor", actor.String())
+		}
 		if !auth.Allows(actor, r.Method, r.URL.Path) {
 			// The token's scopes, before anything of the request is
 			// looked at: a read-only token changes nothing.
