@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Responses are built as generic trees (map[string]any, []any, scalars)
@@ -28,9 +29,14 @@ func plural(singular string) string {
 
 // writeTree writes v with status in the negotiated format. root names the
 // XML root element for a single object; for a collection (a map with one
-// list) pass "" and the plural of its key is used.
+// list) pass "" and the plural of its key is used. The body is built in a
+// buffer of bodyBuffers, taken back once written: a Write copies what it
+// is given or sends it before it returns (io.Writer: "Implementations
+// must not retain p"), so no response holds bytes of another
+// (TestConcurrentGetsEachReturnTheirOwnBody).
 func writeTree(w http.ResponseWriter, rc *reqCtx, status int, root string, v map[string]any) {
-	var body []byte
+	bp := bodyBuffers.Get().(*[]byte)
+	body := (*bp)[:0]
 	if rc.xml {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		if root == "" {
@@ -47,15 +53,27 @@ func writeTree(w http.ResponseWriter, rc *reqCtx, status int, root string, v map
 				}
 			}
 		}
-		body = renderXML(root, v)
+		body = appendXML(body, root, v)
 	} else {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		body = appendTreeJSON(make([]byte, 0, 1024), v)
+		body = appendTreeJSON(body, v)
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	var n [20]byte
+	w.Header().Set("Content-Length", string(strconv.AppendInt(n[:0], int64(len(body)), 10)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bodyBuffers.Put(bp)
+	}
 }
+
+// bodyBuffers are the buffers response bodies are built in (writeTree).
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooledBody is the largest buffer kept for another body: a larger one
+// (a page of 75 activities) goes to the collector.
+const maxPooledBody = 64 << 10
 
 // writeFound answers a read that found n items: 204 No Content when it found
 // none, otherwise 200 with v, as writeTree writes it.
@@ -67,12 +85,77 @@ func writeFound(w http.ResponseWriter, rc *reqCtx, n int, root string, v map[str
 	writeTree(w, rc, http.StatusOK, root, v)
 }
 
-func renderXML(root string, v map[string]any) []byte {
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	writeXMLValue(&b, root, v)
-	b.WriteByte('\n')
-	return b.Bytes()
+func renderXML(root string, v map[string]any) []byte { return appendXML(nil, root, v) }
+
+// appendXML appends the XML document of v, its root element named root,
+// to b.
+func appendXML(b []byte, root string, v map[string]any) []byte {
+	buf := bytes.NewBuffer(b)
+	buf.WriteString(xml.Header)
+	writeXMLValue(buf, root, v)
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+// writeXMLFields writes the fields of an object, in the order of their
+// keys, each as writeXMLValue writes the value a map holds.
+func writeXMLFields(b *bytes.Buffer, o object) {
+	var scratch [maxOrdered]uint8
+	for _, i := range o.order(scratch[:0]) {
+		f := &o[i]
+		switch f.kind {
+		case kindVal:
+			writeXMLValue(b, f.key, f.val)
+			continue
+		case kindObj, kindList1:
+			writeXMLObject(b, f.key, f.obj)
+			continue
+		}
+		b.WriteByte('<')
+		b.WriteString(f.key)
+		b.WriteByte('>')
+		switch f.kind {
+		case kindStr:
+			writeXMLText(b, f.str)
+		case kindID:
+			var num [20]byte
+			b.Write(strconv.AppendInt(num[:0], f.num, 10))
+		case kindPath:
+			if plainXML(f.str) {
+				b.WriteString(f.str)
+				var num [20]byte
+				b.Write(strconv.AppendInt(num[:0], f.num, 10))
+			} else {
+				writeXMLText(b, f.value().(string))
+			}
+		case kindTime:
+			var t [32]byte
+			b.Write(appendFieldTime(t[:0], f.num))
+		}
+		b.WriteString("</")
+		b.WriteString(f.key)
+		b.WriteByte('>')
+	}
+}
+
+// writeXMLObject writes an object as the element name.
+func writeXMLObject(b *bytes.Buffer, name string, o object) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+	writeXMLFields(b, o)
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// writeXMLText writes s as xml.EscapeText does.
+func writeXMLText(b *bytes.Buffer, s string) {
+	if plainXML(s) {
+		b.WriteString(s)
+		return
+	}
+	_ = xml.EscapeText(b, []byte(s))
 }
 
 func writeXMLValue(b *bytes.Buffer, name string, v any) {
@@ -95,20 +178,7 @@ func writeXMLValue(b *bytes.Buffer, name string, v any) {
 	b.WriteByte('>')
 	switch x := v.(type) {
 	case object:
-		x.sortKeys()
-		for i := range x {
-			if x[i].isStr {
-				b.WriteByte('<')
-				b.WriteString(x[i].key)
-				b.WriteByte('>')
-				_ = xml.EscapeText(b, []byte(x[i].str))
-				b.WriteString("</")
-				b.WriteString(x[i].key)
-				b.WriteByte('>')
-			} else {
-				writeXMLValue(b, x[i].key, x[i].val)
-			}
-		}
+		writeXMLFields(b, x)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -119,7 +189,7 @@ func writeXMLValue(b *bytes.Buffer, name string, v any) {
 			writeXMLValue(b, k, x[k])
 		}
 	case string:
-		_ = xml.EscapeText(b, []byte(x))
+		writeXMLText(b, x)
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
 	case int:

@@ -363,6 +363,31 @@ type rep struct {
 	locale string
 	now    time.Time
 	l      *lookup
+	// arena holds the fields of the objects the rep builds (obj): one
+	// allocation for many objects. It is the request's own, never
+	// pooled: the objects stay in the response tree until it is written.
+	arena []field
+}
+
+// minArena and maxArena bound the room of an arena: each one made has
+// twice the room of the one before, from minArena (a projection of a few
+// fields takes one small arena, an activity with its customer about 100
+// fields).
+const (
+	minArena = 32
+	maxArena = 256
+)
+
+// obj returns an empty object with room for n fields, taken from the
+// rep's arena. Its capacity is n: a field more moves it to the heap, and
+// it never writes over another object.
+func (r *rep) obj(n int) object {
+	if len(r.arena)+n > cap(r.arena) {
+		r.arena = make([]field, 0, max(n, min(2*cap(r.arena), maxArena), minArena))
+	}
+	start := len(r.arena)
+	r.arena = r.arena[:start+n]
+	return r.arena[start : start : start+n]
 }
 
 func (s *Server) newRep(r *http.Request, l *lookup) *rep {
@@ -379,7 +404,7 @@ func (s *Server) clock() time.Time {
 
 // enum renders an enumerated field.
 func (r *rep) enum(kind, value string) object {
-	o := newObject(4)
+	o := r.obj(4)
 	o.setStr("value", value)
 	o.setStr("displayValue", i18n.Display(r.locale, kind, value))
 	return o
@@ -393,21 +418,30 @@ func linkTo(rel, href string) []any {
 	return []any{o}
 }
 
+// link renders the one link of a link array (object.setList1) of
+// relation rel to path followed by the ID.
+func (r *rep) link(rel, path string, id casemgr.ID) object {
+	o := r.obj(2)
+	o.setStr("rel", rel)
+	o.setPath("href", path, id)
+	return o
+}
+
 func wireID(v casemgr.ID) string { return casemgr.FormatID(v) }
 
 // idLink renders {id, link} of an entity referred to: its ID and a link
 // of relation rel to path followed by the ID.
-func idLink(id casemgr.ID, rel, path string) object {
-	o := newObject(2)
-	o.setStr("id", wireID(id))
-	o.set("link", linkTo(rel, path+wireID(id)))
+func (r *rep) idLink(id casemgr.ID, rel, path string) object {
+	o := r.obj(2)
+	o.setID("id", id)
+	o.setList1("link", r.link(rel, path, id))
 	return o
 }
 
 // dept renders {id, name} of a department.
 func (r *rep) dept(d casemgr.ID) object {
-	o := newObject(2)
-	o.setStr("id", wireID(d))
+	o := r.obj(2)
+	o.setID("id", d)
 	if x := r.l.depts[d]; x != nil {
 		o.setStr("name", x.Name)
 	}
@@ -416,8 +450,8 @@ func (r *rep) dept(d casemgr.ID) object {
 
 // user renders {id, name, firstName, lastName} of a user.
 func (r *rep) user(u casemgr.ID) object {
-	o := newObject(4)
-	o.setStr("id", wireID(u))
+	o := r.obj(4)
+	o.setID("id", u)
 	if x := r.l.users[u]; x != nil {
 		o.setStr("name", x.Name)
 		o.putString("firstName", x.FirstName)
@@ -435,7 +469,7 @@ func putString(m map[string]any, key, value string) {
 
 // customAttributes renders customAttributes.customAttribute[] sorted by
 // name, or nil when there are none.
-func customAttributesRep(attrs map[string][]string) any {
+func (r *rep) customAttributesRep(attrs map[string][]string) any {
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -446,20 +480,26 @@ func customAttributesRep(attrs map[string][]string) any {
 	sort.Strings(names)
 	list := make([]any, 0, len(names))
 	for _, n := range names {
-		values := make([]any, 0, len(attrs[n]))
-		for _, v := range attrs[n] {
-			o := newObject(1)
-			o.setStr("value", v)
-			values = append(values, o)
+		vo := r.obj(1)
+		if vals := attrs[n]; len(vals) == 1 {
+			o := r.obj(1)
+			o.setStr("value", vals[0])
+			vo.setList1("attribValue", o)
+		} else {
+			values := make([]any, 0, len(vals))
+			for _, v := range vals {
+				o := r.obj(1)
+				o.setStr("value", v)
+				values = append(values, o)
+			}
+			vo.set("attribValue", values)
 		}
-		vo := newObject(1)
-		vo.set("attribValue", values)
-		o := newObject(2)
+		o := r.obj(2)
 		o.setStr("attribName", n)
-		o.set("attribValues", vo)
+		o.setObj("attribValues", vo)
 		list = append(list, o)
 	}
-	o := newObject(1)
+	o := r.obj(1)
 	o.set("customAttribute", list)
 	return o
 }
@@ -485,25 +525,25 @@ var pointTypeKind = map[string]string{
 // fields (address lines, country code, and whatever else the fixture gave
 // it) as strings.
 func (r *rep) point(p *casemgr.ContactPoint) object {
-	m := newObject(len(p.Attrs) + 3)
+	m := r.obj(len(p.Attrs) + 3)
 	for k, v := range p.Attrs {
 		switch {
 		case k == "priority":
-			m.set(k, valueDisplay(v))
+			m.setObj(k, r.valueDisplay(v))
 		case strings.HasPrefix(k, "availability."):
 			i := m.index("availability")
 			if i < 0 {
-				m.set("availability", newObject(2))
+				m.setObj("availability", r.obj(2))
 				i = m.index("availability")
 			}
-			av := m[i].val.(object)
-			av.set(strings.TrimPrefix(k, "availability."), valueDisplay(v))
-			m[i].val = av
+			av := m[i].obj
+			av.setObj(strings.TrimPrefix(k, "availability."), r.valueDisplay(v))
+			m[i].obj = av
 		default:
 			m.putString(k, v)
 		}
 	}
-	m.setStr("id", wireID(p.ID))
+	m.setID("id", p.ID)
 	if f := pointValueField[p.Kind]; f != "" {
 		m.putString(f, p.Value)
 	}
@@ -512,14 +552,14 @@ func (r *rep) point(p *casemgr.ContactPoint) object {
 		if kind == "" {
 			kind = p.Kind + "Type"
 		}
-		m.set("type", r.enum(kind, p.Type))
+		m.setObj("type", r.enum(kind, p.Type))
 	}
 	return m
 }
 
 // valueDisplay renders {"value", "displayValue"} of a value shown as it is.
-func valueDisplay(v string) object {
-	o := newObject(2)
+func (r *rep) valueDisplay(v string) object {
+	o := r.obj(2)
 	o.setStr("value", v)
 	o.setStr("displayValue", v)
 	return o
@@ -528,8 +568,8 @@ func valueDisplay(v string) object {
 // contact renders a contact with the given contact points, grouped by kind;
 // kinds without a point are left out.
 func (r *rep) contact(c *casemgr.Contact, points []casemgr.ContactPoint) object {
-	m := newObject(4 + len(points))
-	m.setStr("id", wireID(c.ID))
+	m := r.obj(3 + len(contactDetails) + len(points))
+	m.setID("id", c.ID)
 	m.putString("firstName", c.FirstName)
 	m.putString("lastName", c.LastName)
 	for _, k := range contactDetails {
@@ -537,8 +577,14 @@ func (r *rep) contact(c *casemgr.Contact, points []casemgr.ContactPoint) object 
 	}
 	for i := range points {
 		p := &points[i]
-		list, _ := m.get(p.Kind).([]any)
-		m.set(p.Kind, append(list, r.point(p)))
+		// The first point of a kind is a list of one; another one of
+		// the same kind makes it a list of them.
+		if j := m.index(p.Kind); j < 0 {
+			m.setList1(p.Kind, r.point(p))
+		} else {
+			list, _ := m[j].value().([]any)
+			m.set(p.Kind, append(list, r.point(p)))
+		}
 	}
 	return m
 }
@@ -548,9 +594,9 @@ var contactDetails = []string{"salutation", "middleName", "loginId", "jobTitle"}
 
 // customerRef renders {id, customerName, link} of a customer.
 func (r *rep) customerRef(c casemgr.ID) object {
-	m := newObject(4)
-	m.setStr("id", wireID(c))
-	m.set("link", linkTo("customer", customerPath+wireID(c)))
+	m := r.obj(4)
+	m.setID("id", c)
+	m.setList1("link", r.link("customer", customerPath, c))
 	if x := r.l.customers[c]; x != nil {
 		m.setStr("customerName", x.Name)
 	}
@@ -575,9 +621,9 @@ func (r *rep) activityCustomer(a *casemgr.Activity) object {
 			}
 		}
 		if c.ID == a.Contact || len(points) > 0 {
-			contacts := newObject(1)
-			contacts.set("contact", []any{r.contact(c, points)})
-			m.set("contacts", contacts)
+			contacts := r.obj(1)
+			contacts.setList1("contact", r.contact(c, points))
+			m.setObj("contacts", contacts)
 			break
 		}
 	}
@@ -595,25 +641,25 @@ func payloadKey(activityType string) string {
 
 // activity renders an activity with the fields of want.
 func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
-	m := newObject(len(want))
-	m.setStr("id", wireID(a.ID))
-	m.set("link", linkTo("self", activityPath+wireID(a.ID)))
+	m := r.obj(len(want))
+	m.setID("id", a.ID)
+	m.setList1("link", r.link("self", activityPath, a.ID))
 	if a.Case != 0 && want["case"] {
-		m.set("case", idLink(a.Case, "case", casePath))
+		m.setObj("case", r.idLink(a.Case, "case", casePath))
 	}
 	if want["department"] {
-		m.set("department", r.dept(a.Department))
+		m.setObj("department", r.dept(a.Department))
 	}
 	if a.LastDepartment != 0 && want["lastDepartment"] {
-		m.set("lastDepartment", r.dept(a.LastDepartment))
+		m.setObj("lastDepartment", r.dept(a.LastDepartment))
 	}
 	if a.Queue != 0 && want["queue"] {
-		q := newObject(2)
-		q.setStr("id", wireID(a.Queue))
+		q := r.obj(2)
+		q.setID("id", a.Queue)
 		if x := r.l.queues[a.Queue]; x != nil {
 			q.setStr("name", x.Name)
 		}
-		m.set("queue", q)
+		m.setObj("queue", q)
 	}
 	if a.Type != "" && want["type"] {
 		t := r.enum("activityType", a.Type)
@@ -622,27 +668,27 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
 			if a.Type == casemgr.TypeSocial {
 				kind = "socialType"
 			}
-			t.set("subtype", r.enum(kind, a.Subtype))
+			t.setObj("subtype", r.enum(kind, a.Subtype))
 		}
-		m.set("type", t)
+		m.setObj("type", t)
 	}
 	if a.Mode != "" && want["mode"] {
-		m.set("mode", r.enum("mode", a.Mode))
+		m.setObj("mode", r.enum("mode", a.Mode))
 	}
 	if a.Status != "" && want["status"] {
 		st := r.enum("activityStatus", a.Status)
 		if a.AssignedUser != 0 {
-			assigned := newObject(1)
-			assigned.set("user", r.user(a.AssignedUser))
-			st.set("assigned", assigned)
+			assigned := r.obj(1)
+			assigned.setObj("user", r.user(a.AssignedUser))
+			st.setObj("assigned", assigned)
 		}
 		if sub := activitySubstatus(a); sub != "" {
-			st.set("substatus", r.enum("activitySubstatus", sub))
+			st.setObj("substatus", r.enum("activitySubstatus", sub))
 		}
-		m.set("status", st)
+		m.setObj("status", st)
 	}
 	if a.Customer != 0 && want["customer"] {
-		m.set("customer", r.activityCustomer(a))
+		m.setObj("customer", r.activityCustomer(a))
 	}
 	if a.ContactPointData != "" && want["contactPointData"] {
 		m.setStr("contactPointData", a.ContactPointData)
@@ -651,53 +697,53 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
 		m.setStr("subject", a.Subject)
 	}
 	if (a.ContentText != "" || a.ContentHTML != "") && want["payload"] {
-		content := newObject(2)
+		content := r.obj(2)
 		content.putString("text", a.ContentText)
 		content.putString("html", a.ContentHTML)
-		inner := newObject(1)
-		inner.set("content", content)
-		payload := newObject(1)
-		payload.set(payloadKey(a.Type), inner)
-		m.set("payload", payload)
+		inner := r.obj(1)
+		inner.setObj("content", content)
+		payload := r.obj(1)
+		payload.setObj(payloadKey(a.Type), inner)
+		m.setObj("payload", payload)
 	}
 	if a.Priority != "" && want["priority"] {
 		m.setStr("priority", a.Priority)
 	}
 	if a.DueDate != nil && want["dueDate"] {
-		m.setStr("dueDate", casemgr.FormatTime(*a.DueDate))
+		m.setTime("dueDate", *a.DueDate)
 	}
 	if a.Language != "" && want["language"] {
-		m.set("language", r.enum("language", a.Language))
+		m.setObj("language", r.enum("language", a.Language))
 	}
 	if want["created"] {
-		m.setStr("created", casemgr.FormatTime(a.Created))
+		m.setTime("created", a.Created)
 	}
 	if want["lastModified"] {
-		m.setStr("lastModified", casemgr.FormatTime(a.LastModified))
+		m.setTime("lastModified", a.LastModified)
 	}
 	if a.LastModifiedBy != 0 && want["lastModifiedBy"] {
-		by := newObject(1)
-		by.set("user", r.user(a.LastModifiedBy))
-		m.set("lastModifiedBy", by)
+		by := r.obj(1)
+		by.setObj("user", r.user(a.LastModifiedBy))
+		m.setObj("lastModifiedBy", by)
 	}
 	if want["pinned"] {
 		m.set("pinned", a.Pinned)
 	}
 	if a.LockedBy != 0 && (a.LockExpires == nil || a.LockExpires.After(r.now)) && want["lock"] {
-		user := newObject(1)
-		user.setStr("id", wireID(a.LockedBy))
-		lock := newObject(2)
-		lock.set("user", user)
+		user := r.obj(1)
+		user.setID("id", a.LockedBy)
+		lock := r.obj(2)
+		lock.setObj("user", user)
 		if a.LockExpires != nil {
-			lock.setStr("expires", casemgr.FormatTime(*a.LockExpires))
+			lock.setTime("expires", *a.LockExpires)
 		}
-		m.set("lock", lock)
+		m.setObj("lock", lock)
 	}
 	if a.ResponseTo != 0 && want["responseTo"] {
-		m.set("responseTo", idLink(a.ResponseTo, "activity", activityPath))
+		m.setObj("responseTo", r.idLink(a.ResponseTo, "activity", activityPath))
 	}
 	if want["customAttributes"] {
-		if ca := customAttributesRep(a.CustomAttributes); ca != nil {
+		if ca := r.customAttributesRep(a.CustomAttributes); ca != nil {
 			m.set("customAttributes", ca)
 		}
 	}
@@ -706,10 +752,13 @@ func (r *rep) activity(a *casemgr.Activity, want fieldSet) (object, error) {
 		if err != nil {
 			return nil, err
 		}
-		att := newObject(2)
+		link := r.obj(2)
+		link.setStr("rel", "attachment")
+		link.setStr("href", activityPath+wireID(a.ID)+"/attachment")
+		att := r.obj(2)
 		att.set("count", n)
-		att.set("link", linkTo("attachment", activityPath+wireID(a.ID)+"/attachment"))
-		m.set("attachments", att)
+		att.setList1("link", link)
+		m.setObj("attachments", att)
 	}
 	return m, nil
 }
@@ -763,7 +812,7 @@ func (r *rep) caseRep(c *casemgr.Case, want fieldSet) map[string]any {
 		}
 		put("relatedCases", map[string]any{"case": list})
 	}
-	if ca := customAttributesRep(c.CustomAttributes); ca != nil {
+	if ca := r.customAttributesRep(c.CustomAttributes); ca != nil {
 		put("customAttributes", ca)
 	}
 	put("created", casemgr.FormatTime(c.Created))
@@ -824,7 +873,7 @@ func (r *rep) customer(c *casemgr.Customer, want fieldSet) map[string]any {
 		}
 		put("contacts", map[string]any{"contact": list})
 	}
-	if ca := customAttributesRep(c.CustomAttributes); ca != nil {
+	if ca := r.customAttributesRep(c.CustomAttributes); ca != nil {
 		put("customAttributes", ca)
 	}
 	// Every customer links to the search of its cases.

@@ -50,21 +50,7 @@ func appendTreeValue(b []byte, v any) []byte {
 		}
 		return append(b, '}')
 	case object:
-		x.sortKeys()
-		b = append(b, '{')
-		for i := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, x[i].key)
-			b = append(b, ':')
-			if x[i].isStr {
-				b = appendJSONString(b, x[i].str)
-			} else {
-				b = appendTreeValue(b, x[i].val)
-			}
-		}
-		return append(b, '}')
+		return appendObjectJSON(b, x)
 	case []any:
 		if x == nil {
 			return append(b, "null"...)
