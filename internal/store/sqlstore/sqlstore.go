@@ -63,6 +63,9 @@ type Store struct {
 	// webhooksAdded counts the committed transactions that registered a
 	// webhook (WebhooksAdded).
 	webhooksAdded atomic.Uint64
+	// ckpt checkpoints the write-ahead log off the writer's commits
+	// (SQLite; checkpoint.go).
+	ckpt *checkpointer
 }
 
 // Stats are counters of a Store since it was opened, read by the metrics
@@ -187,6 +190,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	wq := common()
 	wq.Add("_pragma", "journal_mode(WAL)")
+	// No checkpoint inside the writer's commits: the Store's checkpointer
+	// runs them on its own connection (checkpoint.go).
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
 	// The sub-journal (the pages a savepoint or a statement may have to
 	// roll back) in memory: with group commit every Write runs in a
 	// savepoint, and a transaction's sub-journal past 64 KiB would be
@@ -218,8 +224,21 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
+	// The checkpointer's connection: neither query-only (a checkpoint
+	// writes the database) nor the writer's.
+	ckptDB, err := sql.Open("sqlite", path+"?"+common().Encode())
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	ckptDB.SetMaxOpenConns(1)
+	ckptDB.SetMaxIdleConns(1)
+	ckptDB.SetConnMaxLifetime(0)
+	ckptDB.SetConnMaxIdleTime(0)
 	return &Store{d: sqliteDialect, writer: writer, reader: reader, config: &configCache{},
-		stmts: map[*sql.DB]*stmtCache{writer: newStmtCache(writer), reader: newStmtCache(reader)}}, nil
+		stmts: map[*sql.DB]*stmtCache{writer: newStmtCache(writer), reader: newStmtCache(reader)},
+		ckpt:  newCheckpointer(ckptDB, writer)}, nil
 }
 
 // defaultPostgresConns is the pool size of one server process; several
@@ -300,6 +319,9 @@ func (s *Store) Close() error {
 		s.group.close()
 	}
 	err := s.config.close()
+	if s.ckpt != nil {
+		err = errors.Join(err, s.ckpt.close())
+	}
 	for _, c := range s.stmts {
 		c.close()
 	}
@@ -324,6 +346,9 @@ func (t *tx) beforeCommit() error {
 
 // afterCommit drops what the process keeps of what t changed.
 func (s *Store) afterCommit(t *tx) {
+	if s.ckpt != nil {
+		s.ckpt.committed()
+	}
 	if t.configDirty {
 		s.config.invalidate()
 	}
