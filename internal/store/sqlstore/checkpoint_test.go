@@ -283,6 +283,9 @@ func TestCheckpointCrashKeepsCommits(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Killed after 20 s at the latest, on a machine too busy to get as far.
+	timeout := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timeout.Stop()
 	var acked, resets int64
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
