@@ -77,8 +77,10 @@ type checkpointer struct {
 	// again, forced those of them that were RESTART; frames is the
 	// length of the log at the last checkpoint.
 	passive, onWriter, forced atomic.Uint64
-	frames                    atomic.Int64
-	lastReset                 time.Time
+	// onWriterNs is the time the writer's connection was held for them.
+	onWriterNs atomic.Int64
+	frames     atomic.Int64
+	lastReset  time.Time
 	// closing makes close idempotent, as the Store's Close is.
 	closing  sync.Once
 	closeErr error
@@ -168,7 +170,11 @@ func (c *checkpointer) onWriterConn(ctx context.Context, force bool) {
 	if err != nil {
 		return
 	}
-	defer conn.Close()
+	held := time.Now()
+	defer func() {
+		_ = conn.Close()
+		c.onWriterNs.Add(int64(time.Since(held)))
+	}()
 	mode := "PASSIVE"
 	if force {
 		mode = "RESTART"

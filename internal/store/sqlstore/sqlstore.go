@@ -101,11 +101,18 @@ type Stats struct {
 	// committed events this store heard from itself and did not act on:
 	// its readers were woken when it committed.
 	OwnEventNotices uint64
+	// Checkpoints counts, on SQLite, the checkpoints of the write-ahead
+	// log the Store's checkpointer ran (checkpoint.go); WriterCheckpoints
+	// those of them run on the writer's connection, between two
+	// transactions, to start the log again, which held the writes for
+	// WriterCheckpointTime in all.
+	Checkpoints, WriterCheckpoints uint64
+	WriterCheckpointTime           time.Duration
 }
 
 // Stats returns the Store's counters.
 func (s *Store) Stats() Stats {
-	return Stats{
+	st := Stats{
 		WriteRetries:        s.writeRetries.Load(),
 		ConfigHits:          s.config.hits.Load(),
 		ConfigMisses:        s.config.misses.Load(),
@@ -117,6 +124,12 @@ func (s *Store) Stats() Stats {
 		GroupCommits:        s.groups.Load(),
 		OwnEventNotices:     s.config.ownEvents.Load(),
 	}
+	if c := s.ckpt; c != nil {
+		st.Checkpoints = c.passive.Load() + c.onWriter.Load()
+		st.WriterCheckpoints = c.onWriter.Load()
+		st.WriterCheckpointTime = time.Duration(c.onWriterNs.Load())
+	}
+	return st
 }
 
 // Pools returns the Store's connection pools by role, for their
