@@ -100,6 +100,9 @@ func BenchmarkOperations(b *testing.B) {
 					pg.report(b)
 				})
 			}
+			for _, n := range []int{1, 75} {
+				b.Run(fmt.Sprintf("get-%d", n), func(b *testing.B) { benchGet(b, e, n) })
+			}
 			b.Run("complete-75", func(b *testing.B) { benchComplete(b, e) })
 			b.Run("create-calltrack", func(b *testing.B) {
 				pg := e.postgresCPU(b)
@@ -380,4 +383,52 @@ func benchComplete(b *testing.B, e *operationsEnv) {
 		}
 		p.put(bt)
 	}
+}
+
+// benchGet reads n activities at random as GET /activity/{ids} reads them
+// (ActivitiesToShow with their customers, the read ending with it; the
+// configuration from the copy; the customers shown), and reports, besides
+// PostgreSQL's CPU per read, the process's (cpu-ns/op), and the read's
+// statements and round trips (statements/op, round-trips/op: Stats).
+func benchGet(b *testing.B, e *operationsEnv, n int) {
+	ctx := context.Background()
+	stats := e.st.(interface{ Stats() sqlstore.Stats })
+	ids := make([]casemgr.ID, n)
+	pg := e.postgresCPU(b)
+	before, cpu := stats.Stats(), processCPU()
+	for b.Loop() {
+		for i := range ids {
+			ids[i] = casemgr.ID(1 + rand.Int64N(e.w.Activities))
+		}
+		if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
+			acts, err := tx.ActivitiesToShow(ids, true, true)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Departments(); err != nil {
+				return err
+			}
+			var custs, contacts, points []casemgr.ID
+			for _, a := range acts {
+				if a.Customer != 0 {
+					custs = append(custs, a.Customer)
+				}
+				if a.Contact != 0 {
+					contacts = append(contacts, a.Contact)
+				}
+				if a.ContactPoint != 0 {
+					points = append(points, a.ContactPoint)
+				}
+			}
+			_, err = tx.CustomersShowing(custs, contacts, points)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	pg.report(b)
+	after := stats.Stats()
+	b.ReportMetric(float64(after.Statements-before.Statements)/float64(b.N), "statements/op")
+	b.ReportMetric(float64(after.RoundTrips-before.RoundTrips)/float64(b.N), "round-trips/op")
 }

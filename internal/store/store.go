@@ -32,6 +32,8 @@ var _ DB = (*sqlstore.Store)(nil)
 //	                               is created when missing
 //	postgres://... postgresql://...  a PostgreSQL connection URL as libpq/pgx read it;
 //	                               pool_max_conns=N sizes the connection pool (default 10)
+//	                               and, at half that (at least 2), the pool of reads of one
+//	                               statement without a transaction (sqlstore, showing.go)
 func Open(ctx context.Context, url string) (DB, error) {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok {

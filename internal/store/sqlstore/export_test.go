@@ -196,17 +196,22 @@ func Exec(ctx context.Context, s *Store, q string, args ...any) error {
 // GroupQueued returns the number of Writes waiting for group commit.
 func GroupQueued(s *Store) int { return len(s.group.queue) }
 
-// PreparedPlansOfCustomersShown reports, on the connection of in
-// (PostgreSQL), how many generic and custom plans the prepared statement
-// of activitiesToShowSQL has run; found is false when the connection
-// has not prepared it.
-func PreparedPlansOfCustomersShown(in casemgr.Tx) (generic, custom int64, found bool, err error) {
-	t := in.(*tx)
-	err = t.pgx(func(c *pgx.Conn) error {
-		return c.QueryRow(t.ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
-			FROM pg_prepared_statements WHERE statement = $1`, t.d.sql(t.d.activitiesToShowSQL())).Scan(&generic, &custom)
-	})
-	return generic, custom, generic+custom > 0, err
+// GenericReadPlans reports, on a connection of the pool of generic reads
+// (PostgreSQL: showing.go), how many generic and custom plans the prepared
+// statement of activitiesToShowSQL has run, and the session's
+// plan_cache_mode; found is false when the connection has not prepared
+// the statement.
+func (s *Store) GenericReadPlans(ctx context.Context) (generic, custom int64, mode string, found bool, err error) {
+	err = s.generic.QueryRowContext(ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0),
+			current_setting('plan_cache_mode')
+		FROM pg_prepared_statements WHERE statement = $1`, postgresDialect.sql(postgresDialect.activitiesToShowSQL())).Scan(&generic, &custom, &mode)
+	return generic, custom, mode, generic+custom > 0, err
+}
+
+// SetGenericReadConns sizes the pool of generic reads (PostgreSQL).
+func (s *Store) SetGenericReadConns(n int) {
+	s.generic.SetMaxOpenConns(n)
+	s.generic.SetMaxIdleConns(n)
 }
 
 // Listening reports whether the store hears the notifications of other

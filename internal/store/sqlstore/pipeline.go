@@ -16,8 +16,11 @@ import (
 // the store runs on a pool connection (database/sql's Conn) instead of a
 // database/sql Tx, so that its BEGIN travels with its first statement in
 // one pipelined batch: one round trip fewer per transaction, a quarter to a
-// third of a typical request's. A transaction that runs no statement at all
-// (everything it read came from the configuration copy) costs none.
+// third of a typical request's. The connection is taken from the pool at
+// the first statement (connect): a transaction that runs no statement at
+// all (everything it read came from the configuration copy) costs none,
+// and a read of one statement on the pool of generic reads (showing.go)
+// takes no connection of this pool.
 //
 // database/sql is not told about the transaction; should COMMIT or ROLLBACK
 // not be sent (a cancelled context), pgx's stdlib driver refuses to hand
@@ -45,9 +48,31 @@ func (t *tx) pgx(fn func(c *pgx.Conn) error) error {
 	})
 }
 
+// connect takes the transaction's connection from its pool, at its first
+// statement (PostgreSQL).
+func (t *tx) connect() error {
+	if t.conn != nil {
+		return nil
+	}
+	conn, err := t.pool.Conn(t.ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t.conn = conn
+	return nil
+}
+
 // rawPgx returns the connection's pgx connection to fn.
 func (t *tx) rawPgx(fn func(c *pgx.Conn) error) error {
-	return t.conn.Raw(func(dc any) error {
+	if err := t.connect(); err != nil {
+		return err
+	}
+	return onPgx(t.conn, fn)
+}
+
+// onPgx returns conn's pgx connection to fn.
+func onPgx(conn *sql.Conn, fn func(c *pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
@@ -85,7 +110,7 @@ type pendingStmt struct {
 
 // canDefer reports whether a statement may be deferred: in a write
 // transaction begun on PostgreSQL.
-func (t *tx) canDefer() bool { return t.write && t.conn != nil && t.begun }
+func (t *tx) canDefer() bool { return t.write && t.pg() && t.begun }
 
 // deferExec defers a statement written with ? placeholders whose only
 // result is its count of rows, which check checks (nil: none); its error
@@ -252,7 +277,7 @@ func (t *tx) first(q string, args []any, use func(br pgx.BatchResults) error) er
 // the transaction has begun, after deferred statements, or when the
 // transaction's plans are to go back to the default for it.
 func (t *tx) batchFirst(q string) bool {
-	return t.conn != nil && (!t.begun || len(t.pending) > 0 || (t.generic && !t.d.genericPlanned(q)))
+	return t.pg() && (!t.begun || len(t.pending) > 0 || (t.generic && !t.d.genericPlanned(q)))
 }
 
 // pgResult is the sql.Result of a pipelined statement.

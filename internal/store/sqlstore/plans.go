@@ -61,7 +61,9 @@ var (
 // PostgreSQL, other than UPDATEs and INSERTs, whose generic plan is the
 // index lookup their custom plans are: reads of rows by ID, by case, by
 // parent, the customers' read with contacts and points, and the statuses
-// and customers of a case's activities.
+// and customers of a case's activities; and the reads that may run on the
+// pool of generic reads (showing.go): activities by ID, and with the
+// customers, contacts and points they show.
 func genericStatements() map[string]struct{} {
 	genericOnce.Do(func() {
 		genericSet = map[string]struct{}{}
@@ -81,7 +83,8 @@ func (d *dialect) genericStatementList() []string {
 		}
 		out = append(out, d.responsesSQL(lock), d.caseActivitiesSQL(lock), d.casesSQL(lock))
 	}
-	out = append(out, d.lockedWithResponsesSQL(), d.customersSQL(), d.customerHeadsSQL(), d.customerDepartmentsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL())
+	out = append(out, d.lockedWithResponsesSQL(), d.customersSQL(), d.customerHeadsSQL(), d.customerDepartmentsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL(),
+		d.activitiesToShowSQL())
 	for i, q := range out {
 		out[i] = d.sql(q)
 	}

@@ -37,16 +37,18 @@ type shownCustomers struct {
 // ActivitiesToShow returns Activities(ids, false), in a read transaction
 // with their customers when customers is set, for a later
 // CustomersShowing, in the same statement. When last is set it ends the
-// read with that statement: on PostgreSQL the ROLLBACK goes in its round
+// read with that statement: on PostgreSQL, when it is the read's first
+// statement, it runs alone on the pool of generic reads, without a
+// transaction (readEnding), and otherwise the ROLLBACK goes in its round
 // trip; on SQLite, when it is the read's first statement, it runs alone,
 // without a transaction (eachAlone). A statement after it makes
 // Store.Read run the read again, with the transaction kept open.
 func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr.Activity, error) {
-	end := last && t.conn != nil && t.ctx.Value(keepOpenKey{}) == nil
+	end := last && t.pg() && t.ctx.Value(keepOpenKey{}) == nil
 	switch {
 	case len(ids) == 0 || t.write:
 		return t.Activities(ids, false)
-	case !customers && t.conn == nil:
+	case !customers && !t.pg():
 		var acts []casemgr.Activity
 		sc := newActivityScan()
 		var version sql.NullInt64
@@ -75,7 +77,7 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 	arg := t.d.ids(ids)
 	if !customers {
 		sc := newActivityScan()
-		err := t.batch(end, batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
+		err := t.readEnding(end, batchQuery{sql: t.byIDs(activities, false), args: []any{arg}, row: func(r scanner) error {
 			row, err := sc.scan(r)
 			if err == nil {
 				acts = append(acts, row.Activity)
@@ -106,8 +108,8 @@ func (t *tx) ActivitiesToShow(ids []casemgr.ID, customers, last bool) ([]casemgr
 		return nil
 	}
 	var err error
-	if t.conn != nil {
-		err = t.batch(end, batchQuery{sql: t.d.activitiesToShowSQL(), args: []any{arg}, row: row})
+	if t.pg() {
+		err = t.readEnding(end, batchQuery{sql: t.d.activitiesToShowSQL(), args: []any{arg}, row: row})
 	} else {
 		var version sql.NullInt64
 		sc.dest = append(sc.dest, &version)
@@ -311,8 +313,58 @@ func (d *dialect) buildActivitiesToShowSQL() string {
 // the same index lookups (TestHotQueriesUseIndexes checks the generic
 // plans of the hot queries), planned once per connection. Only in a
 // batch that begins and ends the transaction, so that no other statement
-// runs under it; SET LOCAL ends with the transaction.
+// runs under it; SET LOCAL ends with the transaction. (Such a read runs
+// alone on the pool of generic reads, below, when it can; the batch is
+// for a read already begun, or without that pool.)
 const genericPlans = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+// Generic reads (PostgreSQL). A read that ends with its first statement
+// (ActivitiesToShow with last set, as GET /activity/{ids} reads) needs no
+// transaction: one statement sees one snapshot, and the configuration
+// comes from the copy, which does not depend on the snapshot (config.go).
+// It runs alone, on a connection of the pool of generic reads (Store.generic),
+// whose sessions run the generic plan of every prepared statement: the
+// one statement's Bind, Execute and Sync, in one round trip, where a
+// transaction sent BEGIN, SET LOCAL plan_cache_mode, the statement and
+// ROLLBACK. Only the statements whose generic plan TestHotQueriesUseIndexes
+// checks run there (genericStatements); any other, or a read already
+// begun, goes through the transaction's batch. A statement after it makes
+// Store.Read run the read again, in a transaction kept open to the end,
+// as after the batch that ended the transaction.
+
+// readEnding runs q and, with end, ends the read with it: alone on the
+// pool of generic reads when the read has run nothing yet and q's generic
+// plan is checked, otherwise in the transaction's batch (batch).
+func (t *tx) readEnding(end bool, q batchQuery) error {
+	if !end || t.genericDB == nil || t.begun || t.ended || len(t.pending) > 0 {
+		return t.batch(end, q)
+	}
+	text := t.d.sql(q.sql)
+	if _, ok := genericStatements()[text]; !ok {
+		return t.batch(end, q)
+	}
+	t.count()
+	t.roundTrip()
+	t.ended = true
+	conn, err := t.genericDB.Conn(t.ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close() }()
+	return onPgx(conn, func(c *pgx.Conn) error {
+		rows, err := c.Query(t.ctx, text, q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := q.row(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
 
 // batchQuery is a statement of a batch: row is called for each of its rows.
 type batchQuery struct {

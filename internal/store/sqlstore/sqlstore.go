@@ -25,8 +25,9 @@ import (
 
 	"github.com/casemgr/casemgr/internal/casemgr"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
 
 // Store is a casemgr.Store on SQLite or PostgreSQL.
@@ -40,6 +41,11 @@ type Store struct {
 	// that read in parallel with the writer (WAL); on PostgreSQL it is the
 	// writer's pool.
 	reader *sql.DB
+	// generic is, on PostgreSQL, the pool of the reads of one statement
+	// run without a transaction (genericReads, showing.go): its sessions
+	// run every statement's generic plan and are read-only. Nil on
+	// SQLite.
+	generic *sql.DB
 	// config is the copy of the configuration (config.go).
 	config *configCache
 	// stmts are the statements prepared on each SQLite pool (stmts.go).
@@ -133,11 +139,12 @@ func (s *Store) Stats() Stats {
 }
 
 // Pools returns the Store's connection pools by role, for their
-// statistics: "writer" and "reader" on SQLite, "pool" on PostgreSQL, where
-// both roles share one.
+// statistics: "writer" and "reader" on SQLite; "pool" on PostgreSQL, where
+// both roles share one, and "generic", the reads of one statement
+// (genericReads).
 func (s *Store) Pools() map[string]*sql.DB {
 	if s.reader == s.writer {
-		return map[string]*sql.DB{"pool": s.writer}
+		return map[string]*sql.DB{"pool": s.writer, "generic": s.generic}
 	}
 	return map[string]*sql.DB{"writer": s.writer, "reader": s.reader}
 }
@@ -258,10 +265,19 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 // processes share one database, so it stays well below max_connections.
 const defaultPostgresConns = 10
 
+// genericConns is the size of the pool of generic reads for a pool of n
+// connections: half of it, at least two. Its connections are held for
+// one statement's round trip, not for a transaction, and a Read that
+// runs there takes no connection of the main pool. A process holds at
+// most n + genericConns(n) + 2 connections (the configuration's load
+// and listening connections): 17 by default.
+func genericConns(n int) int { return max(2, (n+1)/2) }
+
 // OpenPostgres connects to PostgreSQL. dsn is a postgres:// URL as pgx reads
 // it; unknown parameters are sent as run-time parameters (search_path=...).
 // The parameter pool_max_conns, read here and not sent, sizes the pool
-// (default 10). The schema is not migrated.
+// (default 10) and the pool of generic reads (genericConns: half). The
+// schema is not migrated.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	conns := defaultPostgresConns
 	if u, err := url.Parse(dsn); err == nil {
@@ -300,10 +316,34 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	loadDB.SetConnMaxIdleTime(5 * time.Minute)
 	listenCtx, stop := context.WithCancel(context.Background())
 	cache := &configCache{loadDB: loadDB, stop: stop, done: make(chan struct{}), self: storeName()}
-	st := &Store{d: postgresDialect, writer: db, reader: db, config: cache}
+	generic, err := openGenericPool(dsn, genericConns(conns))
+	if err != nil {
+		_ = db.Close()
+		_ = loadDB.Close()
+		return nil, err
+	}
+	st := &Store{d: postgresDialect, writer: db, reader: db, generic: generic, config: cache}
 	cache.onEvents = st.events.eventsCommitted
 	go cache.listen(listenCtx, dsn)
 	return st, nil
+}
+
+// openGenericPool opens the pool of generic reads (genericReads,
+// showing.go) on dsn: of at most n connections, whose sessions run the
+// generic plan of every prepared statement (plan_cache_mode) and refuse
+// to write (default_transaction_read_only).
+func openGenericPool(dsn string, n int) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }
 
 // Engine names the engine: "sqlite" or "postgres".
@@ -339,6 +379,9 @@ func (s *Store) Close() error {
 		c.close()
 	}
 	err = errors.Join(err, s.writer.Close())
+	if s.generic != nil {
+		err = errors.Join(err, s.generic.Close())
+	}
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
@@ -462,13 +505,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		t.writeStatements = &s.writeStatements
 	}
 	if s.d.lazyBegin {
+		// The connection is taken at the first statement (connect),
+		// if any: a read of one statement on the pool of generic reads
+		// takes none.
 		t.roundTrips = &s.roundTrips
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: begin transaction: %w", s.d.name, err)
+		t.pool, t.begin = db, pgBegin(write)
+		if !write {
+			t.genericDB = s.generic
 		}
-		defer func() { _ = conn.Close() }()
-		t.conn, t.begin = conn, pgBegin(write)
+		defer func() {
+			if t.conn != nil {
+				_ = t.conn.Close()
+			}
+		}()
 	} else if !write {
 		// Begun at its first statement, if any (tx.stmt).
 		t.beginRead = func() (*sql.Tx, error) { return db.BeginTx(ctx, opts) }

@@ -25,6 +25,11 @@ type tx struct {
 	// same): a read of one statement may run it alone (eachAlone).
 	beginRead func() (*sql.Tx, error)
 	conn      *sql.Conn
+	// pool is the pool conn is taken from, at the first statement
+	// (connect); genericDB, in a Read, the pool of generic reads
+	// (showing.go).
+	pool      *sql.DB
+	genericDB *sql.DB
 	begin     string
 	begun     bool
 	// generic records that the transaction runs its statements' generic
@@ -191,6 +196,11 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// pg reports whether the transaction runs on a PostgreSQL connection
+// (conn, taken from pool at its first statement) rather than a
+// database/sql Tx.
+func (t *tx) pg() bool { return t.pool != nil }
+
 func (t *tx) on() queryer {
 	if t.sqlTx != nil {
 		return t.sqlTx
@@ -268,7 +278,7 @@ func (t *tx) eachAlone(q string, args []any, fn func(scanner) error) error {
 // every column into an interface value before scanning it (the first
 // statement of a transaction is read so already: firstEach).
 func (t *tx) eachNative(q string, args []any, fn func(scanner) error) error {
-	if t.conn == nil || t.sqlTx != nil || t.batchFirst(t.d.sql(q)) {
+	if !t.pg() || t.sqlTx != nil || t.batchFirst(t.d.sql(q)) {
 		return t.each(q, args, fn)
 	}
 	q = t.d.sql(q)
