@@ -64,7 +64,13 @@ func (s *activityScan) scan(r scanner) (readActivity, error) {
 func (s *activityScan) decode() (readActivity, error) {
 	row := s.row
 	a := &row.Activity
-	a.LockExpires, a.DueDate = fromNullMillis(s.lockExpires), fromNullMillis(s.due)
+	if s.lockExpires.Valid && s.due.Valid {
+		// Both in one allocation.
+		both := &[2]time.Time{fromMillis(s.lockExpires.Int64), fromMillis(s.due.Int64)}
+		a.LockExpires, a.DueDate = &both[0], &both[1]
+	} else {
+		a.LockExpires, a.DueDate = fromNullMillis(s.lockExpires), fromNullMillis(s.due)
+	}
 	a.Created, a.LastModified = fromMillis(s.created), fromMillis(s.modified)
 	var err error
 	if a.CustomAttributes, err = decMap[[]string](row.attrs, "activity customAttributes"); err != nil {
