@@ -107,8 +107,9 @@ type Store interface {
 }
 
 // WatchStore registers the store's pool statistics (go_sql_* with the
-// pool's role as db_name) and its counters: write retries and the
-// configuration cache's hits, misses and invalidations.
+// pool's role as db_name) and its counters: write retries, the
+// configuration cache's hits, misses and invalidations, and SQLite's
+// checkpoints (zero on PostgreSQL).
 func (m *Metrics) WatchStore(db Store) {
 	for role, pool := range db.Pools() {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(pool, role))
@@ -130,6 +131,15 @@ func (m *Metrics) WatchStore(db Store) {
 		counter("casemgr_config_cache_invalidations_total",
 			"Times the copy of the configuration was found or made stale by a change.",
 			func(s sqlstore.Stats) uint64 { return s.ConfigInvalidations }),
+		counter("casemgr_sqlite_checkpoints_total",
+			"Checkpoints of the SQLite write-ahead log run by the store's checkpointer, off the writer's commits.",
+			func(s sqlstore.Stats) uint64 { return s.Checkpoints }),
+		counter("casemgr_sqlite_writer_checkpoints_total",
+			"Those of the checkpoints run on the writer's connection, between two transactions, to start the log again.",
+			func(s sqlstore.Stats) uint64 { return s.WriterCheckpoints }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "casemgr_sqlite_writer_checkpoint_seconds_total",
+			Help: "Time the writes waited for the checkpoints on the writer's connection."},
+			func() float64 { return db.Stats().WriterCheckpointTime.Seconds() }),
 	)
 }
 
