@@ -1,7 +1,7 @@
 package auth
 
 import (
-	"slices"
+	"maps"
 	"sync"
 	"time"
 
@@ -134,16 +134,59 @@ func (s *Service) keep(hash string, b epochBefore, a casemgr.Actor, expires time
 	s.tokens.put(hash, cachedToken{actor: copyActor(a), expires: expires, readAt: b.readAt, epoch: b.epoch})
 }
 
-// copyActor copies what a caller could change in an actor.
+// copyActor copies what a caller could change in an actor: the user with
+// its lists and map, the client, the scopes
+// (TestKeptActorsShareNothing). A cache hit copies the kept actor, so the
+// user's lists of IDs are copied into one allocation and its lists of
+// text with the scopes into another, each list with no room beyond its
+// length: an append to one moves it, never writes over the next.
 func copyActor(a casemgr.Actor) casemgr.Actor {
-	if a.User != nil {
-		u := a.User.Clone()
-		a.User = &u
+	var texts packer[string]
+	n := len(a.Scopes)
+	if u := a.User; u != nil {
+		n += len(u.Licenses) + len(u.Actions)
+		c := *u
+		var ids packer[casemgr.ID]
+		ids.grow(len(c.ForeignDepartments) + len(c.TransferTo) + len(c.TransferToQueues) +
+			len(c.PullUsers) + len(c.PullQueues) + len(c.PullOptionQueues))
+		texts.grow(n)
+		c.ForeignDepartments = ids.take(c.ForeignDepartments)
+		c.TransferTo = ids.take(c.TransferTo)
+		c.TransferToQueues = ids.take(c.TransferToQueues)
+		c.PullUsers = ids.take(c.PullUsers)
+		c.PullQueues = ids.take(c.PullQueues)
+		c.PullOptionQueues = ids.take(c.PullOptionQueues)
+		c.Licenses = texts.take(c.Licenses)
+		c.Actions = texts.take(c.Actions)
+		c.CustomAttributes = maps.Clone(c.CustomAttributes)
+		a.User = &c
+	} else {
+		texts.grow(n)
 	}
 	if a.Client != nil {
 		c := *a.Client
 		a.Client = &c
 	}
-	a.Scopes = slices.Clone(a.Scopes)
+	a.Scopes = texts.take(a.Scopes)
 	return a
+}
+
+// packer copies lists into one allocation (grow), as slices.Clone copies
+// one: nil stays nil, empty stays empty, and each copy's capacity is its
+// length.
+type packer[T any] struct{ buf []T }
+
+func (p *packer[T]) grow(n int) {
+	if n > 0 {
+		p.buf = make([]T, 0, n)
+	}
+}
+
+func (p *packer[T]) take(s []T) []T {
+	if len(s) == 0 {
+		return s[:0:0]
+	}
+	start := len(p.buf)
+	p.buf = append(p.buf, s...)
+	return p.buf[start:len(p.buf):len(p.buf)]
 }
