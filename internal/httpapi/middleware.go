@@ -86,7 +86,9 @@ func compress(next http.Handler) http.Handler {
 
 // acceptsGzip reads Accept-Encoding: gzip (or *) with a q above zero.
 func acceptsGzip(h string) bool {
-	for _, part := range strings.Split(h, ",") {
+	for rest, more := h, h != ""; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.ToLower(strings.TrimSpace(name))
 		if name != "gzip" && name != "*" {

@@ -83,6 +83,9 @@ var activitySummarySet = func() fieldSet {
 // field names (id and link are always added); without it the default set
 // applies. An unknown name is 400-102.
 func parseAttribute(r *http.Request, fields []string, def fieldSet) (fieldSet, error) {
+	if r.URL.RawQuery == "" {
+		return def, nil
+	}
 	q := r.URL.Query()
 	if !q.Has("$attribute") {
 		return def, nil

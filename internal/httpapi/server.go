@@ -322,7 +322,11 @@ func (s *Server) handle(h errorHandler) http.HandlerFunc {
 // would otherwise reach the database.
 func (s *Server) storablePath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, seg := range strings.Split(r.URL.Path, "/") {
+		// Each segment, as strings.Split(path, "/") gives them, without
+		// the list.
+		for rest, more := r.URL.Path, true; more; {
+			var seg string
+			seg, rest, more = strings.Cut(rest, "/")
 			if !casemgr.StorableText(seg) {
 				s.writeError(w, r, errf(casemgr.CodeInvalidID, "value", brief(seg)))
 				return
@@ -388,6 +392,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (any, string, 
 // invalid UTF-8) and a query string that does not parse are 400-102. Every
 // handler calls it first, so no parameter reaches the engines unchecked.
 func checkParams(r *http.Request, allowed ...string) error {
+	if r.URL.RawQuery == "" {
+		return nil // no parameter: nothing to parse
+	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		// r.URL.Query() would drop the malformed pair silently.
