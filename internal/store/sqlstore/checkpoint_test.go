@@ -57,7 +57,14 @@ func walState(t testing.TB, db string) (frames, copied, seq uint32) {
 // says.
 func openCheckpointed(t testing.TB, path string, interval time.Duration, resetFrames, forceFrames int64, resetGap time.Duration) *sqlstore.Store {
 	t.Helper()
-	db, err := store.Open(context.Background(), "sqlite://"+path)
+	return openCheckpointedURL(t, "sqlite://"+path, interval, resetFrames, forceFrames, resetGap)
+}
+
+// openCheckpointedURL is openCheckpointed on a database URL, which may
+// carry parameters.
+func openCheckpointedURL(t testing.TB, url string, interval time.Duration, resetFrames, forceFrames int64, resetGap time.Duration) *sqlstore.Store {
+	t.Helper()
+	db, err := store.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +136,29 @@ func TestCommitsDoNotCheckpoint(t *testing.T) {
 			t.Fatalf("the log was not started again within 10 s: %d frames, sequence %d (was %d); %d checkpoints, %d on the writer", f, q, seq, p, w)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestAutocheckpointCanBeTurnedBackOn: a database URL with
+// _pragma=wal_autocheckpoint(1000) gives the writer SQLite's automatic
+// checkpoint back: with the checkpointer held back, the commits checkpoint
+// and start the log again themselves.
+func TestAutocheckpointCanBeTurnedBackOn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s := openCheckpointedURL(t, "sqlite://"+path+"?_pragma=wal_autocheckpoint(1000)", time.Hour, 1<<30, 1<<30, 0)
+	ctx := context.Background()
+	_, _, seq := walState(t, path)
+	for range 100 {
+		if err := writeBlob(ctx, s, 64<<10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frames, _, seq2 := walState(t, path)
+	if seq2 == seq || frames >= 1500 {
+		t.Fatalf("after 100 commits of 64 KiB the log has %d frames and was started again %d times: want it checkpointed by the commits", frames, seq2-seq)
+	}
+	if p, w, _ := sqlstore.CheckpointCounts(s); p+w != 0 {
+		t.Fatalf("the held-back checkpointer ran %d checkpoints", p+w)
 	}
 }
 

@@ -196,11 +196,16 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: parameters of database URL: %w", err)
 	}
-	common := func() url.Values {
+	// common are the parameters of every connection, then pragmas, then
+	// the URL's own parameters, which may override them.
+	common := func(pragmas ...string) url.Values {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10)+")")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		for _, p := range pragmas {
+			q.Add("_pragma", p)
+		}
 		for k, vs := range extraQ {
 			for _, v := range vs {
 				q.Add(k, v)
@@ -208,11 +213,13 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		}
 		return q
 	}
-	wq := common()
-	wq.Add("_pragma", "journal_mode(WAL)")
 	// No checkpoint inside the writer's commits: the Store's checkpointer
-	// runs them on its own connection (checkpoint.go).
-	wq.Add("_pragma", "wal_autocheckpoint(0)")
+	// runs them on its own connection (checkpoint.go). A URL with
+	// _pragma=wal_autocheckpoint(1000) has SQLite's automatic checkpoint
+	// back (the checkpointer runs as well; the driver runs the pragmas in
+	// lexicographic order, so the URL's comes after this one in any case).
+	wq := common("wal_autocheckpoint(0)")
+	wq.Add("_pragma", "journal_mode(WAL)")
 	// The sub-journal (the pages a savepoint or a statement may have to
 	// roll back) in memory: with group commit every Write runs in a
 	// savepoint, and a transaction's sub-journal past 64 KiB would be
