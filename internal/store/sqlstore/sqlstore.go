@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,9 @@ import (
 // Store is a casemgr.Store on SQLite or PostgreSQL.
 type Store struct {
 	d *dialect
+	// closeOnce runs Close's work once; closeErr is what it returned.
+	closeOnce sync.Once
+	closeErr  error
 	// writer runs Write. On SQLite it has a single connection whose
 	// transactions BEGIN IMMEDIATE: writers queue in-process instead of
 	// failing with SQLITE_BUSY and retrying.
@@ -373,8 +377,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the database.
+// Close releases the database. Closing again returns what the first Close
+// returned and changes nothing.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
 	if s.group != nil {
 		s.group.close()
 	}
