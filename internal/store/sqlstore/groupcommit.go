@@ -43,6 +43,9 @@ type groupResult struct {
 type groupCommitter struct {
 	queue chan *groupWrite
 	stop  chan struct{}
+	// ended is closed when the loop has returned: a Write queued after
+	// its last drain is answered by no one.
+	ended chan struct{}
 	wg    sync.WaitGroup
 }
 
@@ -60,7 +63,7 @@ func (s *Store) SetGroupCommit(on bool) error {
 		s.group = nil
 		return nil
 	}
-	g := &groupCommitter{queue: make(chan *groupWrite, 4*maxGroup), stop: make(chan struct{})}
+	g := &groupCommitter{queue: make(chan *groupWrite, 4*maxGroup), stop: make(chan struct{}), ended: make(chan struct{})}
 	g.wg.Add(1)
 	go g.loop(s)
 	s.group = g
@@ -87,8 +90,14 @@ func (g *groupCommitter) close() {
 	g.wg.Wait()
 }
 
-// write queues fn and waits for the commit of its group.
+// write queues fn and waits for the commit of its group. A Write after
+// the Store closed, or queued while it closed, is refused and not run.
 func (g *groupCommitter) write(ctx context.Context, fn func(casemgr.Tx) error) error {
+	select {
+	case <-g.stop:
+		return errGroupClosed
+	default:
+	}
 	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan groupResult, 1)}
 	select {
 	case g.queue <- w:
@@ -97,7 +106,16 @@ func (g *groupCommitter) write(ctx context.Context, fn func(casemgr.Tx) error) e
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	r := <-w.done
+	var r groupResult
+	select {
+	case r = <-w.done:
+	case <-g.ended:
+		select {
+		case r = <-w.done:
+		default:
+			return errGroupClosed
+		}
+	}
 	if r.panics {
 		panic(r.panicked)
 	}
@@ -108,6 +126,7 @@ func (g *groupCommitter) write(ctx context.Context, fn func(casemgr.Tx) error) e
 // until the Store closes.
 func (g *groupCommitter) loop(s *Store) {
 	defer g.wg.Done()
+	defer close(g.ended)
 	for {
 		var first *groupWrite
 		select {
