@@ -213,3 +213,46 @@ type planNode struct {
 	Relation string     `json:"Relation Name"`
 	Plans    []planNode `json:"Plans"`
 }
+
+// TestReadOfActivitiesToShowLooksCustomersUpInSmallWorlds: on PostgreSQL
+// the generic plan of the read of activities with what they show looks
+// each activity's customer up by its ID in a small world too (10 000
+// activities, 1 000 customers), where a plan made without knowing the
+// number of IDs would otherwise read the customers whole for a hash join
+// at every GET.
+func TestReadOfActivitiesToShowLooksCustomersUpInSmallWorlds(t *testing.T) {
+	url := storetest.PostgresSchema(t)
+	ctx := t.Context()
+	cfg := bench.WorldConfig{Customers: 1000, Cases: 2000, Activities: 10000, BenchUsers: 4, BulkCases: 3, Seed: 3}
+	if _, err := bench.LoadWorld(ctx, url, cfg, bench.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bench.OpenDB(ctx, url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range sqlstore.HotQueries("postgres") {
+		if q.Name != "activities with their customers, contacts and points to show" {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, "PREPARE shown AS "+q.SQL); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := generic(ctx, conn, "shown", []any{[]int64{517}}, &raw); err != nil {
+			t.Fatal(err)
+		}
+		checkPostgresPlan(t, bigTables, q.Name+" (generic plan, 1 000 customers)", q.SQL, raw)
+		return
+	}
+	t.Fatal("the read of activities to show is not among the hot queries")
+}

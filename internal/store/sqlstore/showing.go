@@ -327,9 +327,19 @@ func (d *dialect) buildActivitiesToShowSQL() string {
 		cols = unnamedColumns(cols + ", " + configVersionSQL)
 		order = ` ORDER BY a.id, ct.id, p.id`
 	}
+	// On PostgreSQL the customer is a subquery per activity that cannot be
+	// pulled up into the join (OFFSET 0): the generic plan, made without
+	// knowing how many IDs the array holds, otherwise hash-joins a small
+	// customers table read whole (1 000 customers: a sequential scan per
+	// GET of one activity, about ten times the index lookup).
+	customer := `LEFT JOIN customers c ON c.id = a.customer_id`
+	if d.arrayParams {
+		customer = `LEFT JOIN LATERAL (SELECT c0.id, c0.name, c0.type, c0.department_id, c0.created, c0.last_modified,
+			c0.details, c0.custom_attributes FROM customers c0 WHERE c0.id = a.customer_id OFFSET 0) c ON true`
+	}
 	return `SELECT ` + cols + `
 		FROM activities a
-		LEFT JOIN customers c ON c.id = a.customer_id
+		` + customer + `
 		LEFT JOIN contacts ct ON ct.customer_id = c.id AND ` + contact + `
 		LEFT JOIN contact_points p ON p.contact_id = ct.id AND p.id = a.contact_point_id
 		WHERE ` + d.in("a.id") + order
