@@ -220,8 +220,8 @@ func (p *prefetched) AttributeDefs(object string) ([]AttributeDef, error) {
 	return p.Tx.AttributeDefs(object)
 }
 
-// Customers serves a read of one prefetched customer, and of several when
-// every one of them was found; in ID order, as the store answers.
+// Customers serves a read of one prefetched customer (a creation names one
+// customer by its ID); any other read is the transaction's.
 func (p *prefetched) Customers(ids []ID) ([]Customer, error) {
 	if len(ids) == 1 {
 		if c, ok := p.customers[ids[0]]; ok {
@@ -231,18 +231,7 @@ func (p *prefetched) Customers(ids []ID) ([]Customer, error) {
 			return []Customer{*c}, nil
 		}
 	}
-	if len(ids) < 2 {
-		return p.Tx.Customers(ids)
-	}
-	out := make([]Customer, 0, len(ids))
-	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-		c := p.customers[id]
-		if c == nil {
-			return p.Tx.Customers(ids)
-		}
-		out = append(out, *c)
-	}
-	return out, nil
+	return p.Tx.Customers(ids)
 }
 
 // CustomerDepartments serves a read of the departments of customers named
