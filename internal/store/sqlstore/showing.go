@@ -313,13 +313,22 @@ var (
 // then knows it without a statement of its own (versionRead).
 const configVersionSQL = `(SELECT version FROM config_version WHERE id = 1)`
 
+// shownCustomerColumns are the columns of a customer that the read of
+// activities to show selects, in the order of customerRowScan.
+const shownCustomerColumns = "id, name, type, department_id, created, last_modified, details, custom_attributes"
+
+// prefixed qualifies each column of a list with a table's alias.
+func prefixed(alias, cols string) string {
+	return alias + "." + strings.ReplaceAll(cols, ", ", ", "+alias+".")
+}
+
 func (d *dialect) buildActivitiesToShowSQL() string {
 	contact := `ct.id IN (a.contact_id, (SELECT h.contact_id FROM contact_points h WHERE h.id = a.contact_point_id))`
 	if d.arrayParams {
 		contact = `ct.id = ANY(ARRAY[a.contact_id, (SELECT h.contact_id FROM contact_points h WHERE h.id = a.contact_point_id)])`
 	}
-	cols := "a." + strings.ReplaceAll(activities.all, ", ", ", a.") + `,
-		c.id, c.name, c.type, c.department_id, c.created, c.last_modified, c.details, c.custom_attributes,
+	cols := prefixed("a", activities.all) + `,
+		` + prefixed("c", shownCustomerColumns) + `,
 		ct.id, ct.customer_id, ct.first_name, ct.last_name, ct.details,
 		p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs`
 	order := ""
@@ -334,8 +343,8 @@ func (d *dialect) buildActivitiesToShowSQL() string {
 	// GET of one activity, about ten times the index lookup).
 	customer := `LEFT JOIN customers c ON c.id = a.customer_id`
 	if d.arrayParams {
-		customer = `LEFT JOIN LATERAL (SELECT c0.id, c0.name, c0.type, c0.department_id, c0.created, c0.last_modified,
-			c0.details, c0.custom_attributes FROM customers c0 WHERE c0.id = a.customer_id OFFSET 0) c ON true`
+		customer = `LEFT JOIN LATERAL (SELECT ` + shownCustomerColumns + `
+			FROM customers WHERE id = a.customer_id OFFSET 0) c ON true`
 	}
 	return `SELECT ` + cols + `
 		FROM activities a
