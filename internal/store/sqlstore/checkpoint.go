@@ -185,8 +185,7 @@ func (c *checkpointer) onWriterConn(ctx context.Context, force bool) {
 			_, _ = conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10))
 		}()
 	}
-	var busy, frames, copied int64
-	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied); err != nil {
+	if _, _, _, err := walCheckpoint(ctx, conn, mode); err != nil {
 		return
 	}
 	c.onWriter.Add(1)
@@ -211,7 +210,7 @@ func (c *checkpointer) close() error {
 // could not finish (another checkpoint running, or, for RESTART, readers
 // or a writer that did not end in time), frames the length of the log and
 // copied the frames of it now in the database.
-func walCheckpoint(ctx context.Context, db *sql.DB, mode string) (busy, frames, copied int64, err error) {
+func walCheckpoint(ctx context.Context, db queryer, mode string) (busy, frames, copied int64, err error) {
 	err = db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
 	return busy, frames, copied, err
 }
