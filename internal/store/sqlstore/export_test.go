@@ -61,6 +61,7 @@ func HotQueries(engine string) []HotQuery {
 	add("departments of customers, of contact points' and of activities' customers", d.customerDepartmentsSQL(),
 		d.ids([]int64{7, 3210}), d.ids([]int64{11, 7000}), acts)
 	add("activities with their customers, contacts and points to show", d.activitiesToShowSQL(), acts)
+	add("an activity with its customer, contact and point to show", d.activityToShowSQL(), int64(20001))
 	if !d.arrayParams {
 		add("activities by id list, columns unnamed", activitiesByIDsUnnamed, acts)
 	}
@@ -198,13 +199,14 @@ func GroupQueued(s *Store) int { return len(s.group.queue) }
 
 // GenericReadPlans reports, on a connection of the pool of generic reads
 // (PostgreSQL: showing.go), how many generic and custom plans the prepared
-// statement of activitiesToShowSQL has run, and the session's
-// plan_cache_mode; found is false when the connection has not prepared
-// the statement.
+// statements of activitiesToShowSQL and activityToShowSQL have run, and
+// the session's plan_cache_mode; found is false when the connection has
+// prepared neither.
 func (s *Store) GenericReadPlans(ctx context.Context) (generic, custom int64, mode string, found bool, err error) {
 	err = s.generic.QueryRowContext(ctx, `SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0),
 			current_setting('plan_cache_mode')
-		FROM pg_prepared_statements WHERE statement = $1`, postgresDialect.sql(postgresDialect.activitiesToShowSQL())).Scan(&generic, &custom, &mode)
+		FROM pg_prepared_statements WHERE statement = ANY($1)`, []string{postgresDialect.sql(postgresDialect.activitiesToShowSQL()),
+		postgresDialect.sql(postgresDialect.activityToShowSQL())}).Scan(&generic, &custom, &mode)
 	return generic, custom, mode, generic+custom > 0, err
 }
 

@@ -84,7 +84,7 @@ func (d *dialect) genericStatementList() []string {
 		out = append(out, d.responsesSQL(lock), d.caseActivitiesSQL(lock), d.casesSQL(lock))
 	}
 	out = append(out, d.lockedWithResponsesSQL(), d.customersSQL(), d.customerHeadsSQL(), d.customerDepartmentsSQL(), d.caseActivityStatusesSQL(), d.caseActivityCustomersSQL(),
-		d.activitiesToShowSQL())
+		d.activitiesToShowSQL(), d.activityToShowSQL())
 	for i, q := range out {
 		out[i] = d.sql(q)
 	}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.DB) {
 		{"attribute_defs", testAttributeDefs},
 		{"customers_with_contacts_and_points", testCustomers},
 		{"customer_departments", testCustomerDepartments},
+		{"activities_to_show_with_their_customers", testActivitiesToShow},
 		{"contact_points_by_value", testContactPointsByValue},
 		{"update_customer_edits_and_adds_deletes_nothing", testUpdateCustomer},
 		{"cases", testCases},
@@ -425,6 +426,85 @@ func testCustomerDepartments(t *testing.T, db store.DB) {
 	same(t, "CustomerDepartments of all three", depts(ids(510), ids(705), ids(3100)),
 		map[casemgr.ID]casemgr.ID{500: 10, 510: 0, 520: 20})
 	same(t, "CustomerDepartments of nothing", depts(nil, nil, nil), map[casemgr.ID]casemgr.ID{})
+}
+
+// testActivitiesToShow checks that ActivitiesToShow, for one ID (a
+// statement of its own) and for several, returns what Activities returns,
+// and that CustomersShowing after it returns what its own statement
+// returns: the customer with the contact an activity names and the
+// contact holding its point, with that point.
+func testActivitiesToShow(t *testing.T, db store.DB) {
+	act := func(id, customer, contact, point casemgr.ID) *casemgr.Activity {
+		return &casemgr.Activity{ID: id, Case: 2200, Department: 10, Type: casemgr.TypeEmail, Status: casemgr.StatusAssigned,
+			Customer: customer, Contact: contact, ContactPoint: point, Created: ms(at(0)), LastModified: ms(at(0))}
+	}
+	acts := []*casemgr.Activity{
+		act(3200, 500, 600, 700), // the point held by the contact named
+		act(3201, 500, 600, 705), // the point held by another contact: two contacts shown
+		act(3202, 500, 0, 701),   // a point, no contact
+		act(3203, 0, 0, 0),       // no customer
+		act(3204, 500, 601, 0),   // a contact, no point
+	}
+	write(t, db, func(tx casemgr.Tx) error {
+		err := tx.InsertCustomer(customer500())
+		for _, a := range acts {
+			err = errors.Join(err, tx.InsertActivity(a))
+		}
+		return err
+	})
+	type shown struct {
+		Activities []casemgr.Activity
+		Customers  []casemgr.Customer
+	}
+	showing := func(tx casemgr.Tx, got []casemgr.Activity) (shown, error) {
+		var custs, contacts, points []casemgr.ID
+		for _, a := range got {
+			if a.Customer != 0 && !slices.Contains(custs, a.Customer) {
+				custs = append(custs, a.Customer)
+			}
+			if a.Contact != 0 {
+				contacts = append(contacts, a.Contact)
+			}
+			if a.ContactPoint != 0 {
+				points = append(points, a.ContactPoint)
+			}
+		}
+		list, err := tx.CustomersShowing(custs, contacts, points)
+		return shown{got, list}, err
+	}
+	for _, list := range [][]casemgr.ID{ids(3200), ids(3201), ids(3202), ids(3203), ids(3204), ids(9999),
+		ids(3204, 3200, 9999, 3201), ids(3200, 3201, 3202, 3203, 3204)} {
+		want := get(t, db, func(tx casemgr.Tx) (shown, error) {
+			got, err := tx.Activities(list, false)
+			if err != nil {
+				return shown{}, err
+			}
+			return showing(tx, got)
+		})
+		for _, last := range []bool{false, true} {
+			got := get(t, db, func(tx casemgr.Tx) (shown, error) {
+				got, err := tx.ActivitiesToShow(list, true, last)
+				if err != nil {
+					return shown{}, err
+				}
+				return showing(tx, got)
+			})
+			same(t, fmt.Sprintf("ActivitiesToShow(%v, last %v) with CustomersShowing", list, last), got, want)
+		}
+	}
+	// What the comparison rests on: the point held by another contact
+	// shows both contacts, that one with the point alone.
+	got := get(t, db, func(tx casemgr.Tx) (shown, error) {
+		got, err := tx.ActivitiesToShow(ids(3201), true, true)
+		if err != nil {
+			return shown{}, err
+		}
+		return showing(tx, got)
+	})
+	if len(got.Customers) != 1 || len(got.Customers[0].Contacts) != 2 || len(got.Customers[0].Contacts[1].ContactPoints) != 1 ||
+		got.Customers[0].Contacts[1].ContactPoints[0].ID != 705 {
+		t.Errorf("activity 3201 shows %+v, want customer 500 with contact 600 and contact 601 with point 705", got.Customers)
+	}
 }
 
 func testUpdateCustomer(t *testing.T, db store.DB) {
