@@ -401,26 +401,7 @@ func benchGet(b *testing.B, e *operationsEnv, n int) {
 			ids[i] = casemgr.ID(1 + rand.Int64N(e.w.Activities))
 		}
 		if err := e.st.Read(ctx, func(tx casemgr.Tx) error {
-			acts, err := tx.ActivitiesToShow(ids, true, true)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Departments(); err != nil {
-				return err
-			}
-			var custs, contacts, points []casemgr.ID
-			for _, a := range acts {
-				if a.Customer != 0 {
-					custs = append(custs, a.Customer)
-				}
-				if a.Contact != 0 {
-					contacts = append(contacts, a.Contact)
-				}
-				if a.ContactPoint != 0 {
-					points = append(points, a.ContactPoint)
-				}
-			}
-			_, err = tx.CustomersShowing(custs, contacts, points)
+			_, _, err := storetest.ReadToShow(tx, ids, true)
 			return err
 		}); err != nil {
 			b.Fatal(err)

@@ -93,23 +93,7 @@ func TestReadOfActivitiesToShowIsOneStatementWithoutTransaction(t *testing.T) {
 		t.Helper()
 		var got []casemgr.Activity
 		if err := db.Read(ctx, func(tx casemgr.Tx) (err error) {
-			if got, err = tx.ActivitiesToShow(ids, true, true); err != nil {
-				return err
-			}
-			if _, err := tx.Departments(); err != nil {
-				return err
-			}
-			var custs, contacts, points []casemgr.ID
-			for _, a := range got {
-				custs = append(custs, a.Customer)
-				if a.Contact != 0 {
-					contacts = append(contacts, a.Contact)
-				}
-				if a.ContactPoint != 0 {
-					points = append(points, a.ContactPoint)
-				}
-			}
-			_, err = tx.CustomersShowing(custs, contacts, points)
+			got, _, err = storetest.ReadToShow(tx, ids, true)
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -113,15 +113,7 @@ func benchHotPaths(b *testing.B, db store.DB) {
 			if _, err := tx.User(acts[0].AssignedUser); err != nil {
 				return err
 			}
-			a := acts[0]
-			var contacts, points []casemgr.ID
-			if a.Contact != 0 {
-				contacts = []casemgr.ID{a.Contact}
-			}
-			if a.ContactPoint != 0 {
-				points = []casemgr.ID{a.ContactPoint}
-			}
-			_, err = tx.CustomersShowing([]casemgr.ID{a.Customer}, contacts, points)
+			_, err = tx.CustomersShowing(storetest.ShownBy(acts))
 			return err
 		})
 	})

@@ -57,22 +57,8 @@ func TestShowingActivitiesIsOneStatement(t *testing.T) {
 		}
 		show := func(ids []casemgr.ID) (customers []casemgr.Customer) {
 			t.Helper()
-			if err := db.Read(ctx, func(tx casemgr.Tx) error {
-				got, err := tx.ActivitiesToShow(ids, true, true)
-				if err != nil {
-					return err
-				}
-				var custs, contacts, points []casemgr.ID
-				for _, a := range got {
-					custs = append(custs, a.Customer)
-					if a.Contact != 0 {
-						contacts = append(contacts, a.Contact)
-					}
-					if a.ContactPoint != 0 {
-						points = append(points, a.ContactPoint)
-					}
-				}
-				customers, err = tx.CustomersShowing(custs, contacts, points)
+			if err := db.Read(ctx, func(tx casemgr.Tx) (err error) {
+				_, customers, err = storetest.ReadToShow(tx, ids, true)
 				return err
 			}); err != nil {
 				t.Fatal(err)

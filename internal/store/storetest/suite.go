@@ -456,22 +456,6 @@ func testActivitiesToShow(t *testing.T, db store.DB) {
 		Activities []casemgr.Activity
 		Customers  []casemgr.Customer
 	}
-	showing := func(tx casemgr.Tx, got []casemgr.Activity) (shown, error) {
-		var custs, contacts, points []casemgr.ID
-		for _, a := range got {
-			if a.Customer != 0 && !slices.Contains(custs, a.Customer) {
-				custs = append(custs, a.Customer)
-			}
-			if a.Contact != 0 {
-				contacts = append(contacts, a.Contact)
-			}
-			if a.ContactPoint != 0 {
-				points = append(points, a.ContactPoint)
-			}
-		}
-		list, err := tx.CustomersShowing(custs, contacts, points)
-		return shown{got, list}, err
-	}
 	for _, list := range [][]casemgr.ID{ids(3200), ids(3201), ids(3202), ids(3203), ids(3204), ids(9999),
 		ids(3204, 3200, 9999, 3201), ids(3200, 3201, 3202, 3203, 3204)} {
 		want := get(t, db, func(tx casemgr.Tx) (shown, error) {
@@ -479,15 +463,13 @@ func testActivitiesToShow(t *testing.T, db store.DB) {
 			if err != nil {
 				return shown{}, err
 			}
-			return showing(tx, got)
+			customers, err := tx.CustomersShowing(ShownBy(got))
+			return shown{got, customers}, err
 		})
 		for _, last := range []bool{false, true} {
 			got := get(t, db, func(tx casemgr.Tx) (shown, error) {
-				got, err := tx.ActivitiesToShow(list, true, last)
-				if err != nil {
-					return shown{}, err
-				}
-				return showing(tx, got)
+				acts, customers, err := ReadToShow(tx, list, last)
+				return shown{acts, customers}, err
 			})
 			same(t, fmt.Sprintf("ActivitiesToShow(%v, last %v) with CustomersShowing", list, last), got, want)
 		}
@@ -495,11 +477,8 @@ func testActivitiesToShow(t *testing.T, db store.DB) {
 	// What the comparison rests on: the point held by another contact
 	// shows both contacts, that one with the point alone.
 	got := get(t, db, func(tx casemgr.Tx) (shown, error) {
-		got, err := tx.ActivitiesToShow(ids(3201), true, true)
-		if err != nil {
-			return shown{}, err
-		}
-		return showing(tx, got)
+		acts, customers, err := ReadToShow(tx, ids(3201), true)
+		return shown{acts, customers}, err
 	})
 	if len(got.Customers) != 1 || len(got.Customers[0].Contacts) != 2 || len(got.Customers[0].Contacts[1].ContactPoints) != 1 ||
 		got.Customers[0].Contacts[1].ContactPoints[0].ID != 705 {
