@@ -215,8 +215,9 @@ type planNode struct {
 }
 
 // TestReadOfActivitiesToShowLooksCustomersUpInSmallWorlds: on PostgreSQL
-// the generic plan of the read of activities with what they show looks
-// each activity's customer up by its ID in a small world too (10 000
+// the generic plans of the reads of activities with what they show (of a
+// list, and of one activity) look each activity's customer, contacts and
+// point up by their IDs in a small world too (10 000
 // activities, 1 000 customers), where a plan made without knowing the
 // number of IDs would otherwise read the customers whole for a hash join
 // at every GET.
@@ -240,19 +241,30 @@ func TestReadOfActivitiesToShowLooksCustomersUpInSmallWorlds(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
+	// The statement of a list (one ID in it) and that of one activity,
+	// which GET /activity/{id} runs.
+	args := map[string]any{
+		"activities with their customers, contacts and points to show": []int64{517},
+		"an activity with its customer, contact and point to show":     int64(517),
+	}
+	checked := 0
 	for _, q := range sqlstore.HotQueries("postgres") {
-		if q.Name != "activities with their customers, contacts and points to show" {
+		arg, ok := args[q.Name]
+		if !ok {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, "PREPARE shown AS "+q.SQL); err != nil {
+		name := fmt.Sprintf("shown%d", checked)
+		if _, err := conn.ExecContext(ctx, "PREPARE "+name+" AS "+q.SQL); err != nil {
 			t.Fatal(err)
 		}
 		var raw string
-		if err := generic(ctx, conn, "shown", []any{[]int64{517}}, &raw); err != nil {
+		if err := generic(ctx, conn, name, []any{arg}, &raw); err != nil {
 			t.Fatal(err)
 		}
 		checkPostgresPlan(t, bigTables, q.Name+" (generic plan, 1 000 customers)", q.SQL, raw)
-		return
+		checked++
 	}
-	t.Fatal("the read of activities to show is not among the hot queries")
+	if checked != len(args) {
+		t.Fatalf("%d of the %d reads of activities to show are among the hot queries", checked, len(args))
+	}
 }
