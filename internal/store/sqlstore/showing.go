@@ -337,6 +337,10 @@ const configVersionSQL = `(SELECT version FROM config_version WHERE id = 1)`
 // activities to show selects, in the order of customerRowScan.
 const shownCustomerColumns = "id, name, type, department_id, created, last_modified, details, custom_attributes"
 
+// shownPointColumns are the columns of a contact point that the read of
+// activities to show selects, in the order of customerRowScan.
+const shownPointColumns = "id, contact_id, customer_id, kind, type, value, value_key, attrs"
+
 // prefixed qualifies each column of a list with a table's alias.
 func prefixed(alias, cols string) string {
 	return alias + "." + strings.ReplaceAll(cols, ", ", ", "+alias+".")
@@ -349,7 +353,7 @@ func (d *dialect) buildActivitiesToShowSQL(one bool) string {
 	}
 	contacts := `LEFT JOIN contacts ct ON ct.customer_id = c.id AND ` + contact + `
 		LEFT JOIN contact_points p ON p.contact_id = ct.id AND p.id = a.contact_point_id`
-	point := "p.id, p.contact_id, p.customer_id, p.kind, p.type, p.value, p.value_key, p.attrs"
+	point := prefixed("p", shownPointColumns)
 	order := ` ORDER BY a.id, ct.id, p.id`
 	where := d.in("a.id")
 	if one {
@@ -363,7 +367,7 @@ func (d *dialect) buildActivitiesToShowSQL(one bool) string {
 		where = "a.id = ?"
 		contacts = `LEFT JOIN contact_points h ON h.id = a.contact_point_id
 		LEFT JOIN contacts ct ON ct.customer_id = c.id AND ct.id IN (a.contact_id, h.contact_id)`
-		cols := strings.Split(strings.ReplaceAll(point, "p.", ""), ", ")
+		cols := strings.Split(shownPointColumns, ", ")
 		for i, col := range cols {
 			cols[i] = "CASE WHEN h.contact_id = ct.id THEN h." + col + " END"
 		}
