@@ -46,7 +46,7 @@ type Store struct {
 	// writer's pool.
 	reader *sql.DB
 	// generic is, on PostgreSQL, the pool of the reads of one statement
-	// run without a transaction (genericReads, showing.go): its sessions
+	// run without a transaction (readEnding, showing.go): its sessions
 	// run every statement's generic plan and are read-only. Nil on
 	// SQLite.
 	generic *sql.DB
@@ -145,7 +145,7 @@ func (s *Store) Stats() Stats {
 // Pools returns the Store's connection pools by role, for their
 // statistics: "writer" and "reader" on SQLite; "pool" on PostgreSQL, where
 // both roles share one, and "generic", the reads of one statement
-// (genericReads).
+// (readEnding, showing.go).
 func (s *Store) Pools() map[string]*sql.DB {
 	if s.reader == s.writer {
 		return map[string]*sql.DB{"pool": s.writer, "generic": s.generic}
@@ -339,7 +339,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return st, nil
 }
 
-// openGenericPool opens the pool of generic reads (genericReads,
+// openGenericPool opens the pool of generic reads (readEnding,
 // showing.go) on dsn: of at most n connections, whose sessions run the
 // generic plan of every prepared statement (plan_cache_mode) and refuse
 // to write (default_transaction_read_only).
