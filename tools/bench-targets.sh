@@ -3,8 +3,8 @@
 # command (docs/performance.md, "The targets of the performance issue,
 # measured"): on fresh 1M worlds of both engines, every operation the
 # targets name, closed-loop over HTTP, as its raw SQL transaction and
-# open-loop at 50 % of its closed-loop rate; then get-1, search,
-# transfer-75 and create on 10k worlds and on 10M worlds made beforehand;
+# open-loop at 50 % of its closed-loop rate; then every operation of
+# `bench run` on 10k worlds and on 10M worlds made beforehand;
 # then CPU profiles of the server during get-1 (both engines), pick-75
 # (PostgreSQL) and search and transfer-75 (SQLite 10M).
 #
@@ -13,7 +13,8 @@
 # Environment: BIN (a casemgr binary; default: built into OUTDIR), PG (the
 # 1M PostgreSQL database, created when missing), PG10K, SQ10M
 # (sqlite://PATH of a 10M world), PG10M (a PostgreSQL 10M world), DUR
-# (6s), WARM (1s), SIZE (1000000), STEPS (default "s1m pg1m scale prof").
+# (6s), WARM (1s), SIZE (1000000), STEPS (default "s1m pg1m scale prof"),
+# SCALE (the operations of the scale step; default every one).
 # The 10M steps run only when SQ10M / PG10M are set. About 15 minutes on
 # a quiet 2-core machine, without generating the 10M worlds (bench world
 # --activities 10000000 --customers 1000000 --cases 3000000).
@@ -44,7 +45,7 @@ prof() { local db=$1 name=$2 op=$3; start "$db"; say "profile $name $op";
   curl -s -H "Authorization: Bearer bench-admin" "$URL/debug/pprof/profile?seconds=8" >"$OUT/prof-$name.prof"
   wait $b; stop; go tool pprof -top -cum "$BIN" "$OUT/prof-$name.prof" 2>/dev/null | head -45 >"$OUT/prof-$name.txt"; say "profiled $name"; }
 ALL=get-1,create,transfer-1,changecase-1,changecustomer-1,transfer-75,changecase-75,changecustomer-75,transfer-queue-75,pick-75,complete-75
-SCALE=get-1,search,transfer-75,create
+SCALE=${SCALE:-get-1,get-10,search,search-assigned,customer-phone,customer-email,poll,create,transfer-1,transfer-75,changecase-1,changecase-75,changecustomer-1,changecustomer-75,pull,transfer-queue-75,pick-75,complete-75}
 for d in casemgr_bench casemgr_bench10k; do psql postgres://postgres@127.0.0.1:5432/postgres -Atc "select 1 from pg_database where datname='$d'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres $d; done
 for s in $STEPS; do case $s in
 s1m) world sqlite://$OUT/1m.db "$(sizes ${SIZE:-1000000})" s1m; run sqlite://$OUT/1m.db sqlite-1m --ops $ALL --rate 50% ;;

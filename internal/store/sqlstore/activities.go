@@ -605,8 +605,17 @@ func (d *dialect) searchSQL(f casemgr.ActivityFilter, col string) (count, page s
 			s.add(col+" = ?", v)
 		}
 	}
+	// One value is an equality, not a list of one: with "status = ?" both
+	// planners take an agent's assigned work newest first straight from
+	// the order of activities_assigned_user, where with a list they sort
+	// every match (SQLite) or walk another index (PostgreSQL): 0.2 ms
+	// against 300 ms and 90 ms at 10M activities.
 	in := func(col string, vals []string) {
-		if len(vals) > 0 {
+		switch len(vals) {
+		case 0:
+		case 1:
+			s.add(col+" = ?", vals[0])
+		default:
 			s.add(d.in(col), d.strs(vals))
 		}
 	}
