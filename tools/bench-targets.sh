@@ -15,7 +15,7 @@
 # (sqlite://PATH of a 10M world), PG10M (a PostgreSQL 10M world), DUR
 # (6s), WARM (1s), SIZE (1000000), STEPS (default "s1m pg1m scale prof"),
 # SCALE (the operations of the scale step; default every one).
-# The 10M steps run only when SQ10M / PG10M are set. About 15 minutes on
+# The 10M steps run only when SQ10M / PG10M are set. About 30 minutes on
 # a quiet 2-core machine, without generating the 10M worlds (bench world
 # --activities 10000000 --customers 1000000 --cases 3000000).
 
