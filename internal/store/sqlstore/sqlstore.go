@@ -179,6 +179,13 @@ func pingSQLite(ctx context.Context, db *sql.DB) error {
 	}
 }
 
+// writerCacheKiB is the size of the page cache of SQLite's writer, in
+// KiB (PRAGMA cache_size with a negative value): 32 MiB. At 10M
+// activities it took transfer-75 from about 60 to about 100 requests/s
+// for 50 MB more of the server's memory (docs/performance.md, "Every
+// operation at 10M"); 16 MiB gained half of that, 64 MiB no more.
+const writerCacheKiB = 32 << 10
+
 // OpenSQLite opens (creating if needed) the SQLite database at path. The path
 // may carry extra modernc.org/sqlite DSN parameters after a '?'. The parent
 // directory is created when missing. The schema is not migrated.
@@ -229,6 +236,12 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// savepoint, and a transaction's sub-journal past 64 KiB would be
 	// written to a temporary file, a pwrite per page.
 	wq.Add("_pragma", "temp_store(MEMORY)")
+	// The writer's page cache holds writerCachePages pages, the readers
+	// keep SQLite's 2 MB: a move of 75 activities in a large database
+	// dirties a page for each activity and each of its index entries,
+	// which in 2 MB were read in again and spilled to the log before the
+	// commit.
+	wq.Add("_pragma", "cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
 	wq.Set("_txlock", "immediate")
 	rq := common()
 	rq.Add("_pragma", "query_only(1)")

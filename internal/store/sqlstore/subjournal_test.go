@@ -35,3 +35,29 @@ func TestSQLiteWriterKeepsItsSubJournalInMemory(t *testing.T) {
 		t.Errorf("temp_store: writer %d, readers %d; want 2 (memory) and 0 (the default)", writer, reader)
 	}
 }
+
+// TestSQLiteWriterHasALargerPageCache checks that SQLite's writer has a
+// page cache of writerCacheKiB (32 MiB) and the readers SQLite's default
+// (2 000 KiB): a large move dirties more pages than the default holds.
+func TestSQLiteWriterHasALargerPageCache(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var writer, reader int
+	if err := s.Write(ctx, func(x casemgr.Tx) error {
+		return x.(*tx).queryRow("PRAGMA cache_size", nil, &writer)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Read(ctx, func(x casemgr.Tx) error {
+		return x.(*tx).queryRow("PRAGMA cache_size", nil, &reader)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if writer != -32768 || reader != -2000 {
+		t.Errorf("cache_size: writer %d, readers %d; want -32768 (32 MiB) and -2000 (the default)", writer, reader)
+	}
+}
