@@ -202,12 +202,7 @@ func generic(ctx context.Context, conn *sql.Conn, name string, args []any, raw *
 // sequential scan.
 func checkPostgresPlan(t *testing.T, big map[string]bool, name, query, raw string) {
 	t.Helper()
-	var plans []struct {
-		Plan planNode `json:"Plan"`
-	}
-	if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) == 0 {
-		t.Fatalf("%s: unreadable plan %s: %v", name, raw, err)
-	}
+	plan := postgresPlan(t, name, raw)
 	var walk func(n planNode)
 	walk = func(n planNode) {
 		if n.NodeType == "Seq Scan" && big[n.Relation] {
@@ -217,7 +212,19 @@ func checkPostgresPlan(t *testing.T, big map[string]bool, name, query, raw strin
 			walk(c)
 		}
 	}
-	walk(plans[0].Plan)
+	walk(plan)
+}
+
+// postgresPlan reads the top node of a plan of EXPLAIN (FORMAT JSON).
+func postgresPlan(t *testing.T, name, raw string) planNode {
+	t.Helper()
+	var plans []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) == 0 {
+		t.Fatalf("%s: unreadable plan %s: %v", name, raw, err)
+	}
+	return plans[0].Plan
 }
 
 type planNode struct {
@@ -364,12 +371,7 @@ func TestSearchesThatGrowWithTheWorldCountFromAnIndex(t *testing.T) {
 			if err := conn.QueryRowContext(t.Context(), "EXPLAIN (FORMAT JSON) "+q.SQL, q.Args...).Scan(&raw); err != nil {
 				t.Fatalf("%s: %v", q.Name, err)
 			}
-			var plans []struct {
-				Plan planNode `json:"Plan"`
-			}
-			if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) == 0 {
-				t.Fatalf("%s: unreadable plan %s: %v", q.Name, raw, err)
-			}
+			plan := postgresPlan(t, q.Name, raw)
 			var nodes []string
 			var walk func(n planNode)
 			walk = func(n planNode) {
@@ -380,7 +382,7 @@ func TestSearchesThatGrowWithTheWorldCountFromAnIndex(t *testing.T) {
 					walk(c)
 				}
 			}
-			walk(plans[0].Plan)
+			walk(plan)
 			if orderedByIndex[q.Name] {
 				if slices.Contains(nodes, "Sort") || !slices.Contains(nodes, "Index Scan") {
 					t.Errorf("%s does not read in its index's order (%v):\n%s\n%s", q.Name, nodes, q.SQL, raw)
