@@ -236,7 +236,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// savepoint, and a transaction's sub-journal past 64 KiB would be
 	// written to a temporary file, a pwrite per page.
 	wq.Add("_pragma", "temp_store(MEMORY)")
-	// The writer's page cache holds writerCachePages pages, the readers
+	// The writer's page cache holds writerCacheKiB, the readers
 	// keep SQLite's 2 MB: a move of 75 activities in a large database
 	// dirties a page for each activity and each of its index entries,
 	// which in 2 MB were read in again and spilled to the log before the
